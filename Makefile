@@ -1,0 +1,41 @@
+# Everything a fresh clone needs: `make demo` and `make test` install what
+# they use. Generated parsers are committed; `make formats` regenerates them
+# and the test suite fails when they are stale against formats/*.ksy.
+
+STAMP := node_modules/.install-stamp
+TSC := node_modules/.bin/tsc
+TAP := node_modules/.bin/tap
+
+.PHONY: all install formats build test demo fixtures clean
+
+all: build
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP)
+
+# Compile every formats/*.ksy with the official Kaitai compiler into
+# src/formats/generated/ (JavaScript + TypeScript declarations).
+formats: $(STAMP)
+	node scripts/build-formats.mjs
+
+build: $(STAMP)
+	$(TSC) -p .
+	rm -rf dist/src/formats/generated
+	cp -r src/formats/generated dist/src/formats/generated
+	chmod +x dist/cli/kvtool.js
+
+# Regenerate the golden files in fixtures/ (deterministic).
+fixtures: build
+	node dist/scripts/make-fixtures.js
+
+test: build
+	$(TAP) -R tap
+
+demo: build
+	node dist/scripts/demo.js
+
+clean:
+	rm -rf dist .tap coverage

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// kvtool: placeholder replaced by the dump/verify commands.
+console.log('kvtool');

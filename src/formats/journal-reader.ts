@@ -1,0 +1,102 @@
+// Reads a journal file frame by frame with the generated parser
+// (formats/journal.ksy). Like the log reader, the loop is ours so that a torn
+// or damaged frame yields the last good position and a report.
+
+import { crc32c } from '../checksum/crc32c.js';
+import { LogkvError } from '../errors.js';
+import { type Damage, damageError, firstNonZero, kaitaiDamage, readFileHeader } from './damage.js';
+import { fromParsed } from './journal-value.js';
+import type { JournalEntry, JournalHeader } from './journal-writer.js';
+import { Journal, streamOver } from './kaitai.js';
+import { FRAME_BODY_FIXED_SIZE, FRAME_PREFIX_SIZE, FrameOp, JOURNAL_HEADER_SIZE, JOURNAL_MAGIC, MAX_BATCH_LENGTH } from './limits.js';
+
+export interface ReadFrame {
+  position: number;
+  /** Bytes the frame takes, prefix included. */
+  size: number;
+  op: FrameOp;
+  entries: JournalEntry[];
+}
+
+export interface JournalScan {
+  header: JournalHeader;
+  frames: ReadFrame[];
+  /** Position after the last valid frame. */
+  validUpTo: number;
+  end: 'slack' | 'eof' | 'damage';
+  /** The first damage, if any: frames after it are not read. */
+  damage: Damage | undefined;
+  /** True when the damage lies in bytes the header counts as committed. */
+  committedDamaged: boolean;
+}
+
+export function readJournalHeader(bytes: Uint8Array, file?: string): JournalHeader {
+  const h = readFileHeader(bytes, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, (io) => new Journal.JournalHeader(io), file);
+  return { generation: h.generation, fileSize: h.fileSize, committedLength: h.committedLength, createdMs: h.createdMs };
+}
+
+/** Throws LogkvError when the header is unusable; reports damage after it. */
+export function scanJournal(bytes: Uint8Array, file?: string): JournalScan {
+  const header = readJournalHeader(bytes, file);
+  if (bytes.length !== header.fileSize) {
+    throw damageError(
+      { code: 'CORRUPT', reason: 'file-size', offset: Math.min(bytes.length, header.fileSize), length: Math.abs(bytes.length - header.fileSize), message: `header says ${header.fileSize} bytes, file has ${bytes.length}` },
+      file,
+    );
+  }
+  const committedEnd = JOURNAL_HEADER_SIZE + header.committedLength;
+  const scan: JournalScan = { header, frames: [], validUpTo: JOURNAL_HEADER_SIZE, end: 'eof', damage: undefined, committedDamaged: false };
+  const io = streamOver(bytes);
+  let pos = JOURNAL_HEADER_SIZE;
+  const stop = (code: Damage['code'], reason: string, offset: number, message: string): JournalScan => {
+    scan.end = 'damage';
+    scan.damage = { code, reason, offset, length: bytes.length - offset, message };
+    scan.committedDamaged = offset < committedEnd;
+    return scan;
+  };
+  while (pos < bytes.length) {
+    const remaining = bytes.length - pos;
+    if (remaining < 4) {
+      if (firstNonZero(bytes, pos) >= 0) return stop('TRUNCATED', 'truncated', pos, 'too few bytes for a frame');
+      break;
+    }
+    io.seek(pos);
+    const length = io.readU4le();
+    if (length === 0) {
+      const bad = firstNonZero(bytes, pos);
+      if (bad >= 0) return stop('CORRUPT', 'nonzero-fill', bad, `non-zero byte in the slack after ${pos}`);
+      if (pos < committedEnd) return stop('CORRUPT', 'committed-missing', pos, `slack starts at ${pos}, before the committed end ${committedEnd}`);
+      scan.end = 'slack';
+      return scan;
+    }
+    if (length < FRAME_BODY_FIXED_SIZE || length > MAX_BATCH_LENGTH) return stop('CORRUPT', 'frame-length', pos, `frame length ${length} out of range`);
+    const end = pos + FRAME_PREFIX_SIZE + length;
+    if (end > bytes.length) return stop('TRUNCATED', 'truncated', pos, `frame of ${length} bytes runs past the end of the file`);
+    if (crc32c(bytes.subarray(pos + FRAME_PREFIX_SIZE, end)) !== io.readU4le()) return stop('CORRUPT', 'frame-crc', pos, 'frame CRC-32C mismatch');
+    io.seek(pos);
+    let frame: ReadFrame;
+    try {
+      const f = new Journal.Frame(io);
+      const body = f.body!;
+      if (body.generation !== header.generation) {
+        return stop('CORRUPT', 'generation', pos, `frame of generation ${body.generation} in a generation ${header.generation} file`);
+      }
+      if (body._io.pos !== length) return stop('CORRUPT', 'field-range', pos, 'entries do not fill the frame');
+      frame = {
+        position: pos,
+        size: end - pos,
+        op: body.op as FrameOp,
+        entries: body.entries.map((e) => ({ key: e.key, value: fromParsed(e.value) })),
+      };
+    } catch (e) {
+      if (e instanceof LogkvError) return stop('CORRUPT', e.reason ?? 'field-range', pos, e.message);
+      const d = kaitaiDamage(e, pos, end - pos, 'frame');
+      return stop('CORRUPT', d.reason === 'truncated' ? 'field-range' : d.reason, pos, d.message);
+    }
+    scan.frames.push(frame);
+    scan.validUpTo = end;
+    pos = end;
+  }
+  if (pos < committedEnd) return stop('CORRUPT', 'committed-missing', pos, `frames end at ${pos}, before the committed end ${committedEnd}`);
+  return scan;
+}

@@ -1,0 +1,74 @@
+// Sizes and bounds of the formats. Each mirrors a `valid:` clause or a fixed
+// layout in formats/*.ksy; test/formats/limits.test.ts checks them against
+// the specs so the two cannot drift apart.
+
+/** Largest offset or timestamp any format holds (2^53 - 1, exact in a double). */
+export const MAX_SAFE_U64 = Number.MAX_SAFE_INTEGER;
+export const MAX_KEY_LENGTH = 0xffff;
+export const MAX_VALUE_LENGTH = 268_435_456; // 256 MiB
+export const MAX_BATCH_LENGTH = 1_073_741_824; // 1 GiB
+export const MAX_RECORDS_PER_BATCH = 16_777_216;
+export const MAX_CHUNK_LENGTH = 1_073_741_824;
+export const MAX_ENTRIES_PER_CHUNK = 16_777_216;
+export const MAX_JOURNAL_VALUE_DEPTH = 64;
+export const MIN_JOURNAL_FILE_SIZE = 4096;
+export const MAX_JOURNAL_FILE_SIZE = 1_073_741_824;
+
+export const LOG_MAGIC = 'LKVL';
+export const HINT_MAGIC = 'LKVH';
+export const SNAPSHOT_MAGIC = 'LKVS';
+export const JOURNAL_MAGIC = 'LKVJ';
+export const FORMAT_VERSION = 1;
+
+export const SEGMENT_HEADER_SIZE = 28;
+/** batch_length (4) + crc (4). */
+export const BATCH_FRAME_SIZE = 8;
+export const BATCH_HEADER_SIZE = 26;
+export const RECORD_FIXED_SIZE = 12;
+export const EXPIRY_SIZE = 8;
+export const MIN_BATCH_LENGTH = 4 + BATCH_HEADER_SIZE + RECORD_FIXED_SIZE;
+
+export const HINT_HEADER_SIZE = 36;
+export const HINT_ENTRY_FIXED_SIZE = 19;
+export const HINT_TRAILER_SIZE = 8;
+
+export const SNAPSHOT_HEADER_SIZE = 36;
+export const CHUNK_FRAME_SIZE = 12;
+export const SNAPSHOT_ENTRY_FIXED_SIZE = 15;
+export const SHA256_SIZE = 32;
+/** Writers close a snapshot chunk once it holds this many bytes of entries. */
+export const SNAPSHOT_CHUNK_TARGET = 64 * 1024;
+
+export const JOURNAL_HEADER_SIZE = 36;
+/** frame_length (4) + crc (4). */
+export const FRAME_PREFIX_SIZE = 8;
+/** generation (8) + op (1) + entry_count (4). */
+export const FRAME_BODY_FIXED_SIZE = 13;
+
+export enum Op {
+  Put = 1,
+  Delete = 2,
+}
+
+export enum ValueEncoding {
+  Binary = 0,
+  Utf8 = 1,
+  Json = 2,
+}
+
+export enum FrameOp {
+  Set = 1,
+  Clear = 2,
+}
+
+export enum ValueTag {
+  Nil = 0,
+  False = 1,
+  True = 2,
+  Int64 = 3,
+  Float64 = 4,
+  String = 5,
+  Bytes = 6,
+  Array = 7,
+  Object = 8,
+}

@@ -1,0 +1,141 @@
+// Encodes log segment headers and batches (formats/log_segment.ksy). The
+// only code that produces these bytes; test/formats proves it against the
+// generated parser.
+
+import { crc32c } from '../checksum/crc32c.js';
+import { LogkvError } from '../errors.js';
+import {
+  BATCH_FRAME_SIZE,
+  BATCH_HEADER_SIZE,
+  EXPIRY_SIZE,
+  FORMAT_VERSION,
+  LOG_MAGIC,
+  MAX_BATCH_LENGTH,
+  MAX_KEY_LENGTH,
+  MAX_RECORDS_PER_BATCH,
+  MAX_SAFE_U64,
+  MAX_VALUE_LENGTH,
+  Op,
+  RECORD_FIXED_SIZE,
+  SEGMENT_HEADER_SIZE,
+  ValueEncoding,
+} from './limits.js';
+
+export interface SegmentHeader {
+  baseOffset: number;
+  valueEncoding: ValueEncoding;
+  createdMs: number;
+}
+
+export interface LogRecord {
+  op: Op;
+  /** Offset minus the batch's base offset; strictly increasing in a batch. */
+  offsetDelta: number;
+  key: Uint8Array;
+  /** Empty for a delete. */
+  value: Uint8Array;
+  expireAtMs?: number | undefined;
+}
+
+export interface LogBatch {
+  baseOffset: number;
+  timestampMs: number;
+  /** True when written by the log cleaner (offsets may have gaps). */
+  compacted?: boolean;
+  records: readonly LogRecord[];
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function encodeSegmentHeader(h: SegmentHeader): Buffer {
+  const buf = Buffer.alloc(SEGMENT_HEADER_SIZE);
+  buf.write(LOG_MAGIC, 0, 'latin1');
+  buf.writeUInt16LE(FORMAT_VERSION, 4);
+  buf.writeUInt8(h.valueEncoding, 6);
+  buf.writeUInt8(0, 7);
+  writeU64(buf, 8, h.baseOffset, 'baseOffset');
+  writeU64(buf, 16, h.createdMs, 'createdMs');
+  buf.writeUInt32LE(crc32c(buf.subarray(0, 24)), 24);
+  return buf;
+}
+
+export function recordSize(r: LogRecord): number {
+  return RECORD_FIXED_SIZE + (r.expireAtMs === undefined ? 0 : EXPIRY_SIZE) + r.key.length + r.value.length;
+}
+
+/** Bytes the batch takes in the file, framing included. */
+export function batchSize(b: LogBatch): number {
+  let n = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
+  for (const r of b.records) n += recordSize(r);
+  return n;
+}
+
+/** Encodes `b` into a new buffer. */
+export function encodeBatch(b: LogBatch): Buffer {
+  const buf = Buffer.allocUnsafe(batchSize(b));
+  writeBatch(buf, 0, b);
+  return buf;
+}
+
+/**
+ * Encodes `b` into `buf` at `pos` and returns the position after it, so a
+ * group commit can fill one buffer with many batches for a single write.
+ */
+export function writeBatch(buf: Buffer, pos: number, b: LogBatch): number {
+  const n = b.records.length;
+  if (n < 1 || n > MAX_RECORDS_PER_BATCH) {
+    throw new LogkvError(n < 1 ? 'INVALID_ARGUMENT' : 'TOO_LARGE', `a batch holds 1 to ${MAX_RECORDS_PER_BATCH} records, not ${n}`);
+  }
+  const start = pos;
+  pos += BATCH_FRAME_SIZE;
+  writeU64(buf, pos, b.baseOffset, 'baseOffset');
+  let prevDelta = -1;
+  for (const r of b.records) {
+    if (!Number.isInteger(r.offsetDelta) || r.offsetDelta <= prevDelta || r.offsetDelta > 0xffffffff) {
+      throw new LogkvError('INVALID_ARGUMENT', `record offset deltas must increase strictly within a batch (${r.offsetDelta} after ${prevDelta})`);
+    }
+    prevDelta = r.offsetDelta;
+  }
+  if (b.baseOffset + prevDelta > MAX_SAFE_U64) throw new LogkvError('TOO_LARGE', 'offset past 2^53 - 1');
+  buf.writeUInt32LE(prevDelta, pos + 8);
+  writeU64(buf, pos + 12, b.timestampMs, 'timestampMs');
+  buf.writeUInt16LE(b.compacted ? 1 : 0, pos + 20);
+  buf.writeUInt32LE(n, pos + 22);
+  pos += BATCH_HEADER_SIZE;
+  for (const r of b.records) pos = writeRecord(buf, pos, r);
+  const length = pos - start - 4;
+  if (length > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `batch of ${length} bytes is over ${MAX_BATCH_LENGTH}`);
+  buf.writeUInt32LE(length, start);
+  buf.writeUInt32LE(crc32c(buf.subarray(start + BATCH_FRAME_SIZE, pos)), start + 4);
+  return pos;
+}
+
+function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
+  const value = r.op === Op.Delete ? EMPTY : r.value;
+  if (r.op === Op.Delete && r.value.length !== 0) throw new LogkvError('INVALID_ARGUMENT', 'a delete carries no value');
+  if (r.op !== Op.Put && r.op !== Op.Delete) throw new LogkvError('INVALID_ARGUMENT', `unknown op ${String(r.op)}`);
+  if (r.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${r.key.length} bytes is over ${MAX_KEY_LENGTH}`);
+  if (value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${value.length} bytes is over ${MAX_VALUE_LENGTH}`);
+  const hasExpiry = r.expireAtMs !== undefined;
+  buf[pos] = r.op;
+  buf[pos + 1] = hasExpiry ? 1 : 0;
+  buf.writeUInt32LE(r.offsetDelta, pos + 2);
+  buf.writeUInt16LE(r.key.length, pos + 6);
+  buf.writeUInt32LE(value.length, pos + 8);
+  pos += RECORD_FIXED_SIZE;
+  if (r.expireAtMs !== undefined) {
+    writeU64(buf, pos, r.expireAtMs, 'expireAtMs');
+    pos += EXPIRY_SIZE;
+  }
+  buf.set(r.key, pos);
+  pos += r.key.length;
+  buf.set(value, pos);
+  return pos + value.length;
+}
+
+/** Writes a non-negative integer below 2^53 as u8 little-endian. */
+export function writeU64(buf: Buffer, pos: number, v: number, what: string): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new LogkvError('INVALID_ARGUMENT', `${what} must be an integer in [0, 2^53), not ${v}`);
+  buf.writeUInt32LE(v % 0x100000000, pos);
+  buf.writeUInt32LE(Math.floor(v / 0x100000000), pos + 4);
+}

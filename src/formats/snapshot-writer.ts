@@ -1,0 +1,135 @@
+// Encodes snapshots (formats/snapshot.ksy) as a stream of byte chunks, so a
+// large state can go to a file without being held whole in memory. The
+// bytes are a pure function of the entries and the header fields.
+
+import { createHash, type Hash } from 'node:crypto';
+import { crc32c } from '../checksum/crc32c.js';
+import { LogkvError } from '../errors.js';
+import {
+  CHUNK_FRAME_SIZE,
+  EXPIRY_SIZE,
+  FORMAT_VERSION,
+  MAX_KEY_LENGTH,
+  MAX_VALUE_LENGTH,
+  SNAPSHOT_CHUNK_TARGET,
+  SNAPSHOT_ENTRY_FIXED_SIZE,
+  SNAPSHOT_HEADER_SIZE,
+  SNAPSHOT_MAGIC,
+  type ValueEncoding,
+} from './limits.js';
+import { writeU64 } from './log-segment-writer.js';
+
+export interface SnapshotHeader {
+  valueEncoding: ValueEncoding;
+  /** Every offset below this is reflected in the snapshot. */
+  nextOffset: number;
+  /** Timestamp of the newest batch included (not the time of writing). */
+  createdMs: number;
+  entryCount: number;
+}
+
+export interface SnapshotEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+  /** Offset of the record that last set the key. */
+  offset: number;
+  expireAtMs?: number | undefined;
+}
+
+export class SnapshotWriter {
+  readonly #sink: (bytes: Buffer) => void;
+  readonly #hash: Hash = createHash('sha256');
+  readonly #expected: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #written = 0;
+  #lastKey: Uint8Array | undefined;
+  #finished = false;
+
+  /** `sink` receives the file's bytes in order. */
+  constructor(header: SnapshotHeader, sink: (bytes: Buffer) => void) {
+    this.#sink = sink;
+    this.#expected = header.entryCount;
+    const buf = Buffer.alloc(SNAPSHOT_HEADER_SIZE);
+    buf.write(SNAPSHOT_MAGIC, 0, 'latin1');
+    buf.writeUInt16LE(FORMAT_VERSION, 4);
+    buf.writeUInt8(header.valueEncoding, 6);
+    buf.writeUInt8(0, 7);
+    writeU64(buf, 8, header.nextOffset, 'nextOffset');
+    writeU64(buf, 16, header.createdMs, 'createdMs');
+    writeU64(buf, 24, header.entryCount, 'entryCount');
+    buf.writeUInt32LE(crc32c(buf.subarray(0, 32)), 32);
+    this.#emit(buf);
+  }
+
+  /** Adds the next entry; keys must come in strictly ascending byte order. */
+  add(e: SnapshotEntry): void {
+    if (this.#finished) throw new LogkvError('INVALID_ARGUMENT', 'snapshot already finished');
+    if (this.#lastKey !== undefined && Buffer.compare(this.#lastKey, e.key) >= 0) {
+      throw new LogkvError('INVALID_ARGUMENT', 'snapshot keys must be strictly ascending');
+    }
+    if (e.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${e.key.length} bytes is over ${MAX_KEY_LENGTH}`);
+    if (e.value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${e.value.length} bytes is over ${MAX_VALUE_LENGTH}`);
+    this.#lastKey = e.key;
+    const hasExpiry = e.expireAtMs !== undefined;
+    const buf = Buffer.alloc(SNAPSHOT_ENTRY_FIXED_SIZE + (hasExpiry ? EXPIRY_SIZE : 0) + e.key.length + e.value.length);
+    buf[0] = hasExpiry ? 1 : 0;
+    buf.writeUInt16LE(e.key.length, 1);
+    buf.writeUInt32LE(e.value.length, 3);
+    writeU64(buf, 7, e.offset, 'offset');
+    let pos = SNAPSHOT_ENTRY_FIXED_SIZE;
+    if (e.expireAtMs !== undefined) {
+      writeU64(buf, pos, e.expireAtMs, 'expireAtMs');
+      pos += EXPIRY_SIZE;
+    }
+    buf.set(e.key, pos);
+    buf.set(e.value, pos + e.key.length);
+    this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
+    this.#written++;
+    if (this.#pendingBytes >= SNAPSHOT_CHUNK_TARGET) this.#flushChunk();
+  }
+
+  /** Writes the end chunk and the SHA-256 trailer. */
+  finish(): void {
+    if (this.#finished) return;
+    if (this.#written !== this.#expected) {
+      throw new LogkvError('INVALID_ARGUMENT', `snapshot header promised ${this.#expected} entries, got ${this.#written}`);
+    }
+    this.#flushChunk();
+    this.#emit(chunkFrame(0, 0, 0));
+    this.#finished = true;
+    this.#sink(this.#hash.digest());
+  }
+
+  #flushChunk(): void {
+    if (this.#pending.length === 0) return;
+    const body = Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#emit(chunkFrame(this.#pending.length, body.length, crc32c(body)));
+    this.#emit(body);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  #emit(bytes: Buffer): void {
+    this.#hash.update(bytes);
+    this.#sink(bytes);
+  }
+}
+
+function chunkFrame(count: number, length: number, crc: number): Buffer {
+  const f = Buffer.alloc(CHUNK_FRAME_SIZE);
+  f.writeUInt32LE(count, 0);
+  f.writeUInt32LE(length, 4);
+  f.writeUInt32LE(crc, 8);
+  return f;
+}
+
+/** Encodes a whole snapshot into one buffer. */
+export function encodeSnapshot(header: Omit<SnapshotHeader, 'entryCount'>, entries: readonly SnapshotEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  const w = new SnapshotWriter({ ...header, entryCount: entries.length }, (b) => parts.push(b));
+  for (const e of entries) w.add(e);
+  w.finish();
+  return Buffer.concat(parts);
+}
