@@ -31,7 +31,9 @@ build: $(STAMP)
 fixtures: build
 	node dist/scripts/make-fixtures.js
 
+# Tests run transpile-only under tap, so they are type-checked here first.
 test: build
+	$(TSC) -p tsconfig.test.json
 	$(TAP) -R tap
 
 demo: build

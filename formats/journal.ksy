@@ -15,7 +15,8 @@ doc: |
   A frame is the unit of atomicity: a set of one key, a set of many keys
   (setMany), or a clear. A frame whose length is out of range, whose CRC
   fails, or whose generation differs from the header's ends the journal;
-  a frame_length of 0 starts the slack, which must be all zero.
+  a frame_length of 0 starts the slack, which must be all zero. Writers
+  always leave at least 4 bytes of slack, so the end marker is always there.
 
   The header is written only when the file is (re)initialised with the
   compacted live state, and rewritten on a clean close, each time after the

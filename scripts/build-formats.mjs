@@ -8,6 +8,7 @@
 //   node scripts/build-formats.mjs --check  exit 1 if it is stale
 //   node scripts/build-formats.mjs --debug DIR  also compile in debug mode
 //                                           (position info) into DIR
+//   --formats-dir DIR / --out-dir DIR       read or write elsewhere
 //
 // A spec the compiler rejects fails the build with the compiler's message.
 
@@ -21,8 +22,11 @@ const compiler = require('kaitai-struct-compiler');
 const YAML = require('yaml');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const formatsDir = join(root, 'formats');
-const outDir = join(root, 'src', 'formats', 'generated');
+const args = process.argv.slice(2);
+// --formats-dir and --out-dir exist for the tests of this script.
+const argValue = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback);
+const formatsDir = argValue('--formats-dir', join(root, 'formats'));
+const outDir = argValue('--out-dir', join(root, 'src', 'formats', 'generated'));
 const HEADER = '// Generated from formats/*.ksy by scripts/build-formats.mjs. Do not edit.\n';
 
 function loadKsy(name) {
@@ -165,7 +169,6 @@ function declarations(ksy) {
 // ---- main ------------------------------------------------------------------
 
 async function main() {
-  const args = process.argv.slice(2);
   const check = args.includes('--check');
   const debugIdx = args.indexOf('--debug');
   let files;
@@ -194,7 +197,7 @@ async function main() {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   for (const [file, code] of files) writeFileSync(join(outDir, file), code);
-  console.log(`build-formats: wrote ${files.size} files to src/formats/generated/`);
+  console.log(`build-formats: wrote ${files.size} files to ${outDir}`);
   if (debugIdx >= 0) {
     const dir = args[debugIdx + 1];
     const debugFiles = await compileAll(true);

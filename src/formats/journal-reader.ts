@@ -56,10 +56,8 @@ export function scanJournal(bytes: Uint8Array, file?: string): JournalScan {
   };
   while (pos < bytes.length) {
     const remaining = bytes.length - pos;
-    if (remaining < 4) {
-      if (firstNonZero(bytes, pos) >= 0) return stop('TRUNCATED', 'truncated', pos, 'too few bytes for a frame');
-      break;
-    }
+    // Writers always leave a 4-byte end marker, so fewer bytes is a torn file.
+    if (remaining < 4) return stop('TRUNCATED', 'truncated', pos, 'too few bytes for a frame or the end marker');
     io.seek(pos);
     const length = io.readU4le();
     if (length === 0) {

@@ -98,7 +98,7 @@ export function writeValue(out: ByteSink, v: JournalValue, depth = 0): void {
     for (const item of v) writeValue(out, item, depth + 1);
     return;
   }
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  if (typeof v === 'object' && isPlainObject(v)) {
     const keys = Object.keys(v);
     out.u8(ValueTag.Object);
     out.u32(keys.length);
@@ -112,6 +112,11 @@ export function writeValue(out: ByteSink, v: JournalValue, depth = 0): void {
     return;
   }
   throw new LogkvError('INVALID_ARGUMENT', `cannot store a value of type ${typeof v} in a journal`);
+}
+
+function isPlainObject(v: object): v is { [key: string]: JournalValue } {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function writeInt64(out: ByteSink, v: bigint): void {

@@ -159,9 +159,8 @@ function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: nu
     damage: { code, reason, offset: pos, length, message },
   });
   if (remaining < 4) {
-    return firstNonZero(bytes, pos) < 0
-      ? { kind: 'end', zeroFill: remaining }
-      : damage('TRUNCATED', 'truncated', remaining, `${remaining} bytes left, too few for a batch`);
+    // The format ends in nothing or a zero fill of at least 4 bytes.
+    return damage('TRUNCATED', 'truncated', remaining, `${remaining} bytes left, too few for a batch or the end marker`);
   }
   io.seek(pos);
   const length = io.readU4le();

@@ -10,7 +10,9 @@ import type { Common } from './Common.js';
  *
  * Segments are preallocated, so the newest one normally ends in zero-filled
  * space: a batch_length of 0 marks the end of the log, and every byte after it
- * must be zero. A reader stops at the first batch that is not valid and
+ * must be zero. After the last batch the file either ends or holds at least
+ * 4 zero bytes (writers preallocate accordingly); 1 to 3 bytes left over
+ * are a torn write. A reader stops at the first batch that is not valid and
  * reports its byte position; it never accepts a record from bytes that failed
  * their CRC or from an all-zero region.
  *
