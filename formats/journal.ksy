@@ -18,10 +18,11 @@ doc: |
   a frame_length of 0 starts the slack, which must be all zero. Writers
   always leave at least 4 bytes of slack, so the end marker is always there.
 
-  The header is written only when the file is (re)initialised with the
-  compacted live state, and rewritten on a clean close, each time after the
-  frames it counts are durable: committed_length never runs ahead of the
-  frames on disk.
+  The header is written only when a new generation (the compacted live
+  state) is written into the file, and only after the frames it counts and
+  the zero slack are durable: committed_length never runs ahead of the frames
+  on disk. It is never rewritten in place afterwards; frames appended later
+  are trusted one by one by their CRC.
 seq:
   - id: header
     type: journal_header

@@ -13,7 +13,19 @@ export type ErrorCode =
   /** A key, value or batch is over a format or configured limit. */
   | 'TOO_LARGE'
   /** An argument has the wrong type or shape. */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** A bounded store has no room for the write, even after compaction. */
+  | 'FULL'
+  /** The store is closed (or was never opened). */
+  | 'CLOSED'
+  /** Another process holds the store's lock. */
+  | 'LOCKED'
+  /**
+   * A write or fsync failed. The store refuses further writes until it is
+   * reopened, because after a failed fsync the kernel may have dropped the
+   * dirty pages it could not write (PostgreSQL's fsyncgate).
+   */
+  | 'IO_FAILED';
 
 export interface ErrorDetails {
   /** File the problem is in, when there is one. */

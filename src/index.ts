@@ -2,3 +2,13 @@
 export { LogkvError, type ErrorCode, type ErrorDetails } from './errors.js';
 export { crc32c, crc32cImplementation } from './checksum/crc32c.js';
 export * as formats from './formats/index.js';
+export {
+  JournalStore,
+  DEFAULT_JOURNAL_SIZE,
+  type Durability,
+  type JournalOpenReport,
+  type JournalStoreOptions,
+} from './journal/journal-store.js';
+export type { DataLoss, RecoveryEvent } from './journal/journal-recovery.js';
+export type { JournalValue } from './formats/journal-value.js';
+export { type FileIO, type FileHandle, nodeFileIO } from './io/file-io.js';
