@@ -69,7 +69,11 @@ export interface SegmentScan {
   validUpTo: number;
   /** One past the highest offset read (the header's base offset if none). */
   nextOffset: number;
-  /** How the batches ended: end of file, the zero-fill marker, or damage. */
+  /**
+   * How the reading ended: end of file, the zero-fill marker, or damage.
+   * With resync, reading may go on past damage and end otherwise: the
+   * damage list is what tells whether there was any.
+   */
   end: 'eof' | 'zero-fill' | 'damage';
   /** Bytes of zero fill after the end-of-log marker. */
   zeroFill: number;
@@ -167,10 +171,10 @@ function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: nu
   if (length === 0) {
     const bad = firstNonZero(bytes, pos);
     if (bad < 0) return { kind: 'end', zeroFill: remaining };
-    return {
-      kind: 'damage',
-      damage: { code: 'CORRUPT', reason: 'nonzero-fill', offset: bad, length: bytes.length - bad, message: `non-zero byte in the zero fill after the end of the log at ${pos}` },
-    };
+    // The damage starts here, not at the first non-zero byte: a batch may
+    // begin inside the zeros (its length's low byte can be 0), and the
+    // zeros are where a batch should have been (a torn write, say).
+    return damage('CORRUPT', 'nonzero-fill', remaining, `end-of-log marker at ${pos} but a non-zero byte at ${bad}`);
   }
   if (length < MIN_BATCH_LENGTH || length > MAX_BATCH_LENGTH) {
     return damage('CORRUPT', 'batch-length', remaining, `batch length ${length} out of range`);

@@ -178,3 +178,19 @@ t.test('journal: damage stops the scan after the intact frames, never a wrong fr
   );
   t.pass(`${RUNS.numRuns} damaged journals`);
 });
+
+t.test('log segment: a zeroed batch before a good one is reported from its first byte to the next batch', async (t) => {
+  const header = encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 });
+  const first = encodeBatch({ baseOffset: 0, timestampMs: 1, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('a'), value: Buffer.from('1') }] });
+  // A second batch with batch_length 256: its length field starts with a zero byte.
+  const second = encodeBatch({ baseOffset: 1, timestampMs: 1, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('b'), value: Buffer.alloc(256 - 4 - 26 - 12 - 1, 7) }] });
+  t.equal(second.readUInt32LE(0), 256);
+  t.equal(second[0], 0);
+  const bytes = Buffer.concat([header, Buffer.alloc(first.length), second]);
+  const read = readSegment(bytes, { resync: true });
+  t.same(read.damage.map((d) => [d.reason, d.offset, d.length]), [['nonzero-fill', SEGMENT_HEADER_SIZE, first.length]]);
+  t.same(read.batches.map((b) => b.baseOffset), [1]);
+  const strict = readSegment(bytes);
+  t.same(strict.damage.map((d) => [d.reason, d.offset]), [['nonzero-fill', SEGMENT_HEADER_SIZE]]);
+  t.equal(strict.validUpTo, SEGMENT_HEADER_SIZE);
+});
