@@ -1,0 +1,65 @@
+// Recognises a logkv file by its first four bytes (its magic), never by its
+// name: a segment renamed to foo.bin is still a segment. The name is used
+// only to tell "not ours, skip it" from "ours but damaged" in a directory.
+
+import { HINT_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
+
+export type FileKind = 'segment' | 'hint' | 'snapshot' | 'journal';
+
+const MAGICS: ReadonlyArray<[string, FileKind]> = [
+  [LOG_MAGIC, 'segment'],
+  [HINT_MAGIC, 'hint'],
+  [SNAPSHOT_MAGIC, 'snapshot'],
+  [JOURNAL_MAGIC, 'journal'],
+];
+
+/** The extensions logkv gives its files, and the kind each one names. */
+const EXTENSIONS: Readonly<Record<string, FileKind>> = {
+  '.log': 'segment',
+  '.hint': 'hint',
+  '.snap': 'snapshot',
+  '.jrna': 'journal',
+  '.jrnb': 'journal',
+};
+
+/** True when `bytes` begins with the first `n` characters of `magic`. */
+function startsWith(bytes: Uint8Array, magic: string, n = magic.length): boolean {
+  if (bytes.length < n) return false;
+  for (let i = 0; i < n; i++) if (bytes[i] !== magic.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The kind a file's magic says it is, or undefined when it is not ours. */
+export function kindByMagic(bytes: Uint8Array): FileKind | undefined {
+  for (const [magic, kind] of MAGICS) if (startsWith(bytes, magic)) return kind;
+  return undefined;
+}
+
+/** The kind a logkv file name suggests (by extension), or undefined. */
+export function kindByName(name: string): FileKind | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? undefined : EXTENSIONS[name.slice(dot).toLowerCase()];
+}
+
+export function magicOf(kind: FileKind): string {
+  return MAGICS.find(([, k]) => k === kind)![0];
+}
+
+/**
+ * The kind to read a file as: its magic decides. A file too short to hold a
+ * magic (torn right after it was created) is read as the kind its name
+ * suggests when its few bytes agree with that magic, so the reader reports
+ * it as truncated rather than as not ours.
+ */
+export function recognise(bytes: Uint8Array, name: string): FileKind | undefined {
+  const byMagic = kindByMagic(bytes);
+  if (byMagic !== undefined) return byMagic;
+  const byName = kindByName(name);
+  if (byName !== undefined && bytes.length < 4 && startsWith(bytes, magicOf(byName), bytes.length)) return byName;
+  return undefined;
+}
+
+/** The first bytes of a file as hex, for "not a logkv file" messages. */
+export function magicHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.subarray(0, 4)).toString('hex') || '(empty)';
+}
