@@ -1,7 +1,8 @@
-// `make demo`: writes a small store directory with the format layer, reads it
-// back, and runs kvtool dump and verify on it, clean and then damaged.
-// The LogStore engine does not exist yet, so this drives the writers and
-// readers of src/formats directly, as the engine will.
+// `make demo`: a JournalStore written, closed and reopened; then a log
+// segment written with the format layer, read back, and kvtool dump and
+// verify run on it, clean and then damaged. The LogStore engine does not
+// exist yet, so the log part drives the writers and readers of src/formats
+// directly, as the engine will.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeBatch, encodeSegmentHeader, type LogBatch } from '../src/formats/log-segment-writer.js';
 import { scanSegment } from '../src/formats/log-segment-reader.js';
 import { Op, ValueEncoding } from '../src/formats/limits.js';
+import { JournalStore } from '../src/journal/journal-store.js';
 
 const KVTOOL = fileURLToPath(new URL('../cli/kvtool.js', import.meta.url));
 const SEGMENT = '00000000000000000000.log';
@@ -57,10 +59,26 @@ const batches: LogBatch[] = [
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-demo-'));
 try {
   console.log('logkv demo');
-  console.log('The LogStore engine is not built yet: this demo uses the format layer (src/formats writers');
-  console.log('and readers) directly, the way the engine will, and the kvtool CLI built on the same readers.');
+  console.log('JournalStore (bounded, for small state) is built. The LogStore engine is not built yet: the log');
+  console.log('part of this demo uses the format layer (src/formats writers and readers) directly, the way the');
+  console.log('engine will, and the kvtool CLI built on the same readers.');
 
-  heading('1. Write a segment with the format writers');
+  heading('1. JournalStore: set, close, reopen');
+  const journalBase = path.join(tmp, 'settings');
+  const settings = await JournalStore.open(journalBase, { bufferSize: 64 * 1024 });
+  console.log(`opened ${journalBase}.jrna/.jrnb: ${settings.openReport.events.map((e) => e.message).join('; ')}`);
+  await settings.set('theme', 'dark');
+  await settings.setMany({ 'feature.search': true, retries: 3, limits: { rps: 250.5, burst: 2n ** 60n } });
+  console.log(`set theme (previous: ${String(await settings.set('theme', 'light'))})`);
+  await settings.close();
+  const reopened = await JournalStore.open(journalBase);
+  console.log(`reopened: dataLoss=${reopened.openReport.dataLoss}, ${reopened.size()} keys`);
+  for (const [k, v] of reopened.entries()) console.log(`  ${k} = ${JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x))}`);
+  expect('the journal state back after a reopen', reopened.get('theme') === 'light' && reopened.size() === 4);
+  await reopened.close();
+  expect('kvtool to dump the journal file', kvtool('dump', `${journalBase}.jrna`) === 0);
+
+  heading('2. Write a segment with the format writers');
   const store = path.join(tmp, 'store');
   fs.mkdirSync(store);
   const parts = [encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Utf8, createdMs: now }), ...batches.map(encodeBatch)];
@@ -73,7 +91,7 @@ try {
   console.log(`${SEGMENT}: 28-byte header + ${batches.length} batches = ${written.length} bytes, zero-filled to ${PREALLOCATED} bytes`);
   console.log('batches: 2 puts | a UTF-8 put and a put with an expiry | a delete');
 
-  heading('2. "Reopen": read the segment back with scanSegment');
+  heading('3. "Reopen": read the segment back with scanSegment');
   const scan = scanSegment(fs.readFileSync(path.join(store, SEGMENT)), {
     onBatch: (b) => {
       console.log(`batch at byte ${b.position} (${b.size} bytes): offsets ${b.baseOffset}..${b.baseOffset + b.lastOffsetDelta}`);
@@ -90,13 +108,13 @@ try {
   );
   expect('a clean read ending in zero fill', scan.end === 'zero-fill' && scan.damage.length === 0 && scan.nextOffset === 5);
 
-  heading('3. kvtool dump on the directory');
+  heading('4. kvtool dump on the directory');
   expect('dump to succeed', kvtool('dump', store) === 0);
 
-  heading('4. kvtool verify on the directory');
+  heading('5. kvtool verify on the directory');
   expect('verify to pass (exit 0)', kvtool('verify', store) === 0);
 
-  heading('5. Damage a copy: flip one byte inside the last batch');
+  heading('6. Damage a copy: flip one byte inside the last batch');
   const damaged = path.join(tmp, 'damaged');
   fs.mkdirSync(damaged);
   const copy = Buffer.from(file);
