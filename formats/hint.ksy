@@ -103,7 +103,10 @@ types:
         type: u4
         valid:
           min: 12
-        doc: Encoded size of the record in bytes.
+          max: 268501011
+        doc: |
+          Encoded size of the record in bytes: 12 fixed, 8 expiry, a key of
+          up to 65535 and a value of up to 256 MiB at most.
       - id: expiry
         type: common::expiry
         if: has_expiry

@@ -63,6 +63,8 @@ types:
         doc: Size of the file in bytes (the journal's buffer size).
       - id: committed_length
         type: u4
+        valid:
+          max: 1073741788
         doc: |
           Bytes of frames after the header known durable when the header was
           written. Frames up to here must all be valid; frames after it are

@@ -25,7 +25,7 @@ export type ErrorCode =
    * reopened, because after a failed fsync the kernel may have dropped the
    * dirty pages it could not write (PostgreSQL's fsyncgate).
    */
-  | 'IO_FAILED';
+  | 'IO';
 
 export interface ErrorDetails {
   /** File the problem is in, when there is one. */

@@ -11,6 +11,8 @@ import {
   HINT_MAGIC,
   HINT_TRAILER_SIZE,
   MAX_KEY_LENGTH,
+  MAX_RECORD_SIZE,
+  RECORD_FIXED_SIZE,
 } from './limits.js';
 import { writeU64 } from './log-segment-writer.js';
 
@@ -48,6 +50,10 @@ export function encodeHint(h: HintFile): Buffer {
   let pos = HINT_HEADER_SIZE;
   for (const e of h.entries) {
     if (e.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${e.key.length} bytes is over ${MAX_KEY_LENGTH}`);
+    if (!Number.isInteger(e.size) || e.size < RECORD_FIXED_SIZE || e.size > MAX_RECORD_SIZE) {
+      throw new LogkvError('INVALID_ARGUMENT', `record size ${e.size} is not one a record can have`);
+    }
+    if (!Number.isInteger(e.position) || e.position < 0 || e.position > 0xffffffff) throw new LogkvError('INVALID_ARGUMENT', `position ${e.position} out of range`);
     buf[pos] = (e.tombstone ? 1 : 0) | (e.expireAtMs === undefined ? 0 : 2);
     buf.writeUInt16LE(e.key.length, pos + 1);
     writeU64(buf, pos + 3, e.offset, 'offset');

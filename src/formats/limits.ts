@@ -27,6 +27,8 @@ export const BATCH_HEADER_SIZE = 26;
 export const RECORD_FIXED_SIZE = 12;
 export const EXPIRY_SIZE = 8;
 export const MIN_BATCH_LENGTH = 4 + BATCH_HEADER_SIZE + RECORD_FIXED_SIZE;
+/** Largest encoded record: fixed part, expiry, largest key and value. */
+export const MAX_RECORD_SIZE = RECORD_FIXED_SIZE + EXPIRY_SIZE + MAX_KEY_LENGTH + MAX_VALUE_LENGTH;
 
 export const HINT_HEADER_SIZE = 36;
 export const HINT_ENTRY_FIXED_SIZE = 19;

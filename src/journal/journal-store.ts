@@ -315,7 +315,7 @@ export class JournalStore {
       if (this.#durability === 'sync') await this.#syncIfDirty();
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO_FAILED', `write to ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
+      throw new LogkvError('IO', `write to ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
     }
   }
 
@@ -326,7 +326,7 @@ export class JournalStore {
       this.#dirty = false;
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO_FAILED', `fsync of ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
+      throw new LogkvError('IO', `fsync of ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
     }
   }
 
@@ -346,7 +346,7 @@ export class JournalStore {
       handle = await writeGeneration(this.#io, this.#paths[target], { generation, fileSize: this.#fileSize, body, createdMs: this.#now() });
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO_FAILED', `compaction into ${this.#paths[target]} failed; reopen the store`, { cause: e });
+      throw new LogkvError('IO', `compaction into ${this.#paths[target]} failed; reopen the store`, { cause: e });
     }
     this.#handle.close();
     this.#handle = handle;
@@ -386,7 +386,7 @@ export class JournalStore {
   #checkWritable(): void {
     this.#checkOpen();
     if (this.#failed !== undefined) {
-      throw new LogkvError('IO_FAILED', 'an earlier write or fsync failed; reopen the store', { cause: this.#failed });
+      throw new LogkvError('IO', 'an earlier write or fsync failed; reopen the store', { cause: this.#failed });
     }
   }
 }

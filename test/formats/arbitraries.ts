@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import {
   FrameOp,
+  MAX_RECORD_SIZE,
+  RECORD_FIXED_SIZE,
   type HintEntry,
   type JournalFrame,
   type JournalValue,
@@ -58,7 +60,7 @@ export const hintEntries = uniqueKeys(30).chain((keys) =>
       fc.record({
         offset: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
         position: fc.integer({ min: 0, max: 0xffffffff }),
-        size: fc.integer({ min: 12, max: 0xffffffff }),
+        size: fc.integer({ min: RECORD_FIXED_SIZE, max: MAX_RECORD_SIZE }),
         tombstone: fc.boolean(),
         expireAtMs: expiry,
       }).map((e): HintEntry => ({ key: k, ...e })),

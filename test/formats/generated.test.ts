@@ -79,6 +79,8 @@ t.test('limits.ts agrees with the valid: clauses of the specs', async (t) => {
   t.equal(field(journal, 'string_value', 'length').valid?.max, limits.MAX_VALUE_LENGTH);
   const hint = ksy('hint');
   t.equal(field(hint, 'hint_entry', 'size').valid?.min, limits.RECORD_FIXED_SIZE);
+  t.equal(field(hint, 'hint_entry', 'size').valid?.max, limits.MAX_RECORD_SIZE);
+  t.equal(field(journal, 'journal_header', 'committed_length').valid?.max, limits.MAX_JOURNAL_FILE_SIZE - limits.JOURNAL_HEADER_SIZE);
 });
 
 t.test('fixed sizes in limits.ts are the sizes the specs lay out', async (t) => {

@@ -95,6 +95,9 @@ var Hint = (function() {
       if (!(this.size >= 12)) {
         throw new KaitaiStream.ValidationLessThanError(12, this.size, this._io, "/types/hint_entry/seq/4");
       }
+      if (!(this.size <= 268501011)) {
+        throw new KaitaiStream.ValidationGreaterThanError(268501011, this.size, this._io, "/types/hint_entry/seq/4");
+      }
       if (this.hasExpiry) {
         this.expiry = new Common_.Common.Expiry(this._io, null, null);
       }
@@ -143,7 +146,8 @@ var Hint = (function() {
      */
 
     /**
-     * Encoded size of the record in bytes.
+     * Encoded size of the record in bytes: 12 fixed, 8 expiry, a key of
+     * up to 65535 and a value of up to 256 MiB at most.
      */
 
     /**

@@ -343,6 +343,9 @@ var Journal = (function() {
         throw new KaitaiStream.ValidationGreaterThanError(1073741824, this.fileSize, this._io, "/types/journal_header/seq/4");
       }
       this.committedLength = this._io.readU4le();
+      if (!(this.committedLength <= 1073741788)) {
+        throw new KaitaiStream.ValidationGreaterThanError(1073741788, this.committedLength, this._io, "/types/journal_header/seq/5");
+      }
       this.createdMs = this._io.readU8le();
       if (!(this.createdMs <= 9007199254740991)) {
         throw new KaitaiStream.ValidationGreaterThanError(9007199254740991, this.createdMs, this._io, "/types/journal_header/seq/6");
