@@ -104,8 +104,19 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** Position of the first non-zero byte at or after `from`, or -1. */
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+/**
+ * Position of the first non-zero byte at or after `from`, or -1. Compares
+ * 64 KiB at a time against zeros (memcmp) and only then looks byte by byte:
+ * a preallocated segment is mostly zero fill, and recovery reads all of it.
+ */
 export function firstNonZero(bytes: Uint8Array, from: number): number {
-  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return i;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = from; at < buf.length; at += ZERO_CHUNK.length) {
+    const end = Math.min(buf.length, at + ZERO_CHUNK.length);
+    if (buf.compare(ZERO_CHUNK, 0, end - at, at, end) === 0) continue;
+    for (let i = at; i < end; i++) if (buf[i] !== 0) return i;
+  }
   return -1;
 }

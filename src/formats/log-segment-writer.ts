@@ -80,8 +80,9 @@ export function encodeBatch(b: LogBatch): Buffer {
 /**
  * Encodes `b` into `buf` at `pos` and returns the position after it, so a
  * group commit can fill one buffer with many batches for a single write.
+ * `onRecord` is told where each record went (position in `buf`, size).
  */
-export function writeBatch(buf: Buffer, pos: number, b: LogBatch): number {
+export function writeBatch(buf: Buffer, pos: number, b: LogBatch, onRecord?: (position: number, size: number) => void): number {
   const n = b.records.length;
   if (n < 1 || n > MAX_RECORDS_PER_BATCH) {
     throw new LogkvError(n < 1 ? 'INVALID_ARGUMENT' : 'TOO_LARGE', `a batch holds 1 to ${MAX_RECORDS_PER_BATCH} records, not ${n}`);
@@ -102,7 +103,11 @@ export function writeBatch(buf: Buffer, pos: number, b: LogBatch): number {
   buf.writeUInt16LE(b.compacted ? 1 : 0, pos + 20);
   buf.writeUInt32LE(n, pos + 22);
   pos += BATCH_HEADER_SIZE;
-  for (const r of b.records) pos = writeRecord(buf, pos, r);
+  for (const r of b.records) {
+    const end = writeRecord(buf, pos, r);
+    onRecord?.(pos, end - pos);
+    pos = end;
+  }
   const length = pos - start - 4;
   if (length > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `batch of ${length} bytes is over ${MAX_BATCH_LENGTH}`);
   buf.writeUInt32LE(length, start);

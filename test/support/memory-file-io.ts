@@ -25,10 +25,17 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
   return e;
 }
 
+/** Writes `data` into `target` in place, growing it (a copy) only when the write extends it. */
 function applyWrite(target: Buffer, position: number, data: Buffer): Buffer {
   const out = target.length >= position + data.length ? target : Buffer.concat([target, Buffer.alloc(position + data.length - target.length)]);
   data.copy(out, position);
   return out;
+}
+
+type PendingOp = Inode['pending'][number];
+
+function applyOp(target: Buffer, op: PendingOp): Buffer {
+  return op.kind === 'write' ? applyWrite(target, op.position, op.data) : resize(target, op.length);
 }
 
 function resize(b: Buffer, length: number): Buffer {
@@ -76,7 +83,7 @@ export class MemoryFileIO implements FileIO {
       write: (data, position) => {
         check(true);
         const copy = Buffer.from(data);
-        inode.data = applyWrite(Buffer.from(inode.data), position, copy);
+        inode.data = applyWrite(inode.data, position, copy);
         inode.pending.push({ kind: 'write', position, data: copy });
         this.stats.writes++;
       },
@@ -87,14 +94,15 @@ export class MemoryFileIO implements FileIO {
           this.failSyncs--;
           throw errnoError('EIO', `fsync ${path}`);
         }
-        inode.synced = Buffer.from(inode.data);
+        // Bring the durable image up to date by replaying only what changed.
+        for (const op of inode.pending) inode.synced = applyOp(inode.synced, op);
         inode.pending = [];
         this.stats.syncs++;
       },
       size: () => inode.data.length,
       truncate: (length) => {
         check(true);
-        inode.data = resize(Buffer.from(inode.data), length);
+        inode.data = resize(inode.data, length);
         inode.pending.push({ kind: 'truncate', length });
       },
       close: () => {
