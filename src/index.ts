@@ -12,3 +12,13 @@ export {
 export type { DataLoss, RecoveryEvent } from './journal/journal-recovery.js';
 export type { JournalValue } from './formats/journal-value.js';
 export { type FileIO, type FileHandle, nodeFileIO } from './io/file-io.js';
+export {
+  open,
+  LogStore,
+  type LogStoreOptions,
+  type WriteOptions,
+  type BatchOperation,
+  type Key,
+  type ValueEncodingName,
+} from './log/log-store.js';
+export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';

@@ -17,6 +17,7 @@ import { encodeFrame, type JournalEntry } from '../formats/journal-writer.js';
 import type { JournalValue } from '../formats/journal-value.js';
 import { FrameOp, JOURNAL_HEADER_SIZE, MAX_JOURNAL_FILE_SIZE, MIN_JOURNAL_FILE_SIZE } from '../formats/limits.js';
 import { type FileHandle, type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
+import { DURABILITIES, type Durability } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { bytesNeeded, compactBody, writeGeneration } from './journal-file.js';
 import {
@@ -28,7 +29,7 @@ import {
   type RecoveryPlan,
 } from './journal-recovery.js';
 
-export type Durability = 'sync' | 'interval' | 'none';
+export type { Durability };
 
 export interface JournalStoreOptions {
   /** Size of each journal file in bytes (default 1 MiB; 4 KiB to 1 GiB). */
@@ -121,7 +122,7 @@ export class JournalStore {
       throw new LogkvError('INVALID_ARGUMENT', `highWaterMark must be in (0, 1], not ${String(hwm)}`);
     }
     const durability = options.durability ?? 'sync';
-    if (!['sync', 'interval', 'none'].includes(durability)) throw new LogkvError('INVALID_ARGUMENT', `unknown durability ${String(durability)}`);
+    if (!DURABILITIES.includes(durability)) throw new LogkvError('INVALID_ARGUMENT', `unknown durability ${String(durability)}`);
     const requested = options.bufferSize;
     if (requested !== undefined && (!Number.isInteger(requested) || requested < MIN_JOURNAL_FILE_SIZE || requested > MAX_JOURNAL_FILE_SIZE)) {
       throw new LogkvError('INVALID_ARGUMENT', `bufferSize must be an integer from ${MIN_JOURNAL_FILE_SIZE} to ${MAX_JOURNAL_FILE_SIZE}`);

@@ -1,0 +1,317 @@
+// LogStore: the unbounded engine. A directory of log segments, an in-memory
+// key directory (hash over typed arrays) pointing at the newest record of
+// each key, group commit on the write path, recovery on open.
+//
+// Public methods validate their arguments and the store's state, then map
+// onto two internal steps: queue a batch on the log (segment-log.ts) and
+// look up the key directory. A get is a hash lookup and one positioned read
+// of just that record.
+
+import { LogkvError } from '../errors.js';
+import { LogSegment, streamOver } from '../formats/kaitai.js';
+import { batchSize } from '../formats/log-segment-writer.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, ValueEncoding } from '../formats/limits.js';
+import { type FileIO, nodeFileIO } from '../io/file-io.js';
+import { DURABILITIES } from '../io/durability.js';
+import { acquireLock, type LockFile } from '../io/lock-file.js';
+import { KeyDirectory } from './key-directory.js';
+import { storePath } from './store-path.js';
+import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
+import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog } from './segment-log.js';
+
+export type { Durability, LogOpenReport, RecoveryMode };
+export type ValueEncodingName = 'binary' | 'utf8' | 'json';
+export type Key = string | Uint8Array;
+
+export interface LogStoreOptions {
+  /** How values are given and returned; recorded in every segment header. Default 'binary'. */
+  valueEncoding?: ValueEncodingName;
+  /** Segments are preallocated to this size and rolled when full. Default 64 MiB. */
+  segmentSize?: number;
+  /** Largest value accepted (bytes after encoding); at most 256 MiB. */
+  maxValueSize?: number;
+  /** 'sync' (default): a write resolves after its fdatasync, shared by concurrent writers. */
+  durability?: Durability;
+  /** For durability 'interval'. Default 100 ms. */
+  syncIntervalMs?: number;
+  /** 'strict' (default) fails on corruption outside the newest segment's tail; 'salvage' skips it and reports it. */
+  recovery?: RecoveryMode;
+  /** Clock for timestamps and expiry. */
+  now?: () => number;
+  io?: FileIO;
+}
+
+export interface WriteOptions {
+  /** Time to live from now, in ms. */
+  ttlMs?: number;
+  /** Absolute expiry, ms since the epoch. */
+  expireAt?: number;
+}
+
+export type BatchOperation<V> =
+  | ({ type: 'put'; key: Key; value: V } & WriteOptions)
+  | { type: 'del'; key: Key };
+
+const ENCODINGS: Record<ValueEncodingName, ValueEncoding> = { binary: ValueEncoding.Binary, utf8: ValueEncoding.Utf8, json: ValueEncoding.Json };
+const NAMES = ['binary', 'utf8', 'json'] as const;
+const EMPTY = new Uint8Array(0);
+
+export class LogStore<V = unknown> {
+  readonly openReport: LogOpenReport;
+  readonly dir: string;
+  readonly valueEncoding: ValueEncodingName;
+  readonly #log: SegmentLog;
+  readonly #keys: KeyDirectory;
+  readonly #lock: LockFile;
+  readonly #now: () => number;
+  readonly #maxValueSize: number;
+  #closed = false;
+
+  private constructor(init: {
+    dir: string;
+    log: SegmentLog;
+    keys: KeyDirectory;
+    lock: LockFile;
+    now: () => number;
+    valueEncoding: ValueEncodingName;
+    maxValueSize: number;
+    report: LogOpenReport;
+  }) {
+    this.dir = init.dir;
+    this.#log = init.log;
+    this.#keys = init.keys;
+    this.#lock = init.lock;
+    this.#now = init.now;
+    this.valueEncoding = init.valueEncoding;
+    this.#maxValueSize = init.maxValueSize;
+    this.openReport = init.report;
+  }
+
+  /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
+  static async open<V = unknown>(dirOrName: string, options: LogStoreOptions = {}): Promise<LogStore<V>> {
+    const started = performance.now();
+    const dir = storePath(dirOrName);
+    const io = options.io ?? nodeFileIO;
+    const o = checkOptions(options);
+    io.mkdir(dir);
+    const lock = acquireLock(io, `${dir}/LOCK`);
+    try {
+      const keys = new KeyDirectory();
+      const recovered = await recoverLog(io, dir, o.recovery, {
+        put: (key, segment, position, size, offset, expireAtMs) => keys.set(key, segment, position, size, offset, expireAtMs),
+        remove: (key) => keys.delete(key),
+      });
+      const stored = recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding;
+      const valueEncoding = stored === undefined ? (options.valueEncoding ?? 'binary') : NAMES[stored]!;
+      if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
+        throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
+      }
+      const logOptions = { io, dir, valueEncoding: ENCODINGS[valueEncoding], segmentSize: o.segmentSize, durability: o.durability, syncIntervalMs: o.syncIntervalMs, now: o.now };
+      const segments: Segment[] = recovered.segments.map((s, id) => {
+        const handle = io.open(s.path, s.sealed ? 'read' : 'update');
+        return { ...s, id, handle, fileSize: handle.size() };
+      });
+      const created = segments.length === 0;
+      if (created) segments.push(await SegmentLog.createSegment(logOptions, 0, 0));
+      else await extendWithZeros(segments.at(-1)!, o.segmentSize);
+      const log = new SegmentLog(logOptions, segments);
+      const report: LogOpenReport = { ...recovered.report, created, keys: keys.size, durationMs: performance.now() - started };
+      return new LogStore<V>({ dir, log, keys, lock, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  /** The value of `key`, or undefined when absent or expired. */
+  get(key: Key): V | undefined {
+    const id = this.#lookup(key);
+    if (id < 0) return undefined;
+    const segment = this.#log.segments[this.#keys.segmentOf(id)]!;
+    const bytes = this.#log.read(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
+    const record = new LogSegment.Record(streamOver(bytes));
+    return this.#decode(record.value);
+  }
+
+  has(key: Key): boolean {
+    return this.#lookup(key) >= 0;
+  }
+
+  /** Live keys (expired ones included until a read or compaction notices them). */
+  count(): number {
+    this.#checkOpen();
+    return this.#keys.size;
+  }
+
+  #lookup(key: Key): number {
+    this.#checkOpen();
+    const id = this.#keys.lookup(toKeyBytes(key));
+    if (id < 0) return -1;
+    const expireAt = this.#keys.expireAtOf(id);
+    return expireAt !== undefined && expireAt <= this.#now() ? -1 : id;
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  async put(key: Key, value: V, options: WriteOptions = {}): Promise<void> {
+    const record = this.#putRecord(key, value, options);
+    await this.#append(() => [record]);
+  }
+
+  async delete(key: Key): Promise<void> {
+    const record = this.#deleteRecord(key);
+    await this.#append(() => [record]);
+  }
+
+  /** Applies every operation or none, after a crash too: one log batch. */
+  async batch(operations: ReadonlyArray<BatchOperation<V>>): Promise<void> {
+    if (!Array.isArray(operations)) throw new LogkvError('INVALID_ARGUMENT', 'batch takes an array of operations');
+    const records = operations.map((op) => {
+      if (op?.type === 'put') return this.#putRecord(op.key, op.value, op);
+      if (op?.type === 'del') return this.#deleteRecord(op.key);
+      throw new LogkvError('INVALID_ARGUMENT', `unknown batch operation type ${String((op as { type?: unknown })?.type)}`);
+    });
+    if (records.length === 0) return;
+    // The format's bounds on a batch, checked here so the write loop never meets them.
+    if (records.length > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} operations`);
+    const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
+    if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
+    await this.#append(() => records);
+  }
+
+  /** Makes every write so far durable (for 'interval' and 'none'). */
+  async flush(): Promise<void> {
+    this.#checkOpen();
+    await this.#log.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#log.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** fdatasync calls made by appends since open (group commit makes this far fewer than writes). */
+  get syncCount(): number {
+    return this.#log.syncCount;
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #append(prepare: () => RecordToAppend[]): Promise<void> {
+    this.#checkOpen();
+    return this.#log.append({ prepare, apply: (b) => this.#applyBatch(b) });
+  }
+
+  /** Points the key directory at the records just written. */
+  #applyBatch(b: AppendedBatch | undefined): void {
+    if (!b) return;
+    for (const { record, position, size, offset } of b.records) {
+      if (record.op === Op.Delete) this.#keys.delete(record.key);
+      else this.#keys.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
+    }
+  }
+
+  #putRecord(key: Key, value: V, options: WriteOptions): RecordToAppend {
+    this.#checkOpen();
+    const keyBytes = checkKey(key);
+    const valueBytes = this.#encode(value);
+    if (valueBytes.length > this.#maxValueSize) {
+      throw new LogkvError('TOO_LARGE', `value of ${valueBytes.length} bytes is over the maximum of ${this.#maxValueSize}`);
+    }
+    return { op: Op.Put, key: keyBytes, value: valueBytes, expireAtMs: this.#expiry(options) };
+  }
+
+  #deleteRecord(key: Key): RecordToAppend {
+    this.#checkOpen();
+    return { op: Op.Delete, key: checkKey(key), value: EMPTY };
+  }
+
+  #expiry(options: WriteOptions): number | undefined {
+    const { ttlMs, expireAt } = options;
+    if (ttlMs !== undefined && expireAt !== undefined) throw new LogkvError('INVALID_ARGUMENT', 'give ttlMs or expireAt, not both');
+    if (ttlMs !== undefined) {
+      if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new LogkvError('INVALID_ARGUMENT', `ttlMs must be a positive integer, not ${String(ttlMs)}`);
+      return this.#now() + ttlMs;
+    }
+    if (expireAt !== undefined && (!Number.isSafeInteger(expireAt) || expireAt < 0)) {
+      throw new LogkvError('INVALID_ARGUMENT', `expireAt must be a time in ms since the epoch, not ${String(expireAt)}`);
+    }
+    return expireAt;
+  }
+
+  #encode(value: V): Uint8Array {
+    switch (this.valueEncoding) {
+      case 'binary':
+        if (!(value instanceof Uint8Array)) throw new LogkvError('INVALID_ARGUMENT', 'values of a binary store are Uint8Arrays');
+        return value;
+      case 'utf8':
+        if (typeof value !== 'string') throw new LogkvError('INVALID_ARGUMENT', 'values of a utf8 store are strings');
+        return Buffer.from(value, 'utf8');
+      case 'json': {
+        const text = JSON.stringify(value);
+        if (text === undefined) throw new LogkvError('INVALID_ARGUMENT', 'value cannot be encoded as JSON');
+        return Buffer.from(text, 'utf8');
+      }
+    }
+  }
+
+  #decode(bytes: Uint8Array): V {
+    switch (this.valueEncoding) {
+      case 'binary':
+        return Buffer.from(bytes) as V;
+      case 'utf8':
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') as V;
+      case 'json':
+        return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as V;
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LogkvError('CLOSED', 'the store is closed');
+  }
+}
+
+function toKeyBytes(key: Key): Uint8Array {
+  if (typeof key === 'string') return Buffer.from(key, 'utf8');
+  if (key instanceof Uint8Array) return key;
+  throw new LogkvError('INVALID_ARGUMENT', `keys are strings or Uint8Arrays, not ${typeof key}`);
+}
+
+function checkKey(key: Key): Uint8Array {
+  const bytes = toKeyBytes(key);
+  if (bytes.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${bytes.length} bytes is over ${MAX_KEY_LENGTH}`);
+  // Copy: the caller may reuse its buffer before the write is queued out.
+  return Buffer.from(bytes);
+}
+
+function checkOptions(options: LogStoreOptions) {
+  const segmentSize = options.segmentSize ?? 64 * 1024 * 1024;
+  if (!Number.isSafeInteger(segmentSize) || segmentSize < 4096 || segmentSize > 0xffffffff) {
+    throw new LogkvError('INVALID_ARGUMENT', 'segmentSize must be an integer from 4096 to 4 GiB - 1');
+  }
+  const maxValueSize = options.maxValueSize ?? MAX_VALUE_LENGTH;
+  if (!Number.isSafeInteger(maxValueSize) || maxValueSize < 0 || maxValueSize > MAX_VALUE_LENGTH) {
+    throw new LogkvError('INVALID_ARGUMENT', `maxValueSize must be an integer from 0 to ${MAX_VALUE_LENGTH}`);
+  }
+  const durability = options.durability ?? 'sync';
+  if (!DURABILITIES.includes(durability)) throw new LogkvError('INVALID_ARGUMENT', `unknown durability ${String(durability)}`);
+  const recovery = options.recovery ?? 'strict';
+  if (recovery !== 'strict' && recovery !== 'salvage') throw new LogkvError('INVALID_ARGUMENT', `unknown recovery mode ${String(recovery)}`);
+  if (options.valueEncoding !== undefined && !(options.valueEncoding in ENCODINGS)) {
+    throw new LogkvError('INVALID_ARGUMENT', `unknown valueEncoding ${String(options.valueEncoding)}`);
+  }
+  const syncIntervalMs = options.syncIntervalMs ?? 100;
+  return { segmentSize, maxValueSize, durability, recovery, syncIntervalMs, now: options.now ?? Date.now };
+}
+
+/** Opens (creating if needed) a LogStore: `open('./mystore')`, or `open('orders')` under LOGKV_DIR. */
+export function open<V = unknown>(dirOrName: string, options?: LogStoreOptions): Promise<LogStore<V>> {
+  return LogStore.open<V>(dirOrName, options);
+}

@@ -1,0 +1,204 @@
+// Opening a log directory is recovery. Phase one reads and decides, writing
+// nothing: sealed segments load from their hints (a hint that is missing,
+// fails its checks, or does not match its segment's length means a rescan);
+// the newest segment is scanned whole. A damaged tail of the newest segment
+// (nothing valid after it) is a torn write, to be cut; damage anywhere else
+// is corruption: open fails with CORRUPT naming file and offset, unless
+// recovery is 'salvage', which skips the damaged ranges and reports them.
+// Phase two acts: cut bytes are kept in lost/ first, then the tail is cut,
+// then missing hints are rewritten.
+
+import { join } from 'node:path';
+import { LogkvError } from '../errors.js';
+import type { Damage } from '../formats/damage.js';
+import { readHint } from '../formats/hint-reader.js';
+import type { HintFile } from '../formats/hint-writer.js';
+import { readSegment, type ReadBatch } from '../formats/log-segment-reader.js';
+import { Op, type ValueEncoding } from '../formats/limits.js';
+import { type FileIO, replaceFile } from '../io/file-io.js';
+import { writeHint } from './segment-log.js';
+import { hintPath, segmentBaseOffsets, segmentFileName, segmentPath } from './segment-names.js';
+
+export type RecoveryMode = 'strict' | 'salvage';
+
+/** What recovery needs of the key directory. */
+export interface RecoveryTarget {
+  put(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
+  remove(key: Uint8Array): void;
+}
+
+export interface DamageReport {
+  file: string;
+  offset: number;
+  length: number;
+  code: Damage['code'];
+  reason: string;
+  message: string;
+  /** cut: a torn tail removed (bytes kept in lost/); skipped: left in place, records around it used (salvage). */
+  action: 'cut' | 'skipped';
+}
+
+export interface LogOpenReport {
+  /** True when nothing was cut, skipped or rebuilt. */
+  clean: boolean;
+  created: boolean;
+  segments: number;
+  keys: number;
+  hintsUsed: number;
+  hintsRebuilt: number;
+  bytesCut: number;
+  damage: DamageReport[];
+  keptAside: string[];
+  durationMs: number;
+}
+
+export interface SegmentState {
+  baseOffset: number;
+  path: string;
+  /** End of the last valid batch. */
+  tail: number;
+  nextOffset: number;
+  sealed: boolean;
+  valueEncoding: ValueEncoding | undefined;
+}
+
+export interface RecoveryResult {
+  segments: SegmentState[];
+  report: Omit<LogOpenReport, 'keys' | 'durationMs'>;
+}
+
+interface SegmentPlan {
+  state: SegmentState;
+  hint: HintFile | undefined;
+  batches: ReadBatch[];
+  damage: Damage[];
+  cut: { from: number; bytes: Buffer } | undefined;
+  rewriteHint: boolean;
+}
+
+export async function recoverLog(io: FileIO, dir: string, mode: RecoveryMode, target: RecoveryTarget): Promise<RecoveryResult> {
+  const bases = segmentBaseOffsets(io.readdir(dir));
+  const plans: SegmentPlan[] = [];
+  let expectedFrom = 0;
+  for (let i = 0; i < bases.length; i++) {
+    const plan = planSegment(io, dir, bases[i]!, i === bases.length - 1, mode);
+    if (plan.state.baseOffset < expectedFrom) {
+      throw new LogkvError('CORRUPT', `${plan.state.path}: base offset ${plan.state.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
+        file: plan.state.path,
+        offset: 0,
+        reason: 'offset-order',
+      });
+    }
+    expectedFrom = plan.state.nextOffset;
+    plans.push(plan);
+  }
+
+  // Phase two: act, and fill the key directory in log order.
+  const report: RecoveryResult['report'] = { clean: true, created: false, segments: plans.length, hintsUsed: 0, hintsRebuilt: 0, bytesCut: 0, damage: [], keptAside: [] };
+  for (const [id, plan] of plans.entries()) {
+    if (plan.hint) {
+      report.hintsUsed++;
+      for (const e of plan.hint.entries) {
+        if (e.tombstone) target.remove(e.key);
+        else target.put(e.key, id, e.position, e.size, e.offset, e.expireAtMs);
+      }
+    } else {
+      for (const b of plan.batches) {
+        for (const r of b.records) {
+          if (r.op === Op.Delete) target.remove(r.key);
+          else target.put(r.key, id, r.position, r.size, r.offset, r.expireAtMs);
+        }
+      }
+    }
+    for (const d of plan.damage) {
+      report.clean = false;
+      report.damage.push({ file: plan.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: plan.cut ? 'cut' : 'skipped' });
+    }
+    if (plan.cut) {
+      const lostDir = join(dir, 'lost');
+      io.mkdir(lostDir);
+      const aside = join(lostDir, `${segmentFileName(plan.state.baseOffset)}.at-${plan.cut.from}`);
+      await replaceFile(io, aside, plan.cut.bytes);
+      report.keptAside.push(aside);
+      const h = io.open(plan.state.path, 'update');
+      try {
+        h.truncate(plan.cut.from);
+        await h.sync();
+      } finally {
+        h.close();
+      }
+      report.bytesCut += plan.cut.bytes.length;
+    }
+    if (plan.rewriteHint) {
+      await writeHint(io, dir, plan.state);
+      report.hintsRebuilt++;
+      report.clean = false;
+    }
+  }
+  return { segments: plans.map((p) => p.state), report };
+}
+
+function planSegment(io: FileIO, dir: string, baseOffset: number, newest: boolean, mode: RecoveryMode): SegmentPlan {
+  const path = segmentPath(dir, baseOffset);
+  if (!newest) {
+    const hint = usableHint(io, dir, baseOffset, path);
+    if (hint) {
+      const length = hint.coveredLength;
+      return {
+        state: { baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined },
+        hint,
+        batches: [],
+        damage: [],
+        cut: undefined,
+        rewriteHint: false,
+      };
+    }
+  }
+  const bytes = io.readFile(path);
+  const scan = readSegment(bytes, { file: path, resync: true });
+  if (scan.header.baseOffset !== baseOffset) {
+    throw new LogkvError('CORRUPT', `${path}: header says base offset ${scan.header.baseOffset}, the name ${baseOffset}`, { file: path, offset: 8, reason: 'field-range' });
+  }
+  const firstDamage = scan.damage[0];
+  const validAfterDamage = firstDamage !== undefined && scan.batches.some((b) => b.position > firstDamage.offset);
+  const tornTail = newest && firstDamage !== undefined && !validAfterDamage;
+  if (firstDamage && !tornTail && mode === 'strict') {
+    throw new LogkvError(
+      'CORRUPT',
+      `${path} is damaged at byte ${firstDamage.offset} (${firstDamage.reason}: ${firstDamage.message}); run kvtool repair, or open with recovery: 'salvage' to skip damaged records`,
+      { file: path, offset: firstDamage.offset, reason: firstDamage.reason },
+    );
+  }
+  const last = scan.batches.at(-1);
+  const tail = tornTail ? firstDamage.offset : last ? last.position + last.size : scan.validUpTo;
+  return {
+    state: { baseOffset, path, tail, nextOffset: scan.nextOffset, sealed: !newest, valueEncoding: scan.header.valueEncoding },
+    hint: undefined,
+    batches: scan.batches,
+    damage: scan.damage,
+    cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
+    // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
+    rewriteHint: !newest && scan.damage.length === 0,
+  };
+}
+
+function usableHint(io: FileIO, dir: string, baseOffset: number, path: string): HintFile | undefined {
+  const hp = hintPath(dir, baseOffset);
+  if (!io.exists(hp)) return undefined;
+  let hint: HintFile;
+  try {
+    hint = readHint(io.readFile(hp), hp);
+  } catch (e) {
+    if (e instanceof LogkvError) return undefined;
+    throw e;
+  }
+  const h = io.open(path, 'read');
+  const length = h.size();
+  h.close();
+  return hint.segmentBaseOffset === baseOffset && hint.coveredLength === length ? hint : undefined;
+}
+
+function lastNonZero(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0; i--) if (bytes[i] !== 0) return i;
+  return -1;
+}

@@ -1,0 +1,378 @@
+// KeyDirectory: model-based property against a Map (sets, deletes, lookups,
+// growth from tiny tables, explicit and automatic compaction with onMove
+// followed), forced collisions (equal home buckets and equal full hashes)
+// with deletes from the middle of chains, the per-key memory figure at 1M
+// keys, and refused input leaving the directory unchanged.
+
+import assert from 'node:assert/strict';
+import t from 'tap';
+import fc from 'fast-check';
+import { LogkvError } from '../../src/errors.js';
+import { hashKey, KeyDirectory } from '../../src/log/key-directory.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+interface Fields {
+  segment: number;
+  position: number;
+  size: number;
+  offset: number;
+  expireAtMs: number | undefined;
+}
+
+function fieldsOf(d: KeyDirectory, id: number): Fields {
+  return {
+    segment: d.segmentOf(id),
+    position: d.positionOf(id),
+    size: d.sizeOf(id),
+    offset: d.offsetOf(id),
+    expireAtMs: d.expireAtOf(id),
+  };
+}
+
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const fields: fc.Arbitrary<Fields> = fc.record({
+  segment: fc.oneof(fc.nat(20), u32),
+  position: u32,
+  size: u32,
+  offset: fc.oneof(fc.nat(1000), fc.maxSafeNat()),
+  expireAtMs: fc.option(fc.oneof(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), fc.double({ noNaN: true, noDefaultInfinity: true })), {
+    nil: undefined,
+  }),
+});
+
+/** Counter `i` written big-endian into the last 4 of 16 bytes (first 12 fixed). */
+function counterKey(i: number, into = new Uint8Array(16)): Uint8Array {
+  into[12] = i >>> 24;
+  into[13] = (i >>> 16) & 0xff;
+  into[14] = (i >>> 8) & 0xff;
+  into[15] = i & 0xff;
+  return into;
+}
+
+type Op =
+  | { op: 'set'; k: number; f: Fields }
+  | { op: 'delete'; k: number }
+  | { op: 'lookup'; k: number }
+  | { op: 'compact' };
+
+/** A pool of distinct keys: the empty key, short and long ones, sometimes a 65535-byte one. */
+const keyPool = fc
+  .tuple(
+    fc.uniqueArray(fc.oneof({ arbitrary: fc.uint8Array({ minLength: 1, maxLength: 4 }), weight: 3 }, fc.uint8Array({ minLength: 5, maxLength: 300 })), {
+      minLength: 1,
+      maxLength: 14,
+      selector: hex,
+    }),
+    fc.nat(10),
+    fc.integer({ min: 0, max: 255 }),
+  )
+  .map(([keys, big, fill]) => {
+    const pool = [new Uint8Array(0), ...keys];
+    // One case in eleven carries a key at the length limit.
+    if (big === 0) pool.push(new Uint8Array(0xffff).fill(fill));
+    return pool;
+  });
+
+const ops = (n: number): fc.Arbitrary<Op[]> =>
+  fc.array(
+    fc.oneof(
+      { arbitrary: fc.record({ op: fc.constant('set' as const), k: fc.nat(n - 1), f: fields }), weight: 6 },
+      { arbitrary: fc.record({ op: fc.constant('delete' as const), k: fc.nat(n - 1) }), weight: 3 },
+      { arbitrary: fc.record({ op: fc.constant('lookup' as const), k: fc.nat(n - 1) }), weight: 2 },
+      { arbitrary: fc.constant({ op: 'compact' as const }), weight: 1 },
+    ),
+    { maxLength: 80 },
+  );
+
+t.test('model: set/delete/lookup/compact agree with a Map, ids follow onMove', async (t) => {
+  fc.assert(
+    fc.property(
+      keyPool.chain((pool) => fc.tuple(fc.constant(pool), ops(pool.length))),
+      fc.constantFrom(0, 1, 2, 8, 64),
+      fc.constantFrom(0, 16, 1 << 20),
+      ([pool, steps], initialCapacity, autoCompactMinDeadBytes) => {
+        const model = new Map<string, Fields>();
+        // The id each live key had when set, kept current through onMove.
+        const idOf = new Map<string, number>();
+        const onMove = (oldId: number, newId: number): void => {
+          assert.ok(newId < oldId, 'moves go down');
+          let found: string | undefined;
+          for (const [k, id] of idOf) if (id === oldId) found = k;
+          assert.ok(found !== undefined, `onMove of an id nobody holds: ${oldId}`);
+          idOf.set(found, newId);
+        };
+        const d = new KeyDirectory(initialCapacity, { onMove, autoCompactMinDeadBytes });
+
+        for (const step of steps) {
+          if (step.op === 'set') {
+            const key = pool[step.k]!;
+            const k = hex(key);
+            const f = step.f;
+            const id = d.set(key, f.segment, f.position, f.size, f.offset, f.expireAtMs);
+            if (idOf.has(k)) assert.equal(id, idOf.get(k), 'an update keeps the id');
+            idOf.set(k, id);
+            model.set(k, f);
+          } else if (step.op === 'delete') {
+            const key = pool[step.k]!;
+            const k = hex(key);
+            // idOf must drop the key before delete(): an automatic compaction
+            // inside delete() reports moves of the other keys only.
+            idOf.delete(k);
+            assert.equal(d.delete(key), model.delete(k));
+          } else if (step.op === 'lookup') {
+            const key = pool[step.k]!;
+            const k = hex(key);
+            assert.equal(d.lookup(key), idOf.has(k) ? idOf.get(k) : -1);
+          } else {
+            d.compact();
+          }
+
+          assert.equal(d.size, model.size);
+          for (const key of pool) {
+            const k = hex(key);
+            const id = d.lookup(key);
+            const want = model.get(k);
+            if (want === undefined) {
+              assert.equal(id, -1, `absent key ${k.slice(0, 16)} found`);
+              continue;
+            }
+            assert.equal(id, idOf.get(k), 'lookup gives the id set() gave, moved by onMove');
+            assert.ok(d.has(id));
+            assert.deepStrictEqual(fieldsOf(d, id), { ...want });
+            assert.equal(hex(d.keyOf(id)), k);
+          }
+          const ids = [...d.ids()];
+          assert.deepStrictEqual(
+            ids.map((id) => hex(d.keyOf(id))).sort(),
+            [...model.keys()].sort(),
+            'ids() enumerates exactly the live keys',
+          );
+          assert.deepStrictEqual([...ids].sort((a, b) => a - b), [...idOf.values()].sort((a, b) => a - b));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+  t.pass('directory agrees with the model');
+});
+
+t.test('automatic compaction runs, reclaims the arena and reports every move', async (t) => {
+  const moves: Array<[number, number]> = [];
+  const d = new KeyDirectory(4, { onMove: (a, b) => moves.push([a, b]), autoCompactMinDeadBytes: 0 });
+  const key = (i: number) => new Uint8Array(32).fill(i);
+  for (let i = 0; i < 100; i++) d.set(key(i), i, i * 10, i + 1, i * 1000, i % 2 === 0 ? undefined : i);
+  const grown = d.memoryBytes();
+  // Delete the first 60: the arena passes half dead, a compaction moves ids.
+  for (let i = 0; i < 60; i++) assert.equal(d.delete(key(i)), true);
+  t.ok(moves.length > 0, 'onMove was called by the automatic compaction');
+  t.ok(d.memoryBytes() < grown, `memory went down (${grown} -> ${d.memoryBytes()})`);
+  for (let i = 0; i < 100; i++) {
+    const id = d.lookup(key(i));
+    if (i < 60) assert.equal(id, -1);
+    else assert.deepStrictEqual(fieldsOf(d, id), { segment: i, position: i * 10, size: i + 1, offset: i * 1000, expireAtMs: i % 2 === 0 ? undefined : i });
+  }
+  t.equal(d.size, 40);
+
+  // An explicit compact() packs ids to 0..size-1 and its own callback wins.
+  const own: Array<[number, number]> = [];
+  d.compact((a, b) => own.push([a, b]));
+  t.same([...d.ids()].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  for (let i = 60; i < 100; i++) assert.notEqual(d.lookup(key(i)), -1);
+
+  // The default threshold keeps small directories from compacting over a few bytes.
+  const quiet = new KeyDirectory(4, { onMove: () => assert.fail('no automatic compaction expected') });
+  for (let i = 0; i < 100; i++) quiet.set(key(i), 0, 0, 0, 0, undefined);
+  for (let i = 0; i < 99; i++) quiet.delete(key(i));
+  t.equal(quiet.size, 1);
+  t.equal(quiet.lookup(key(0)), -1);
+  t.not(quiet.lookup(key(99)), -1);
+});
+
+/** Counter keys whose hashes agree on the low `bits` bits (so they share a home bucket in any table up to 2^bits). */
+function sameBucketKeys(count: number, bits: number): Uint8Array[] {
+  const mask = (1 << bits) - 1;
+  const byBucket = new Map<number, number[]>();
+  const probe = new Uint8Array(16);
+  for (let i = 0; ; i++) {
+    const b = hashKey(counterKey(i, probe)) & mask;
+    let list = byBucket.get(b);
+    if (list === undefined) byBucket.set(b, (list = []));
+    list.push(i);
+    if (list.length === count) return list.map((j) => counterKey(j));
+  }
+}
+
+/**
+ * Pairs of distinct keys with equal 32-bit hashes (birthday search). Keys that
+ * differ in one aligned 4-byte word never collide under murmur3 (each step is
+ * a bijection of that word), so two words vary here.
+ */
+function fullCollisions(pairs: number): Array<[Uint8Array, Uint8Array]> {
+  const twoWords = (i: number, into = new Uint8Array(16)): Uint8Array => {
+    counterKey(i, into);
+    const w = Math.imul(i, 0x9e3779b1);
+    into[8] = w >>> 24;
+    into[9] = (w >>> 16) & 0xff;
+    into[10] = (w >>> 8) & 0xff;
+    into[11] = w & 0xff;
+    return into;
+  };
+  const seen = new Map<number, number>();
+  const out: Array<[Uint8Array, Uint8Array]> = [];
+  const probe = new Uint8Array(16);
+  for (let i = 0; out.length < pairs; i++) {
+    const h = hashKey(twoWords(i, probe));
+    const j = seen.get(h);
+    if (j !== undefined) out.push([twoWords(j), twoWords(i)]);
+    else seen.set(h, i);
+  }
+  return out;
+}
+
+t.test('collisions: deletes from the middle of long chains keep every other key findable', async (t) => {
+  const chain = sameBucketKeys(40, 12);
+  const others = Array.from({ length: 40 }, (_, i) => counterKey(0x7000000 + i));
+  const all = [...chain, ...others];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(0, 8, 64),
+      fc.shuffledSubarray(all.map((_, i) => i)),
+      fc.shuffledSubarray(all.map((_, i) => i)),
+      (cap, insertOrder, deleteOrder) => {
+        const d = new KeyDirectory(cap, { autoCompactMinDeadBytes: 0 });
+        const live = new Set<number>();
+        for (const i of insertOrder) {
+          d.set(all[i]!, i, i, i, i, undefined);
+          live.add(i);
+        }
+        const check = (): void => {
+          assert.equal(d.size, live.size);
+          for (let i = 0; i < all.length; i++) {
+            const id = d.lookup(all[i]!);
+            if (live.has(i)) assert.equal(id !== -1 && d.segmentOf(id), i, `key ${i} lost`);
+            else assert.equal(id, -1, `deleted key ${i} found`);
+          }
+        };
+        check();
+        for (const i of deleteOrder) {
+          assert.equal(d.delete(all[i]!), live.delete(i));
+          check();
+        }
+        // Reinsert what was deleted into the holes the deletes left.
+        for (const i of deleteOrder) {
+          d.set(all[i]!, i, i, i, i, undefined);
+          live.add(i);
+        }
+        check();
+      },
+    ),
+    { numRuns: 200 },
+  );
+  t.pass('chains stay correct');
+});
+
+t.test('collisions: keys with equal 32-bit hashes are told apart by their bytes', async (t) => {
+  const pairs = fullCollisions(3);
+  const d = new KeyDirectory(2);
+  for (const [a, b] of pairs) {
+    t.equal(hashKey(a), hashKey(b));
+    t.not(hex(a), hex(b));
+    d.set(a, 1, 0, 0, 0, undefined);
+    d.set(b, 2, 0, 0, 0, undefined);
+  }
+  for (const [a, b] of pairs) {
+    t.equal(d.segmentOf(d.lookup(a)), 1);
+    t.equal(d.segmentOf(d.lookup(b)), 2);
+  }
+  for (const [a, b] of pairs) {
+    t.equal(d.delete(a), true);
+    t.equal(d.lookup(a), -1);
+    t.equal(d.segmentOf(d.lookup(b)), 2);
+    t.equal(d.delete(a), false);
+  }
+  t.equal(d.size, pairs.length);
+});
+
+t.test('memory: at most 100 bytes per key beyond the key bytes at 1M 16-byte keys', async (t) => {
+  const N = 1_000_000;
+  const d = new KeyDirectory();
+  const key = new Uint8Array(16).fill(0xab);
+  const started = performance.now();
+  for (let i = 0; i < N; i++) d.set(counterKey(i, key), i & 7, i, 100, i, undefined);
+  const ms = performance.now() - started;
+  t.equal(d.size, N);
+  const perKey = d.memoryBytes() / N - 16;
+  t.comment(`${d.memoryBytes()} bytes for ${N} keys: ${perKey.toFixed(1)} bytes/key beyond the 16 key bytes (inserted in ${ms.toFixed(0)} ms)`);
+  t.ok(perKey <= 100, `${perKey.toFixed(1)} bytes/key <= 100`);
+  for (let i = 0; i < N; i += 9973) {
+    const id = d.lookup(counterKey(i, key));
+    assert.equal(d.positionOf(id), i);
+  }
+  t.equal(d.lookup(counterKey(N, key)), -1);
+});
+
+t.test('the empty key and a key at the 65535-byte limit', async (t) => {
+  const d = new KeyDirectory(0);
+  const big = new Uint8Array(0xffff).map((_, i) => i * 31);
+  const empty = new Uint8Array(0);
+  const a = d.set(empty, 1, 2, 3, 4, 5);
+  const b = d.set(big, 6, 7, 8, 9, undefined);
+  t.equal(d.lookup(empty), a);
+  t.equal(d.lookup(Buffer.alloc(0)), a);
+  t.equal(d.lookup(big), b);
+  t.equal(d.keyOf(a).length, 0);
+  t.equal(Buffer.compare(d.keyOf(b), big), 0);
+  const nearly = big.slice();
+  nearly[0xfffe] = nearly[0xfffe]! ^ 1;
+  t.equal(d.lookup(nearly), -1, 'a key differing in its last byte is another key');
+  t.same(fieldsOf(d, a), { segment: 1, position: 2, size: 3, offset: 4, expireAtMs: 5 });
+  t.equal(d.delete(empty), true);
+  t.equal(d.lookup(empty), -1);
+  t.equal(d.lookup(big), b);
+  t.equal(d.size, 1);
+});
+
+t.test('bad input: INVALID_ARGUMENT and the directory unchanged', async (t) => {
+  const d = new KeyDirectory(4);
+  const k = (s: string) => Buffer.from(s);
+  d.set(k('a'), 1, 10, 100, 1000, undefined);
+  d.set(k('b'), 2, 20, 200, 2000, 12345);
+  const snapshot = () => ({
+    size: d.size,
+    memory: d.memoryBytes(),
+    entries: [...d.ids()].map((id) => [hex(d.keyOf(id)), id, fieldsOf(d, id)]),
+  });
+  const before = snapshot();
+  const bad: Array<[string, () => unknown]> = [
+    ['oversize key', () => d.set(new Uint8Array(0x10000), 0, 0, 0, 0, undefined)],
+    ['negative position', () => d.set(k('c'), 0, -1, 0, 0, undefined)],
+    ['float position', () => d.set(k('a'), 0, 1.5, 0, 0, undefined)],
+    ['position past u32', () => d.set(k('c'), 0, 2 ** 32, 0, 0, undefined)],
+    ['NaN segment', () => d.set(k('c'), NaN, 0, 0, 0, undefined)],
+    ['segment past u32', () => d.set(k('a'), 2 ** 32, 0, 0, 0, undefined)],
+    ['negative size', () => d.set(k('c'), 0, 0, -5, 0, undefined)],
+    ['unsafe offset', () => d.set(k('c'), 0, 0, 0, 2 ** 53, undefined)],
+    ['negative offset', () => d.set(k('b'), 0, 0, 0, -1, undefined)],
+    ['NaN expiry', () => d.set(k('c'), 0, 0, 0, 0, NaN)],
+    ['infinite expiry', () => d.set(k('b'), 0, 0, 0, 0, Infinity)],
+    ['not bytes', () => d.set('a' as unknown as Uint8Array, 0, 0, 0, 0, undefined)],
+  ];
+  for (const [what, f] of bad) {
+    let caught: unknown;
+    try {
+      f();
+    } catch (e) {
+      caught = e;
+    }
+    t.ok(caught instanceof LogkvError && caught.code === 'INVALID_ARGUMENT', `${what}: INVALID_ARGUMENT (${String(caught)})`);
+    t.same(snapshot(), before, `${what}: unchanged`);
+  }
+  t.equal(d.lookup(new Uint8Array(0x10000)), -1);
+  t.throws(() => new KeyDirectory(-1), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => new KeyDirectory(1.5), { code: 'INVALID_ARGUMENT' });
+  t.throws(() => new KeyDirectory(8, { autoCompactMinDeadBytes: -1 }), { code: 'INVALID_ARGUMENT' });
+  // The limits themselves are accepted.
+  const id = d.set(new Uint8Array(0xffff), 0xffffffff, 0xffffffff, 0xffffffff, Number.MAX_SAFE_INTEGER, -1);
+  t.same(fieldsOf(d, id), { segment: 0xffffffff, position: 0xffffffff, size: 0xffffffff, offset: Number.MAX_SAFE_INTEGER, expireAtMs: -1 });
+});
