@@ -14,7 +14,7 @@ import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENG
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
-import { KeyDirectory } from './key-directory.js';
+import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
 import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog } from './segment-log.js';
@@ -48,6 +48,17 @@ export interface WriteOptions {
   expireAt?: number;
 }
 
+export interface RangeQuery {
+  gt?: Key;
+  gte?: Key;
+  lt?: Key;
+  lte?: Key;
+  /** Only keys starting with these bytes (overrides gt/gte/lt/lte). */
+  prefix?: Key;
+  reverse?: boolean;
+  limit?: number;
+}
+
 export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
@@ -61,7 +72,8 @@ export class LogStore<V = unknown> {
   readonly dir: string;
   readonly valueEncoding: ValueEncodingName;
   readonly #log: SegmentLog;
-  readonly #keys: KeyDirectory;
+  readonly #space: KeySpace;
+  readonly #keys: KeySpace['directory'];
   readonly #lock: LockFile;
   readonly #now: () => number;
   readonly #maxValueSize: number;
@@ -70,7 +82,7 @@ export class LogStore<V = unknown> {
   private constructor(init: {
     dir: string;
     log: SegmentLog;
-    keys: KeyDirectory;
+    space: KeySpace;
     lock: LockFile;
     now: () => number;
     valueEncoding: ValueEncodingName;
@@ -79,7 +91,8 @@ export class LogStore<V = unknown> {
   }) {
     this.dir = init.dir;
     this.#log = init.log;
-    this.#keys = init.keys;
+    this.#space = init.space;
+    this.#keys = init.space.directory;
     this.#lock = init.lock;
     this.#now = init.now;
     this.valueEncoding = init.valueEncoding;
@@ -96,10 +109,10 @@ export class LogStore<V = unknown> {
     io.mkdir(dir);
     const lock = acquireLock(io, `${dir}/LOCK`);
     try {
-      const keys = new KeyDirectory();
+      const space = new KeySpace();
       const recovered = await recoverLog(io, dir, o.recovery, {
-        put: (key, segment, position, size, offset, expireAtMs) => keys.set(key, segment, position, size, offset, expireAtMs),
-        remove: (key) => keys.delete(key),
+        put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
+        remove: (key) => space.delete(key),
       });
       const stored = recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding;
       const valueEncoding = stored === undefined ? (options.valueEncoding ?? 'binary') : NAMES[stored]!;
@@ -115,8 +128,8 @@ export class LogStore<V = unknown> {
       if (created) segments.push(await SegmentLog.createSegment(logOptions, 0, 0));
       else await extendWithZeros(segments.at(-1)!, o.segmentSize);
       const log = new SegmentLog(logOptions, segments);
-      const report: LogOpenReport = { ...recovered.report, created, keys: keys.size, durationMs: performance.now() - started };
-      return new LogStore<V>({ dir, log, keys, lock, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
+      const report: LogOpenReport = { ...recovered.report, created, keys: space.directory.size, durationMs: performance.now() - started };
+      return new LogStore<V>({ dir, log, space, lock, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
     } catch (e) {
       lock.release();
       throw e;
@@ -128,7 +141,10 @@ export class LogStore<V = unknown> {
   /** The value of `key`, or undefined when absent or expired. */
   get(key: Key): V | undefined {
     const id = this.#lookup(key);
-    if (id < 0) return undefined;
+    return id < 0 ? undefined : this.#read(id);
+  }
+
+  #read(id: number): V {
     const segment = this.#log.segments[this.#keys.segmentOf(id)]!;
     const bytes = this.#log.read(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
     const record = new LogSegment.Record(streamOver(bytes));
@@ -137,6 +153,36 @@ export class LogStore<V = unknown> {
 
   has(key: Key): boolean {
     return this.#lookup(key) >= 0;
+  }
+
+  /** Keys in byte order, within a range or under a prefix; expired keys are skipped. */
+  *keys(options: RangeQuery = {}): IterableIterator<Buffer> {
+    for (const id of this.#range(options)) yield Buffer.from(this.#keys.keyOf(id));
+  }
+
+  /** [key, value] pairs in byte order of the keys, like keys(). */
+  *entries(options: RangeQuery = {}): IterableIterator<[Buffer, V]> {
+    for (const id of this.#range(options)) yield [Buffer.from(this.#keys.keyOf(id)), this.#read(id)];
+  }
+
+  *#range(options: RangeQuery): IterableIterator<number> {
+    this.#checkOpen();
+    const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
+    const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
+    if (options.prefix !== undefined) {
+      const prefix = toKeyBytes(options.prefix);
+      range.gte = prefix;
+      range.lt = prefixEnd(prefix);
+    }
+    const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
+    let n = 0;
+    for (const id of this.#space.range(range)) {
+      if (n >= limit) return;
+      const expireAt = this.#keys.expireAtOf(id);
+      if (expireAt !== undefined && expireAt <= this.#now()) continue;
+      n++;
+      yield id;
+    }
   }
 
   /** Live keys (expired ones included until a read or compaction notices them). */
@@ -213,8 +259,8 @@ export class LogStore<V = unknown> {
   #applyBatch(b: AppendedBatch | undefined): void {
     if (!b) return;
     for (const { record, position, size, offset } of b.records) {
-      if (record.op === Op.Delete) this.#keys.delete(record.key);
-      else this.#keys.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
+      if (record.op === Op.Delete) this.#space.delete(record.key);
+      else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
     }
   }
 
