@@ -102,10 +102,10 @@ types:
       - id: size
         type: u4
         valid:
-          min: 12
-          max: 268501011
+          min: 16
+          max: 268501015
         doc: |
-          Encoded size of the record in bytes: 12 fixed, 8 expiry, a key of
+          Encoded size of the record in bytes: 16 fixed, 8 expiry, a key of
           up to 65535 and a value of up to 256 MiB at most.
       - id: expiry
         type: common::expiry

@@ -86,10 +86,10 @@ types:
       - id: batch_length
         type: u4
         valid:
-          expr: _ == 0 or (_ >= 42 and _ <= 1073741824)
+          expr: _ == 0 or (_ >= 46 and _ <= 1073741824)
         doc: |
           Bytes that follow this field in the batch: 4 (crc) + 26 (header) +
-          the records, so at least 42 (one record with an empty key and
+          the records, so at least 46 (one record with an empty key and
           value) and at most 1 GiB. 0 marks the end of the log.
       - id: crc
         type: u4
@@ -154,9 +154,16 @@ types:
         doc: True when the log cleaner wrote this batch.
   record:
     doc: |
-      One put or delete. 12 bytes of fixed fields, an optional 8-byte
+      One put or delete. 16 bytes of fixed fields, an optional 8-byte
       expiry, then the key and the value.
     seq:
+      - id: crc
+        type: u4
+        doc: |
+          CRC-32C of the rest of the record (op through value). The batch
+          CRC already covers these bytes; this one lets a point read check
+          the single record it fetches, so a byte damaged after the log was
+          opened is never returned as data.
       - id: op
         type: u1
         enum: op

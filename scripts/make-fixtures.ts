@@ -8,7 +8,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32c } from '../src/checksum/crc32c.js';
 import {
+  BATCH_FRAME_SIZE,
+  BATCH_HEADER_SIZE,
   encodeBatch,
   encodeFrame,
   encodeHint,
@@ -21,6 +24,7 @@ import {
   type JournalFrame,
   type LogBatch,
   Op,
+  RECORD_FIXED_SIZE,
   SEGMENT_HEADER_SIZE,
   type SnapshotEntry,
   ValueEncoding,
@@ -84,7 +88,14 @@ function logFixtures(): Fixture[] {
     b[pos]! ^= 0x04;
     log(name, b, kept, 'damage', [['CORRUPT', reason, damageAt]]);
   };
-  flip(positions[1]! + 34 + 12, 'flip-key', 1, 'batch-crc', positions[1]!);
+  flip(positions[1]! + BATCH_FRAME_SIZE + BATCH_HEADER_SIZE + RECORD_FIXED_SIZE, 'flip-key', 1, 'batch-crc', positions[1]!);
+  // A record whose own CRC fails inside a batch whose CRC was recomputed
+  // over the damage: what a buggy writer would leave. Readers must not
+  // trust the batch CRC alone.
+  const recordCrc = Buffer.from(valid);
+  recordCrc[positions[2]! + encoded[2]!.length - 1]! ^= 0x04;
+  recordCrc.writeUInt32LE(crc32c(recordCrc.subarray(positions[2]! + BATCH_FRAME_SIZE, positions[2]! + encoded[2]!.length)), positions[2]! + 4);
+  log('record-crc-mismatch', recordCrc, 2, 'damage', [['CORRUPT', 'record-crc', positions[2]!]]);
   flip(positions[0]! + encoded[0]!.length - 1, 'flip-value', 0, 'batch-crc', positions[0]!);
   flip(positions[2]! + 5, 'flip-crc', 2, 'batch-crc', positions[2]!);
   flip(positions[3]! + 1, 'flip-length', 3, 'batch-crc', positions[3]!);

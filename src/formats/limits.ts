@@ -24,7 +24,10 @@ export const SEGMENT_HEADER_SIZE = 28;
 /** batch_length (4) + crc (4). */
 export const BATCH_FRAME_SIZE = 8;
 export const BATCH_HEADER_SIZE = 26;
-export const RECORD_FIXED_SIZE = 12;
+/** crc (4) + op (1) + flags (1) + offset_delta (4) + key_length (2) + value_length (4). */
+export const RECORD_FIXED_SIZE = 16;
+/** The record CRC covers the record from this many bytes in. */
+export const RECORD_CRC_SIZE = 4;
 export const EXPIRY_SIZE = 8;
 export const MIN_BATCH_LENGTH = 4 + BATCH_HEADER_SIZE + RECORD_FIXED_SIZE;
 /** Largest encoded record: fixed part, expiry, largest key and value. */

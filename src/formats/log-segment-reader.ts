@@ -13,6 +13,7 @@ import {
   MAX_BATCH_LENGTH,
   MIN_BATCH_LENGTH,
   Op,
+  RECORD_CRC_SIZE,
   SEGMENT_HEADER_SIZE,
   type ValueEncoding,
 } from './limits.js';
@@ -195,6 +196,9 @@ function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: nu
     for (let i = 0; i < h.recordCount; i++) {
       const at = io.pos;
       const r = new LogSegment.Record(io);
+      if (!recordCrcMatches(bytes, at, io.pos, r.crc)) {
+        return damage('CORRUPT', 'record-crc', length + 4, `record at ${at}: CRC-32C mismatch inside a batch whose CRC matched`);
+      }
       records[i] = {
         op: r.op as Op,
         offset: h.baseOffset + r.offsetDelta,
@@ -240,6 +244,12 @@ function offsetProblem(b: ReadBatch, minOffset: number): { reason: string; messa
     return { reason: 'offset-order', message: `last record offset ${prev} differs from the batch's ${b.baseOffset + b.lastOffsetDelta}` };
   }
   return undefined;
+}
+
+/** Whether the record in bytes[start, end) matches its stored CRC (its first 4 bytes). */
+export function recordCrcMatches(bytes: Uint8Array, start: number, end: number, stored?: number): boolean {
+  const crc = stored ?? (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
+  return crc32c(bytes.subarray(start + RECORD_CRC_SIZE, end)) === crc;
 }
 
 function hex8(n: number): string {

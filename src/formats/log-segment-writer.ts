@@ -16,6 +16,7 @@ import {
   MAX_SAFE_U64,
   MAX_VALUE_LENGTH,
   Op,
+  RECORD_CRC_SIZE,
   RECORD_FIXED_SIZE,
   SEGMENT_HEADER_SIZE,
   ValueEncoding,
@@ -122,11 +123,12 @@ function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
   if (r.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${r.key.length} bytes is over ${MAX_KEY_LENGTH}`);
   if (value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${value.length} bytes is over ${MAX_VALUE_LENGTH}`);
   const hasExpiry = r.expireAtMs !== undefined;
-  buf[pos] = r.op;
-  buf[pos + 1] = hasExpiry ? 1 : 0;
-  buf.writeUInt32LE(r.offsetDelta, pos + 2);
-  buf.writeUInt16LE(r.key.length, pos + 6);
-  buf.writeUInt32LE(value.length, pos + 8);
+  const start = pos;
+  buf[pos + 4] = r.op;
+  buf[pos + 5] = hasExpiry ? 1 : 0;
+  buf.writeUInt32LE(r.offsetDelta, pos + 6);
+  buf.writeUInt16LE(r.key.length, pos + 10);
+  buf.writeUInt32LE(value.length, pos + 12);
   pos += RECORD_FIXED_SIZE;
   if (r.expireAtMs !== undefined) {
     writeU64(buf, pos, r.expireAtMs, 'expireAtMs');
@@ -135,7 +137,9 @@ function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
   buf.set(r.key, pos);
   pos += r.key.length;
   buf.set(value, pos);
-  return pos + value.length;
+  pos += value.length;
+  buf.writeUInt32LE(crc32c(buf.subarray(start + RECORD_CRC_SIZE, pos)), start);
+  return pos;
 }
 
 /** Writes a non-negative integer below 2^53 as u8 little-endian. */

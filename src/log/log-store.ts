@@ -146,7 +146,7 @@ export class LogStore<V = unknown> {
 
   #read(id: number): V {
     const segment = this.#log.segments[this.#keys.segmentOf(id)]!;
-    const bytes = this.#log.read(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
+    const bytes = this.#log.readRecord(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
     const record = new LogSegment.Record(streamOver(bytes));
     return this.#decode(record.value);
   }

@@ -17,7 +17,7 @@
 
 import { LogkvError } from '../errors.js';
 import { encodeHint, type HintEntry } from '../formats/hint-writer.js';
-import { readSegment } from '../formats/log-segment-reader.js';
+import { readSegment, recordCrcMatches } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
@@ -155,10 +155,22 @@ export class SegmentLog {
   }
 
   /** Reads `size` bytes at `position` of segment `id`. */
-  read(segment: Segment, position: number, size: number): Buffer {
+  /**
+   * Reads the record at `position` and checks its own CRC, since a point
+   * read does not see the batch CRC: a byte damaged after open must be
+   * reported, never returned.
+   */
+  readRecord(segment: Segment, position: number, size: number): Buffer {
     const buf = Buffer.allocUnsafe(size);
     const n = segment.handle.read(buf, position);
-    if (n !== size) throw new LogkvError('CORRUPT', `${segment.path}: short read at ${position}`, { file: segment.path, offset: position });
+    const where = { file: segment.path, offset: position };
+    if (n !== size) throw new LogkvError('CORRUPT', `${segment.path}: short read at ${position}`, { ...where, reason: 'truncated' });
+    if (!recordCrcMatches(buf, 0, size)) {
+      throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} fails its CRC-32C; run kvtool verify and kvtool repair`, {
+        ...where,
+        reason: 'record-crc',
+      });
+    }
     return buf;
   }
 

@@ -95,9 +95,9 @@ const HINT = encodeHint({
   segmentNextOffset: 4,
   coveredLength: tiny.length,
   entries: [
-    { key: b('a'), offset: 2, position: 124, size: 13, tombstone: true },
-    { key: b('b'), offset: 1, position: 76, size: 14, tombstone: false },
-    { key: b('c'), offset: 3, position: 137, size: 22, tombstone: false, expireAtMs: 9999 },
+    { key: b('a'), offset: 2, position: 132, size: 17, tombstone: true },
+    { key: b('b'), offset: 1, position: 80, size: 18, tombstone: false },
+    { key: b('c'), offset: 3, position: 149, size: 26, tombstone: false, expireAtMs: 9999 },
   ],
 });
 const SNAPSHOT = encodeSnapshot({ valueEncoding: ValueEncoding.Utf8, nextOffset: 4, createdMs: 6 }, [
@@ -144,15 +144,15 @@ t.test('dump: exact lines for a tiny segment', async (t) => {
   const r = kvtool('dump', file);
   t.equal(r.status, 0, r.stderr);
   t.strictSame(r.lines, [
-    `Dumping ${file} (segment, 159 bytes)`,
+    `Dumping ${file} (segment, 175 bytes)`,
     'segment: baseOffset: 0 valueEncoding: utf8 created: 1000',
-    `baseOffset: 0 lastOffset: 1 count: 2 position: 28 size: 62 timestamp: 5 crc: ${crcHex(tinyParts[1]!)} isValid: true compacted: false`,
-    '| offset: 0 position: 62 size: 14 op: put key: "a" value: "1"',
-    '| offset: 1 position: 76 size: 14 op: put key: "b" value: "2"',
-    `baseOffset: 2 lastOffset: 3 count: 2 position: 90 size: 69 timestamp: 6 crc: ${crcHex(tinyParts[2]!)} isValid: true compacted: false`,
-    '| offset: 2 position: 124 size: 13 op: delete key: "a"',
-    '| offset: 3 position: 137 size: 22 op: put expireAt: 9999 key: "c" value: "3"',
-    'end: eof validUpTo: 159 nextOffset: 4 batches: 2 records: 4 zeroFill: 0',
+    `baseOffset: 0 lastOffset: 1 count: 2 position: 28 size: 70 timestamp: 5 crc: ${crcHex(tinyParts[1]!)} isValid: true compacted: false`,
+    '| offset: 0 position: 62 size: 18 op: put key: "a" value: "1"',
+    '| offset: 1 position: 80 size: 18 op: put key: "b" value: "2"',
+    `baseOffset: 2 lastOffset: 3 count: 2 position: 98 size: 77 timestamp: 6 crc: ${crcHex(tinyParts[2]!)} isValid: true compacted: false`,
+    '| offset: 2 position: 132 size: 17 op: delete key: "a"',
+    '| offset: 3 position: 149 size: 26 op: put expireAt: 9999 key: "c" value: "3"',
+    'end: eof validUpTo: 175 nextOffset: 4 batches: 2 records: 4 zeroFill: 0',
   ]);
 });
 
@@ -175,8 +175,8 @@ t.test('dump --json: one object per line with offsets and keys', async (t) => {
   t.notOk('value' in records[2]!, 'a delete has no value');
   const batches = objects.filter((o) => o.type === 'batch');
   t.strictSame(batches.map((o) => [o.baseOffset, o.lastOffset, o.position, o.size]), [
-    [0, 1, 28, 62],
-    [2, 3, 90, 69],
+    [0, 1, 28, 70],
+    [2, 3, 98, 77],
   ]);
   t.equal(batches[0]!.crc, crcHex(tinyParts[1]!));
 });
@@ -188,12 +188,12 @@ t.test('dump --key and --from-offset filter records and batches', async (t) => {
   t.equal(byKey.status, 0);
   t.strictSame(
     byKey.lines.filter((l) => l.startsWith('|')),
-    ['| offset: 0 position: 62 size: 14 op: put key: "a" value: "1"', '| offset: 2 position: 124 size: 13 op: delete key: "a"'],
+    ['| offset: 0 position: 62 size: 18 op: put key: "a" value: "1"', '| offset: 2 position: 132 size: 17 op: delete key: "a"'],
   );
   t.equal(byKey.lines.filter((l) => l.startsWith('baseOffset:')).length, 2, 'both batches hold key a');
 
   const onlyB = kvtool('dump', file, '--key', 'b');
-  t.strictSame(onlyB.lines.filter((l) => l.startsWith('|')), ['| offset: 1 position: 76 size: 14 op: put key: "b" value: "2"']);
+  t.strictSame(onlyB.lines.filter((l) => l.startsWith('|')), ['| offset: 1 position: 80 size: 18 op: put key: "b" value: "2"']);
   t.strictSame(
     onlyB.lines.filter((l) => l.startsWith('baseOffset:')).map((l) => l.split(' ')[1]),
     ['0'],
@@ -204,7 +204,7 @@ t.test('dump --key and --from-offset filter records and batches', async (t) => {
   t.equal(none.lines.filter((l) => l.startsWith('|') || l.startsWith('baseOffset:')).length, 0);
 
   const from = kvtool('dump', file, '--from-offset', '3');
-  t.strictSame(from.lines.filter((l) => l.startsWith('|')), ['| offset: 3 position: 137 size: 22 op: put expireAt: 9999 key: "c" value: "3"']);
+  t.strictSame(from.lines.filter((l) => l.startsWith('|')), ['| offset: 3 position: 149 size: 26 op: put expireAt: 9999 key: "c" value: "3"']);
   t.strictSame(
     from.lines.filter((l) => l.startsWith('baseOffset:')).map((l) => l.split(' ')[1]),
     ['2'],
@@ -264,7 +264,7 @@ t.test('dump: a damaged batch is shown with its range and later batches still ar
   t.match(damaged[0]!, `damaged: bytes ${positions[1]}..${ends[1]} (${len} bytes) CORRUPT batch-crc: `);
   const order = r.lines.map((l) => (l.startsWith('damaged:') ? 'D' : l.startsWith('baseOffset:') ? 'B' : '')).join('');
   t.equal(order, 'BDB', 'the damage is printed where it is');
-  t.ok(r.lines.includes('| offset: 2 position: ' + (positions[2]! + 34) + ' size: 21 op: put key: "k2" value: "value 2"'));
+  t.ok(r.lines.includes('| offset: 2 position: ' + (positions[2]! + 34) + ' size: 25 op: put key: "k2" value: "value 2"'));
 
   // A torn last batch: the file ends inside it.
   const torn = bytes.subarray(0, ends[2]! - 5);
@@ -394,9 +394,9 @@ t.test('hint: dumps and verifies', async (t) => {
   t.equal(r.status, 0);
   t.strictSame(r.lines.slice(1), [
     `hint: segmentBaseOffset: 0 segmentNextOffset: 4 coveredLength: ${tiny.length} entries: 3`,
-    '| offset: 2 position: 124 size: 13 tombstone: true key: "a"',
-    '| offset: 1 position: 76 size: 14 tombstone: false key: "b"',
-    '| offset: 3 position: 137 size: 22 tombstone: false expireAt: 9999 key: "c"',
+    '| offset: 2 position: 132 size: 17 tombstone: true key: "a"',
+    '| offset: 1 position: 80 size: 18 tombstone: false key: "b"',
+    '| offset: 3 position: 149 size: 26 tombstone: false expireAt: 9999 key: "c"',
   ]);
   t.equal(kvtool('dump', file, '--from-offset', '2').lines.filter((l) => l.startsWith('|')).length, 2);
   t.equal(kvtool('verify', file).status, 0);

@@ -18,6 +18,7 @@ import {
   readHint,
   readSegment,
   readSnapshot,
+  RECORD_FIXED_SIZE,
   scanJournal,
   SEGMENT_HEADER_SIZE,
   ValueEncoding,
@@ -183,7 +184,7 @@ t.test('log segment: a zeroed batch before a good one is reported from its first
   const header = encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 });
   const first = encodeBatch({ baseOffset: 0, timestampMs: 1, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('a'), value: Buffer.from('1') }] });
   // A second batch with batch_length 256: its length field starts with a zero byte.
-  const second = encodeBatch({ baseOffset: 1, timestampMs: 1, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('b'), value: Buffer.alloc(256 - 4 - 26 - 12 - 1, 7) }] });
+  const second = encodeBatch({ baseOffset: 1, timestampMs: 1, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('b'), value: Buffer.alloc(256 - 4 - 26 - RECORD_FIXED_SIZE - 1, 7) }] });
   t.equal(second.readUInt32LE(0), 256);
   t.equal(second[0], 0);
   const bytes = Buffer.concat([header, Buffer.alloc(first.length), second]);

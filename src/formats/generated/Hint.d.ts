@@ -107,7 +107,7 @@ export declare namespace Hint {
      */
     position: number;
     /**
-     * Encoded size of the record in bytes: 12 fixed, 8 expiry, a key of
+     * Encoded size of the record in bytes: 16 fixed, 8 expiry, a key of
      * up to 65535 and a value of up to 256 MiB at most.
      */
     size: number;

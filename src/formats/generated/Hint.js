@@ -92,11 +92,11 @@ var Hint = (function() {
       }
       this.position = this._io.readU4le();
       this.size = this._io.readU4le();
-      if (!(this.size >= 12)) {
-        throw new KaitaiStream.ValidationLessThanError(12, this.size, this._io, "/types/hint_entry/seq/4");
+      if (!(this.size >= 16)) {
+        throw new KaitaiStream.ValidationLessThanError(16, this.size, this._io, "/types/hint_entry/seq/4");
       }
-      if (!(this.size <= 268501011)) {
-        throw new KaitaiStream.ValidationGreaterThanError(268501011, this.size, this._io, "/types/hint_entry/seq/4");
+      if (!(this.size <= 268501015)) {
+        throw new KaitaiStream.ValidationGreaterThanError(268501015, this.size, this._io, "/types/hint_entry/seq/4");
       }
       if (this.hasExpiry) {
         this.expiry = new Common_.Common.Expiry(this._io, null, null);
@@ -146,7 +146,7 @@ var Hint = (function() {
      */
 
     /**
-     * Encoded size of the record in bytes: 12 fixed, 8 expiry, a key of
+     * Encoded size of the record in bytes: 16 fixed, 8 expiry, a key of
      * up to 65535 and a value of up to 256 MiB at most.
      */
 

@@ -84,7 +84,7 @@ export declare namespace LogSegment {
     _io: KaitaiStream;
     /**
      * Bytes that follow this field in the batch: 4 (crc) + 26 (header) +
-     * the records, so at least 42 (one record with an empty key and
+     * the records, so at least 46 (one record with an empty key and
      * value) and at most 1 GiB. 0 marks the end of the log.
      */
     batchLength: number;
@@ -143,12 +143,19 @@ export declare namespace LogSegment {
     readonly isCompacted: boolean;
   }
   /**
-   * One put or delete. 12 bytes of fixed fields, an optional 8-byte
+   * One put or delete. 16 bytes of fixed fields, an optional 8-byte
    * expiry, then the key and the value.
    */
   class Record {
     constructor(io: KaitaiStream, parent?: unknown, root?: unknown);
     _io: KaitaiStream;
+    /**
+     * CRC-32C of the rest of the record (op through value). The batch
+     * CRC already covers these bytes; this one lets a point read check
+     * the single record it fetches, so a byte damaged after the log was
+     * opened is never returned as data.
+     */
+    crc: number;
     /**
      * What the record does to its key.
      */

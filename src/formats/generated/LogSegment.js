@@ -72,7 +72,7 @@ var LogSegment = (function() {
     Batch.prototype._read = function() {
       this.batchLength = this._io.readU4le();
       var _ = this.batchLength;
-      if (!( ((_ == 0) || ( ((_ >= 42) && (_ <= 1073741824)) )) )) {
+      if (!( ((_ == 0) || ( ((_ >= 46) && (_ <= 1073741824)) )) )) {
         throw new KaitaiStream.ValidationExprError(this.batchLength, this._io, "/types/batch/seq/0");
       }
       if (this.batchLength != 0) {
@@ -94,7 +94,7 @@ var LogSegment = (function() {
 
     /**
      * Bytes that follow this field in the batch: 4 (crc) + 26 (header) +
-     * the records, so at least 42 (one record with an empty key and
+     * the records, so at least 46 (one record with an empty key and
      * value) and at most 1 GiB. 0 marks the end of the log.
      */
 
@@ -194,7 +194,7 @@ var LogSegment = (function() {
   })();
 
   /**
-   * One put or delete. 12 bytes of fixed fields, an optional 8-byte
+   * One put or delete. 16 bytes of fixed fields, an optional 8-byte
    * expiry, then the key and the value.
    */
 
@@ -207,19 +207,20 @@ var LogSegment = (function() {
       this._read();
     }
     Record.prototype._read = function() {
+      this.crc = this._io.readU4le();
       this.op = this._io.readU1();
       if (!( ((this.op == LogSegment.Op.PUT) || (this.op == LogSegment.Op.DELETE)) )) {
-        throw new KaitaiStream.ValidationNotAnyOfError(this.op, this._io, "/types/record/seq/0");
+        throw new KaitaiStream.ValidationNotAnyOfError(this.op, this._io, "/types/record/seq/1");
       }
       this.flags = this._io.readU1();
       if (!(this.flags <= 1)) {
-        throw new KaitaiStream.ValidationGreaterThanError(1, this.flags, this._io, "/types/record/seq/1");
+        throw new KaitaiStream.ValidationGreaterThanError(1, this.flags, this._io, "/types/record/seq/2");
       }
       this.offsetDelta = this._io.readU4le();
       this.keyLength = this._io.readU2le();
       this.valueLength = this._io.readU4le();
       if (!(this.valueLength <= 268435456)) {
-        throw new KaitaiStream.ValidationGreaterThanError(268435456, this.valueLength, this._io, "/types/record/seq/4");
+        throw new KaitaiStream.ValidationGreaterThanError(268435456, this.valueLength, this._io, "/types/record/seq/5");
       }
       if (this.hasExpiry) {
         this.expiry = new Common_.Common.Expiry(this._io, null, null);
@@ -239,6 +240,13 @@ var LogSegment = (function() {
         return this._m_hasExpiry;
       }
     });
+
+    /**
+     * CRC-32C of the rest of the record (op through value). The batch
+     * CRC already covers these bytes; this one lets a point read check
+     * the single record it fetches, so a byte damaged after the log was
+     * opened is never returned as data.
+     */
 
     /**
      * What the record does to its key.
