@@ -10,7 +10,7 @@
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, ValueEncoding } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
@@ -18,9 +18,10 @@ import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
 import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog } from './segment-log.js';
+import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
+import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { Durability, LogOpenReport, RecoveryMode };
-export type ValueEncodingName = 'binary' | 'utf8' | 'json';
+export type { Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -63,9 +64,13 @@ export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
 
-const ENCODINGS: Record<ValueEncodingName, ValueEncoding> = { binary: ValueEncoding.Binary, utf8: ValueEncoding.Utf8, json: ValueEncoding.Json };
-const NAMES = ['binary', 'utf8', 'json'] as const;
 const EMPTY = new Uint8Array(0);
+
+/** The live record of a key as a conditional write sees it. */
+interface Current {
+  value: Uint8Array;
+  expireAtMs: number | undefined;
+}
 
 export class LogStore<V = unknown> {
   readonly openReport: LogOpenReport;
@@ -77,6 +82,7 @@ export class LogStore<V = unknown> {
   readonly #lock: LockFile;
   readonly #now: () => number;
   readonly #maxValueSize: number;
+  readonly #codec: ValueCodec<V>;
   #closed = false;
 
   private constructor(init: {
@@ -96,6 +102,7 @@ export class LogStore<V = unknown> {
     this.#lock = init.lock;
     this.#now = init.now;
     this.valueEncoding = init.valueEncoding;
+    this.#codec = valueCodec<V>(init.valueEncoding);
     this.#maxValueSize = init.maxValueSize;
     this.openReport = init.report;
   }
@@ -115,7 +122,7 @@ export class LogStore<V = unknown> {
         remove: (key) => space.delete(key),
       });
       const stored = recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding;
-      const valueEncoding = stored === undefined ? (options.valueEncoding ?? 'binary') : NAMES[stored]!;
+      const valueEncoding = stored === undefined ? (options.valueEncoding ?? 'binary') : ENCODING_NAMES[stored]!;
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
@@ -145,10 +152,19 @@ export class LogStore<V = unknown> {
   }
 
   #read(id: number): V {
+    return this.#codec.decode(this.#readValue(id));
+  }
+
+  #readValue(id: number): Uint8Array {
     const segment = this.#log.segments[this.#keys.segmentOf(id)]!;
     const bytes = this.#log.readRecord(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
-    const record = new LogSegment.Record(streamOver(bytes));
-    return this.#decode(record.value);
+    return new LogSegment.Record(streamOver(bytes)).value;
+  }
+
+  /** The key's live value bytes and expiry, or undefined when absent or expired. */
+  #current(key: Uint8Array): Current | undefined {
+    const id = this.#find(key);
+    return id < 0 ? undefined : { value: this.#readValue(id), expireAtMs: this.#keys.expireAtOf(id) };
   }
 
   has(key: Key): boolean {
@@ -193,7 +209,12 @@ export class LogStore<V = unknown> {
 
   #lookup(key: Key): number {
     this.#checkOpen();
-    const id = this.#keys.lookup(toKeyBytes(key));
+    return this.#find(toKeyBytes(key));
+  }
+
+  /** The live id of `key`, or -1 when absent or expired. Also used by queued writes, which may run during close. */
+  #find(key: Uint8Array): number {
+    const id = this.#keys.lookup(key);
     if (id < 0) return -1;
     const expireAt = this.#keys.expireAtOf(id);
     return expireAt !== undefined && expireAt <= this.#now() ? -1 : id;
@@ -227,6 +248,118 @@ export class LogStore<V = unknown> {
     await this.#append(() => records);
   }
 
+  // ---- conditional writes ------------------------------------------------
+  //
+  // Each one decides in SegmentLog's `prepare` step, which runs in queue
+  // order after every earlier write was applied, so concurrent calls see one
+  // another (no lost update), and each logs only the plain put or delete it
+  // results in: replay after a crash never re-runs the logic.
+
+  /**
+   * Adds `by` (default 1) to the counter at `key` (absent counts as 0) and
+   * resolves with the new value. The counter is a signed 64-bit integer
+   * stored as decimal digits. Without ttlMs/expireAt the key keeps its expiry.
+   */
+  async incr(key: Key, by: number | bigint = 1, options: WriteOptions = {}): Promise<bigint> {
+    this.#checkOpen();
+    const keyBytes = checkKey(key);
+    const delta = checkIncrement(by);
+    const expireAtMs = this.#expiry(options);
+    const name = describeKey(keyBytes);
+    let result = 0n;
+    await this.#append(() => {
+      const current = this.#current(keyBytes);
+      result = addCounter(current ? parseCounter(current.value, name) : 0n, delta, name);
+      return [this.#valueRecord(keyBytes, encodeCounter(result), expireAtMs ?? current?.expireAtMs)];
+    });
+    return result;
+  }
+
+  /** incr by -by. */
+  async decr(key: Key, by: number | bigint = 1, options: WriteOptions = {}): Promise<bigint> {
+    return this.incr(key, -checkIncrement(by), options);
+  }
+
+  /** Puts only when `key` is absent (or expired); resolves true when it wrote. */
+  async setIfAbsent(key: Key, value: V, options: WriteOptions = {}): Promise<boolean> {
+    const record = this.#putRecord(key, value, options);
+    return this.#appendIf(() => (this.#current(record.key) === undefined ? [record] : undefined));
+  }
+
+  /**
+   * Sets `key` to `next` (or deletes it when `next` is undefined) only when its
+   * value is now `expected` (undefined: absent), compared as encoded bytes.
+   * Resolves true when the value matched and the write was made.
+   */
+  async compareAndSet(key: Key, expected: V | undefined, next: V | undefined, options: WriteOptions = {}): Promise<boolean> {
+    const record = next === undefined ? this.#deleteRecord(key) : this.#putRecord(key, next, options);
+    const want = expected === undefined ? undefined : this.#codec.encode(expected);
+    let matched = false;
+    await this.#append(() => {
+      const current = this.#current(record.key);
+      matched = want === undefined ? current === undefined : current !== undefined && Buffer.compare(current.value, want) === 0;
+      // Deleting a key that is already absent needs no record.
+      return matched && !(next === undefined && current === undefined) ? [record] : undefined;
+    });
+    return matched;
+  }
+
+  /**
+   * Takes the lock `key` for `owner` for `ttlMs`: resolves true when the key
+   * was free (absent or expired) or already held by `owner` (then the lock
+   * is renewed), false when another owner holds it. The key's value is the
+   * owner, so `get(key)` shows who holds it.
+   */
+  async lock(key: Key, owner: string, ttlMs: number): Promise<boolean> {
+    const record = this.#lockRecord(key, owner, ttlMs);
+    return this.#appendIf(() => {
+      const current = this.#current(record.key);
+      return current === undefined || Buffer.compare(current.value, record.value) === 0 ? [record] : undefined;
+    });
+  }
+
+  /** Releases the lock `key` if `owner` holds it; resolves true when it did. */
+  async unlock(key: Key, owner: string): Promise<boolean> {
+    const ownerBytes = this.#ownerBytes(owner);
+    const record = this.#deleteRecord(key);
+    return this.#appendIf(() => (this.#holds(record.key, ownerBytes) ? [record] : undefined));
+  }
+
+  /** Moves the expiry of a lock `owner` holds to `ttlMs` from now; false when it does not hold it. */
+  async extendLock(key: Key, owner: string, ttlMs: number): Promise<boolean> {
+    const record = this.#lockRecord(key, owner, ttlMs);
+    return this.#appendIf(() => (this.#holds(record.key, record.value) ? [record] : undefined));
+  }
+
+  #holds(key: Uint8Array, owner: Uint8Array): boolean {
+    const current = this.#current(key);
+    return current !== undefined && Buffer.compare(current.value, owner) === 0;
+  }
+
+  #lockRecord(key: Key, owner: string, ttlMs: number): RecordToAppend {
+    this.#checkOpen();
+    const keyBytes = checkKey(key);
+    const ownerBytes = this.#ownerBytes(owner);
+    return this.#valueRecord(keyBytes, ownerBytes, this.#expiry({ ttlMs }));
+  }
+
+  #ownerBytes(owner: string): Uint8Array {
+    if (typeof owner !== 'string' || owner.length === 0) throw new LogkvError('INVALID_ARGUMENT', 'a lock owner is a non-empty string');
+    return this.#codec.encodeText(owner);
+  }
+
+  /** Queues a write whose prepare may decide to write nothing; resolves whether it wrote. */
+  #appendIf(prepare: () => RecordToAppend[] | undefined): Promise<boolean> {
+    this.#checkOpen();
+    return this.#log.append({
+      prepare,
+      apply: (b) => {
+        this.#applyBatch(b);
+        return b !== undefined;
+      },
+    });
+  }
+
   /** Makes every write so far durable (for 'interval' and 'none'). */
   async flush(): Promise<void> {
     this.#checkOpen();
@@ -250,7 +383,7 @@ export class LogStore<V = unknown> {
 
   // ---- internals ---------------------------------------------------------
 
-  #append(prepare: () => RecordToAppend[]): Promise<void> {
+  #append(prepare: () => RecordToAppend[] | undefined): Promise<void> {
     this.#checkOpen();
     return this.#log.append({ prepare, apply: (b) => this.#applyBatch(b) });
   }
@@ -267,11 +400,14 @@ export class LogStore<V = unknown> {
   #putRecord(key: Key, value: V, options: WriteOptions): RecordToAppend {
     this.#checkOpen();
     const keyBytes = checkKey(key);
-    const valueBytes = this.#encode(value);
-    if (valueBytes.length > this.#maxValueSize) {
-      throw new LogkvError('TOO_LARGE', `value of ${valueBytes.length} bytes is over the maximum of ${this.#maxValueSize}`);
+    return this.#valueRecord(keyBytes, this.#codec.encode(value), this.#expiry(options));
+  }
+
+  #valueRecord(key: Uint8Array, value: Uint8Array, expireAtMs: number | undefined): RecordToAppend {
+    if (value.length > this.#maxValueSize) {
+      throw new LogkvError('TOO_LARGE', `value of ${value.length} bytes is over the maximum of ${this.#maxValueSize}`);
     }
-    return { op: Op.Put, key: keyBytes, value: valueBytes, expireAtMs: this.#expiry(options) };
+    return { op: Op.Put, key, value, expireAtMs };
   }
 
   #deleteRecord(key: Key): RecordToAppend {
@@ -292,33 +428,6 @@ export class LogStore<V = unknown> {
     return expireAt;
   }
 
-  #encode(value: V): Uint8Array {
-    switch (this.valueEncoding) {
-      case 'binary':
-        if (!(value instanceof Uint8Array)) throw new LogkvError('INVALID_ARGUMENT', 'values of a binary store are Uint8Arrays');
-        return value;
-      case 'utf8':
-        if (typeof value !== 'string') throw new LogkvError('INVALID_ARGUMENT', 'values of a utf8 store are strings');
-        return Buffer.from(value, 'utf8');
-      case 'json': {
-        const text = JSON.stringify(value);
-        if (text === undefined) throw new LogkvError('INVALID_ARGUMENT', 'value cannot be encoded as JSON');
-        return Buffer.from(text, 'utf8');
-      }
-    }
-  }
-
-  #decode(bytes: Uint8Array): V {
-    switch (this.valueEncoding) {
-      case 'binary':
-        return Buffer.from(bytes) as V;
-      case 'utf8':
-        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') as V;
-      case 'json':
-        return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as V;
-    }
-  }
-
   #checkOpen(): void {
     if (this.#closed) throw new LogkvError('CLOSED', 'the store is closed');
   }
@@ -328,6 +437,12 @@ function toKeyBytes(key: Key): Uint8Array {
   if (typeof key === 'string') return Buffer.from(key, 'utf8');
   if (key instanceof Uint8Array) return key;
   throw new LogkvError('INVALID_ARGUMENT', `keys are strings or Uint8Arrays, not ${typeof key}`);
+}
+
+/** A key for messages: its text when printable, else hex. */
+function describeKey(key: Uint8Array): string {
+  const text = Buffer.from(key).toString('utf8');
+  return /^[\x20-\x7e]*$/.test(text) ? JSON.stringify(text) : `0x${Buffer.from(key).toString('hex')}`;
 }
 
 function checkKey(key: Key): Uint8Array {
