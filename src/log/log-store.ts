@@ -10,14 +10,16 @@
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
 import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
-import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog } from './segment-log.js';
+import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
+import { Manifest } from './manifest.js';
+import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
@@ -80,6 +82,7 @@ export class LogStore<V = unknown> {
   readonly #space: KeySpace;
   readonly #keys: KeySpace['directory'];
   readonly #lock: LockFile;
+  readonly #manifest: Manifest;
   readonly #now: () => number;
   readonly #maxValueSize: number;
   readonly #codec: ValueCodec<V>;
@@ -90,6 +93,7 @@ export class LogStore<V = unknown> {
     log: SegmentLog;
     space: KeySpace;
     lock: LockFile;
+    manifest: Manifest;
     now: () => number;
     valueEncoding: ValueEncodingName;
     maxValueSize: number;
@@ -100,6 +104,7 @@ export class LogStore<V = unknown> {
     this.#space = init.space;
     this.#keys = init.space.directory;
     this.#lock = init.lock;
+    this.#manifest = init.manifest;
     this.#now = init.now;
     this.valueEncoding = init.valueEncoding;
     this.#codec = valueCodec<V>(init.valueEncoding);
@@ -115,29 +120,59 @@ export class LogStore<V = unknown> {
     const o = checkOptions(options);
     io.mkdir(dir);
     const lock = acquireLock(io, `${dir}/LOCK`);
+    let manifest: Manifest | undefined;
     try {
+      manifest = await Manifest.open(io, dir, o.now);
+      const files = liveFiles(io, dir, manifest);
+      if (files.removed.length > 0) await io.syncDir(dir);
       const space = new KeySpace();
-      const recovered = await recoverLog(io, dir, o.recovery, {
+      const recovered = await recoverLog(io, dir, files.segments, o.recovery, {
         put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
         remove: (key) => space.delete(key),
       });
-      const stored = recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding;
-      const valueEncoding = stored === undefined ? (options.valueEncoding ?? 'binary') : ENCODING_NAMES[stored]!;
+      const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
+      const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      const logOptions = { io, dir, valueEncoding: ENCODINGS[valueEncoding], segmentSize: o.segmentSize, durability: o.durability, syncIntervalMs: o.syncIntervalMs, now: o.now };
+      if (!manifest.trusted) await manifest.reset(valueEncoding, files.segments);
+      const store = manifest;
+      const logOptions: SegmentLogOptions = {
+        io,
+        dir,
+        valueEncoding: ENCODINGS[valueEncoding],
+        segmentSize: o.segmentSize,
+        durability: o.durability,
+        syncIntervalMs: o.syncIntervalMs,
+        now: o.now,
+        onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
+      };
       const segments: Segment[] = recovered.segments.map((s, id) => {
         const handle = io.open(s.path, s.sealed ? 'read' : 'update');
         return { ...s, id, handle, fileSize: handle.size() };
       });
       const created = segments.length === 0;
-      if (created) segments.push(await SegmentLog.createSegment(logOptions, 0, 0));
-      else await extendWithZeros(segments.at(-1)!, o.segmentSize);
-      const log = new SegmentLog(logOptions, segments);
-      const report: LogOpenReport = { ...recovered.report, created, keys: space.directory.size, durationMs: performance.now() - started };
-      return new LogStore<V>({ dir, log, space, lock, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
+      if (created) {
+        const first = await SegmentLog.createSegment(logOptions, 0, 0);
+        segments.push(first);
+        await manifest.addSegment(first, 0);
+      } else {
+        await extendWithZeros(segments.at(-1)!, o.segmentSize);
+      }
+      const lastTimestampMs = recovered.segments.at(-1)?.lastTimestampMs ?? manifest.lastTimestampMs;
+      const log = new SegmentLog(logOptions, segments, lastTimestampMs);
+      const report: LogOpenReport = {
+        ...recovered.report,
+        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt,
+        created,
+        removedFiles: files.removed,
+        manifestRebuilt: files.rebuilt,
+        keys: space.directory.size,
+        durationMs: performance.now() - started,
+      };
+      return new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
     } catch (e) {
+      await manifest?.close().catch(() => undefined);
       lock.release();
       throw e;
     }
@@ -156,7 +191,7 @@ export class LogStore<V = unknown> {
   }
 
   #readValue(id: number): Uint8Array {
-    const segment = this.#log.segments[this.#keys.segmentOf(id)]!;
+    const segment = this.#log.segment(this.#keys.segmentOf(id));
     const bytes = this.#log.readRecord(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
     return new LogSegment.Record(streamOver(bytes)).value;
   }
@@ -371,6 +406,7 @@ export class LogStore<V = unknown> {
     this.#closed = true;
     try {
       await this.#log.close();
+      await this.#manifest.close();
     } finally {
       this.#lock.release();
     }
@@ -431,6 +467,10 @@ export class LogStore<V = unknown> {
   #checkOpen(): void {
     if (this.#closed) throw new LogkvError('CLOSED', 'the store is closed');
   }
+}
+
+function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {
+  return stored === undefined ? undefined : ENCODING_NAMES[stored];
 }
 
 function toKeyBytes(key: Key): Uint8Array {

@@ -17,7 +17,7 @@ import { readSegment, type ReadBatch } from '../formats/log-segment-reader.js';
 import { Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
-import { hintPath, segmentBaseOffsets, segmentFileName, segmentPath } from './segment-names.js';
+import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
 
 export type RecoveryMode = 'strict' | 'salvage';
 
@@ -39,9 +39,13 @@ export interface DamageReport {
 }
 
 export interface LogOpenReport {
-  /** True when nothing was cut, skipped or rebuilt. */
+  /** True when nothing was cut, skipped, removed or rebuilt. */
   clean: boolean;
   created: boolean;
+  /** Files the manifest did not list (left by a crash mid-roll, mid-compaction or mid-snapshot), removed. */
+  removedFiles: string[];
+  /** The manifest was missing or damaged and was rebuilt from the segments on disk. */
+  manifestRebuilt: boolean;
   segments: number;
   keys: number;
   hintsUsed: number;
@@ -53,6 +57,7 @@ export interface LogOpenReport {
 }
 
 export interface SegmentState {
+  stem: string;
   baseOffset: number;
   path: string;
   /** End of the last valid batch. */
@@ -60,11 +65,13 @@ export interface SegmentState {
   nextOffset: number;
   sealed: boolean;
   valueEncoding: ValueEncoding | undefined;
+  /** Timestamp of the last batch, when the segment was scanned and has one. */
+  lastTimestampMs: number | undefined;
 }
 
 export interface RecoveryResult {
   segments: SegmentState[];
-  report: Omit<LogOpenReport, 'keys' | 'durationMs'>;
+  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt'>;
 }
 
 interface SegmentPlan {
@@ -76,12 +83,12 @@ interface SegmentPlan {
   rewriteHint: boolean;
 }
 
-export async function recoverLog(io: FileIO, dir: string, mode: RecoveryMode, target: RecoveryTarget): Promise<RecoveryResult> {
-  const bases = segmentBaseOffsets(io.readdir(dir));
+/** Recovers the segments `names` (in log order, as the manifest lists them). */
+export async function recoverLog(io: FileIO, dir: string, names: readonly SegmentName[], mode: RecoveryMode, target: RecoveryTarget): Promise<RecoveryResult> {
   const plans: SegmentPlan[] = [];
   let expectedFrom = 0;
-  for (let i = 0; i < bases.length; i++) {
-    const plan = planSegment(io, dir, bases[i]!, i === bases.length - 1, mode);
+  for (let i = 0; i < names.length; i++) {
+    const plan = planSegment(io, dir, names[i]!, i === names.length - 1, mode);
     if (plan.state.baseOffset < expectedFrom) {
       throw new LogkvError('CORRUPT', `${plan.state.path}: base offset ${plan.state.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
         file: plan.state.path,
@@ -117,7 +124,7 @@ export async function recoverLog(io: FileIO, dir: string, mode: RecoveryMode, ta
     if (plan.cut) {
       const lostDir = join(dir, 'lost');
       io.mkdir(lostDir);
-      const aside = join(lostDir, `${segmentFileName(plan.state.baseOffset)}.at-${plan.cut.from}`);
+      const aside = join(lostDir, `${plan.state.stem}.log.at-${plan.cut.from}`);
       await replaceFile(io, aside, plan.cut.bytes);
       report.keptAside.push(aside);
       const h = io.open(plan.state.path, 'update');
@@ -138,14 +145,18 @@ export async function recoverLog(io: FileIO, dir: string, mode: RecoveryMode, ta
   return { segments: plans.map((p) => p.state), report };
 }
 
-function planSegment(io: FileIO, dir: string, baseOffset: number, newest: boolean, mode: RecoveryMode): SegmentPlan {
-  const path = segmentPath(dir, baseOffset);
+function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode): SegmentPlan {
+  const { stem, baseOffset } = name;
+  const path = segmentPath(dir, stem);
+  if (!io.exists(path)) {
+    throw new LogkvError('CORRUPT', `${path} is listed in the manifest but missing; run kvtool repair`, { file: path, offset: 0, reason: 'missing-segment' });
+  }
   if (!newest) {
-    const hint = usableHint(io, dir, baseOffset, path);
+    const hint = usableHint(io, dir, name, path);
     if (hint) {
       const length = hint.coveredLength;
       return {
-        state: { baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined },
+        state: { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined },
         hint,
         batches: [],
         damage: [],
@@ -172,7 +183,16 @@ function planSegment(io: FileIO, dir: string, baseOffset: number, newest: boolea
   const last = scan.batches.at(-1);
   const tail = tornTail ? firstDamage.offset : last ? last.position + last.size : scan.validUpTo;
   return {
-    state: { baseOffset, path, tail, nextOffset: scan.nextOffset, sealed: !newest, valueEncoding: scan.header.valueEncoding },
+    state: {
+      stem,
+      baseOffset,
+      path,
+      tail,
+      nextOffset: scan.nextOffset,
+      sealed: !newest,
+      valueEncoding: scan.header.valueEncoding,
+      lastTimestampMs: last?.timestampMs,
+    },
     hint: undefined,
     batches: scan.batches,
     damage: scan.damage,
@@ -182,8 +202,8 @@ function planSegment(io: FileIO, dir: string, baseOffset: number, newest: boolea
   };
 }
 
-function usableHint(io: FileIO, dir: string, baseOffset: number, path: string): HintFile | undefined {
-  const hp = hintPath(dir, baseOffset);
+function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): HintFile | undefined {
+  const hp = hintPath(dir, stem);
   if (!io.exists(hp)) return undefined;
   let hint: HintFile;
   try {

@@ -21,7 +21,7 @@ import { readSegment, recordCrcMatches } from '../formats/log-segment-reader.js'
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
-import { hintPath, segmentPath } from './segment-names.js';
+import { hintPath, segmentPath, segmentStem } from './segment-names.js';
 
 import type { Durability } from '../io/durability.js';
 
@@ -30,6 +30,8 @@ export type { Durability };
 export interface Segment {
   /** Number used by the key directory; never reused while the store is open. */
   id: number;
+  /** File name without extension (see segment-names.ts). */
+  stem: string;
   baseOffset: number;
   path: string;
   handle: FileHandle;
@@ -78,6 +80,16 @@ export interface SegmentLogOptions {
   durability: Durability;
   syncIntervalMs: number;
   now: () => number;
+  /**
+   * Called with each new segment before any batch goes into it, so the
+   * manifest lists a segment before it holds data; a crash in between
+   * leaves an empty unlisted file, which open removes.
+   */
+  onSegmentCreated?: (segment: Segment, lastTimestampMs: number) => Promise<void>;
+  /** Called after a segment was sealed (the cleaner's cue). */
+  onRoll?: () => void;
+  /** Called with the log's next offset each time writes become acknowledged (the change feed's cue). */
+  onCommit?: (nextOffset: number) => void;
 }
 
 interface Waiting {
@@ -90,7 +102,9 @@ const ZEROS = Buffer.alloc(1024 * 1024);
 
 export class SegmentLog {
   readonly #o: SegmentLogOptions;
-  readonly segments: Segment[];
+  /** Live segments in log order; the last is the active one. */
+  segments: Segment[];
+  readonly #byId = new Map<number, Segment>();
   #active: Segment;
   #nextId: number;
   #queue: Waiting[] = [];
@@ -100,12 +114,16 @@ export class SegmentLog {
   #timer: NodeJS.Timeout | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
+  /** Timestamp of the newest batch in the log (snapshot headers record it). */
+  lastTimestampMs: number;
 
-  constructor(options: SegmentLogOptions, segments: Segment[]) {
+  constructor(options: SegmentLogOptions, segments: Segment[], lastTimestampMs: number) {
     this.#o = options;
     this.segments = segments;
+    for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
     this.#nextId = Math.max(...segments.map((s) => s.id)) + 1;
+    this.lastTimestampMs = lastTimestampMs;
     if (options.durability === 'interval') {
       this.#timer = setInterval(() => void this.flush().catch(() => undefined), options.syncIntervalMs);
       this.#timer.unref();
@@ -120,13 +138,44 @@ export class SegmentLog {
     return this.#active;
   }
 
+  /** The segment a key directory entry points into. */
+  segment(id: number): Segment {
+    const s = this.#byId.get(id);
+    if (!s) throw new Error(`no live segment with id ${id}`);
+    return s;
+  }
+
+  /** A fresh id for a segment made outside the append path (the cleaner's outputs). */
+  allocateId(): number {
+    return this.#nextId++;
+  }
+
+  /**
+   * Swaps sealed segments for the cleaner's outputs in memory (the manifest
+   * has already switched). Synchronous, so no read sees a half-swapped list;
+   * the caller closes and deletes the old files afterwards.
+   */
+  replaceSealed(removed: readonly Segment[], added: readonly Segment[]): void {
+    const gone = new Set(removed.map((s) => s.id));
+    const kept = this.segments.filter((s) => !gone.has(s.id));
+    for (const s of removed) this.#byId.delete(s.id);
+    for (const s of added) this.#byId.set(s.id, s);
+    this.segments = [...added, ...kept].sort((a, b) => a.baseOffset - b.baseOffset);
+  }
+
+  /** Waits until no write is being performed (the queue may fill again right after). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
   /**
    * Creates a new segment with its header and zero fill under a temporary
    * name, fsyncs it, and renames it into place (then fsyncs the directory),
    * so the newest segment is never a half-written file.
    */
   static async createSegment(o: SegmentLogOptions, id: number, baseOffset: number): Promise<Segment> {
-    const path = segmentPath(o.dir, baseOffset);
+    const stem = segmentStem(baseOffset);
+    const path = segmentPath(o.dir, stem);
     const tmp = `${path}.tmp`;
     if (o.io.exists(tmp)) o.io.unlink(tmp);
     const building = o.io.open(tmp, 'create');
@@ -140,7 +189,7 @@ export class SegmentLog {
     o.io.rename(tmp, path);
     await o.io.syncDir(o.dir);
     const handle = o.io.open(path, 'update');
-    return { id, baseOffset, path, handle, tail: SEGMENT_HEADER_SIZE, fileSize: o.segmentSize, nextOffset: baseOffset, sealed: false };
+    return { id, stem, baseOffset, path, handle, tail: SEGMENT_HEADER_SIZE, fileSize: o.segmentSize, nextOffset: baseOffset, sealed: false };
   }
 
   /** Queues a write; resolves with `apply`'s result once durable (per the durability mode). */
@@ -220,6 +269,7 @@ export class SegmentLog {
           results[i] = w.request.apply(appended);
         }
         if (this.#o.durability === 'sync') await this.#syncActive();
+        this.#o.onCommit?.(this.#active.nextOffset);
       } catch (e) {
         this.#failed ??= e;
         for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.reject(failedError(e));
@@ -256,6 +306,7 @@ export class SegmentLog {
       segment.fileSize = segment.tail;
     }
     segment.nextOffset = batch.baseOffset + records.length;
+    this.lastTimestampMs = timestampMs;
     this.#dirty = true;
     return { segment, baseOffset: batch.baseOffset, timestampMs, records: placed };
   }
@@ -275,8 +326,16 @@ export class SegmentLog {
     await writeHint(this.#o.io, this.#o.dir, old);
     old.sealed = true;
     const next = await SegmentLog.createSegment(this.#o, this.#nextId++, old.nextOffset);
+    try {
+      await this.#o.onSegmentCreated?.(next, this.lastTimestampMs);
+    } catch (e) {
+      next.handle.close();
+      throw e;
+    }
     this.segments.push(next);
+    this.#byId.set(next.id, next);
     this.#active = next;
+    this.#o.onRoll?.();
   }
 }
 
@@ -331,7 +390,7 @@ export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
 }
 
 /** Writes the hint of a sealed segment atomically. */
-export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'baseOffset' | 'nextOffset'>): Promise<void> {
+export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'stem' | 'baseOffset' | 'nextOffset'>): Promise<void> {
   const bytes = io.readFile(segment.path);
   const hint = encodeHint({
     segmentBaseOffset: segment.baseOffset,
@@ -339,5 +398,5 @@ export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 
     coveredLength: bytes.length,
     entries: hintEntries(bytes, segment.path),
   });
-  await replaceFile(io, hintPath(dir, segment.baseOffset), hint);
+  await replaceFile(io, hintPath(dir, segment.stem), hint);
 }

@@ -1,33 +1,47 @@
 // Segment files are named by their base offset, zero-padded to 20 digits
-// (Kafka style), so a directory listing shows them in offset order; the
-// hint of a segment has the same name with .hint.
+// (Kafka style), so a directory listing shows them in offset order. The log
+// cleaner's output for a group of segments keeps the group's base offset and
+// adds its run number (`00000000000000000000-3.log`), so it never collides
+// with the file it replaces: the manifest switches from one to the other in
+// one step. A segment's hint has the same stem with `.hint`.
 
 import { join } from 'node:path';
 
-const NAME = /^(\d{20})\.log$/;
+const NAME = /^(\d{20})(?:-(\d{1,15}))?\.log$/;
 
-export function segmentFileName(baseOffset: number): string {
-  return `${String(baseOffset).padStart(20, '0')}.log`;
+export interface SegmentName {
+  /** File name without extension; the hint is `${stem}.hint`. */
+  stem: string;
+  baseOffset: number;
+  /** 0 for a segment the appender created, the cleaner run number otherwise. */
+  generation: number;
 }
 
-export function hintFileName(baseOffset: number): string {
-  return `${String(baseOffset).padStart(20, '0')}.hint`;
+export function segmentStem(baseOffset: number, generation = 0): string {
+  const base = String(baseOffset).padStart(20, '0');
+  return generation === 0 ? base : `${base}-${generation}`;
 }
 
-/** Base offsets of the segments in `names`, ascending. */
-export function segmentBaseOffsets(names: readonly string[]): number[] {
-  const offsets: number[] = [];
-  for (const n of names) {
-    const m = NAME.exec(n);
-    if (m) offsets.push(Number(m[1]));
-  }
-  return offsets.sort((a, b) => a - b);
+export function parseSegmentFileName(fileName: string): SegmentName | undefined {
+  const m = NAME.exec(fileName);
+  if (!m) return undefined;
+  return { stem: fileName.slice(0, -'.log'.length), baseOffset: Number(m[1]), generation: m[2] === undefined ? 0 : Number(m[2]) };
 }
 
-export function segmentPath(dir: string, baseOffset: number): string {
-  return join(dir, segmentFileName(baseOffset));
+/** Segment names in log order: by base offset (a cleaner output and the segments after it never share one). */
+export function sortSegmentNames(names: SegmentName[]): SegmentName[] {
+  return names.sort((a, b) => a.baseOffset - b.baseOffset || a.generation - b.generation);
 }
 
-export function hintPath(dir: string, baseOffset: number): string {
-  return join(dir, hintFileName(baseOffset));
+/** The segments among the file names of a directory, in log order. */
+export function segmentNamesIn(fileNames: readonly string[]): SegmentName[] {
+  return sortSegmentNames(fileNames.map(parseSegmentFileName).filter((n): n is SegmentName => n !== undefined));
+}
+
+export function segmentPath(dir: string, stem: string): string {
+  return join(dir, `${stem}.log`);
+}
+
+export function hintPath(dir: string, stem: string): string {
+  return join(dir, `${stem}.hint`);
 }

@@ -50,8 +50,8 @@ export class MemoryFileIO implements FileIO {
   readonly stats = { syncs: 0, dirSyncs: 0, writes: 0 };
   /** Number of coming file syncs that fail with EIO (their data stays unsynced). */
   failSyncs = 0;
-  /** Called before every file or directory sync, with the count so far (crash-point enumeration). */
-  beforeSync: ((n: number) => void) | undefined;
+  /** Called before every file or directory sync, with the count so far and the path (crash-point enumeration). */
+  beforeSync: ((n: number, path: string) => void) | undefined;
 
   open(path: string, mode: OpenMode): FileHandle {
     let inode = this.#names.get(path);
@@ -89,7 +89,7 @@ export class MemoryFileIO implements FileIO {
       },
       sync: async () => {
         check(false);
-        this.beforeSync?.(this.stats.syncs + this.stats.dirSyncs);
+        this.beforeSync?.(this.stats.syncs + this.stats.dirSyncs, path);
         if (this.failSyncs > 0) {
           this.failSyncs--;
           throw errnoError('EIO', `fsync ${path}`);
@@ -145,7 +145,7 @@ export class MemoryFileIO implements FileIO {
   }
 
   async syncDir(dir: string): Promise<void> {
-    this.beforeSync?.(this.stats.syncs + this.stats.dirSyncs);
+    this.beforeSync?.(this.stats.syncs + this.stats.dirSyncs, dir);
     this.stats.dirSyncs++;
     for (const p of [...this.#durable.keys()]) if (dirname(p) === dir && !this.#names.has(p)) this.#durable.delete(p);
     for (const [p, inode] of this.#names) if (dirname(p) === dir) this.#durable.set(p, inode);

@@ -1,0 +1,137 @@
+// The store's own metadata, kept in a JournalStore (MANIFEST.jrna/.jrnb):
+// which segment files and snapshots are live, the recovery point, the value
+// encoding and the cleaner's progress. Every change of the file set is one
+// journal frame, so a crash leaves the old set or the new one; files on disk
+// that the manifest does not list are leftovers of an interrupted step
+// (a roll, a compaction, a snapshot) and open removes them.
+//
+// Keys: `segment:<stem>` and `snapshot:<file>` for files, plus a few scalars.
+// One key per file, so a roll and a compaction never rewrite each other's
+// lists, and each change is a single setMany.
+
+import { join } from 'node:path';
+import { JournalStore, type JournalOpenReport } from '../journal/journal-store.js';
+import type { JournalValue } from '../formats/journal-value.js';
+import type { FileIO } from '../io/file-io.js';
+import { parseSegmentFileName, type SegmentName, sortSegmentNames } from './segment-names.js';
+import type { ValueEncodingName } from './value-codec.js';
+
+const SEGMENT = 'segment:';
+const SNAPSHOT = 'snapshot:';
+/** Each file of the manifest; 2 of them. Room for thousands of segments. */
+const MANIFEST_FILE_SIZE = 256 * 1024;
+
+export const MANIFEST_BASE = 'MANIFEST';
+
+export interface SnapshotRecord {
+  file: string;
+  /** Every offset below this is in the snapshot. */
+  nextOffset: number;
+}
+
+export interface CleanerProgress {
+  runs: number;
+  lastRunMs: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+export class Manifest {
+  readonly #journal: JournalStore;
+  /** True when the journal existed and opened without loss: its file list can be trusted to delete by. */
+  readonly trusted: boolean;
+  readonly existed: boolean;
+  readonly report: JournalOpenReport;
+
+  private constructor(journal: JournalStore, existed: boolean) {
+    this.#journal = journal;
+    this.existed = existed;
+    this.report = journal.openReport;
+    this.trusted = existed && journal.openReport.dataLoss === 'none';
+  }
+
+  static async open(io: FileIO, dir: string, now: () => number): Promise<Manifest> {
+    const base = join(dir, MANIFEST_BASE);
+    const existed = io.exists(`${base}.jrna`) || io.exists(`${base}.jrnb`);
+    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now });
+    return new Manifest(journal, existed);
+  }
+
+  /** Whether `fileName` belongs to the manifest itself. */
+  static owns(fileName: string): boolean {
+    return fileName.startsWith(`${MANIFEST_BASE}.jrn`);
+  }
+
+  segments(): SegmentName[] {
+    const names: SegmentName[] = [];
+    for (const key of this.#journal.keys()) {
+      if (!key.startsWith(SEGMENT)) continue;
+      const name = parseSegmentFileName(`${key.slice(SEGMENT.length)}.log`);
+      if (name) names.push(name);
+    }
+    return sortSegmentNames(names);
+  }
+
+  snapshots(): SnapshotRecord[] {
+    const out: SnapshotRecord[] = [];
+    for (const [key, value] of this.#journal.entries()) {
+      if (!key.startsWith(SNAPSHOT)) continue;
+      const nextOffset = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? value['nextOffset'] : undefined;
+      out.push({ file: key.slice(SNAPSHOT.length), nextOffset: typeof nextOffset === 'number' ? nextOffset : 0 });
+    }
+    return out.sort((a, b) => a.nextOffset - b.nextOffset);
+  }
+
+  get valueEncoding(): ValueEncodingName | undefined {
+    const v = this.#journal.get('valueEncoding');
+    return v === 'binary' || v === 'utf8' || v === 'json' ? v : undefined;
+  }
+
+  /** Timestamp of the newest batch in sealed segments, kept at each roll (snapshot headers use it). */
+  get lastTimestampMs(): number {
+    const v = this.#journal.get('lastTimestampMs');
+    return typeof v === 'number' ? v : 0;
+  }
+
+  get cleanerRuns(): number {
+    const v = this.#journal.get('cleaner');
+    const runs = typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? v['runs'] : undefined;
+    return typeof runs === 'number' ? runs : 0;
+  }
+
+  /** Records a whole file set at once: a new store, or one whose manifest had to be rebuilt. */
+  async reset(valueEncoding: ValueEncodingName, segments: readonly SegmentName[]): Promise<void> {
+    const entries: Array<[string, JournalValue]> = [];
+    for (const key of this.#journal.keys()) if (key.startsWith(SEGMENT)) entries.push([key, null]);
+    for (const s of segments) entries.push([SEGMENT + s.stem, { baseOffset: s.baseOffset }]);
+    entries.push(['format', 1], ['valueEncoding', valueEncoding]);
+    await this.#journal.setMany(entries);
+  }
+
+  /** A new active segment, with the recovery point moved to it (every segment before it is sealed). */
+  async addSegment(segment: Pick<SegmentName, 'stem' | 'baseOffset'>, lastTimestampMs: number): Promise<void> {
+    await this.#journal.setMany([
+      [SEGMENT + segment.stem, { baseOffset: segment.baseOffset }],
+      ['recoveryPoint', segment.baseOffset],
+      ['lastTimestampMs', lastTimestampMs],
+    ]);
+  }
+
+  /** The cleaner's switch: `removed` go, `added` come, in one frame. */
+  async replaceSegments(removed: ReadonlyArray<Pick<SegmentName, 'stem'>>, added: ReadonlyArray<Pick<SegmentName, 'stem' | 'baseOffset'>>, progress: CleanerProgress): Promise<void> {
+    const entries: Array<[string, JournalValue]> = removed.map((s) => [SEGMENT + s.stem, null]);
+    for (const s of added) entries.push([SEGMENT + s.stem, { baseOffset: s.baseOffset }]);
+    entries.push(['cleaner', { ...progress }]);
+    await this.#journal.setMany(entries);
+  }
+
+  async addSnapshot(record: SnapshotRecord, removed: readonly string[]): Promise<void> {
+    const entries: Array<[string, JournalValue]> = removed.map((f) => [SNAPSHOT + f, null]);
+    entries.push([SNAPSHOT + record.file, { nextOffset: record.nextOffset }]);
+    await this.#journal.setMany(entries);
+  }
+
+  async close(): Promise<void> {
+    await this.#journal.close();
+  }
+}
