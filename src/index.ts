@@ -20,5 +20,9 @@ export {
   type BatchOperation,
   type Key,
   type ValueEncodingName,
+  type CompactionResult,
+  type SnapshotInfo,
+  type SnapshotStart,
 } from './log/log-store.js';
+export { restore, type RestoreOptions, type RestoreReport } from './log/restore.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';

@@ -7,6 +7,7 @@
 // look up the key directory. A get is a hash lookup and one positioned read
 // of just that record.
 
+import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
@@ -16,15 +17,18 @@ import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
-import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
+import { type LogOpenReport, recoverLog, type RecoveryMode, type RecoveryTarget } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
-import { Manifest } from './manifest.js';
+import { Manifest, type SnapshotRecord } from './manifest.js';
+import { RESTORE_MARKER } from './restore.js';
+import { capture, type Capture, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
+import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
 import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
+export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -46,6 +50,8 @@ export interface LogStoreOptions {
   cleanerDirtyRatio?: number;
   /** How long the cleaner keeps a tombstone, so change-feed readers see the delete. Default 24 h. */
   tombstoneRetentionMs?: number;
+  /** Snapshots kept; snapshot() drops the oldest beyond this. Default 2. */
+  keepSnapshots?: number;
   /** Errors of background work (the cleaner). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
   /** Clock for timestamps and expiry. */
@@ -97,7 +103,7 @@ export class LogStore<V = unknown> {
   readonly #codec: ValueCodec<V>;
   readonly #io: FileIO;
   readonly #o: CheckedOptions;
-  /** The cleaner's last run number (in output names; from the manifest at open). */
+  /** The highest generation in a segment name so far; each cleaner run takes the next (from the manifest at open). */
   #cleanerRun: number;
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
@@ -130,7 +136,7 @@ export class LogStore<V = unknown> {
     this.openReport = init.report;
     this.#io = init.io;
     this.#o = init.options;
-    this.#cleanerRun = init.manifest.cleanerRuns;
+    this.#cleanerRun = init.manifest.generation;
   }
 
   /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
@@ -143,20 +149,34 @@ export class LogStore<V = unknown> {
     const lock = acquireLock(io, `${dir}/LOCK`);
     let manifest: Manifest | undefined;
     try {
+      if (io.exists(join(dir, RESTORE_MARKER))) {
+        throw new LogkvError('CORRUPT', `${dir} holds an interrupted restore; run restore again`, { file: join(dir, RESTORE_MARKER), reason: 'interrupted-restore' });
+      }
       manifest = await Manifest.open(io, dir, o.now);
       const files = liveFiles(io, dir, manifest);
-      if (files.removed.length > 0) await io.syncDir(dir);
-      const space = new KeySpace();
-      const recovered = await recoverLog(io, dir, files.segments, o.recovery, {
-        put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
-        remove: (key) => space.delete(key),
-      });
+      for (const folder of new Set(files.removed.map((f) => dirname(f)))) await io.syncDir(folder);
+      let space = new KeySpace();
+      let names = files.segments;
+      let startedFromSnapshot: SnapshotStart | undefined;
+      let recovered;
+      try {
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      } catch (e) {
+        // A lost or damaged sealed segment that a snapshot covers: start from the snapshot.
+        const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
+        if (!start) throw e;
+        ({ names, start: startedFromSnapshot } = start);
+        space = new KeySpace();
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      }
       const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
       const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      if (!manifest.trusted) await manifest.reset(valueEncoding, files.segments);
+      if (!manifest.trusted) {
+        await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
+      }
       const store = manifest;
       let opened: LogStore<V> | undefined;
       const logOptions: SegmentLogOptions = {
@@ -188,8 +208,9 @@ export class LogStore<V = unknown> {
       const log = new SegmentLog(logOptions, segments, lastTimestampMs);
       const report: LogOpenReport = {
         ...recovered.report,
-        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt,
+        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt && !startedFromSnapshot,
         created,
+        startedFromSnapshot,
         removedFiles: files.removed,
         manifestRebuilt: files.rebuilt,
         keys: space.directory.size,
@@ -438,6 +459,37 @@ export class LogStore<V = unknown> {
     return dirtyRatio(this.#log, this.#space);
   }
 
+  /**
+   * Writes a consistent point-in-time snapshot (formats/snapshot.ksy) of the
+   * live state under snapshots/, while writes go on; keeps the newest
+   * `keepSnapshots`. The same state always gives the same bytes.
+   */
+  async snapshot(): Promise<SnapshotInfo> {
+    this.#checkOpen();
+    return this.#exclusive(async () => {
+      let captured: Capture | undefined;
+      // In the write queue: after every earlier write was applied, before any later one.
+      await this.#log.append({
+        prepare: () => {
+          captured = capture(this.#space, this.#log, this.#now());
+          return undefined;
+        },
+        apply: () => undefined,
+      });
+      // What the snapshot stands for must be in the log durably before the snapshot is listed.
+      await this.#log.flush();
+      const info = await writeSnapshot(this.#io, this.dir, this.#log, captured!, ENCODINGS[this.valueEncoding]);
+      await listSnapshot(this.#io, this.dir, this.#manifest, info, this.#o.keepSnapshots);
+      return info;
+    });
+  }
+
+  /** Snapshots the manifest lists, oldest first. */
+  snapshots(): Array<{ path: string; nextOffset: number }> {
+    this.#checkOpen();
+    return this.#manifest.snapshots().map((s) => ({ path: join(snapshotDir(this.dir), s.file), nextOffset: s.nextOffset }));
+  }
+
   #compactNow(): Promise<CompactionResult> {
     return compactSealed({
       io: this.#io,
@@ -449,7 +501,7 @@ export class LogStore<V = unknown> {
       segmentSize: this.#o.segmentSize,
       now: this.#now,
       tombstoneRetentionMs: this.#o.tombstoneRetentionMs,
-      snapshotFloor: Math.min(Infinity, ...this.#manifest.snapshots().map((s) => s.nextOffset)),
+      snapshotOffsets: this.#manifest.snapshots().map((s) => s.nextOffset),
       run: ++this.#cleanerRun,
     });
   }
@@ -558,6 +610,24 @@ export class LogStore<V = unknown> {
   }
 }
 
+/** Recovery fills the key directory through this. */
+function directoryTarget(space: KeySpace): RecoveryTarget {
+  return {
+    put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
+    remove: (key) => space.delete(key),
+  };
+}
+
+/** Snapshot files in the snapshots folder, for a manifest rebuilt from the directory (nothing is dropped on a lost manifest's word). */
+function snapshotsOnDisk(io: FileIO, dir: string): SnapshotRecord[] {
+  const folder = snapshotDir(dir);
+  if (!io.exists(folder)) return [];
+  return io
+    .readdir(folder)
+    .filter((n) => /^\d{20}\.snap$/.test(n))
+    .map((file) => ({ file, nextOffset: Number(file.slice(0, 20)) }));
+}
+
 function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {
   return stored === undefined ? undefined : ENCODING_NAMES[stored];
 }
@@ -606,7 +676,10 @@ function checkOptions(options: LogStoreOptions) {
   if (!Number.isSafeInteger(tombstoneRetentionMs) || tombstoneRetentionMs < 0) {
     throw new LogkvError('INVALID_ARGUMENT', 'tombstoneRetentionMs must be a non-negative integer');
   }
+  const keepSnapshots = options.keepSnapshots ?? 2;
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
   return {
+    keepSnapshots,
     segmentSize,
     maxValueSize,
     durability,
