@@ -270,19 +270,11 @@ export class LogStore<V = unknown> {
 
   *#range(options: RangeQuery): IterableIterator<number> {
     this.#checkOpen();
-    const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
-    const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
-    if (options.prefix !== undefined) {
-      const prefix = toKeyBytes(options.prefix);
-      range.gte = prefix;
-      range.lt = prefixEnd(prefix);
-    }
-    const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
+    const limit = limitOf(options.limit);
     let n = 0;
-    for (const id of this.#space.range(range)) {
+    for (const id of this.#space.range(boundsOf(options))) {
       if (n >= limit) return;
-      const expireAt = this.#keys.expireAtOf(id);
-      if (expireAt !== undefined && expireAt <= this.#now()) continue;
+      if (this.#expired(id)) continue;
       n++;
       yield id;
     }
