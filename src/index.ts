@@ -22,3 +22,4 @@ export {
   type ValueEncodingName,
 } from './log/log-store.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';
+export { LogLevel, LevelError, type LogLevelOptions } from './level/index.js';
