@@ -26,3 +26,4 @@ export {
 } from './log/log-store.js';
 export { restore, type RestoreOptions, type RestoreReport } from './log/restore.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';
+export { LogLevel, LevelError, type LogLevelOptions } from './level/index.js';

@@ -4,7 +4,7 @@
 // ids one at a time would meet ids the directory has already reused.
 
 import { KeyDirectory } from './key-directory.js';
-import { OrderedIndex, type RangeOptions } from './ordered-index.js';
+import { OrderedIndex, type RangeIterator, type RangeOptions } from './ordered-index.js';
 import { SegmentUsage } from './segment-usage.js';
 
 export class KeySpace {
@@ -64,8 +64,8 @@ export class KeySpace {
     }
   }
 
-  /** Entry ids in key order within the range. */
-  range(options: Omit<RangeOptions, 'limit'>): IterableIterator<number> {
+  /** Entry ids in key order within the range (an iterator that can also seek). */
+  range(options: Omit<RangeOptions, 'limit'>): RangeIterator {
     return this.#order.range(options);
   }
 }

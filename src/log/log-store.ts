@@ -11,12 +11,13 @@ import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, type ValueEncoding } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
+import { parseSegmentFileName } from './segment-names.js';
 import { type LogOpenReport, recoverLog, type RecoveryMode, type RecoveryTarget } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
 import { Manifest, type SnapshotRecord } from './manifest.js';
@@ -81,7 +82,25 @@ export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
 
+/**
+ * A position in a range of keys that moves forward (or back, with reverse)
+ * and can jump (abstract-level iterators). It is live, not a snapshot: it
+ * follows the key order as it is at each step (ordered-index.ts, range()).
+ */
+export interface Cursor<V> {
+  /** The next live entry, or undefined at the end of the range (or the limit). */
+  next(): [Buffer, V] | undefined;
+  nextKey(): Buffer | undefined;
+  nextValue(): V | undefined;
+  /** The next step returns the first key at or after `target` (at or before, in reverse) within the range. */
+  seek(target: Key): void;
+  close(): void;
+}
+
 const EMPTY = new Uint8Array(0);
+/** A clear() deletes in batches of at most this many keys, or this many bytes of records, so it never holds the write queue for long. */
+const CLEAR_BATCH_KEYS = 10_000;
+const CLEAR_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** The live record of a key as a conditional write sees it. */
 interface Current {
@@ -225,6 +244,13 @@ export class LogStore<V = unknown> {
     }
   }
 
+  /** Whether a store lives in directory `dirOrName` (its manifest or a segment is there). Creates nothing. */
+  static exists(dirOrName: string, io: FileIO = nodeFileIO): boolean {
+    const dir = storePath(dirOrName);
+    if (!io.exists(dir)) return false;
+    return io.readdir(dir).some((name) => Manifest.owns(name) || parseSegmentFileName(name) !== undefined);
+  }
+
   // ---- reads -------------------------------------------------------------
 
   /** The value of `key`, or undefined when absent or expired. */
@@ -265,22 +291,54 @@ export class LogStore<V = unknown> {
 
   *#range(options: RangeQuery): IterableIterator<number> {
     this.#checkOpen();
-    const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
-    const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
-    if (options.prefix !== undefined) {
-      const prefix = toKeyBytes(options.prefix);
-      range.gte = prefix;
-      range.lt = prefixEnd(prefix);
-    }
-    const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
+    const limit = limitOf(options.limit);
     let n = 0;
-    for (const id of this.#space.range(range)) {
+    for (const id of this.#space.range(boundsOf(options))) {
       if (n >= limit) return;
-      const expireAt = this.#keys.expireAtOf(id);
-      if (expireAt !== undefined && expireAt <= this.#now()) continue;
+      if (this.#expired(id)) continue;
       n++;
       yield id;
     }
+  }
+
+  #expired(id: number): boolean {
+    const expireAt = this.#keys.expireAtOf(id);
+    return expireAt !== undefined && expireAt <= this.#now();
+  }
+
+  /** A cursor over a range, like keys() but with seek (see Cursor). Expired keys are skipped. */
+  cursor(options: RangeQuery = {}): Cursor<V> {
+    this.#checkOpen();
+    const ids = this.#space.range(boundsOf(options));
+    let remaining = limitOf(options.limit);
+    const step = (): number => {
+      this.#checkOpen();
+      while (remaining > 0) {
+        const r = ids.next();
+        if (r.done === true) return -1;
+        if (this.#expired(r.value)) continue;
+        remaining--;
+        return r.value;
+      }
+      ids.return();
+      return -1;
+    };
+    return {
+      next: () => {
+        const id = step();
+        return id < 0 ? undefined : [Buffer.from(this.#keys.keyOf(id)), this.#read(id)];
+      },
+      nextKey: () => {
+        const id = step();
+        return id < 0 ? undefined : Buffer.from(this.#keys.keyOf(id));
+      },
+      nextValue: () => {
+        const id = step();
+        return id < 0 ? undefined : this.#read(id);
+      },
+      seek: (target) => ids.seek(toKeyBytes(target)),
+      close: () => void ids.return(),
+    };
   }
 
   /** Live keys (expired ones included until a read or compaction notices them). */
@@ -328,6 +386,52 @@ export class LogStore<V = unknown> {
     const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
     if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
     await this.#append(() => records);
+  }
+
+  /**
+   * Deletes every live key in the range (with limit: the first `limit` of
+   * them in the range's order) as of the moment the clear reaches the head
+   * of the write queue: writes called before clear() are cleared, writes
+   * called after it are kept, even those that land between its batches
+   * (a key whose record is newer than the clear's start is passed over).
+   * The deletes go out in batches of at most 10,000 keys, each all or
+   * nothing; the clear as a whole is not atomic. Resolves with the number
+   * of keys deleted.
+   */
+  async clear(options: RangeQuery = {}): Promise<number> {
+    this.#checkOpen();
+    const bounds = boundsOf(options);
+    let remaining = limitOf(options.limit);
+    /** Offsets from here on were written after the clear began. */
+    let startOffset = -1;
+    let resumeAt: Uint8Array | undefined;
+    let deleted = 0;
+    for (let more = true; more; ) {
+      more = false;
+      await this.#append(() => {
+        if (startOffset < 0) startOffset = this.#log.nextOffset;
+        const ids = this.#space.range(bounds);
+        if (resumeAt !== undefined) ids.seek(resumeAt);
+        const records: RecordToAppend[] = [];
+        let bytes = 0;
+        for (const id of ids) {
+          if (remaining <= 0) break;
+          if (this.#keys.offsetOf(id) >= startOffset || this.#expired(id)) continue;
+          if (records.length >= CLEAR_BATCH_KEYS || bytes >= CLEAR_BATCH_BYTES) {
+            more = true;
+            break;
+          }
+          const key = Buffer.from(this.#keys.keyOf(id));
+          records.push({ op: Op.Delete, key, value: EMPTY });
+          bytes += RECORD_FIXED_SIZE + key.length;
+          remaining--;
+        }
+        resumeAt = records.at(-1)?.key ?? resumeAt;
+        deleted += records.length;
+        return records;
+      });
+    }
+    return deleted;
   }
 
   // ---- conditional writes ------------------------------------------------
@@ -626,6 +730,22 @@ function snapshotsOnDisk(io: FileIO, dir: string): SnapshotRecord[] {
     .readdir(folder)
     .filter((n) => /^\d{20}\.snap$/.test(n))
     .map((file) => ({ file, nextOffset: Number(file.slice(0, 20)) }));
+}
+
+/** The ordered index's bounds for a query; a prefix overrides gt/gte/lt/lte. */
+function boundsOf(options: RangeQuery): { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse?: boolean } {
+  const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
+  const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
+  if (options.prefix !== undefined) {
+    const prefix = toKeyBytes(options.prefix);
+    range.gte = prefix;
+    range.lt = prefixEnd(prefix);
+  }
+  return range;
+}
+
+function limitOf(limit: number | undefined): number {
+  return limit === undefined || limit < 0 ? Infinity : limit;
 }
 
 function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {

@@ -109,6 +109,8 @@ export class SegmentLog {
   #nextId: number;
   #queue: Waiting[] = [];
   #running: Promise<void> | undefined;
+  /** True from the start of a run until its loop finds the queue empty (in the same synchronous step). */
+  #draining = false;
   #failed: unknown;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
@@ -209,9 +211,16 @@ export class SegmentLog {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
-      this.#running ??= this.#run().finally(() => {
-        this.#running = undefined;
-      });
+      // #draining, not #running, says whether the loop will still see this request: #running is
+      // cleared a microtask after the loop ends, and a caller awaiting append() directly runs in
+      // that window. flush() and close() wait on the newest run.
+      if (!this.#draining) {
+        this.#draining = true;
+        const run: Promise<void> = this.#run().finally(() => {
+          if (this.#running === run) this.#running = undefined;
+        });
+        this.#running = run;
+      }
     });
   }
 
@@ -289,6 +298,8 @@ export class SegmentLog {
       }
       for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.resolve(results[i]);
     }
+    // The loop catches every error, so this runs right after its last look at the queue.
+    this.#draining = false;
   }
 
   /** Encodes and writes one batch, rolling first when it does not fit. */
