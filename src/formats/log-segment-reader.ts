@@ -113,6 +113,29 @@ export function readSegmentHeader(bytes: Uint8Array, file?: string): SegmentHead
 
 type Step = { kind: 'batch'; at: number; size: number; crc: number; body: BatchBody } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
 
+/** What lies at one position of a segment: a valid batch, the end of the log, or damage. */
+export type BatchStep = { kind: 'batch'; batch: ReadBatch } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
+
+/**
+ * Reads one batch at a time from a segment's bytes, for callers that drive
+ * the loop themselves and pause between batches (the log cleaner, the
+ * change feed). Same checks as scanSegment; `bytes` is the file from byte 0
+ * (or any prefix of it that holds the batches asked for).
+ */
+export class BatchReader {
+  readonly #bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** The batch at `position`, whose offsets must not be below `minOffset`. */
+  at(position: number, minOffset: number): BatchStep {
+    const step = batchAt(this.#bytes, position, minOffset);
+    return step.kind === 'batch' ? { kind: 'batch', batch: toReadBatch(this.#bytes, step) } : step;
+  }
+}
+
 /**
  * Reads every batch of a segment held in memory. Throws LogkvError only when
  * the header is unusable; damage after the header is reported in the result.
