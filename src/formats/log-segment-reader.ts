@@ -103,6 +103,10 @@ export interface SegmentScan {
   damage: Damage[];
   batchCount: number;
   recordCount: number;
+  /** Position, end and timestamp of the last valid batch in the file (undefined: none). */
+  lastBatchAt: number | undefined;
+  lastBatchEnd: number | undefined;
+  lastTimestampMs: number | undefined;
 }
 
 /** Parses and checks a segment's 28-byte header; throws LogkvError. */
@@ -151,6 +155,9 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
     damage: [],
     batchCount: 0,
     recordCount: 0,
+    lastBatchAt: undefined,
+    lastBatchEnd: undefined,
+    lastTimestampMs: undefined,
   };
   let pos = SEGMENT_HEADER_SIZE;
   while (pos < bytes.length) {
@@ -161,6 +168,9 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
       result.nextOffset = b.baseOffset + b.lastOffsetDelta + 1;
       result.batchCount++;
       result.recordCount += b.recordCount;
+      result.lastBatchAt = pos;
+      result.lastBatchEnd = pos + step.size;
+      result.lastTimestampMs = b.timestampMs;
       // Records are made into objects only for a caller that wants them.
       if (options.onBatch) options.onBatch(toReadBatch(bytes, step));
       if (options.onRecord) visitRecords(bytes, pos + BATCH_FRAME_SIZE, b, options.onRecord);
