@@ -159,6 +159,13 @@ export function judgeCompaction(rows: Row[], results: Results): void {
   const f = results.overwrite?.logkv;
   if (!row || !f || 'error' in f) return;
   const after = (f as Figures).diskBytesAfter;
+  const before = (f as Figures).diskBytesBefore;
   const live = (f as Figures).liveBytes;
   if (typeof after === 'number' && typeof live === 'number') row.met = after <= 1.1 * live;
+  // A compaction that reclaimed nothing is not fast, it did no work: no ratio for its time.
+  const time = rows.find((r) => r.id === 'compact-time');
+  if (time && typeof after === 'number' && typeof before === 'number' && after >= before) {
+    time.ratios = {};
+    time.note = `logkv's compact() reclaimed nothing in this run (${before} bytes before and after), so its time is not compared`;
+  }
 }
