@@ -1,0 +1,110 @@
+// kvtool's command line: parses the arguments with yargs and runs one
+// command. Runs in-process (tests) as well as from cli/kvtool.ts; the
+// process around it is reached only through a Terminal.
+
+import yargs, { type Argv } from 'yargs';
+import { EXIT } from './commands/exit-codes.js';
+import { runDump } from './commands/dump.js';
+import { runVerify } from './commands/verify.js';
+import type { Context } from './context.js';
+import { describeFailure } from './failure.js';
+import type { Terminal } from './terminal.js';
+
+type Run = (ctx: Context) => number | Promise<number>;
+
+const USAGE = `$0 <command> PATH
+
+PATH is a store directory; the inspection commands (dump, verify, stats,
+explain) also take one logkv file, recognised by its magic whatever its name.
+Inspection commands take no lock and never write, so they work on a store
+another process has open; write commands take the store's lock.`;
+
+const positionalPath = <T>(y: Argv<T>, describe = 'a store directory or one logkv file') =>
+  y.positional('path', { type: 'string', demandOption: true, describe });
+
+interface Globals {
+  quiet: boolean;
+  debug: boolean;
+}
+
+function parser(argv: readonly string[], select: (name: string, globals: Globals, run: Run) => void): Argv {
+  return yargs([...argv])
+    .scriptName('kvtool')
+    .usage(USAGE)
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, global: true, describe: 'no progress bars or notes on stderr' })
+    .option('debug', { type: 'boolean', default: false, global: true, describe: 'print stack traces with errors' })
+    .command(
+      'dump <path>',
+      'print every batch and record (hint, snapshot and journal entries); never writes',
+      (y) =>
+        positionalPath(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line' })
+          .option('from-offset', { type: 'number', describe: 'only records at or after this offset' })
+          .option('key', { type: 'string', describe: 'only records with this key (UTF-8 text, or 0x followed by hex)' })
+          .option('values', {
+            choices: ['full', 'preview', 'none'] as const,
+            default: 'preview' as const,
+            describe: 'show values whole, their first 64 bytes, or not at all',
+          })
+          .check((a) => nonNegative(a['from-offset'], '--from-offset')),
+      (a) =>
+        select('dump', a, (ctx) => runDump({ path: a.path, json: a.json, fromOffset: a['from-offset'], key: a.key, values: a.values }, ctx)),
+    )
+    .command(
+      'verify <path>',
+      'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
+      (y) => positionalPath(y).option('json', { type: 'boolean', default: false, describe: 'one JSON document' }),
+      (a) => select('verify', a, (ctx) => runVerify({ path: a.path, json: a.json }, ctx)),
+    )
+    .demandCommand(1, 'Give a command.')
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, process.stdout.columns ?? 80))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg ?? err?.message ?? 'bad arguments');
+    });
+}
+
+class UsageError extends Error {}
+
+function nonNegative(n: number | undefined, flag: string): true {
+  if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new Error(`${flag} takes a non-negative integer`);
+  return true;
+}
+
+/** Runs kvtool with `argv` (the arguments after the script name); resolves with the exit code. */
+export async function kvtool(argv: readonly string[], term: Terminal): Promise<number> {
+  let selected: { name: string; globals: Globals; run: Run } | undefined;
+  let help = '';
+  const y = parser(argv, (name, globals, run) => (selected = { name, globals, run }));
+  try {
+    await y.parseAsync([...argv], {}, (_err, _argv, output) => {
+      help = output;
+    });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    term.out.error(`kvtool: ${e.message}\nRun 'kvtool --help' for usage.`);
+    term.out.flush();
+    return EXIT.USAGE_OR_IO;
+  }
+  if (!selected) {
+    // --help (or a command's --help): yargs gave its text to the callback.
+    if (help) term.out.line(help);
+    term.out.flush();
+    return EXIT.OK;
+  }
+  const { debug, quiet } = selected.globals;
+  const ctx: Context = { term, out: term.out, quiet, debug };
+  try {
+    return await selected.run(ctx);
+  } catch (e) {
+    const failure = describeFailure(e, selected.name, debug);
+    for (const line of failure.lines) term.out.error(line);
+    return failure.exitCode;
+  } finally {
+    term.out.flush();
+  }
+}
