@@ -5,8 +5,11 @@
 import yargs, { type Argv } from 'yargs';
 import { EXIT } from './commands/exit-codes.js';
 import { runDump } from './commands/dump.js';
+import { runDel, runGet, runPut } from './commands/kv.js';
+import { runStats } from './commands/stats.js';
 import { runVerify } from './commands/verify.js';
 import type { Context } from './context.js';
+import { DEFAULT_HIGH_WATER_MARK } from './stats/collect.js';
 import { describeFailure } from './failure.js';
 import type { Terminal } from './terminal.js';
 
@@ -26,6 +29,11 @@ interface Globals {
   quiet: boolean;
   debug: boolean;
 }
+
+const keyArgs = <T>(y: Argv<T>) =>
+  positionalPath(y, 'a store directory')
+    .positional('key', { type: 'string', demandOption: true, describe: 'the key, as UTF-8 text (or hex with --key-hex)' })
+    .option('key-hex', { type: 'boolean', default: false, describe: 'KEY is hex' });
 
 function parser(argv: readonly string[], select: (name: string, globals: Globals, run: Run) => void): Argv {
   return yargs([...argv])
@@ -55,6 +63,48 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
       (y) => positionalPath(y).option('json', { type: 'boolean', default: false, describe: 'one JSON document' }),
       (a) => select('verify', a, (ctx) => runVerify({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'stats <path>',
+      'keys, live and dead bytes per segment, garbage ratio, offsets, snapshots, journal fill',
+      (y) =>
+        positionalPath(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
+          .option('high-water-mark', { type: 'number', default: DEFAULT_HIGH_WATER_MARK, describe: 'the journal high-water mark to judge the fill by' })
+          .check((a) => {
+            const h = a['high-water-mark'];
+            if (!(h > 0 && h <= 1)) throw new Error('--high-water-mark is a fraction in (0, 1]');
+            return true;
+          }),
+      (a) => select('stats', a, (ctx) => runStats({ path: a.path, json: a.json, highWaterMark: a['high-water-mark'] }, ctx)),
+    )
+    .command(
+      'get <path> <key>',
+      "print KEY's value, decoded by the store's value encoding; exit 1 when absent (no lock: works while the store is open elsewhere)",
+      (y) =>
+        keyArgs(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object: key, value, offset, expiry' })
+          .option('raw', { type: 'boolean', default: false, describe: 'write the stored bytes as they are, nothing else' }),
+      (a) => select('get', a, (ctx) => runGet({ path: a.path, key: a.key, keyHex: a['key-hex'], json: a.json, raw: a.raw }, ctx)),
+    )
+    .command(
+      'put <path> <key> <value>',
+      "set KEY to VALUE (text for utf8 stores, JSON for json stores, UTF-8 bytes or --value-hex for binary ones); takes the store's lock",
+      (y) =>
+        keyArgs(y)
+          .positional('value', { type: 'string', demandOption: true })
+          .option('value-hex', { type: 'boolean', default: false, describe: 'VALUE is hex (binary stores)' })
+          .option('ttl', { type: 'number', describe: 'expire after this many milliseconds' }),
+      (a) =>
+        select('put', a, (ctx) =>
+          runPut({ path: a.path, key: a.key, keyHex: a['key-hex'], value: a.value, valueHex: a['value-hex'], ttl: a.ttl }, ctx),
+        ),
+    )
+    .command(
+      'del <path> <key>',
+      "delete KEY; exit 1 when absent (nothing written); takes the store's lock",
+      (y) => keyArgs(y),
+      (a) => select('del', a, (ctx) => runDel({ path: a.path, key: a.key, keyHex: a['key-hex'] }, ctx)),
     )
     .demandCommand(1, 'Give a command.')
     .strict()
