@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { EXIT } from './commands/exit-codes.js';
 import { runDump } from './commands/dump.js';
 import { runDel, runGet, runPut } from './commands/kv.js';
+import { runRepair } from './commands/repair.js';
 import { runStats } from './commands/stats.js';
 import { runVerify } from './commands/verify.js';
 import type { Context } from './context.js';
@@ -105,6 +106,22 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       "delete KEY; exit 1 when absent (nothing written); takes the store's lock",
       (y) => keyArgs(y),
       (a) => select('del', a, (ctx) => runDel({ path: a.path, key: a.key, keyHex: a['key-hex'] }, ctx)),
+    )
+    .command(
+      'repair <path>',
+      "make a damaged store verify clean and open: says what it will change, asks, keeps everything it removes in lost/; takes the store's lock",
+      (y) =>
+        positionalPath(y, 'a store directory')
+          .option('truncate-tail', { type: 'boolean', describe: 'cut the log at its first damage (the default)' })
+          .option('salvage', { type: 'boolean', default: false, describe: 'keep every valid batch, also those after damage (offsets unchanged)' })
+          .conflicts('salvage', 'truncate-tail')
+          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would change (exit 1 if anything would)' })
+          .option('json', { type: 'boolean', default: false, describe: 'the plan (and the result) as JSON' }),
+      (a) =>
+        select('repair', a, (ctx) =>
+          runRepair({ path: a.path, mode: a.salvage ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
+        ),
     )
     .demandCommand(1, 'Give a command.')
     .strict()
