@@ -5,6 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { EXIT } from './commands/exit-codes.js';
 import { runDump } from './commands/dump.js';
+import { runExplain } from './commands/explain.js';
 import { runDel, runGet, runPut } from './commands/kv.js';
 import { runRepair } from './commands/repair.js';
 import { runStats } from './commands/stats.js';
@@ -78,6 +79,17 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
             return true;
           }),
       (a) => select('stats', a, (ctx) => runStats({ path: a.path, json: a.json, highWaterMark: a['high-water-mark'] }, ctx)),
+    )
+    .command(
+      'explain <path>',
+      'say which field of which record the byte at --at belongs to (from the debug-mode parsers), with the bytes around it',
+      (y) =>
+        positionalPath(y, 'one logkv file')
+          .option('at', { type: 'string', demandOption: true, describe: 'the byte position (decimal, or hex with 0x)' })
+          .option('context', { type: 'number', default: 32, describe: 'bytes to show on each side' })
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
+          .check((a) => nonNegative(a.context, '--context')),
+      (a) => select('explain', a, (ctx) => runExplain({ path: a.path, at: a.at, context: a.context, json: a.json }, ctx)),
     )
     .command(
       'get <path> <key>',
