@@ -125,14 +125,14 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       (y) =>
         positionalPath(y, 'a store directory')
           .option('truncate-tail', { type: 'boolean', describe: 'cut the log at its first damage (the default)' })
-          .option('salvage', { type: 'boolean', default: false, describe: 'keep every valid batch, also those after damage (offsets unchanged)' })
+          .option('salvage', { type: 'boolean', describe: 'keep every valid batch, also those after damage (offsets unchanged)' })
           .conflicts('salvage', 'truncate-tail')
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would change (exit 1 if anything would)' })
           .option('json', { type: 'boolean', default: false, describe: 'the plan (and the result) as JSON' }),
       (a) =>
         select('repair', a, (ctx) =>
-          runRepair({ path: a.path, mode: a.salvage ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
+          runRepair({ path: a.path, mode: a.salvage === true ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
         ),
     )
     .demandCommand(1, 'Give a command.')

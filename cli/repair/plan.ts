@@ -6,10 +6,12 @@
 // no file contents; applying it reads the files again, under the lock.
 //
 // Policies:
-// - truncate-tail (default): the log is cut at its first damage. The
-//   segment holding it keeps the batches before it; every later segment
-//   moves to lost/ whole. What is left is a prefix of the history, as
-//   after a crash (recovery contract, item 2).
+// - truncate-tail (default): the log is cut at the first thing that breaks
+//   its history (damage, a segment whose header is unusable, a listed
+//   segment that is missing). The segment holding the damage keeps the
+//   batches before it; every later segment moves to lost/ whole. What is
+//   left is a prefix of the history, as after a crash (recovery contract,
+//   item 2).
 // - salvage: every valid batch is kept. A segment with damage inside is
 //   rewritten from its valid batches, bytes and offsets unchanged (the
 //   batch CRCs cover them), so offsets keep their gaps; a damaged tail is
@@ -81,10 +83,14 @@ function lastNonZero(bytes: Uint8Array, from: number): number {
   return from - 1;
 }
 
-/** The bytes from `from` worth keeping: up to the last non-zero byte (zero fill is not data). */
+/** Zeros after the last non-zero byte that are taken for zero fill, not kept; shorter runs may end a torn batch. */
+const ZERO_FILL_MIN = 4096;
+
+/** The bytes from `from` to keep: all of them, but a long run of zeros at the end (preallocated zero fill). */
 function keptRange(bytes: Uint8Array, from: number, to = bytes.length): Range | undefined {
   const last = lastNonZero(bytes.subarray(0, to), from);
-  return last >= from ? { from, to: last + 1 } : undefined;
+  if (last < from) return undefined;
+  return to - (last + 1) >= ZERO_FILL_MIN ? { from, to: last + 1 } : { from, to };
 }
 
 function damageText(d: Damage): string {
@@ -130,11 +136,20 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   let cutAt: string | undefined;
   let previous = '';
   const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined }> = [];
-  for (const [i, s] of present.entries()) {
+  // In truncate-tail mode, anything that breaks the history (damage, an unusable or missing segment) cuts it there.
+  const breaks = (where: string): void => {
+    if (mode === 'truncate-tail') cutAt ??= where;
+  };
+  for (const s of layout.segments) {
     const file = path.join(dir, `${s.stem}.log`);
+    if (layout.missing.includes(s)) {
+      breaks(`the missing ${s.stem}.log`);
+      continue;
+    }
+    const i = present.indexOf(s);
     const newest = i === present.length - 1;
     if (cutAt !== undefined) {
-      moveSegment(p, s, `it comes after the cut in ${cutAt} (--truncate-tail keeps the log up to its first damage; --salvage would keep it)`);
+      moveSegment(p, s, `it comes after the cut at ${cutAt} (--truncate-tail keeps the log up to its first damage; --salvage would keep it)`);
       continue;
     }
     const bytes = fs.readFileSync(file);
@@ -146,11 +161,13 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     } catch (e) {
       if (!(e instanceof LogkvError)) throw e;
       moveSegment(p, s, `its header is unusable (${e.code} ${e.reason ?? ''}: ${e.message.replace(/^.*? at byte \d+: /, '')}): nothing in it can be read`);
+      breaks(`${s.stem}.log`);
       continue;
     }
     encoding ??= ENCODING_NAMES[scan.header.valueEncoding];
     if (scan.header.baseOffset !== s.baseOffset) {
       moveSegment(p, s, `its header says base offset ${scan.header.baseOffset}, its name ${s.baseOffset}`);
+      breaks(`${s.stem}.log`);
       continue;
     }
     if (s.baseOffset < expectedFrom) {
@@ -178,7 +195,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
         nextOffset = last ? last.baseOffset + last.lastOffsetDelta + 1 : s.baseOffset;
         changed = true;
         // Later segments go too, unless salvage keeps them past a damaged tail of a sealed segment.
-        if (mode === 'truncate-tail' && !newest) cutAt = `${s.stem}.log`;
+        if (!newest) breaks(`byte ${first.offset} of ${s.stem}.log`);
       } else {
         const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
         const damage = scan.damage.map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));

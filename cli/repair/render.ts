@@ -11,7 +11,8 @@ function describe(plan: RepairPlan, lostDir: string, a: Action): string {
   const lost = (f: string, suffix = '') => rel(keptPath(plan, lostDir, f, suffix));
   switch (a.kind) {
     case 'cut': {
-      const kept = a.keep ? `bytes ${a.keep.from}..${a.keep.to} go to ${lost(a.file, `.at-${a.at}`)}` : 'nothing but zero fill after it';
+      const fill = a.keep && a.keep.to < a.size ? ` (the ${a.size - a.keep.to} bytes of zero fill after them are not kept)` : '';
+      const kept = a.keep ? `bytes ${a.keep.from}..${a.keep.to} go to ${lost(a.file, `.at-${a.at}`)}${fill}` : 'nothing but zero fill after it';
       const offsets = a.droppedOffsets ? `; drops the valid batches after it (offsets ${a.droppedOffsets.from}..${a.droppedOffsets.to - 1})` : '';
       return `cut ${rel(a.file)} at byte ${a.at} (of ${a.size}): ${a.damage.code} ${a.damage.reason} at byte ${a.damage.offset}; ${kept}${offsets}; ${a.why}`;
     }
@@ -27,7 +28,7 @@ function describe(plan: RepairPlan, lostDir: string, a: Action): string {
       return `recover the manifest: ${a.why}; ${a.files.map((f) => `${rel(f)} is copied to ${lost(f)}`).join(', ') || 'its files are kept as they are'}`;
     case 'manifest': {
       const dropped = [...a.droppedSegments.map((s) => `segment ${s}`), ...a.droppedSnapshots.map((s) => `snapshot ${s}`)];
-      return `manifest: list ${a.segments.length} segments (${a.why})${dropped.length ? `; drops ${dropped.join(', ')}` : ''}`;
+      return `manifest: list ${a.segments.length} segment${a.segments.length === 1 ? '' : 's'} (${a.why})${dropped.length ? `; drops ${dropped.join(', ')}` : ''}`;
     }
   }
 }
