@@ -7,23 +7,29 @@
 // look up the key directory. A get is a hash lookup and one positioned read
 // of just that record.
 
+import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, type ValueEncoding } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
-import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
+import { parseSegmentFileName } from './segment-names.js';
+import { type LogOpenReport, recoverLog, type RecoveryMode, type RecoveryTarget } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
-import { Manifest } from './manifest.js';
+import { Manifest, type SnapshotRecord } from './manifest.js';
+import { RESTORE_MARKER } from './restore.js';
+import { capture, type Capture, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
+import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
 import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
+import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
+export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -39,6 +45,16 @@ export interface LogStoreOptions {
   syncIntervalMs?: number;
   /** 'strict' (default) fails on corruption outside the newest segment's tail; 'salvage' skips it and reports it. */
   recovery?: RecoveryMode;
+  /** Run the log cleaner by itself after a segment roll when the dirty ratio passes cleanerDirtyRatio. Default true. */
+  autoCompact?: boolean;
+  /** Share of the sealed segments' bytes that is garbage before the cleaner runs by itself. Default 0.5. */
+  cleanerDirtyRatio?: number;
+  /** How long the cleaner keeps a tombstone, so change-feed readers see the delete. Default 24 h. */
+  tombstoneRetentionMs?: number;
+  /** Snapshots kept; snapshot() drops the oldest beyond this. Default 2. */
+  keepSnapshots?: number;
+  /** Errors of background work (the cleaner). Default: a process warning. */
+  onBackgroundError?: (error: unknown) => void;
   /** Clock for timestamps and expiry. */
   now?: () => number;
   io?: FileIO;
@@ -66,7 +82,25 @@ export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
 
+/**
+ * A position in a range of keys that moves forward (or back, with reverse)
+ * and can jump (abstract-level iterators). It is live, not a snapshot: it
+ * follows the key order as it is at each step (ordered-index.ts, range()).
+ */
+export interface Cursor<V> {
+  /** The next live entry, or undefined at the end of the range (or the limit). */
+  next(): [Buffer, V] | undefined;
+  nextKey(): Buffer | undefined;
+  nextValue(): V | undefined;
+  /** The next step returns the first key at or after `target` (at or before, in reverse) within the range. */
+  seek(target: Key): void;
+  close(): void;
+}
+
 const EMPTY = new Uint8Array(0);
+/** A clear() deletes in batches of at most this many keys, or this many bytes of records, so it never holds the write queue for long. */
+const CLEAR_BATCH_KEYS = 10_000;
+const CLEAR_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** The live record of a key as a conditional write sees it. */
 interface Current {
@@ -86,6 +120,13 @@ export class LogStore<V = unknown> {
   readonly #now: () => number;
   readonly #maxValueSize: number;
   readonly #codec: ValueCodec<V>;
+  readonly #io: FileIO;
+  readonly #o: CheckedOptions;
+  /** The highest generation in a segment name so far; each cleaner run takes the next (from the manifest at open). */
+  #cleanerRun: number;
+  /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
+  #maintenance: Promise<unknown> = Promise.resolve();
+  #maintenanceBusy = false;
   #closed = false;
 
   private constructor(init: {
@@ -98,6 +139,8 @@ export class LogStore<V = unknown> {
     valueEncoding: ValueEncodingName;
     maxValueSize: number;
     report: LogOpenReport;
+    io: FileIO;
+    options: CheckedOptions;
   }) {
     this.dir = init.dir;
     this.#log = init.log;
@@ -110,6 +153,9 @@ export class LogStore<V = unknown> {
     this.#codec = valueCodec<V>(init.valueEncoding);
     this.#maxValueSize = init.maxValueSize;
     this.openReport = init.report;
+    this.#io = init.io;
+    this.#o = init.options;
+    this.#cleanerRun = init.manifest.generation;
   }
 
   /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
@@ -122,21 +168,36 @@ export class LogStore<V = unknown> {
     const lock = acquireLock(io, `${dir}/LOCK`);
     let manifest: Manifest | undefined;
     try {
+      if (io.exists(join(dir, RESTORE_MARKER))) {
+        throw new LogkvError('CORRUPT', `${dir} holds an interrupted restore; run restore again`, { file: join(dir, RESTORE_MARKER), reason: 'interrupted-restore' });
+      }
       manifest = await Manifest.open(io, dir, o.now);
       const files = liveFiles(io, dir, manifest);
-      if (files.removed.length > 0) await io.syncDir(dir);
-      const space = new KeySpace();
-      const recovered = await recoverLog(io, dir, files.segments, o.recovery, {
-        put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
-        remove: (key) => space.delete(key),
-      });
+      for (const folder of new Set(files.removed.map((f) => dirname(f)))) await io.syncDir(folder);
+      let space = new KeySpace();
+      let names = files.segments;
+      let startedFromSnapshot: SnapshotStart | undefined;
+      let recovered;
+      try {
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      } catch (e) {
+        // A lost or damaged sealed segment that a snapshot covers: start from the snapshot.
+        const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
+        if (!start) throw e;
+        ({ names, start: startedFromSnapshot } = start);
+        space = new KeySpace();
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      }
       const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
       const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      if (!manifest.trusted) await manifest.reset(valueEncoding, files.segments);
+      if (!manifest.trusted) {
+        await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
+      }
       const store = manifest;
+      let opened: LogStore<V> | undefined;
       const logOptions: SegmentLogOptions = {
         io,
         dir,
@@ -146,6 +207,9 @@ export class LogStore<V = unknown> {
         syncIntervalMs: o.syncIntervalMs,
         now: o.now,
         onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
+        onRoll: () => {
+          if (opened) opened.#afterRoll();
+        },
       };
       const segments: Segment[] = recovered.segments.map((s, id) => {
         const handle = io.open(s.path, s.sealed ? 'read' : 'update');
@@ -163,19 +227,28 @@ export class LogStore<V = unknown> {
       const log = new SegmentLog(logOptions, segments, lastTimestampMs);
       const report: LogOpenReport = {
         ...recovered.report,
-        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt,
+        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt && !startedFromSnapshot,
         created,
+        startedFromSnapshot,
         removedFiles: files.removed,
         manifestRebuilt: files.rebuilt,
         keys: space.directory.size,
         durationMs: performance.now() - started,
       };
-      return new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
+      opened = new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report, io, options: o });
+      return opened;
     } catch (e) {
       await manifest?.close().catch(() => undefined);
       lock.release();
       throw e;
     }
+  }
+
+  /** Whether a store lives in directory `dirOrName` (its manifest or a segment is there). Creates nothing. */
+  static exists(dirOrName: string, io: FileIO = nodeFileIO): boolean {
+    const dir = storePath(dirOrName);
+    if (!io.exists(dir)) return false;
+    return io.readdir(dir).some((name) => Manifest.owns(name) || parseSegmentFileName(name) !== undefined);
   }
 
   // ---- reads -------------------------------------------------------------
@@ -218,22 +291,54 @@ export class LogStore<V = unknown> {
 
   *#range(options: RangeQuery): IterableIterator<number> {
     this.#checkOpen();
-    const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
-    const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
-    if (options.prefix !== undefined) {
-      const prefix = toKeyBytes(options.prefix);
-      range.gte = prefix;
-      range.lt = prefixEnd(prefix);
-    }
-    const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
+    const limit = limitOf(options.limit);
     let n = 0;
-    for (const id of this.#space.range(range)) {
+    for (const id of this.#space.range(boundsOf(options))) {
       if (n >= limit) return;
-      const expireAt = this.#keys.expireAtOf(id);
-      if (expireAt !== undefined && expireAt <= this.#now()) continue;
+      if (this.#expired(id)) continue;
       n++;
       yield id;
     }
+  }
+
+  #expired(id: number): boolean {
+    const expireAt = this.#keys.expireAtOf(id);
+    return expireAt !== undefined && expireAt <= this.#now();
+  }
+
+  /** A cursor over a range, like keys() but with seek (see Cursor). Expired keys are skipped. */
+  cursor(options: RangeQuery = {}): Cursor<V> {
+    this.#checkOpen();
+    const ids = this.#space.range(boundsOf(options));
+    let remaining = limitOf(options.limit);
+    const step = (): number => {
+      this.#checkOpen();
+      while (remaining > 0) {
+        const r = ids.next();
+        if (r.done === true) return -1;
+        if (this.#expired(r.value)) continue;
+        remaining--;
+        return r.value;
+      }
+      ids.return();
+      return -1;
+    };
+    return {
+      next: () => {
+        const id = step();
+        return id < 0 ? undefined : [Buffer.from(this.#keys.keyOf(id)), this.#read(id)];
+      },
+      nextKey: () => {
+        const id = step();
+        return id < 0 ? undefined : Buffer.from(this.#keys.keyOf(id));
+      },
+      nextValue: () => {
+        const id = step();
+        return id < 0 ? undefined : this.#read(id);
+      },
+      seek: (target) => ids.seek(toKeyBytes(target)),
+      close: () => void ids.return(),
+    };
   }
 
   /** Live keys (expired ones included until a read or compaction notices them). */
@@ -281,6 +386,52 @@ export class LogStore<V = unknown> {
     const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
     if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
     await this.#append(() => records);
+  }
+
+  /**
+   * Deletes every live key in the range (with limit: the first `limit` of
+   * them in the range's order) as of the moment the clear reaches the head
+   * of the write queue: writes called before clear() are cleared, writes
+   * called after it are kept, even those that land between its batches
+   * (a key whose record is newer than the clear's start is passed over).
+   * The deletes go out in batches of at most 10,000 keys, each all or
+   * nothing; the clear as a whole is not atomic. Resolves with the number
+   * of keys deleted.
+   */
+  async clear(options: RangeQuery = {}): Promise<number> {
+    this.#checkOpen();
+    const bounds = boundsOf(options);
+    let remaining = limitOf(options.limit);
+    /** Offsets from here on were written after the clear began. */
+    let startOffset = -1;
+    let resumeAt: Uint8Array | undefined;
+    let deleted = 0;
+    for (let more = true; more; ) {
+      more = false;
+      await this.#append(() => {
+        if (startOffset < 0) startOffset = this.#log.nextOffset;
+        const ids = this.#space.range(bounds);
+        if (resumeAt !== undefined) ids.seek(resumeAt);
+        const records: RecordToAppend[] = [];
+        let bytes = 0;
+        for (const id of ids) {
+          if (remaining <= 0) break;
+          if (this.#keys.offsetOf(id) >= startOffset || this.#expired(id)) continue;
+          if (records.length >= CLEAR_BATCH_KEYS || bytes >= CLEAR_BATCH_BYTES) {
+            more = true;
+            break;
+          }
+          const key = Buffer.from(this.#keys.keyOf(id));
+          records.push({ op: Op.Delete, key, value: EMPTY });
+          bytes += RECORD_FIXED_SIZE + key.length;
+          remaining--;
+        }
+        resumeAt = records.at(-1)?.key ?? resumeAt;
+        deleted += records.length;
+        return records;
+      });
+    }
+    return deleted;
   }
 
   // ---- conditional writes ------------------------------------------------
@@ -395,6 +546,98 @@ export class LogStore<V = unknown> {
     });
   }
 
+  // ---- maintenance ---------------------------------------------------------
+
+  /**
+   * Runs the log cleaner now over every sealed segment (see cleaner.ts) and
+   * resolves with the bytes before and after. Writes go on meanwhile.
+   */
+  async compact(): Promise<CompactionResult> {
+    this.#checkOpen();
+    return this.#exclusive(() => this.#compactNow());
+  }
+
+  /** Share of the sealed segments' bytes that no live key needs. */
+  dirtyRatio(): number {
+    this.#checkOpen();
+    return dirtyRatio(this.#log, this.#space);
+  }
+
+  /**
+   * Writes a consistent point-in-time snapshot (formats/snapshot.ksy) of the
+   * live state under snapshots/, while writes go on; keeps the newest
+   * `keepSnapshots`. The same state always gives the same bytes.
+   */
+  async snapshot(): Promise<SnapshotInfo> {
+    this.#checkOpen();
+    return this.#exclusive(async () => {
+      let captured: Capture | undefined;
+      // In the write queue: after every earlier write was applied, before any later one.
+      await this.#log.append({
+        prepare: () => {
+          captured = capture(this.#space, this.#log, this.#now());
+          return undefined;
+        },
+        apply: () => undefined,
+      });
+      // What the snapshot stands for must be in the log durably before the snapshot is listed.
+      await this.#log.flush();
+      const info = await writeSnapshot(this.#io, this.dir, this.#log, captured!, ENCODINGS[this.valueEncoding]);
+      await listSnapshot(this.#io, this.dir, this.#manifest, info, this.#o.keepSnapshots);
+      return info;
+    });
+  }
+
+  /** Snapshots the manifest lists, oldest first. */
+  snapshots(): Array<{ path: string; nextOffset: number }> {
+    this.#checkOpen();
+    return this.#manifest.snapshots().map((s) => ({ path: join(snapshotDir(this.dir), s.file), nextOffset: s.nextOffset }));
+  }
+
+  #compactNow(): Promise<CompactionResult> {
+    return compactSealed({
+      io: this.#io,
+      dir: this.dir,
+      log: this.#log,
+      space: this.#space,
+      manifest: this.#manifest,
+      valueEncoding: ENCODINGS[this.valueEncoding],
+      segmentSize: this.#o.segmentSize,
+      now: this.#now,
+      tombstoneRetentionMs: this.#o.tombstoneRetentionMs,
+      snapshotOffsets: this.#manifest.snapshots().map((s) => s.nextOffset),
+      run: ++this.#cleanerRun,
+    });
+  }
+
+  /** Runs `task` after every maintenance task queued before it. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#maintenance.catch(() => undefined).then(async () => {
+      this.#maintenanceBusy = true;
+      try {
+        return await task();
+      } finally {
+        this.#maintenanceBusy = false;
+      }
+    });
+    this.#maintenance = run;
+    return run;
+  }
+
+  /** A segment was sealed: the cleaner's cue. Runs it in the background when the sealed log is dirty enough. */
+  #afterRoll(): void {
+    if (!this.#o.autoCompact || this.#maintenanceBusy) return;
+    setImmediate(() => {
+      if (this.#closed || this.#maintenanceBusy || dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
+      this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
+    });
+  }
+
+  #backgroundError(e: unknown): void {
+    if (this.#o.onBackgroundError) this.#o.onBackgroundError(e);
+    else process.emitWarning(`logkv: background compaction of ${this.dir} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
   /** Makes every write so far durable (for 'interval' and 'none'). */
   async flush(): Promise<void> {
     this.#checkOpen();
@@ -405,6 +648,8 @@ export class LogStore<V = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
+      await this.#maintenance.catch(() => undefined);
       await this.#log.close();
       await this.#manifest.close();
     } finally {
@@ -469,6 +714,40 @@ export class LogStore<V = unknown> {
   }
 }
 
+/** Recovery fills the key directory through this. */
+function directoryTarget(space: KeySpace): RecoveryTarget {
+  return {
+    put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
+    remove: (key) => space.delete(key),
+  };
+}
+
+/** Snapshot files in the snapshots folder, for a manifest rebuilt from the directory (nothing is dropped on a lost manifest's word). */
+function snapshotsOnDisk(io: FileIO, dir: string): SnapshotRecord[] {
+  const folder = snapshotDir(dir);
+  if (!io.exists(folder)) return [];
+  return io
+    .readdir(folder)
+    .filter((n) => /^\d{20}\.snap$/.test(n))
+    .map((file) => ({ file, nextOffset: Number(file.slice(0, 20)) }));
+}
+
+/** The ordered index's bounds for a query; a prefix overrides gt/gte/lt/lte. */
+function boundsOf(options: RangeQuery): { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse?: boolean } {
+  const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
+  const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
+  if (options.prefix !== undefined) {
+    const prefix = toKeyBytes(options.prefix);
+    range.gte = prefix;
+    range.lt = prefixEnd(prefix);
+  }
+  return range;
+}
+
+function limitOf(limit: number | undefined): number {
+  return limit === undefined || limit < 0 ? Infinity : limit;
+}
+
 function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {
   return stored === undefined ? undefined : ENCODING_NAMES[stored];
 }
@@ -509,8 +788,32 @@ function checkOptions(options: LogStoreOptions) {
     throw new LogkvError('INVALID_ARGUMENT', `unknown valueEncoding ${String(options.valueEncoding)}`);
   }
   const syncIntervalMs = options.syncIntervalMs ?? 100;
-  return { segmentSize, maxValueSize, durability, recovery, syncIntervalMs, now: options.now ?? Date.now };
+  const cleanerDirtyRatio = options.cleanerDirtyRatio ?? 0.5;
+  if (typeof cleanerDirtyRatio !== 'number' || !(cleanerDirtyRatio >= 0 && cleanerDirtyRatio <= 1)) {
+    throw new LogkvError('INVALID_ARGUMENT', 'cleanerDirtyRatio must be a number from 0 to 1');
+  }
+  const tombstoneRetentionMs = options.tombstoneRetentionMs ?? 24 * 60 * 60 * 1000;
+  if (!Number.isSafeInteger(tombstoneRetentionMs) || tombstoneRetentionMs < 0) {
+    throw new LogkvError('INVALID_ARGUMENT', 'tombstoneRetentionMs must be a non-negative integer');
+  }
+  const keepSnapshots = options.keepSnapshots ?? 2;
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
+  return {
+    keepSnapshots,
+    segmentSize,
+    maxValueSize,
+    durability,
+    recovery,
+    syncIntervalMs,
+    autoCompact: options.autoCompact ?? true,
+    cleanerDirtyRatio,
+    tombstoneRetentionMs,
+    onBackgroundError: options.onBackgroundError,
+    now: options.now ?? Date.now,
+  };
 }
+
+type CheckedOptions = ReturnType<typeof checkOptions>;
 
 /** Opens (creating if needed) a LogStore: `open('./mystore')`, or `open('orders')` under LOGKV_DIR. */
 export function open<V = unknown>(dirOrName: string, options?: LogStoreOptions): Promise<LogStore<V>> {

@@ -18,6 +18,7 @@ import { Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
+import type { SnapshotStart } from './start-from-snapshot.js';
 
 export type RecoveryMode = 'strict' | 'salvage';
 
@@ -53,6 +54,8 @@ export interface LogOpenReport {
   bytesCut: number;
   damage: DamageReport[];
   keptAside: string[];
+  /** Set when a lost or damaged sealed segment made open start from a snapshot (start-from-snapshot.ts). */
+  startedFromSnapshot?: SnapshotStart | undefined;
   durationMs: number;
 }
 
@@ -71,7 +74,7 @@ export interface SegmentState {
 
 export interface RecoveryResult {
   segments: SegmentState[];
-  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt'>;
+  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt' | 'startedFromSnapshot'>;
 }
 
 interface SegmentPlan {
@@ -81,6 +84,8 @@ interface SegmentPlan {
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
+  /** Records below this offset are stood for by the base segments before this one. */
+  skipBelow: number;
 }
 
 /** Recovers the segments `names` (in log order, as the manifest lists them). */
@@ -90,13 +95,19 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
   for (let i = 0; i < names.length; i++) {
     const plan = planSegment(io, dir, names[i]!, i === names.length - 1, mode);
     if (plan.state.baseOffset < expectedFrom) {
-      throw new LogkvError('CORRUPT', `${plan.state.path}: base offset ${plan.state.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
-        file: plan.state.path,
-        offset: 0,
-        reason: 'offset-order',
-      });
+      // Base segments built from a snapshot stand for every offset below
+      // the snapshot's; the segment that offset falls inside keeps only its
+      // records from there on (restore.ts). Any other overlap is damage.
+      if (names[i - 1]!.generation === 0) {
+        throw new LogkvError('CORRUPT', `${plan.state.path}: base offset ${plan.state.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
+          file: plan.state.path,
+          offset: 0,
+          reason: 'offset-order',
+        });
+      }
+      plan.skipBelow = expectedFrom;
     }
-    expectedFrom = plan.state.nextOffset;
+    expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
   }
 
@@ -106,12 +117,14 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
     if (plan.hint) {
       report.hintsUsed++;
       for (const e of plan.hint.entries) {
+        if (e.offset < plan.skipBelow) continue;
         if (e.tombstone) target.remove(e.key);
         else target.put(e.key, id, e.position, e.size, e.offset, e.expireAtMs);
       }
     } else {
       for (const b of plan.batches) {
         for (const r of b.records) {
+          if (r.offset < plan.skipBelow) continue;
           if (r.op === Op.Delete) target.remove(r.key);
           else target.put(r.key, id, r.position, r.size, r.offset, r.expireAtMs);
         }
@@ -162,6 +175,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
         damage: [],
         cut: undefined,
         rewriteHint: false,
+        skipBelow: 0,
       };
     }
   }
@@ -199,6 +213,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
     // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
     rewriteHint: !newest && scan.damage.length === 0,
+    skipBelow: 0,
   };
 }
 

@@ -109,6 +109,8 @@ export class SegmentLog {
   #nextId: number;
   #queue: Waiting[] = [];
   #running: Promise<void> | undefined;
+  /** True from the start of a run until its loop finds the queue empty (in the same synchronous step). */
+  #draining = false;
   #failed: unknown;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
@@ -151,16 +153,28 @@ export class SegmentLog {
   }
 
   /**
-   * Swaps sealed segments for the cleaner's outputs in memory (the manifest
-   * has already switched). Synchronous, so no read sees a half-swapped list;
-   * the caller closes and deletes the old files afterwards.
+   * Swaps sealed segments for the cleaner's outputs in the log's order (the
+   * manifest has already switched). Synchronous, so no reader sees a
+   * half-swapped list. The old segments stay readable by id, for key
+   * directory entries not yet moved, until retire().
    */
   replaceSealed(removed: readonly Segment[], added: readonly Segment[]): void {
     const gone = new Set(removed.map((s) => s.id));
-    const kept = this.segments.filter((s) => !gone.has(s.id));
-    for (const s of removed) this.#byId.delete(s.id);
     for (const s of added) this.#byId.set(s.id, s);
-    this.segments = [...added, ...kept].sort((a, b) => a.baseOffset - b.baseOffset);
+    this.segments = [...added, ...this.segments.filter((s) => !gone.has(s.id))].sort((a, b) => a.baseOffset - b.baseOffset);
+  }
+
+  /** Closes segments replaced by replaceSealed() once nothing points into them. */
+  retire(removed: readonly Segment[]): void {
+    for (const s of removed) {
+      this.#byId.delete(s.id);
+      s.handle.close();
+    }
+  }
+
+  /** Whether segment `id` is still in the log (not replaced by the cleaner). */
+  isLive(id: number): boolean {
+    return this.segments.some((s) => s.id === id);
   }
 
   /** Waits until no write is being performed (the queue may fill again right after). */
@@ -197,9 +211,16 @@ export class SegmentLog {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
-      this.#running ??= this.#run().finally(() => {
-        this.#running = undefined;
-      });
+      // #draining, not #running, says whether the loop will still see this request: #running is
+      // cleared a microtask after the loop ends, and a caller awaiting append() directly runs in
+      // that window. flush() and close() wait on the newest run.
+      if (!this.#draining) {
+        this.#draining = true;
+        const run: Promise<void> = this.#run().finally(() => {
+          if (this.#running === run) this.#running = undefined;
+        });
+        this.#running = run;
+      }
     });
   }
 
@@ -277,6 +298,8 @@ export class SegmentLog {
       }
       for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.resolve(results[i]);
     }
+    // The loop catches every error, so this runs right after its last look at the queue.
+    this.#draining = false;
   }
 
   /** Encodes and writes one batch, rolling first when it does not fit. */

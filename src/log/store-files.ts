@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FileIO } from '../io/file-io.js';
 import { Manifest } from './manifest.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from './segment-names.js';
+import { snapshotDir } from './snapshots.js';
 
 export interface FileSet {
   segments: SegmentName[];
@@ -20,6 +21,7 @@ export interface FileSet {
 }
 
 const STORE_FILE = /\.(log|hint|snap|tmp)$/;
+const SNAPSHOT_FILE = /\.(snap|tmp)$/;
 
 export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet {
   const names = io.readdir(dir);
@@ -27,15 +29,21 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
   const segments = manifest.segments();
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
-  for (const snap of manifest.snapshots()) live.add(snap.file);
   const removed: string[] = [];
+  const remove = (path: string) => {
+    io.unlink(path);
+    removed.push(path);
+  };
   for (const name of names) {
     if (live.has(name) || Manifest.owns(name) || !STORE_FILE.test(name)) continue;
     // Only our own kinds of file: a segment, hint, snapshot or temp name.
     if (name.endsWith('.log') && !parseSegmentFileName(name)) continue;
-    const path = join(dir, name);
-    io.unlink(path);
-    removed.push(path);
+    remove(join(dir, name));
+  }
+  const folder = snapshotDir(dir);
+  if (io.exists(folder)) {
+    const listed = new Set(manifest.snapshots().map((s) => s.file));
+    for (const name of io.readdir(folder)) if (SNAPSHOT_FILE.test(name) && !listed.has(name)) remove(join(folder, name));
   }
   return { segments, removed, rebuilt: false };
 }
