@@ -35,7 +35,11 @@ export async function runRepair(args: RepairArgs, ctx: Context): Promise<number>
     throw new CliError(`cannot read ${dir}: ${(e as Error).message}`);
   }
   if (!stat.isDirectory()) throw new CliError(`${dir} is not a directory: repair works on a store directory`);
-  if (!isStore(storeLayout(dir))) throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments)`);
+  const layout = storeLayout(dir);
+  if (layout.restoring) {
+    throw new CliError(`${dir} holds an interrupted restore (a RESTORING marker): run kvtool restore SNAPSHOT ${dir} again, which starts over`, EXIT.PROBLEMS);
+  }
+  if (!isStore(layout)) throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments)`);
   // A dry run only reads; a real one decides under the lock, so no writer changes the store between plan and act.
   const lock = args.dryRun ? undefined : acquireLock(nodeFileIO, path.join(dir, 'LOCK'));
   try {

@@ -112,9 +112,9 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
     try {
       if (recover) done.push(`manifest recovered by the JournalStore: ${manifest.report.events.map((e) => e.message).join('; ') || 'clean'}`);
       if (list) {
-        await manifest.reset(plan.valueEncoding, list.segments);
-        await manifest.removeSnapshots(list.droppedSnapshots);
-        done.push(`manifest now lists ${list.segments.length} segments${list.droppedSnapshots.length ? `, ${list.droppedSnapshots.length} snapshots fewer` : ''}`);
+        // One frame: the segment list and the snapshot list together.
+        await manifest.reset(plan.valueEncoding, list.segments, { snapshots: list.snapshots });
+        done.push(`manifest now lists ${list.segments.length} segment${list.segments.length === 1 ? '' : 's'} and ${list.snapshots.length} snapshot${list.snapshots.length === 1 ? '' : 's'}`);
       }
     } finally {
       await manifest.close();

@@ -32,10 +32,9 @@ import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import type { SegmentName } from '../../src/log/segment-names.js';
 import { ENCODING_NAMES, type ValueEncodingName } from '../../src/log/value-codec.js';
-import { Manifest } from '../../src/log/manifest.js';
+import { Manifest, type SnapshotRecord } from '../../src/log/manifest.js';
 import { kindByName, recognise } from '../file-kind.js';
-import { SNAPSHOT_FOLDER } from '../paths.js';
-import { storeLayout, type StoreLayout } from '../store/layout.js';
+import { overlapAllowed, SNAPSHOT_DIR, storeLayout, type StoreLayout } from '../store/layout.js';
 import { CHECKS, checkUnknown } from '../verify/check.js';
 import { checkHintAgainstSegment } from '../verify/store-checks.js';
 
@@ -59,7 +58,7 @@ export type Action =
   /** Let the JournalStore recover the damaged manifest (its files are kept in lost/ first). */
   | { kind: 'recover-manifest'; files: string[]; why: string }
   /** Set the manifest's segment list (and drop snapshots it lists that are gone). */
-  | { kind: 'manifest'; segments: SegmentName[]; droppedSegments: string[]; droppedSnapshots: string[]; why: string };
+  | { kind: 'manifest'; segments: SegmentName[]; snapshots: SnapshotRecord[]; droppedSegments: string[]; droppedSnapshots: string[]; why: string };
 
 export interface RepairPlan {
   dir: string;
@@ -134,7 +133,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   let done = 0;
   let expectedFrom = 0;
   let cutAt: string | undefined;
-  let previous = '';
+  let previous: SegmentName | undefined;
   const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined }> = [];
   // In truncate-tail mode, anything that breaks the history (damage, an unusable or missing segment) cuts it there.
   const breaks = (where: string): void => {
@@ -170,8 +169,8 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
       breaks(`${s.stem}.log`);
       continue;
     }
-    if (s.baseOffset < expectedFrom) {
-      moveSegment(p, s, `it starts at offset ${s.baseOffset}, inside ${previous} (which ends before ${expectedFrom}); open refuses overlapping segments`);
+    if (s.baseOffset < expectedFrom && !overlapAllowed(previous)) {
+      moveSegment(p, s, `it starts at offset ${s.baseOffset}, inside ${previous!.stem}.log (which ends before ${expectedFrom}); open refuses overlapping segments`);
       continue;
     }
     let nextOffset = scan.nextOffset;
@@ -218,8 +217,8 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
       }
     } else if (!fs.existsSync(hp)) problem = 'missing';
     hintChecks.push({ s, bytesChanged: changed, problem });
-    expectedFrom = nextOffset;
-    previous = `${s.stem}.log`;
+    expectedFrom = Math.max(expectedFrom, nextOffset);
+    previous = s;
   }
 
   const last = p.kept.at(-1);
@@ -236,12 +235,12 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   }
 
   planLeftovers(p, layout);
-  const droppedSnapshots = planSnapshots(p, layout);
+  const snapshots = planSnapshots(p, layout);
   const droppedSegments = [...layout.missing.map((s) => `${s.stem}.log (listed, missing)`), ...present.filter((s) => !p.kept.includes(s)).map((s) => `${s.stem}.log`)];
   const listedNow = manifest?.trusted ? manifest.listed.segments.map((s) => s.stem).join() : undefined;
-  if (manifest && (!manifest.trusted || listedNow !== p.kept.map((s) => s.stem).join() || droppedSnapshots.length > 0)) {
-    const why = !manifest.trusted ? 'rebuilt from the segments kept' : 'it must list exactly the segments kept';
-    p.actions.push({ kind: 'manifest', segments: p.kept, droppedSegments, droppedSnapshots, why });
+  if (manifest && (!manifest.trusted || listedNow !== p.kept.map((s) => s.stem).join() || snapshots.dropped.length > 0)) {
+    const why = !manifest.trusted ? 'rebuilt from the segments and snapshots kept' : 'it must list exactly the segments kept';
+    p.actions.push({ kind: 'manifest', segments: p.kept, snapshots: snapshots.keep, droppedSegments, droppedSnapshots: snapshots.dropped, why });
   }
   return {
     dir,
@@ -267,28 +266,39 @@ function planLeftovers(p: Planner, layout: StoreLayout): void {
   }
 }
 
-/** Damaged snapshots move to lost/; listed ones that are missing or damaged leave the manifest. */
-function planSnapshots(p: Planner, layout: StoreLayout): string[] {
-  const listed = layout.manifest?.trusted ? layout.manifest.listed.snapshots.map((s) => s.file) : [];
-  const files = new Set(listed.map((f) => path.join(p.dir, f)));
-  const folder = path.join(p.dir, SNAPSHOT_FOLDER);
-  if (fs.existsSync(folder)) for (const name of fs.readdirSync(folder)) if (name.endsWith('.snap')) files.add(path.join(folder, name));
+/**
+ * Damaged snapshots move to lost/; the manifest keeps listing the others.
+ * Listed ones that are missing or damaged leave it. With a damaged
+ * manifest, the valid snapshots found in snapshots/ are listed again (the
+ * engine's own rebuild lists none, and its next open would delete them).
+ */
+function planSnapshots(p: Planner, layout: StoreLayout): { keep: SnapshotRecord[]; dropped: string[] } {
+  const trusted = layout.manifest?.trusted === true;
+  const listed = new Map(trusted ? layout.manifest!.listed.snapshots.map((s) => [s.file, s] as const) : []);
+  const folder = path.join(p.dir, SNAPSHOT_DIR);
+  const names = new Set(listed.keys());
+  if (fs.existsSync(folder)) for (const name of fs.readdirSync(folder)) if (name.endsWith('.snap')) names.add(name);
+  const keep: SnapshotRecord[] = [];
   const dropped: string[] = [];
-  for (const file of files) {
-    const rel = path.relative(p.dir, file);
+  for (const name of [...names].sort()) {
+    const file = path.join(folder, name);
     if (!fs.existsSync(file)) {
-      if (listed.includes(rel)) dropped.push(rel);
+      dropped.push(name);
       continue;
     }
+    let nextOffset: number;
     try {
-      readSnapshot(fs.readFileSync(file), file);
+      nextOffset = readSnapshot(fs.readFileSync(file), file).header.nextOffset;
     } catch (e) {
       if (!(e instanceof LogkvError)) throw e;
       move(p, file, `the snapshot is damaged (${e.code} ${e.reason ?? ''}): a snapshot is used whole or not at all`);
-      if (listed.includes(rel)) dropped.push(rel);
+      if (listed.has(name)) dropped.push(name);
+      continue;
     }
+    if (listed.has(name)) keep.push(listed.get(name)!);
+    else if (!trusted) keep.push({ file: name, nextOffset });
   }
-  return dropped;
+  return { keep, dropped };
 }
 
 /** Files verify would report that are not the store's to change: named like ours or with our magic, but not part of it. */

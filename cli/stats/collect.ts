@@ -71,6 +71,7 @@ export interface StoreStats {
   firstOffset: number | undefined;
   nextOffset: number | undefined;
   recoveryPoint: number | undefined;
+  logStartOffset: number;
   manifest: 'trusted' | 'damaged' | 'none';
   segments: SegmentStats[];
   total: { data: number; live: number; dead: number; garbageRatio: number };
@@ -146,7 +147,7 @@ function manifestJournals(m: ManifestView | undefined, highWaterMark: number): J
 }
 
 function snapshotStats(dir: string, m: ManifestView | undefined): SnapshotStats[] {
-  const listed = new Set((m?.listed.snapshots ?? []).map((s) => path.join(dir, s.file)));
+  const listed = new Set((m?.listed.snapshots ?? []).map((s) => path.join(dir, SNAPSHOT_FOLDER, s.file)));
   const files = new Set(listed);
   const folder = path.join(dir, SNAPSHOT_FOLDER);
   if (fs.existsSync(folder)) for (const name of fs.readdirSync(folder)) if (name.endsWith('.snap')) files.add(path.join(folder, name));
@@ -201,6 +202,7 @@ export function storeStats(dir: string, options: CollectOptions): StoreStats | u
     firstOffset: segments[0]?.name.baseOffset,
     nextOffset: segments.at(-1)?.nextOffset,
     recoveryPoint: m?.recoveryPoint,
+    logStartOffset: m?.logStartOffset ?? 0,
     manifest: m === undefined ? 'none' : m.trusted ? 'trusted' : 'damaged',
     segments: stats,
     total: { data, live: liveTotal, dead: data - liveTotal, garbageRatio: ratio(data - liveTotal, data) },

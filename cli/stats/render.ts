@@ -35,7 +35,7 @@ export function renderStoreText(s: StoreStats): string[] {
   const lines = [
     `store: ${s.path} valueEncoding: ${s.valueEncoding ?? 'unknown'} manifest: ${s.manifest} segments: ${s.segments.length} ` +
       `keys: ${s.keys} expired: ${s.expired}`,
-    `offsets: ${offsets} nextOffset: ${s.nextOffset ?? 0} recoveryPoint: ${s.recoveryPoint ?? 'none'}`,
+    `offsets: ${offsets} nextOffset: ${s.nextOffset ?? 0} logStartOffset: ${s.logStartOffset} recoveryPoint: ${s.recoveryPoint ?? 'none'}`,
     ...s.segments.map(segmentLine),
     `total: data: ${s.total.data} live: ${s.total.live} dead: ${s.total.dead} garbage: ${percent(s.total.garbageRatio)}`,
     `snapshots: ${s.snapshots.length}`,

@@ -18,6 +18,8 @@ export interface ManifestView {
   /** Read without loss: the engine goes by its list, and removes files it does not name (src/log/store-files.ts). */
   trusted: boolean;
   recoveryPoint: number | undefined;
+  /** The oldest offset the log holds history for (above 0 when the store began from a snapshot). */
+  logStartOffset: number;
 }
 
 export function manifestPaths(dir: string): [string, string] {
@@ -32,6 +34,7 @@ export function readManifest(dir: string): ManifestView | undefined {
   const files: [JournalFileRead, JournalFileRead] = [readJournalFile(nodeFileIO, a), readJournalFile(nodeFileIO, b)];
   const plan = planRecovery(files[0], files[1]);
   const point = plan.state.get('recoveryPoint');
+  const start = plan.state.get('logStartOffset');
   return {
     base: join(dir, MANIFEST_BASE),
     files,
@@ -39,5 +42,6 @@ export function readManifest(dir: string): ManifestView | undefined {
     listed: listedFiles(plan.state),
     trusted: plan.dataLoss === 'none',
     recoveryPoint: typeof point === 'number' ? point : undefined,
+    logStartOffset: typeof start === 'number' ? start : 0,
   };
 }

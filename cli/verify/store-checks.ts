@@ -2,15 +2,16 @@
 // it describes, and the store directory against its manifest (every file
 // it lists exists; no store file lies outside it; segments do not overlap).
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, EXPIRY_SIZE } from '../../src/formats/limits.js';
 import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { hintEntries } from '../../src/log/segment-log.js';
-import { parseSegmentFileName } from '../../src/log/segment-names.js';
+import { parseSegmentFileName, type SegmentName } from '../../src/log/segment-names.js';
 import { keyText, showKey } from '../format-value.js';
-import { isStore, storeLayout } from '../store/layout.js';
+import { isStore, overlapAllowed, storeLayout } from '../store/layout.js';
 import type { FileReport, Problem } from './check.js';
 
 /** At most this many entry mismatches are listed per hint; the rest are counted. */
@@ -102,19 +103,18 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
   for (const s of layout.missing) {
     problems.push(storeProblem('MISSING_FILE', 'manifest', `the manifest lists ${s.stem}.log, which does not exist (open fails: run kvtool repair)`));
   }
-  if (m?.trusted) {
-    for (const snap of m.listed.snapshots) {
-      if (!layout.names.includes(snap.file) && !reports.some((r) => r.file === path.join(dir, snap.file))) {
-        problems.push(storeProblem('MISSING_FILE', 'manifest', `the manifest lists snapshot ${snap.file}, which does not exist`));
-      }
-    }
+  if (layout.restoring) {
+    problems.push(storeProblem('CORRUPT', 'interrupted-restore', 'a RESTORING marker: a restore into this directory was interrupted; open refuses it until restore runs again'));
+  }
+  for (const snap of layout.snapshots) {
+    if (!fs.existsSync(path.join(dir, snap))) problems.push(storeProblem('MISSING_FILE', 'manifest', `the manifest lists ${snap}, which does not exist`));
   }
   for (const name of layout.unlisted) {
     problems.push(storeProblem('UNLISTED', 'manifest', `${name} is not in the manifest: the next open removes it (kvtool repair moves it to lost/)`));
   }
   // Segments in log order must not overlap: recovery refuses a store where they do.
   let expectedFrom = 0;
-  let previous = '';
+  let previous: SegmentName | undefined;
   for (const s of layout.segments) {
     const r = reports.find((f) => f.file === path.join(dir, `${s.stem}.log`) && f.kind === 'segment');
     if (!r) continue;
@@ -122,12 +122,12 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
     if (typeof header === 'number' && header !== s.baseOffset) {
       problems.push(storeProblem('CORRUPT', 'field-range', `${s.stem}.log: its header says base offset ${header}, its name ${s.baseOffset}`));
     }
-    if (s.baseOffset < expectedFrom) {
-      problems.push(storeProblem('CORRUPT', 'offset-order', `${s.stem}.log starts at offset ${s.baseOffset}, inside ${previous} (which ends before ${expectedFrom})`));
+    if (s.baseOffset < expectedFrom && !overlapAllowed(previous)) {
+      problems.push(storeProblem('CORRUPT', 'offset-order', `${s.stem}.log starts at offset ${s.baseOffset}, inside ${previous!.stem}.log (which ends before ${expectedFrom})`));
     }
     const next = r.details.nextOffset;
     if (typeof next === 'number') expectedFrom = Math.max(expectedFrom, next);
-    previous = `${s.stem}.log`;
+    previous = s;
   }
   const source = m === undefined ? 'no manifest: segments on disk' : m.trusted ? 'manifest' : 'manifest damaged: segments on disk';
   return {
@@ -136,7 +136,7 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
     size: 0,
     ok: problems.length === 0,
     problems,
-    details: { segments: layout.segments.length, snapshots: m?.listed.snapshots.length ?? 0, from: source },
+    details: { segments: layout.segments.length, snapshots: layout.snapshots.length, from: source },
   };
 }
 

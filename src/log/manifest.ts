@@ -159,11 +159,6 @@ export class Manifest {
     await this.#journal.setMany(entries);
   }
 
-  /** Drops snapshots from the list, in one frame (kvtool repair, after keeping a damaged one in lost/). */
-  async removeSnapshots(files: readonly string[]): Promise<void> {
-    if (files.length > 0) await this.#journal.setMany(files.map((f): [string, JournalValue] => [SNAPSHOT + f, null]));
-  }
-
   async close(): Promise<void> {
     await this.#journal.close();
   }

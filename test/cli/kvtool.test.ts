@@ -113,7 +113,7 @@ const MANIFEST = journal([
     entries: [
       { key: 'segment:00000000000000000000', value: { baseOffset: 0 } },
       { key: 'valueEncoding', value: 'utf8' },
-      { key: 'snapshot:snapshots/00000000000000000004.snap', value: { nextOffset: 4 } },
+      { key: 'snapshot:00000000000000000004.snap', value: { nextOffset: 4 } },
     ],
   }),
 ]);

@@ -232,30 +232,46 @@ t.test('leftovers open would delete, temp files and orphan hints go to lost/', a
 
 t.test('a damaged manifest is recovered by the journal and rebuilt from the segments', async (t) => {
   const s = await makeStore(fresh(), 80);
+  const store = await LogStore.open<string>(s.dir);
+  const snapshot = await store.snapshot();
+  await store.close();
   const manifest = path.join(s.dir, 'MANIFEST.jrna');
   flipByte(manifest, 36 + 20);
   const damagedBytes = fs.readFileSync(manifest);
   const r = await kvtool('repair', '-y', s.dir);
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(r.lines[1]!, /^ {2}1\. recover the manifest: the manifest is damaged \((torn tail cut|committed frames damaged): frame CRC-32C mismatch\)/);
-  t.match(r.lines[2]!, `manifest: list ${s.segments.length} segments (rebuilt from the segments kept)`);
+  t.match(r.lines[2]!, `manifest: list ${s.segments.length} segments (rebuilt from the segments and snapshots kept)`);
   t.strictSame(fs.readFileSync(path.join(lostDir(s.dir), 'MANIFEST.jrna')), damagedBytes, 'the damaged file is kept as it was');
   t.strictSame(fs.readdirSync(s.dir).filter((f) => f.includes('.damaged-')), [], "the JournalStore's own copies went to lost/ too");
+  const reopened = await LogStore.open<string>(s.dir);
+  t.strictSame(reopened.snapshots().map((x) => x.path), [snapshot.path], 'the valid snapshot is listed again (open would otherwise delete it)');
+  await reopened.close();
   await healthy(t, s.dir, stateOf(s.history));
 });
 
-t.test('a damaged snapshot moves to lost/', async (t) => {
+t.test('a damaged snapshot moves to lost/ and leaves the manifest; the others stay listed', async (t) => {
   const s = await makeStore(fresh(), 40);
-  fs.mkdirSync(path.join(s.dir, 'snapshots'));
-  const snap = path.join(s.dir, 'snapshots', '00000000000000000040.snap');
-  const bytes = encodeSnapshot({ valueEncoding: ValueEncoding.Utf8, nextOffset: 40, createdMs: 1 }, [{ key: Buffer.from('a'), value: Buffer.from('1'), offset: 3 }]);
+  const store = await LogStore.open<string>(s.dir, { keepSnapshots: 5 });
+  const first = await store.snapshot();
+  await store.put('after', 'the first snapshot');
+  const second = await store.snapshot();
+  await store.close();
+  const bytes = fs.readFileSync(second.path);
   bytes[50]! ^= 1;
-  fs.writeFileSync(snap, bytes);
+  fs.writeFileSync(second.path, bytes);
+  const v = await kvtool('verify', s.dir);
+  t.equal(v.status, 1);
   const r = await kvtool('repair', '-y', s.dir);
   t.equal(r.status, 0, r.stdout);
-  t.ok(r.lines.some((l) => l.includes('move snapshots/00000000000000000040.snap to') && l.includes('the snapshot is damaged (CORRUPT chunk-crc)')));
-  t.ok(fs.existsSync(path.join(lostDir(s.dir), 'snapshots', '00000000000000000040.snap')));
-  await healthy(t, s.dir, stateOf(s.history));
+  const rel = path.relative(s.dir, second.path);
+  t.ok(r.lines.some((l) => l.includes(`move ${rel} to`) && l.includes('the snapshot is damaged (CORRUPT chunk-crc)')), r.stdout);
+  t.ok(r.lines.some((l) => l.endsWith(`drops snapshot ${path.basename(second.path)}`)));
+  t.ok(fs.existsSync(path.join(lostDir(s.dir), rel)));
+  const reopened = await LogStore.open<string>(s.dir);
+  t.strictSame(reopened.snapshots().map((x) => x.path), [first.path], 'the good snapshot is still listed');
+  await reopened.close();
+  await healthy(t, s.dir, stateOf([...s.history, { offset: 40, key: 'after', value: 'the first snapshot' }]));
 });
 
 t.test('repair takes the lock: a store open elsewhere is refused, a dry run is not', async (t) => {

@@ -40,7 +40,7 @@ t.test('stats: per-segment figures, totals and journal fill of an engine store',
   const want = expectedSegments(s.history, s.segments);
   const keys = stateOf(s.history).length;
   t.equal(r.lines[0], `store: ${s.dir} valueEncoding: utf8 manifest: trusted segments: ${want.length} keys: ${keys} expired: 0`);
-  t.equal(r.lines[1], `offsets: 0..${s.history.length - 1} nextOffset: ${s.history.length} recoveryPoint: ${want.at(-1)!.base}`);
+  t.equal(r.lines[1], `offsets: 0..${s.history.length - 1} nextOffset: ${s.history.length} logStartOffset: 0 recoveryPoint: ${want.at(-1)!.base}`);
   want.forEach((w, i) => {
     const size = fs.statSync(w.file).size;
     t.equal(size, 28 + w.data, 'a closed store keeps no zero fill');

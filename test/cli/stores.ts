@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LogStore } from '../../src/log/log-store.js';
 import { readSegment } from '../../src/formats/log-segment-reader.js';
+import { parseSegmentFileName } from '../../src/log/segment-names.js';
 
 export interface Written {
   offset: number;
@@ -27,7 +28,8 @@ export interface MadeStore {
  */
 export async function makeStore(dir: string, writes = 260): Promise<MadeStore> {
   // durability 'none': the tests need the files, not a fsync per write (close flushes).
-  const store = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: 4096, durability: 'none' });
+  // No background cleaner: the tests know which segment holds which offsets.
+  const store = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: 4096, durability: 'none', autoCompact: false });
   const history: Written[] = [];
   for (let i = 0; i < writes; i++) {
     if (i % 7 === 6) {
@@ -48,7 +50,7 @@ export async function makeStore(dir: string, writes = 260): Promise<MadeStore> {
 export function segmentFiles(dir: string): string[] {
   return fs
     .readdirSync(dir)
-    .filter((n) => /^\d{20}\.log$/.test(n))
+    .filter((n) => parseSegmentFileName(n) !== undefined)
     .sort()
     .map((n) => path.join(dir, n));
 }
