@@ -7,6 +7,7 @@ import { EXIT } from './commands/exit-codes.js';
 import { runDump } from './commands/dump.js';
 import { runExplain } from './commands/explain.js';
 import { runDel, runGet, runPut } from './commands/kv.js';
+import { runCompact, runRestore, runSnapshot } from './commands/maintenance.js';
 import { runRepair } from './commands/repair.js';
 import { runStats } from './commands/stats.js';
 import { runVerify } from './commands/verify.js';
@@ -134,6 +135,29 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
         select('repair', a, (ctx) =>
           runRepair({ path: a.path, mode: a.salvage === true ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
         ),
+    )
+    .command(
+      'compact <path>',
+      "run the log cleaner over every sealed segment (keeps the newest record of each key, offsets unchanged); takes the store's lock",
+      (y) => positionalPath(y, 'a store directory').option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('compact', a, (ctx) => runCompact({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'snapshot <path>',
+      "write a point-in-time snapshot of the live state under snapshots/; takes the store's lock",
+      (y) => positionalPath(y, 'a store directory').option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('snapshot', a, (ctx) => runSnapshot({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'restore <snapshot> <dir>',
+      'build a new store in DIR (empty or missing) from a snapshot file',
+      (y) =>
+        y
+          .positional('snapshot', { type: 'string', demandOption: true, describe: 'a snapshot file (.snap)' })
+          .positional('dir', { type: 'string', demandOption: true, describe: 'the new store directory' })
+          .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
+          .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('restore', a, (ctx) => runRestore({ snapshot: a.snapshot, dir: a.dir, segmentSize: a['segment-size'], json: a.json }, ctx)),
     )
     .demandCommand(1, 'Give a command.')
     .strict()

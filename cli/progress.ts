@@ -68,3 +68,25 @@ export function progress(term: Terminal, quiet: boolean, label: string, unit: Pr
     },
   };
 }
+
+/**
+ * For an operation that reports no progress of its own (the engine's
+ * compact, snapshot, restore): the label and the time it has taken,
+ * redrawn every 100 ms, on a terminal only.
+ */
+export function spinner(term: Terminal, quiet: boolean, label: string): { stop(): void } {
+  if (quiet || !term.status.isTTY) return { stop() {} };
+  const started = term.now();
+  const frames = ['|', '/', '-', '\\'];
+  let i = 0;
+  const draw = (): void => term.status.write(`\r${label} ${frames[i++ % frames.length]} ${((term.now() - started) / 1000).toFixed(1)} s`);
+  draw();
+  const timer = setInterval(draw, FRAME_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      term.status.write(CLEAR_LINE);
+    },
+  };
+}

@@ -19,7 +19,8 @@ export async function openForWriting(dir: string, ctx: Context, command: string)
   if (!stat.isDirectory() || !isStore(storeLayout(dir))) {
     throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments); kvtool does not create stores`);
   }
-  const store = await LogStore.open(dir);
+  // No background cleaner: a kvtool command does what it was asked and nothing else.
+  const store = await LogStore.open(dir, { autoCompact: false });
   const r = store.openReport;
   if (!r.clean && !ctx.quiet) {
     const done: string[] = [];

@@ -9,7 +9,7 @@ import t from 'tap';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { kvtool } from './run-kvtool.js';
-import { makeStore, segmentFiles, stateOf, type Written } from './stores.js';
+import { makeStore, openAndRead, segmentFiles, stateOf, type Written } from './stores.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-kvtool-store-test-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -177,6 +177,56 @@ t.test('put and del need a store and its lock; get does not take it', async (t) 
     const del = await kvtool('del', '--debug', dir, 'k');
     t.equal(del.status, 4);
     t.ok(del.errors.length === 2 && /\n\s+at /.test(del.errors[1]!), '--debug adds the stack');
+  } finally {
+    await store.close();
+  }
+});
+
+t.test('compact, snapshot and restore through the engine', async (t) => {
+  const s = await makeStore(fresh());
+  const before = await kvtool('stats', '--json', s.dir);
+  const dataBefore = (JSON.parse(before.stdout) as { total: { data: number } }).total.data;
+  const c = await kvtool('compact', s.dir);
+  t.equal(c.status, 0, c.stderr);
+  t.match(c.lines[0]!, new RegExp(`^compact: ${s.segments.length - 1} sealed segments -> \\d+, \\d+ -> \\d+ bytes \\(.* freed, [\\d.]+%\\), records kept \\d+, dropped \\d+, \\d+ ms$`));
+  const after = JSON.parse((await kvtool('stats', '--json', s.dir)).stdout) as { total: { data: number; dead: number } };
+  t.ok(after.total.data < dataBefore, `fewer bytes of batches (${dataBefore} -> ${after.total.data})`);
+  t.equal((await kvtool('verify', s.dir)).status, 0, 'verify: clean after compact');
+  t.strictSame((await openAndRead(s.dir)).entries, stateOf(s.history), 'compact kept the state');
+  const again = JSON.parse((await kvtool('compact', '--json', s.dir)).stdout) as { segmentsBefore: number; recordsDropped: number };
+  t.equal(again.recordsDropped, 0, 'a second compact drops nothing');
+
+  const snap = await kvtool('snapshot', '--json', s.dir);
+  t.equal(snap.status, 0);
+  const info = JSON.parse(snap.stdout) as { path: string; nextOffset: number; entries: number };
+  t.equal(info.nextOffset, s.history.length);
+  t.equal(info.entries, stateOf(s.history).length);
+  t.equal((await kvtool('verify', s.dir)).status, 0, 'verify: clean with the snapshot');
+  t.match((await kvtool('stats', s.dir)).lines.find((l) => l.startsWith('snapshot: '))!, `snapshot: ${info.path} nextOffset: ${info.nextOffset} entries: ${info.entries} `);
+
+  const target = fresh();
+  const r = await kvtool('restore', info.path, target);
+  t.equal(r.status, 0, r.stderr);
+  t.strictSame(r.lines, [`restore: ${target} from ${info.path}: ${info.entries} entries in ${fs.readdirSync(target).filter((f) => f.endsWith('.log')).length} segments, the log goes on at offset ${info.nextOffset}`]);
+  t.equal((await kvtool('verify', target)).status, 0, 'the restored store verifies');
+  t.strictSame((await openAndRead(target)).entries, stateOf(s.history), 'and holds the state');
+  const full = await kvtool('restore', info.path, target);
+  t.strictSame([full.status, full.errors], [2, [`kvtool restore: INVALID_ARGUMENT: ${target} is not empty; restore builds a new store`]]);
+
+  const damaged = path.join(tmp, 'damaged.snap');
+  const bytes = fs.readFileSync(info.path);
+  bytes[60]! ^= 1;
+  fs.writeFileSync(damaged, bytes);
+  const into = fresh();
+  const bad = await kvtool('restore', damaged, into);
+  t.equal(bad.status, 1, 'a damaged snapshot is refused');
+  t.match(bad.errors[0]!, /^kvtool restore: CORRUPT: /);
+  t.notOk(fs.existsSync(into) && fs.readdirSync(into).length > 0, 'nothing written');
+
+  const store = await LogStore.open(s.dir);
+  try {
+    t.equal((await kvtool('compact', s.dir)).status, 4, 'compact needs the lock');
+    t.equal((await kvtool('snapshot', s.dir)).status, 4, 'snapshot too');
   } finally {
     await store.close();
   }
