@@ -33,7 +33,7 @@ export function processTerminal(): Terminal {
   const status: StatusLine = {
     isTTY: stderr.isTTY === true,
     get columns() {
-      return stderr.columns ?? 80;
+      return stderr.columns || 80;
     },
     write(text) {
       statusShown = !text.endsWith(CLEAR_LINE);
