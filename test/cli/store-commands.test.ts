@@ -8,7 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { LogStore } from '../../src/log/log-store.js';
-import { kvtool } from './run-kvtool.js';
+import { kvtool, kvtoolIn } from './run-kvtool.js';
 import { makeStore, openAndRead, segmentFiles, stateOf, type Written } from './stores.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-kvtool-store-test-'));
@@ -35,8 +35,10 @@ function expectedSegments(history: readonly Written[], files: string[]) {
 
 t.test('stats: per-segment figures, totals and journal fill of an engine store', async (t) => {
   const s = await makeStore(fresh());
-  const r = await kvtool('stats', s.dir);
+  const r = await kvtoolIn({ tty: true }, 'stats', s.dir);
   t.equal(r.status, 0, r.stderr);
+  t.match(r.status_line, /\rstats \[#{40}\] 100% /, 'a progress bar on a terminal');
+  t.equal((await kvtoolIn({ tty: true }, 'stats', '--quiet', s.dir)).status_line, '', '--quiet: none');
   const want = expectedSegments(s.history, s.segments);
   const keys = stateOf(s.history).length;
   t.equal(r.lines[0], `store: ${s.dir} valueEncoding: utf8 manifest: trusted segments: ${want.length} keys: ${keys} expired: 0`);
@@ -186,8 +188,10 @@ t.test('compact, snapshot and restore through the engine', async (t) => {
   const s = await makeStore(fresh());
   const before = await kvtool('stats', '--json', s.dir);
   const dataBefore = (JSON.parse(before.stdout) as { total: { data: number } }).total.data;
-  const c = await kvtool('compact', s.dir);
+  const c = await kvtoolIn({ tty: true }, 'compact', s.dir);
   t.equal(c.status, 0, c.stderr);
+  t.match(c.status_line, /^\rcompact [|/\\-] [\d.]+ s/, 'on a terminal a spinner shows the time taken');
+  t.ok(c.status_line.endsWith('\r\x1b[K'), 'and is cleared');
   t.match(c.lines[0]!, new RegExp(`^compact: ${s.segments.length - 1} sealed segments -> \\d+, \\d+ -> \\d+ bytes \\(.* freed, [\\d.]+%\\), records kept \\d+, dropped \\d+, \\d+ ms$`));
   const after = JSON.parse((await kvtool('stats', '--json', s.dir)).stdout) as { total: { data: number; dead: number } };
   t.ok(after.total.data < dataBefore, `fewer bytes of batches (${dataBefore} -> ${after.total.data})`);
