@@ -21,6 +21,8 @@ export {
   type Key,
   type ValueEncodingName,
   type CompactionResult,
+  type Change,
+  type ChangesOptions,
   type SnapshotInfo,
   type SnapshotStart,
 } from './log/log-store.js';

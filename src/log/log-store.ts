@@ -27,6 +27,7 @@ import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js'
 import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
+import { ChangeFeed, type FeedSource, type RawChange } from './change-feed.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
 export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
@@ -78,6 +79,25 @@ export interface RangeQuery {
   limit?: number;
 }
 
+export interface ChangesOptions {
+  /** First offset wanted. Default: the oldest the log holds (logStartOffset). */
+  from?: number;
+  /** Keep waiting for new writes once caught up (default true); false ends at the newest acknowledged one. */
+  follow?: boolean;
+}
+
+/** One write as the change feed delivers it. */
+export interface Change<V> {
+  offset: number;
+  key: Buffer;
+  /** The value written; undefined for a delete. */
+  value: V | undefined;
+  tombstone: boolean;
+  /** When the write's batch was logged, ms since the epoch. */
+  timestamp: number;
+  expireAt?: number | undefined;
+}
+
 export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
@@ -127,6 +147,9 @@ export class LogStore<V = unknown> {
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
+  /** One past the newest acknowledged offset, for the change feed. */
+  #committed: number;
+  #feedWaiters: Array<() => void> = [];
   #closed = false;
 
   private constructor(init: {
@@ -156,6 +179,7 @@ export class LogStore<V = unknown> {
     this.#io = init.io;
     this.#o = init.options;
     this.#cleanerRun = init.manifest.generation;
+    this.#committed = init.log.nextOffset;
   }
 
   /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
@@ -209,6 +233,9 @@ export class LogStore<V = unknown> {
         onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
         onRoll: () => {
           if (opened) opened.#afterRoll();
+        },
+        onCommit: (nextOffset) => {
+          if (opened) opened.#afterCommit(nextOffset);
         },
       };
       const segments: Segment[] = recovered.segments.map((s, id) => {
@@ -546,6 +573,55 @@ export class LogStore<V = unknown> {
     });
   }
 
+  // ---- change feed ---------------------------------------------------------
+
+  /** The offset the next write will get. */
+  get nextOffset(): number {
+    return this.#log.nextOffset;
+  }
+
+  /** The oldest offset whose history the log holds (above 0 only for a store begun from a snapshot). */
+  get logStartOffset(): number {
+    return this.#manifest.logStartOffset;
+  }
+
+  /**
+   * Every write from offset `from` on, in offset order, as acknowledged
+   * writes happen (Kafka consumer style); ends when the store closes, or
+   * with `follow: false` once caught up. Records the cleaner removed are
+   * skipped; tombstones stay for tombstoneRetentionMs. An offset below
+   * logStartOffset is OUT_OF_RANGE.
+   */
+  changes(options: ChangesOptions = {}): AsyncIterableIterator<Change<V>> {
+    this.#checkOpen();
+    const start = this.logStartOffset;
+    const from = options.from ?? start;
+    if (!Number.isSafeInteger(from) || from < 0) throw new LogkvError('INVALID_ARGUMENT', `from must be a non-negative integer offset, not ${String(from)}`);
+    if (from < start) {
+      throw new LogkvError('OUT_OF_RANGE', `offset ${from} is older than the oldest this store holds the history of (${start}): it began from a snapshot at ${start}`);
+    }
+    const source: FeedSource = {
+      segments: () => this.#log.segments,
+      isLive: (id) => this.#log.isLive(id),
+      committed: () => this.#committed,
+      changed: () => new Promise<void>((resolve) => (this.#closed ? resolve() : this.#feedWaiters.push(resolve))),
+      closed: () => this.#closed,
+    };
+    const decode = (c: RawChange): Change<V> => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) });
+    return new ChangeFeed(source, from, options.follow ?? true, decode);
+  }
+
+  #afterCommit(nextOffset: number): void {
+    this.#committed = nextOffset;
+    this.#wakeFeeds();
+  }
+
+  #wakeFeeds(): void {
+    const waiters = this.#feedWaiters;
+    this.#feedWaiters = [];
+    for (const w of waiters) w();
+  }
+
   // ---- maintenance ---------------------------------------------------------
 
   /**
@@ -647,6 +723,7 @@ export class LogStore<V = unknown> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeFeeds();
     try {
       // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
       await this.#maintenance.catch(() => undefined);
