@@ -10,6 +10,7 @@ import { runDel, runGet, runPut } from './commands/kv.js';
 import { runCompact, runRestore, runSnapshot } from './commands/maintenance.js';
 import { runRepair } from './commands/repair.js';
 import { runStats } from './commands/stats.js';
+import { runTail } from './commands/tail.js';
 import { runVerify } from './commands/verify.js';
 import type { Context } from './context.js';
 import { DEFAULT_HIGH_WATER_MARK } from './stats/collect.js';
@@ -158,6 +159,23 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
           .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
           .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
       (a) => select('restore', a, (ctx) => runRestore({ snapshot: a.snapshot, dir: a.dir, segmentSize: a['segment-size'], json: a.json }, ctx)),
+    )
+    .command(
+      'tail <path>',
+      'print every write from --from on, in offset order, through the change feed; --follow waits for new ones (no lock: works while the store is open elsewhere)',
+      (y) =>
+        positionalPath(y, 'a store directory')
+          .option('from', { type: 'number', describe: 'first offset (default: the oldest the log holds)' })
+          .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep waiting for new writes (Ctrl-C ends)' })
+          .option('limit', { type: 'number', describe: 'stop after this many changes' })
+          .option('values', { choices: ['full', 'preview', 'none'] as const, default: 'preview' as const, describe: 'show values whole, their first 64 bytes, or not at all' })
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line' })
+          .option('poll-ms', { type: 'number', default: 100, describe: 'with --follow: how often to look for new writes' })
+          .check((a) => nonNegative(a.from, '--from') && nonNegative(a.limit, '--limit') && nonNegative(a['poll-ms'], '--poll-ms')),
+      (a) =>
+        select('tail', a, (ctx) =>
+          runTail({ path: a.path, from: a.from, follow: a.follow, limit: a.limit, values: a.values, json: a.json, pollMs: a['poll-ms'] }, ctx),
+        ),
     )
     .demandCommand(1, 'Give a command.')
     .strict()

@@ -14,7 +14,7 @@ import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
 import { hexOf, keyFields, keyText, showKey, showValue, valueFields } from '../format-value.js';
-import { isStore, storeLayout } from '../store/layout.js';
+import { isStore, storeLayout, type StoreLayout } from '../store/layout.js';
 import { findKey, loadSegment, readValue } from '../store/segments.js';
 import { openForWriting } from '../store/open-store.js';
 import { EXIT } from './exit-codes.js';
@@ -41,14 +41,17 @@ export interface GetArgs extends KeyArgs {
 }
 
 /** The store's value encoding: the manifest's record of it, else the newest segment's header (as LogStore.open decides). */
-function storeEncoding(manifestEncoding: ValueEncodingName | undefined, newestSegment: string | undefined): ValueEncodingName {
+export function storeEncoding(dir: string, layout: StoreLayout): ValueEncodingName {
+  const manifestEncoding = layout.manifest?.listed.valueEncoding;
   if (manifestEncoding) return manifestEncoding;
-  if (newestSegment) {
-    const fd = fs.openSync(newestSegment, 'r');
+  const newest = layout.segments.filter((s) => !layout.missing.includes(s)).at(-1);
+  if (newest) {
+    const file = path.join(dir, `${newest.stem}.log`);
+    const fd = fs.openSync(file, 'r');
     try {
       const head = Buffer.alloc(SEGMENT_HEADER_SIZE);
       fs.readSync(fd, head, 0, head.length, 0);
-      return ENCODING_NAMES[readSegmentHeader(head, newestSegment).valueEncoding];
+      return ENCODING_NAMES[readSegmentHeader(head, file).valueEncoding];
     } finally {
       fs.closeSync(fd);
     }
@@ -61,7 +64,7 @@ export function runGet(a: GetArgs, ctx: Context): number {
   if (!isStore(layout)) throw new CliError(`${a.path} is not a logkv store directory (no manifest, no segments)`);
   const key = keyBytes(a);
   const present = layout.segments.filter((s) => !layout.missing.includes(s));
-  const encoding = storeEncoding(layout.manifest?.listed.valueEncoding, present.length ? path.join(a.path, `${present.at(-1)!.stem}.log`) : undefined);
+  const encoding = storeEncoding(a.path, layout);
   // Newest segment first; stop at the first that holds the key.
   let found;
   for (let i = present.length - 1; i >= 0 && !found; i--) {

@@ -1,7 +1,8 @@
 // kvtool across a process boundary, where the boundary is the point: a
 // store another process has open and keeps writing to (inspection works
-// without its lock and never shows a value that was not written; write
-// commands say it is locked and exit 4), and the binary on a real
+// without its lock and never shows a value that was not written; tail
+// --follow sees every write; write commands say it is locked and exit 4),
+// and the binary on a real
 // pseudo-terminal (util-linux `script`), where the progress bar and the
 // repair question appear, against a pipe, where they do not.
 
@@ -77,7 +78,11 @@ t.test('a store another process has open and writes to', async (t) => {
   t.equal(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8'), lock, 'the lock is untouched');
 
   // While it writes as fast as it can (segments rolling), every value get
-  // shows is one that was written, never older than one shown before.
+  // shows is one that was written, never older than one shown before, and
+  // tail --follow delivers every write, in order, as written: write n puts
+  // hot=v<n> at offset 2(n-1), then k<n % 30>="value n".
+  const from = first * 2;
+  const following = kvtool('tail', '--follow', '--json', '--from', String(from), '--limit', '300', '--poll-ms', '20', dir);
   writer.child.stdin!.write('burst\n');
   const done = writer.next();
   let finished = false;
@@ -102,6 +107,18 @@ t.test('a store another process has open and writes to', async (t) => {
   }
   const last = await done;
   t.ok(reads > 3, `${reads} reads during the burst, last seen v${seen} of v${last}`);
+  const tail = await following;
+  t.equal(tail.status, 0, tail.stderr);
+  const expected = Array.from({ length: 300 }, (_, i) => {
+    const offset = from + i;
+    const n = Math.floor(offset / 2) + 1;
+    return offset % 2 === 0 ? [offset, 'hot', `v${n}`] : [offset, `k${n % 30}`, `value ${n}`];
+  });
+  t.strictSame(
+    tail.lines.map((l) => JSON.parse(l) as { offset: number; key: string; value: string }).map((c) => [c.offset, c.key, c.value]),
+    expected,
+    'tail --follow: the 300 writes after it started, in order, across segment rolls',
+  );
   t.strictSame((await kvtool('get', dir, 'hot')).lines, [`v${last}`], 'after the burst: the last write');
   t.equal((await kvtool('verify', dir)).status, 0, 'and verify is clean');
 

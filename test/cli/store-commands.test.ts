@@ -235,3 +235,28 @@ t.test('compact, snapshot and restore through the engine', async (t) => {
     await store.close();
   }
 });
+
+t.test('tail: every write in offset order, as it was written', async (t) => {
+  const s = await makeStore(fresh());
+  const r = await kvtool('tail', '--json', '--values', 'full', s.dir);
+  t.equal(r.status, 0, r.stderr);
+  const changes = r.lines.map((l) => JSON.parse(l) as { offset: number; op: string; key: string; value?: string });
+  t.strictSame(
+    changes.map((c) => [c.offset, c.op, c.key, c.value]),
+    s.history.map((w) => [w.offset, w.value === undefined ? 'delete' : 'put', w.key, w.value]),
+  );
+  const text = await kvtool('tail', '--from', String(s.history.length - 2), s.dir);
+  const last = s.history.slice(-2);
+  t.strictSame(
+    text.lines.map((l) => l.replace(/ timestamp: \d+/, '')),
+    last.map((w) => `offset: ${w.offset} op: ${w.value === undefined ? 'delete' : 'put'} key: "${w.key}"${w.value === undefined ? '' : ` value: "${w.value}"`}`),
+  );
+  t.strictSame((await kvtool('tail', '--limit', '3', s.dir)).lines.length, 3, '--limit');
+  t.strictSame((await kvtool('tail', '--from', '100000', s.dir)).lines, [], 'past the end: nothing');
+
+  const snap = JSON.parse((await kvtool('snapshot', '--json', s.dir)).stdout) as { path: string };
+  const restored = fresh();
+  t.equal((await kvtool('restore', snap.path, restored)).status, 0);
+  const old = await kvtool('tail', '--from', '0', restored);
+  t.strictSame([old.status, old.errors], [2, [`kvtool tail: OUT_OF_RANGE: offset 0 is older than the oldest this store holds the history of (${s.history.length}): it began from a snapshot at ${s.history.length}`]]);
+});
