@@ -2,6 +2,7 @@
 // DIR`: the engine's own maintenance (LogStore.compact, LogStore.snapshot,
 // restore), run under the store's lock, with what they did printed.
 
+import path from 'node:path';
 import { restore } from '../../src/log/restore.js';
 import type { Context } from '../context.js';
 import { formatBytes, spinner } from '../progress.js';
@@ -63,7 +64,9 @@ export interface RestoreArgs {
 }
 
 export async function runRestore(args: RestoreArgs, ctx: Context): Promise<number> {
-  const r = await withSpinner(ctx, 'restore', () => restore(args.snapshot, args.dir, args.segmentSize === undefined ? {} : { segmentSize: args.segmentSize }));
+  // DIR is a path, never a bare store name under LOGKV_DIR (store-path.ts).
+  const dir = path.resolve(args.dir);
+  const r = await withSpinner(ctx, 'restore', () => restore(args.snapshot, dir, args.segmentSize === undefined ? {} : { segmentSize: args.segmentSize }));
   if (args.json) ctx.out.line(JSON.stringify(r));
   else ctx.out.line(`restore: ${r.dir} from ${args.snapshot}: ${r.entries} entries in ${r.segments} segments, the log goes on at offset ${r.nextOffset}`);
   return EXIT.OK;

@@ -4,6 +4,7 @@
 // runs the engine's own recovery. What that recovery did is said on stderr.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { LogStore } from '../../src/log/log-store.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
@@ -20,7 +21,8 @@ export async function openForWriting(dir: string, ctx: Context, command: string)
     throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments); kvtool does not create stores`);
   }
   // No background cleaner: a kvtool command does what it was asked and nothing else.
-  const store = await LogStore.open(dir, { autoCompact: false });
+  // PATH is a path, never a bare store name under LOGKV_DIR (store-path.ts): resolve it.
+  const store = await LogStore.open(path.resolve(dir), { autoCompact: false });
   const r = store.openReport;
   if (!r.clean && !ctx.quiet) {
     const done: string[] = [];

@@ -260,3 +260,18 @@ t.test('tail: every write in offset order, as it was written', async (t) => {
   const old = await kvtool('tail', '--from', '0', restored);
   t.strictSame([old.status, old.errors], [2, [`kvtool tail: OUT_OF_RANGE: offset 0 is older than the oldest this store holds the history of (${s.history.length}): it began from a snapshot at ${s.history.length}`]]);
 });
+
+t.test('relative paths are paths, not store names under LOGKV_DIR', async (t) => {
+  const s = await makeStore(fresh(), 20);
+  const cwd = process.cwd();
+  process.chdir(path.dirname(s.dir));
+  t.teardown(() => process.chdir(cwd));
+  const rel = path.basename(s.dir);
+  t.equal((await kvtool('put', rel, 'relative', 'yes')).status, 0);
+  t.strictSame((await kvtool('get', rel, 'relative')).lines, ['yes'], 'the write went to ./' + rel);
+  t.notOk(fs.existsSync(path.join(path.dirname(s.dir), 'data')), 'no store was made under ./data');
+  const snap = JSON.parse((await kvtool('snapshot', '--json', rel)).stdout) as { path: string };
+  t.equal((await kvtool('restore', path.relative(process.cwd(), snap.path), `${rel}-copy`)).status, 0);
+  t.strictSame((await kvtool('get', `${rel}-copy`, 'relative')).lines, ['yes']);
+  t.notOk(fs.existsSync(path.join(path.dirname(s.dir), 'data')));
+});
