@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
 
-.PHONY: all install formats build test demo fixtures clean
+.PHONY: all install formats build test demo fixtures clean bench
 
 all: build
 
@@ -43,3 +43,8 @@ demo: build
 
 clean:
 	rm -rf dist .tap coverage
+
+# Benchmarks against lmdb, classic-level and better-sqlite3 in one run
+# (bench/README.md). BENCH_SCALE=0.01 for a quick run. Not part of `make test`.
+bench: build
+	node dist/bench/run.js

@@ -20,11 +20,11 @@ export class KeySpace {
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
     const d = this.directory;
-    const old = d.lookup(key);
-    if (old >= 0) this.usage.remove(d.segmentOf(old), d.sizeOf(old));
+    // One hash lookup: set() says what it replaced.
     const id = d.set(key, segment, position, size, offset, expireAtMs);
+    if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize);
+    else this.#order.insert(id);
     this.usage.add(segment, size);
-    if (old < 0) this.#order.insert(id);
   }
 
   /**
