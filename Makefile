@@ -17,14 +17,16 @@ $(STAMP): package.json package-lock.json
 install: $(STAMP)
 
 # Compile every formats/*.ksy with the official Kaitai compiler into
-# src/formats/generated/ (JavaScript + TypeScript declarations).
+# src/formats/generated/ (JavaScript + TypeScript declarations) and, in
+# debug mode (field positions, for kvtool explain), src/formats/generated-debug/.
 formats: $(STAMP)
 	node scripts/build-formats.mjs
 
 build: $(STAMP)
 	$(TSC) -p .
-	rm -rf dist/src/formats/generated
+	rm -rf dist/src/formats/generated dist/src/formats/generated-debug
 	cp -r src/formats/generated dist/src/formats/generated
+	cp -r src/formats/generated-debug dist/src/formats/generated-debug
 	chmod +x dist/cli/kvtool.js
 
 # Regenerate the golden files in fixtures/ (deterministic).
