@@ -125,6 +125,8 @@ export function journalStats(f: JournalFileRead, active: boolean, highWaterMark:
       return { ...base, state: f.state.kind, fileSize: f.bytes?.length };
     case 'invalid':
       return { ...base, state: 'invalid', fileSize: f.bytes?.length, error: f.state.error.message };
+    case 'short':
+      return { ...base, state: 'invalid', fileSize: f.bytes?.length, error: `cut short: ${f.state.length} zero bytes` };
     case 'valid': {
       const { header, validUpTo } = f.state.scan;
       const fill = validUpTo / header.fileSize;
