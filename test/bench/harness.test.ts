@@ -20,7 +20,7 @@ t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
 
 // The lead's work that some rows wait for (compaction, snapshots): a row
 // may say "not available yet" only while the store lacks the feature.
-const WAITING: Record<string, string> = { 'disk-after': 'compact', 'compact-time': 'compact', 'snapshot-write': 'snapshot', 'snapshot-restore': 'snapshot' };
+const WAITING: Record<string, string> = { 'disk-after': 'compact', 'log-after': 'compact', 'compact-time': 'compact', 'snapshot-write': 'snapshot', 'snapshot-restore': 'snapshot' };
 
 interface Row {
   id: string;
