@@ -100,13 +100,19 @@ const MIN_CAPACITY = 8;
 const MIN_ARENA = 256;
 const DEFAULT_CAPACITY = 1024;
 const DEFAULT_AUTO_COMPACT_MIN = 64 * 1024;
+/** Keys up to this long are copied into the arena byte by byte. */
+const SHORT_KEY = 32;
 
 /** murmur3_x86_32 of `k`, seed 0x9747b28c, unsigned. */
 export function hashKey(k: Uint8Array): number {
-  const n = k.length;
-  const end = n & ~3;
+  return hashRange(k, 0, k.length);
+}
+
+/** murmur3_x86_32 of k[start, start + n), seed 0x9747b28c, unsigned. */
+function hashRange(k: Uint8Array, start: number, n: number): number {
+  const end = start + (n & ~3);
   let h = 0x9747b28c | 0;
-  let i = 0;
+  let i = start;
   for (; i < end; i += 4) {
     let w = k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24);
     w = Math.imul(w, 0xcc9e2d51);
@@ -226,17 +232,22 @@ export class KeyDirectory {
 
   /** Entry id of `key`, or -1. Allocates nothing. */
   lookup(key: Uint8Array): number {
-    const b = this.#find(key, hashKey(key));
+    const b = this.#find(key, 0, key.length, hashKey(key));
     return b < 0 ? -1 : this.#table[b]! - 1;
   }
 
-  /** Word index of the bucket holding `key` (with hash `h`), or -1. */
-  #find(key: Uint8Array, h: number): number {
+  /** Entry id of the key bytes[keyAt, keyAt + keyLength), or -1. Allocates nothing. */
+  lookupAt(bytes: Uint8Array, keyAt: number, keyLength: number): number {
+    const b = this.#find(bytes, keyAt, keyLength, hashRange(bytes, keyAt, keyLength));
+    return b < 0 ? -1 : this.#table[b]! - 1;
+  }
+
+  /** Word index of the bucket holding the key key[at, at + n) (with hash `h`), or -1. */
+  #find(key: Uint8Array, at: number, n: number, h: number): number {
     const table = this.#table;
     const mask = this.#mask;
     const arena = this.#arena;
     const u = this.#u32;
-    const n = key.length;
     let i = h & mask;
     for (;;) {
       const b = 3 * i;
@@ -251,7 +262,7 @@ export class KeyDirectory {
         if (u[(s - 1) * RECORD_WORDS + W_KEY_OFF] === o && (arena[o]! | (arena[o + 1]! << 8)) === n) {
           o += LEN_BYTES;
           let j = 0;
-          while (j < n && arena[o + j] === key[j]) j++;
+          while (j < n && arena[o + j] === key[at + j]) j++;
           if (j === n) return b;
         }
       }
@@ -269,7 +280,29 @@ export class KeyDirectory {
    */
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): number {
     if (!(key instanceof Uint8Array)) throw invalid('key must be a Uint8Array');
-    const n = key.length;
+    return this.setAt(key, 0, key.length, segment, position, size, offset, expireAtMs);
+  }
+
+  /**
+   * set() of the key bytes[keyAt, keyAt + keyLength), copied into the arena:
+   * recovery feeds keys straight from a hint or segment buffer, without a
+   * view per key.
+   */
+  setAt(
+    bytes: Uint8Array,
+    keyAt: number,
+    keyLength: number,
+    segment: number,
+    position: number,
+    size: number,
+    offset: number,
+    expireAtMs: number | undefined,
+  ): number {
+    if (!(bytes instanceof Uint8Array)) throw invalid('key bytes must be a Uint8Array');
+    const n = keyLength;
+    if (!(Number.isInteger(keyAt) && Number.isInteger(n) && keyAt >= 0 && n >= 0 && keyAt + n <= bytes.length)) {
+      throw invalid(`key range ${keyAt}+${n} is not inside its ${bytes.length}-byte buffer`);
+    }
     if (n > MAX_KEY_LENGTH) throw invalid(`key is ${n} bytes, over the ${MAX_KEY_LENGTH}-byte limit`);
     if (!isU32(segment)) throw invalid(`segment must be a u32, got ${segment}`);
     if (!isU32(position)) throw invalid(`position must be a u32, got ${position}`);
@@ -277,8 +310,8 @@ export class KeyDirectory {
     if (!Number.isSafeInteger(offset) || offset < 0) throw invalid(`offset must be a non-negative safe integer, got ${offset}`);
     if (expireAtMs !== undefined && !Number.isFinite(expireAtMs)) throw invalid(`expireAtMs must be a finite number or undefined, got ${expireAtMs}`);
 
-    const h = hashKey(key);
-    const found = this.#find(key, h);
+    const h = hashRange(bytes, keyAt, n);
+    const found = this.#find(bytes, keyAt, n, h);
     let id: number;
     if (found >= 0) {
       id = this.#table[found]! - 1;
@@ -305,7 +338,9 @@ export class KeyDirectory {
       const arena = this.#arena;
       arena[o] = n & 0xff;
       arena[o + 1] = n >>> 8;
-      arena.set(key, o + LEN_BYTES);
+      // A loop for short keys: TypedArray#set (and the view it needs) costs more than copying a few bytes.
+      if (n <= SHORT_KEY) for (let j = 0; j < n; j++) arena[o + LEN_BYTES + j] = bytes[keyAt + j]!;
+      else arena.set(bytes.subarray(keyAt, keyAt + n), o + LEN_BYTES);
       this.#arenaUsed = o + LEN_BYTES + n;
       this.#u32[id * RECORD_WORDS + W_KEY_OFF] = o;
       insertBucket(this.#table, this.#mask, id, h, o);
@@ -328,7 +363,7 @@ export class KeyDirectory {
    * (ids change; `onMove` is told) when dead arena bytes pass half the arena.
    */
   delete(key: Uint8Array): boolean {
-    const found = this.#find(key, hashKey(key));
+    const found = this.#find(key, 0, key.length, hashKey(key));
     if (found < 0) return false;
     const table = this.#table;
     const mask = this.#mask;
@@ -421,6 +456,26 @@ export class KeyDirectory {
     const u = this.#u32;
     const used = this.#used;
     for (let id = 0; id < used; id++) if (u[id * RECORD_WORDS + W_KEY_OFF] !== DEAD) yield id;
+  }
+
+  /**
+   * Makes room, in one step, for `entries` more keys holding `keyBytes` key
+   * bytes in all, so that loading them grows nothing on the way (recovery
+   * knows from each hint how many entries it holds). Growing 1.5x at a time
+   * over a million keys copies the records and arena a dozen times and
+   * rebuilds the table four times, and each new ArrayBuffer counts as
+   * external memory that can trigger a full GC. Over-asking only costs
+   * memory until the next compact(), which shrinks what is unused.
+   */
+  reserve(entries: number, keyBytes: number): void {
+    if (!Number.isSafeInteger(entries) || entries < 0) throw invalid(`entries must be a non-negative integer, got ${entries}`);
+    if (!Number.isSafeInteger(keyBytes) || keyBytes < 0) throw invalid(`keyBytes must be a non-negative integer, got ${keyBytes}`);
+    const records = Math.min(MAX_ENTRIES, this.#used + entries);
+    if (records > this.#capacity) this.#resizeRecords(records);
+    const arena = this.#arenaUsed + keyBytes + LEN_BYTES * entries;
+    if (arena > this.#arena.length) this.#growArena(Math.min(MAX_ARENA, arena), true);
+    const buckets = bucketsFor(Math.min(MAX_ENTRIES, this.#live + entries));
+    if (buckets > this.#mask + 1) this.#rebuildTable(buckets, undefined);
   }
 
   /** Bytes held by the typed arrays and the arena (capacity, not just what is used). */
@@ -531,9 +586,10 @@ export class KeyDirectory {
     this.#mask = mask;
   }
 
-  #growArena(need: number): void {
+  /** Grows the arena to hold `need` bytes: to exactly that when `exact`, else by at least 1.5x. */
+  #growArena(need: number, exact = false): void {
     if (need > MAX_ARENA) throw new LogkvError('TOO_LARGE', `key arena would pass ${MAX_ARENA} bytes`);
-    const cap = Math.min(MAX_ARENA, Math.max(need, this.#arena.length + (this.#arena.length >>> 1)));
+    const cap = exact ? need : Math.min(MAX_ARENA, Math.max(need, this.#arena.length + (this.#arena.length >>> 1)));
     const arena = new Uint8Array(cap);
     arena.set(this.#arena.subarray(0, this.#arenaUsed));
     this.#arena = arena;

@@ -19,12 +19,22 @@ export class KeySpace {
   }
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
+    this.setAt(key, 0, key.length, segment, position, size, offset, expireAtMs);
+  }
+
+  /** set() of the key bytes[keyAt, keyAt + keyLength), copied (recovery feeds keys straight from file buffers). */
+  setAt(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
     const d = this.directory;
     // One hash lookup: set() says what it replaced.
-    const id = d.set(key, segment, position, size, offset, expireAtMs);
+    const id = d.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
     if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize);
     else this.#order.insert(id);
     this.usage.add(segment, size);
+  }
+
+  /** Room for `entries` more keys of `keyBytes` bytes in all, made in one step (KeyDirectory.reserve). */
+  reserve(entries: number, keyBytes: number): void {
+    this.directory.reserve(entries, keyBytes);
   }
 
   /**

@@ -807,8 +807,9 @@ export class LogStore<V = unknown> {
 /** Recovery fills the key directory through this. */
 function directoryTarget(space: KeySpace): RecoveryTarget {
   return {
-    put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
-    remove: (key) => space.delete(key),
+    reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
+    put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
+    remove: (bytes, keyAt, keyLength) => space.delete(bytes.subarray(keyAt, keyAt + keyLength)),
   };
 }
 

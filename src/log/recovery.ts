@@ -11,10 +11,9 @@
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import type { Damage } from '../formats/damage.js';
-import { readHint } from '../formats/hint-reader.js';
-import type { HintFile } from '../formats/hint-writer.js';
+import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
 import { type RecordVisitor, scanSegment } from '../formats/log-segment-reader.js';
-import { Op, type ValueEncoding } from '../formats/limits.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
@@ -22,11 +21,18 @@ import type { SnapshotStart } from './start-from-snapshot.js';
 
 export type RecoveryMode = 'strict' | 'salvage';
 
-/** What recovery needs of the key directory. */
+/**
+ * What recovery needs of the key directory. Keys come as ranges of the file
+ * buffer being read (bytes[keyAt, keyAt + keyLength)), never as an object or
+ * view per key: a million of them is what an open feeds in.
+ */
 export interface RecoveryTarget {
-  put(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
+  /** Room for `entries` more keys of `keyBytes` bytes in all, made before they come. */
+  reserve(entries: number, keyBytes: number): void;
+  /** The key's newest record so far; copy the key bytes to keep them. */
+  put(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
   /** `offset`: the delete record's. */
-  remove(key: Uint8Array, offset: number): void;
+  remove(bytes: Uint8Array, keyAt: number, keyLength: number, offset: number): void;
 }
 
 export interface DamageReport {
@@ -80,7 +86,8 @@ export interface RecoveryResult {
 
 interface SegmentPlan {
   state: SegmentState;
-  hint: HintFile | undefined;
+  /** Loaded from its hint (the segment was not read). */
+  fromHint: boolean;
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
@@ -89,6 +96,7 @@ interface SegmentPlan {
 /** Recovers the segments `names` (in log order, as the manifest lists them). */
 export async function recoverLog(io: FileIO, dir: string, names: readonly SegmentName[], mode: RecoveryMode, target: RecoveryTarget): Promise<RecoveryResult> {
   const plans: SegmentPlan[] = [];
+  reserveForHints(io, dir, names, target);
   let expectedFrom = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
@@ -118,7 +126,7 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
   // Phase two: act.
   const report: RecoveryResult['report'] = { clean: true, created: false, segments: plans.length, hintsUsed: 0, hintsRebuilt: 0, bytesCut: 0, damage: [], keptAside: [] };
   for (const [id, plan] of plans.entries()) {
-    if (plan.hint) report.hintsUsed++;
+    if (plan.fromHint) report.hintsUsed++;
     for (const d of plan.damage) {
       report.clean = false;
       report.damage.push({ file: plan.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: plan.cut ? 'cut' : 'skipped' });
@@ -150,13 +158,44 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
 /** `target` for the records at or past `offset` only (those below are stood for by base segments). */
 function above(offset: number, target: RecoveryTarget): RecoveryTarget {
   return {
-    put: (key, segment, position, size, at, expireAtMs) => {
-      if (at >= offset) target.put(key, segment, position, size, at, expireAtMs);
+    reserve: (entries, keyBytes) => target.reserve(entries, keyBytes),
+    put: (bytes, keyAt, keyLength, segment, position, size, at, expireAtMs) => {
+      if (at >= offset) target.put(bytes, keyAt, keyLength, segment, position, size, at, expireAtMs);
     },
-    remove: (key, at) => {
-      if (at >= offset) target.remove(key, at);
+    remove: (bytes, keyAt, keyLength, at) => {
+      if (at >= offset) target.remove(bytes, keyAt, keyLength, at);
     },
   };
+}
+
+/**
+ * Sizes the key directory once for every entry the hint files hold (their
+ * trailers' counts), so loading them grows nothing on the way. Only a size:
+ * the hints are checked when they are read, and a count that is off costs
+ * memory or one growth, never a wrong entry.
+ */
+function reserveForHints(io: FileIO, dir: string, names: readonly SegmentName[], target: RecoveryTarget): void {
+  let entries = 0;
+  let keyBytes = 0;
+  const trailer = Buffer.alloc(HINT_TRAILER_SIZE);
+  for (const { stem } of names) {
+    const hp = hintPath(dir, stem);
+    if (!io.exists(hp)) continue;
+    const h = io.open(hp, 'read');
+    try {
+      const size = h.size();
+      if (size < HINT_HEADER_SIZE + HINT_TRAILER_SIZE || h.read(trailer, size - HINT_TRAILER_SIZE) !== HINT_TRAILER_SIZE) continue;
+      const count = trailer.readUInt32LE(0);
+      const region = size - HINT_HEADER_SIZE - HINT_TRAILER_SIZE;
+      // A count the entries region cannot hold is damage, found when the hint is read.
+      if (count * HINT_ENTRY_FIXED_SIZE > region) continue;
+      entries += count;
+      keyBytes += region - count * HINT_ENTRY_FIXED_SIZE;
+    } finally {
+      h.close();
+    }
+  }
+  if (entries > 0) target.reserve(entries, keyBytes);
 }
 
 function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode, id: number, target: RecoveryTarget): SegmentPlan {
@@ -168,14 +207,15 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   if (!newest) {
     const hint = usableHint(io, dir, name, path);
     if (hint) {
-      for (const e of hint.entries) {
-        if (e.tombstone) target.remove(e.key, e.offset);
-        else target.put(e.key, id, e.position, e.size, e.offset, e.expireAtMs);
-      }
+      const onEntry: HintEntryVisitor = (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
+        if (tombstone) target.remove(b, keyAt, keyLength, offset);
+        else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
+      };
+      forEachHintEntry(hint, onEntry);
       const length = hint.coveredLength;
       return {
         state: { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined },
-        hint,
+        fromHint: true,
         damage: [],
         cut: undefined,
         rewriteHint: false,
@@ -184,10 +224,8 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   }
   const bytes = io.readFile(path);
   const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
-    // A plain view, not Buffer#subarray (several times dearer); the directory copies the key.
-    const key = new Uint8Array(b.buffer, b.byteOffset + keyAt, keyLength);
-    if (op === Op.Delete) target.remove(key, offset);
-    else target.put(key, id, position, size, offset, expireAtMs);
+    if (op === Op.Delete) target.remove(b, keyAt, keyLength, offset);
+    else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
   };
   const scan = scanSegment(bytes, { file: path, resync: true, onRecord });
   if (scan.header.baseOffset !== baseOffset) {
@@ -215,7 +253,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       valueEncoding: scan.header.valueEncoding,
       lastTimestampMs: scan.lastTimestampMs,
     },
-    hint: undefined,
+    fromHint: false,
     damage: scan.damage,
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
     // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
@@ -223,20 +261,23 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   };
 }
 
-function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): HintFile | undefined {
+/** The segment's hint when it passes every check and matches the segment's base offset and length; else undefined (rescan). */
+function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): CheckedHint | undefined {
   const hp = hintPath(dir, stem);
   if (!io.exists(hp)) return undefined;
-  let hint: HintFile;
+  const bytes = io.readFile(hp);
+  const h = io.open(path, 'read');
+  const length = h.size();
+  h.close();
   try {
-    hint = readHint(io.readFile(hp), hp);
+    // A stale hint (the segment grew or was cut since) is told by its header alone.
+    const header = readHintHeader(bytes, hp);
+    if (header.segmentBaseOffset !== baseOffset || header.coveredLength !== length) return undefined;
+    return checkHint(bytes, hp);
   } catch (e) {
     if (e instanceof LogkvError) return undefined;
     throw e;
   }
-  const h = io.open(path, 'read');
-  const length = h.size();
-  h.close();
-  return hint.segmentBaseOffset === baseOffset && hint.coveredLength === length ? hint : undefined;
 }
 
 function lastNonZero(bytes: Uint8Array): number {

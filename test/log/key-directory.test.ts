@@ -357,6 +357,12 @@ t.test('bad input: INVALID_ARGUMENT and the directory unchanged', async (t) => {
     ['NaN expiry', () => d.set(k('c'), 0, 0, 0, 0, NaN)],
     ['infinite expiry', () => d.set(k('b'), 0, 0, 0, 0, Infinity)],
     ['not bytes', () => d.set('a' as unknown as Uint8Array, 0, 0, 0, 0, undefined)],
+    ['key range past its buffer', () => d.setAt(k('abc'), 2, 2, 0, 0, 0, 0, undefined)],
+    ['negative key start', () => d.setAt(k('abc'), -1, 1, 0, 0, 0, 0, undefined)],
+    ['fractional key length', () => d.setAt(k('abc'), 0, 1.5, 0, 0, 0, 0, undefined)],
+    ['setAt of no bytes', () => d.setAt('abc' as unknown as Uint8Array, 0, 1, 0, 0, 0, 0, undefined)],
+    ['negative reserve', () => d.reserve(-1, 0)],
+    ['fractional reserve', () => d.reserve(1, 0.5)],
   ];
   for (const [what, f] of bad) {
     let caught: unknown;
@@ -375,4 +381,52 @@ t.test('bad input: INVALID_ARGUMENT and the directory unchanged', async (t) => {
   // The limits themselves are accepted.
   const id = d.set(new Uint8Array(0xffff), 0xffffffff, 0xffffffff, 0xffffffff, Number.MAX_SAFE_INTEGER, -1);
   t.same(fieldsOf(d, id), { segment: 0xffffffff, position: 0xffffffff, size: 0xffffffff, offset: Number.MAX_SAFE_INTEGER, expireAtMs: -1 });
+});
+
+t.test('setAt and lookupAt read the key from a range of a larger buffer, as set and lookup do from the key', async (t) => {
+  fc.assert(
+    fc.property(keyPool, fc.array(fc.tuple(fc.nat(40), fields), { maxLength: 60 }), fc.nat(7), (pool, writes, pad) => {
+      const a = new KeyDirectory(0);
+      const b = new KeyDirectory(0);
+      for (const [k, f] of writes) {
+        const key = pool[k % pool.length]!;
+        // The key sits inside other bytes, which must not leak into it.
+        const around = new Uint8Array(pad + key.length + 3).fill(0xee);
+        around.set(key, pad);
+        const ia = a.set(key, f.segment, f.position, f.size, f.offset, f.expireAtMs);
+        const ib = b.setAt(around, pad, key.length, f.segment, f.position, f.size, f.offset, f.expireAtMs);
+        assert.equal(ib, ia);
+        assert.equal(b.lookupAt(around, pad, key.length), ia);
+      }
+      assert.equal(b.size, a.size);
+      for (const key of pool) {
+        const id = a.lookup(key);
+        assert.equal(b.lookup(key), id);
+        if (id >= 0) {
+          assert.deepStrictEqual(fieldsOf(b, id), fieldsOf(a, id));
+          assert.equal(hex(b.keyOf(id)), hex(key));
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('setAt agrees with set');
+});
+
+t.test('reserve: loading what was reserved grows nothing', async (t) => {
+  const N = 50_000;
+  const d = new KeyDirectory(8);
+  d.set(Buffer.from('before'), 0, 0, 16, 0, undefined);
+  d.reserve(N, 16 * N);
+  const memory = d.memoryBytes();
+  const key = new Uint8Array(16).fill(0x5a);
+  for (let i = 0; i < N; i++) d.set(counterKey(i, key), 1, i, 100, i, undefined);
+  t.equal(d.memoryBytes(), memory, 'no growth while loading the reserved entries');
+  t.equal(d.size, N + 1);
+  for (let i = 0; i < N; i += 997) t.equal(d.positionOf(d.lookup(counterKey(i, key))), i);
+  t.equal(d.segmentOf(d.lookup(Buffer.from('before'))), 0, 'what was there before is kept');
+  d.set(counterKey(N, key), 1, N, 100, N, undefined);
+  t.ok(d.memoryBytes() > memory, 'past the reservation it grows as before');
+  d.reserve(0, 0);
+  t.equal(d.size, N + 2);
 });
