@@ -203,6 +203,56 @@ export function readSegment(bytes: Uint8Array, options: Omit<SegmentScanOptions,
   return { ...scan, batches };
 }
 
+/** What lastBatchOf() found: the last batch's place and header. */
+export interface LastBatch {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffsetDelta: number;
+  timestampMs: number;
+}
+
+const CHAIN_WINDOW = 64 * 1024;
+
+/**
+ * The last batch of a segment whose batches end exactly at `length` (a
+ * segment trimmed by a clean close), found by following the batch lengths
+ * from the header, reading through `read` only a window at each batch
+ * start, then checked whole (CRC, every field) as scanSegment checks it.
+ * Undefined when the chain of lengths does not land exactly on `length`
+ * (zero fill, a torn or damaged batch, no batch at all) or the last batch
+ * fails a check. Following the chain, rather than searching backwards for
+ * something that looks like a batch, cannot be fooled by a value that holds
+ * the bytes of a batch. Recovery uses this to check the hint of the newest
+ * segment against it without scanning it.
+ */
+export function lastBatchOf(read: (buf: Uint8Array, position: number) => number, length: number, minOffset: number): LastBatch | undefined {
+  const win = Buffer.allocUnsafe(CHAIN_WINDOW);
+  let winAt = 0;
+  let winLength = 0;
+  let last = -1;
+  let q = SEGMENT_HEADER_SIZE;
+  while (q < length) {
+    if (length - q < 4) return undefined;
+    if (q < winAt || q + 4 > winAt + winLength) {
+      winAt = q;
+      winLength = read(win.subarray(0, Math.min(CHAIN_WINDOW, length - q)), q);
+      if (winLength < 4) return undefined;
+    }
+    const batchLength = u32(win, q - winAt);
+    if (batchLength < MIN_BATCH_LENGTH || batchLength > MAX_BATCH_LENGTH) return undefined;
+    last = q;
+    q += 4 + batchLength;
+  }
+  if (q !== length || last < 0) return undefined;
+  const bytes = Buffer.allocUnsafe(length - last);
+  if (read(bytes, last) !== bytes.length) return undefined;
+  const step = batchAt(bytes, 0, minOffset);
+  if (step.kind !== 'batch') return undefined;
+  const b = step.body;
+  return { position: last, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
+}
+
 function findNextBatch(bytes: Uint8Array, from: number, minOffset: number): number | undefined {
   for (let q = from; q + BATCH_FRAME_SIZE + MIN_BATCH_LENGTH - 4 <= bytes.length; q++) {
     const len = bytes[q]! | (bytes[q + 1]! << 8) | (bytes[q + 2]! << 16) | (bytes[q + 3]! * 0x1000000);

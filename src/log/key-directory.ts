@@ -451,6 +451,21 @@ export class KeyDirectory {
     return Number.isInteger(id) && id >= 0 && id < this.#used && this.#u32[id * RECORD_WORDS + W_KEY_OFF] !== DEAD;
   }
 
+  /**
+   * Calls `visit` for each live entry, ids ascending, with its key as
+   * keys[keyAt, keyAt + keyLength) (the arena: read it during the call only).
+   * No view per key. Do not mutate the directory from `visit`.
+   */
+  forEachKey(visit: (id: number, keys: Uint8Array, keyAt: number, keyLength: number) => void): void {
+    const u = this.#u32;
+    const arena = this.#arena;
+    const used = this.#used;
+    for (let id = 0; id < used; id++) {
+      const o = u[id * RECORD_WORDS + W_KEY_OFF]!;
+      if (o !== DEAD) visit(id, arena, o + LEN_BYTES, arena[o]! | (arena[o + 1]! << 8));
+    }
+  }
+
   /** Live entry ids, ascending. Do not mutate the directory while iterating. */
   *ids(): Generator<number, void, undefined> {
     const u = this.#u32;

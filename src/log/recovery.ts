@@ -1,19 +1,24 @@
 // Opening a log directory is recovery. Phase one reads and decides, writing
 // nothing: sealed segments load from their hints (a hint that is missing,
-// fails its checks, or does not match its segment's length means a rescan);
-// the newest segment is scanned whole. A damaged tail of the newest segment
-// (nothing valid after it) is a torn write, to be cut; damage anywhere else
-// is corruption: open fails with CORRUPT naming file and offset, unless
-// recovery is 'salvage', which skips the damaged ranges and reports them.
-// Phase two acts: cut bytes are kept in lost/ first, then the tail is cut,
-// then missing hints are rewritten.
+// fails its checks, or does not match its segment's length means a rescan).
+// The newest segment loads from its hint too when a clean close left one
+// (segment-log.ts) and the segment still ends, exactly at the hint's
+// covered_length, in a last batch that checks out and ends at the hint's
+// next offset; else it is scanned whole. A damaged tail of the newest
+// segment (nothing valid after it) is a torn write, to be cut; damage
+// anywhere else is corruption: open fails with CORRUPT naming file and
+// offset, unless recovery is 'salvage', which skips the damaged ranges and
+// reports them. Phase two acts: cut bytes are kept in lost/ first, then the
+// tail is cut, then the newest segment's hint is removed (used or stale: it
+// describes the segment only until the next write, and open is about to
+// extend the segment with zero fill), then missing hints are rewritten.
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import type { Damage } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
-import { type RecordVisitor, scanSegment } from '../formats/log-segment-reader.js';
-import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
+import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
@@ -91,6 +96,8 @@ interface SegmentPlan {
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
+  /** The newest segment's hint file is there, to be removed. */
+  dropHint: boolean;
 }
 
 /** Recovers the segments `names` (in log order, as the manifest lists them). */
@@ -145,6 +152,10 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
         h.close();
       }
       report.bytesCut += plan.cut.bytes.length;
+    }
+    if (plan.dropHint) {
+      io.unlink(hintPath(dir, plan.state.stem));
+      await io.syncDir(dir);
     }
     if (plan.rewriteHint) {
       await writeHint(io, dir, plan.state);
@@ -204,23 +215,20 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   if (!io.exists(path)) {
     throw new LogkvError('CORRUPT', `${path} is listed in the manifest but missing; run kvtool repair`, { file: path, offset: 0, reason: 'missing-segment' });
   }
-  if (!newest) {
-    const hint = usableHint(io, dir, name, path);
-    if (hint) {
-      const onEntry: HintEntryVisitor = (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
-        if (tombstone) target.remove(b, keyAt, keyLength, offset);
-        else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
-      };
-      forEachHintEntry(hint, onEntry);
-      const length = hint.coveredLength;
-      return {
-        state: { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined },
-        fromHint: true,
-        damage: [],
-        cut: undefined,
-        rewriteHint: false,
-      };
-    }
+  const hasHint = io.exists(hintPath(dir, stem));
+  const hint = hasHint ? usableHint(io, dir, name, path) : undefined;
+  const state: SegmentState | undefined = !hint
+    ? undefined
+    : newest
+      ? newestFromHint(io, name, path, hint)
+      : { stem, baseOffset, path, tail: hint.coveredLength, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
+  if (hint && state) {
+    const onEntry: HintEntryVisitor = (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
+      if (tombstone) target.remove(b, keyAt, keyLength, offset);
+      else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
+    };
+    forEachHintEntry(hint, onEntry);
+    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, dropHint: newest };
   }
   const bytes = io.readFile(path);
   const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
@@ -258,13 +266,42 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
     // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
     rewriteHint: !newest && scan.damage.length === 0,
+    dropHint: newest && hasHint,
   };
+}
+
+/**
+ * The newest segment's state from its hint, when the segment agrees with it
+ * without being scanned: its header reads (value encoding, base offset) and
+ * its batches end exactly at covered_length in a last batch that passes
+ * every check and ends at the hint's next offset (whose timestamp the log
+ * needs). Undefined: scan it.
+ */
+function newestFromHint(io: FileIO, { stem, baseOffset }: SegmentName, path: string, hint: CheckedHint): SegmentState | undefined {
+  const h = io.open(path, 'read');
+  try {
+    const head = Buffer.alloc(SEGMENT_HEADER_SIZE);
+    if (h.read(head, 0) !== SEGMENT_HEADER_SIZE) return undefined;
+    let valueEncoding: ValueEncoding;
+    try {
+      const header = readSegmentHeader(head, path);
+      if (header.baseOffset !== baseOffset) return undefined;
+      valueEncoding = header.valueEncoding;
+    } catch (e) {
+      if (e instanceof LogkvError) return undefined;
+      throw e;
+    }
+    const last = lastBatchOf((buf, at) => h.read(buf, at), hint.coveredLength, baseOffset);
+    if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
+    return { stem, baseOffset, path, tail: hint.coveredLength, nextOffset: hint.segmentNextOffset, sealed: false, valueEncoding, lastTimestampMs: last.timestampMs };
+  } finally {
+    h.close();
+  }
 }
 
 /** The segment's hint when it passes every check and matches the segment's base offset and length; else undefined (rescan). */
 function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): CheckedHint | undefined {
   const hp = hintPath(dir, stem);
-  if (!io.exists(hp)) return undefined;
   const bytes = io.readFile(hp);
   const h = io.open(path, 'read');
   const length = h.size();

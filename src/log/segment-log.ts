@@ -11,16 +11,24 @@
 // - Rolling trims the old segment to its last batch, fsyncs it, then writes
 //   its hint atomically (temp, fsync, rename, directory fsync); a crash in
 //   between leaves a segment without a valid hint, which open rescans.
+// - A clean close does the same for the active segment (trim, fsync, hint),
+//   so the next open reads no segment at all. A hint is only ever used for a
+//   segment whose length equals its covered_length, and the next open, after
+//   reading it, removes it and extends the segment with zero fill again: a
+//   write after that, and a crash, leave no hint (or, if the removal was not
+//   durable yet, one whose length no longer matches), so that open rescans.
+//   recovery.ts also checks the last batch against the hint before using it.
 // - A failed write or fsync fails every request it covered and every later
 //   one: after a failed fsync the kernel may have dropped the pages, so
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
 import { LogkvError } from '../errors.js';
-import { encodeHint, type HintEntry } from '../formats/hint-writer.js';
-import { readSegment, recordCrcMatches } from '../formats/log-segment-reader.js';
+import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
+import { recordCrcMatches, scanSegment } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
+import { KeyDirectory } from './key-directory.js';
 import { hintPath, segmentPath, segmentStem } from './segment-names.js';
 
 import type { Durability } from '../io/durability.js';
@@ -268,7 +276,7 @@ export class SegmentLog {
     await this.#syncActive();
   }
 
-  /** Flushes, trims the active segment's zero fill, and closes every file. */
+  /** Flushes, trims the active segment's zero fill, writes its hint, and closes every file. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     try {
@@ -276,6 +284,8 @@ export class SegmentLog {
       if (this.#failed === undefined) {
         await this.#syncActive();
         await trim(this.#active);
+        // After the trim is durable: the hint covers the trimmed length (see the crash stories above).
+        if (this.#active.tail > SEGMENT_HEADER_SIZE) await writeHint(this.#o.io, this.#o.dir, this.#active);
       }
     } finally {
       for (const s of this.segments) s.handle.close();
@@ -447,32 +457,52 @@ export async function extendWithZeros(segment: Segment, size: number): Promise<v
   await segment.handle.sync();
 }
 
-/** The newest record of each key in a sealed segment, tombstones included. */
-export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
-  const newest = new Map<string, HintEntry>();
-  for (const b of readSegment(bytes, { file }).batches) {
-    for (const r of b.records) {
-      newest.set(Buffer.from(r.key).toString('latin1'), {
-        key: Buffer.from(r.key),
-        offset: r.offset,
-        position: r.position,
-        size: r.size,
-        tombstone: r.op === Op.Delete,
-        expireAtMs: r.expireAtMs,
-      });
-    }
-  }
-  return [...newest.values()];
+/**
+ * The newest record of each key in a segment's bytes, tombstones included,
+ * in order of first appearance: a key directory of this segment alone,
+ * whose segment field says 1 for a tombstone. Records go from the scan into
+ * it with no object per record (a full 64 MiB segment holds ~500k of them,
+ * and a roll or a close runs this).
+ */
+function newestRecords(bytes: Buffer, file: string): KeyDirectory {
+  const newest = new KeyDirectory(1024);
+  scanSegment(bytes, {
+    file,
+    onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
+      newest.setAt(b, keyAt, keyLength, op === Op.Delete ? 1 : 0, position, size, offset, expireAtMs);
+    },
+  });
+  return newest;
 }
 
-/** Writes the hint of a sealed segment atomically. */
+/** The newest record of each key in a segment, tombstones included (kvtool verify compares hints with this). */
+export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
+  const newest = newestRecords(bytes, file);
+  const entries: HintEntry[] = [];
+  newest.forEachKey((id, keys, keyAt, keyLength) => {
+    entries.push({
+      key: Buffer.from(keys.subarray(keyAt, keyAt + keyLength)),
+      offset: newest.offsetOf(id),
+      position: newest.positionOf(id),
+      size: newest.sizeOf(id),
+      tombstone: newest.segmentOf(id) === 1,
+      expireAtMs: newest.expireAtOf(id),
+    });
+  });
+  return entries;
+}
+
+/** Writes the hint of a segment (sealed, or trimmed at a clean close) atomically. */
 export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'stem' | 'baseOffset' | 'nextOffset'>): Promise<void> {
   const bytes = io.readFile(segment.path);
-  const hint = encodeHint({
-    segmentBaseOffset: segment.baseOffset,
-    segmentNextOffset: segment.nextOffset,
-    coveredLength: bytes.length,
-    entries: hintEntries(bytes, segment.path),
+  const newest = newestRecords(bytes, segment.path);
+  let entryBytes = 0;
+  newest.forEachKey((id, _keys, _keyAt, keyLength) => {
+    entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
   });
-  await replaceFile(io, hintPath(dir, segment.stem), hint);
+  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength: bytes.length }, newest.size, entryBytes);
+  newest.forEachKey((id, keys, keyAt, keyLength) => {
+    hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
+  });
+  await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
 }
