@@ -37,7 +37,16 @@
 // Hash: murmur3 (x86, 32-bit) reading 4 bytes at a time. On 16-byte keys,
 // Node 20 on this machine, keys in cache: murmur3 10.0 ns, xxhash32 12.8 ns,
 // FNV-1a 13.9 ns (byte at a time), FNV-1a + a final mix 14.1 ns. murmur3's
-// finaliser also gives well-mixed low bits, which the table indexes by.
+// finaliser gives well-mixed bits throughout.
+//
+// The table indexes by the hash's top bits (h >>> (32 - log2 buckets)), so
+// bucket order is hash order at every table size: keys that arrive in
+// ascending hash order fill the table front to back, as do the rebuilds of
+// a growing table. Hints are written in that order (forEachKeyByHash), so
+// an open that loads them touches table, arena and records sequentially
+// instead of taking a cache (and TLB) miss per key: measured, 1M 16-byte
+// keys into a reserved directory, ~150 ms of CPU in hash order against
+// ~300 ms in file order (load average 7 on the 2 cores).
 // The hash is unseeded (deterministic): a store that takes keys from an
 // adversary could be fed colliding keys; that costs time, never correctness.
 //
@@ -148,8 +157,13 @@ function bucketsFor(keys: number): number {
   return t;
 }
 
+/** The home bucket of hash `h` in a table of `mask + 1` buckets: its top bits (see the comment at the top). */
+function home(h: number, mask: number): number {
+  return h >>> Math.clz32(mask);
+}
+
 function insertBucket(table: Uint32Array, mask: number, id: number, h: number, keyOff: number): void {
-  let i = h & mask;
+  let i = home(h, mask);
   while (table[3 * i] !== 0) i = (i + 1) & mask;
   const b = 3 * i;
   table[b + B_ID] = id + 1;
@@ -248,7 +262,7 @@ export class KeyDirectory {
     const mask = this.#mask;
     const arena = this.#arena;
     const u = this.#u32;
-    let i = h & mask;
+    let i = home(h, mask);
     for (;;) {
       const b = 3 * i;
       const s = table[b + B_ID]!;
@@ -379,7 +393,7 @@ export class KeyDirectory {
       const s = table[bj + B_ID]!;
       if (s === 0) break;
       const hj = table[bj + B_HASH]!;
-      if (((j - (hj & mask)) & mask) >= ((j - i) & mask)) {
+      if (((j - home(hj, mask)) & mask) >= ((j - i) & mask)) {
         const bi = 3 * i;
         table[bi + B_ID] = s;
         table[bi + B_HASH] = hj;
@@ -463,6 +477,40 @@ export class KeyDirectory {
     for (let id = 0; id < used; id++) {
       const o = u[id * RECORD_WORDS + W_KEY_OFF]!;
       if (o !== DEAD) visit(id, arena, o + LEN_BYTES, arena[o]! | (arena[o + 1]! << 8));
+    }
+  }
+
+  /**
+   * forEachKey() in ascending hash order (equal hashes in table order). A
+   * directory loaded in this order fills its table front to back (see the
+   * comment at the top). The table is already in that order but for keys
+   * that linear probing moved a few buckets on (or past the end, to the
+   * start), so an insertion sort of the table's order costs about n steps.
+   */
+  forEachKeyByHash(visit: (id: number, keys: Uint8Array, keyAt: number, keyLength: number) => void): void {
+    const table = this.#table;
+    const n = this.#live;
+    const ids = new Uint32Array(n);
+    const hashes = new Uint32Array(n);
+    let k = 0;
+    for (let b = 0; b < table.length; b += 3) {
+      const s = table[b + B_ID]!;
+      if (s === 0) continue;
+      const h = table[b + B_HASH]!;
+      let j = k++;
+      for (; j > 0 && hashes[j - 1]! > h; j--) {
+        hashes[j] = hashes[j - 1]!;
+        ids[j] = ids[j - 1]!;
+      }
+      hashes[j] = h;
+      ids[j] = s - 1;
+    }
+    const u = this.#u32;
+    const arena = this.#arena;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const o = u[id * RECORD_WORDS + W_KEY_OFF]!;
+      visit(id, arena, o + LEN_BYTES, arena[o]! | (arena[o + 1]! << 8));
     }
   }
 

@@ -501,7 +501,8 @@ export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 
     entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
   });
   const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength: bytes.length }, newest.size, entryBytes);
-  newest.forEachKey((id, keys, keyAt, keyLength) => {
+  // In hash order: an open loading this hint then fills the key directory front to back (key-directory.ts).
+  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => {
     hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
   });
   await replaceFile(io, hintPath(dir, segment.stem), hint.finish());

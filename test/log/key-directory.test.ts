@@ -190,12 +190,12 @@ t.test('automatic compaction runs, reclaims the arena and reports every move', a
 });
 
 /** Counter keys whose hashes agree on the low `bits` bits (so they share a home bucket in any table up to 2^bits). */
+/** Keys whose hashes share their top `bits` bits: one home bucket in any table of up to 2^bits buckets. */
 function sameBucketKeys(count: number, bits: number): Uint8Array[] {
-  const mask = (1 << bits) - 1;
   const byBucket = new Map<number, number[]>();
   const probe = new Uint8Array(16);
   for (let i = 0; ; i++) {
-    const b = hashKey(counterKey(i, probe)) & mask;
+    const b = hashKey(counterKey(i, probe)) >>> (32 - bits);
     let list = byBucket.get(b);
     if (list === undefined) byBucket.set(b, (list = []));
     list.push(i);
@@ -429,4 +429,27 @@ t.test('reserve: loading what was reserved grows nothing', async (t) => {
   t.ok(d.memoryBytes() > memory, 'past the reservation it grows as before');
   d.reserve(0, 0);
   t.equal(d.size, N + 2);
+});
+
+t.test('forEachKeyByHash visits every live key once, in ascending hash order', async (t) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 3000 }), fc.nat(40), (n, deletes) => {
+      const d = new KeyDirectory(0);
+      for (let i = 0; i < n; i++) d.set(counterKey(i), 0, i, 16, i, undefined);
+      for (let i = 0; i < Math.min(n, deletes); i++) d.delete(counterKey(i * 7 % n));
+      const byId: number[] = [];
+      d.forEachKey((id) => byId.push(id));
+      const byHash: number[] = [];
+      const hashes: number[] = [];
+      d.forEachKeyByHash((id, keys, keyAt, keyLength) => {
+        byHash.push(id);
+        hashes.push(hashKey(keys.subarray(keyAt, keyAt + keyLength)));
+        assert.equal(hex(keys.subarray(keyAt, keyAt + keyLength)), hex(d.keyOf(id)));
+      });
+      assert.deepStrictEqual([...byHash].sort((a, b) => a - b), byId, 'the same ids');
+      assert.ok(hashes.every((h, i) => i === 0 || h >= hashes[i - 1]!), 'ascending hashes');
+    }),
+    { numRuns: 100 },
+  );
+  t.pass('hash order');
 });
