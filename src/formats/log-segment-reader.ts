@@ -433,10 +433,16 @@ function recordsOf(b: Uint8Array, at: number, h: BatchBody): ReadRecord[] {
  * exactly. Read by hand: a get must not pay for a Kaitai object.
  */
 export function recordValue(bytes: Uint8Array): Uint8Array | undefined {
-  if (bytes.length < RECORD_FIXED_SIZE) return undefined;
+  const at = recordValueAt(bytes);
+  return at < 0 ? undefined : bytes.subarray(at);
+}
+
+/** Where the value of the one record `bytes` holds whole starts, or -1 when its lengths do not fill `bytes` exactly (recordValue without the view). */
+export function recordValueAt(bytes: Uint8Array): number {
+  if (bytes.length < RECORD_FIXED_SIZE) return -1;
   const keyLength = bytes[10]! | (bytes[11]! << 8);
   const valueAt = RECORD_FIXED_SIZE + (bytes[5] === 1 ? EXPIRY_SIZE : 0) + keyLength;
-  return valueAt + u32(bytes, 12) === bytes.length ? bytes.subarray(valueAt) : undefined;
+  return valueAt + u32(bytes, 12) === bytes.length ? valueAt : -1;
 }
 
 /** Whether the record in bytes[start, end) matches its stored CRC (its first 4 bytes). */

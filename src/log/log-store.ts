@@ -9,7 +9,6 @@
 
 import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import { recordValue } from '../formats/log-segment-reader.js';
 import { batchSize } from '../formats/log-segment-writer.js';
 import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
@@ -287,17 +286,15 @@ export class LogStore<V = unknown> {
   }
 
   #read(id: number): V {
-    return this.#codec.decode(this.#readValue(id));
+    const value = this.#readValue(id);
+    // The value is already a copy of its own: a binary store hands it out as it is.
+    return this.valueEncoding === 'binary' ? (value as V) : this.#codec.decode(value);
   }
 
-  #readValue(id: number): Uint8Array {
-    const segment = this.#log.segment(this.#keys.segmentOf(id));
-    const position = this.#keys.positionOf(id);
-    const value = recordValue(this.#log.readRecord(segment, position, this.#keys.sizeOf(id)));
-    if (value === undefined) {
-      throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${this.#keys.sizeOf(id)} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
-    }
-    return value;
+  /** The value bytes of entry `id`, CRC-checked, in a Buffer of their own (SegmentLog.readValue). */
+  #readValue(id: number): Buffer {
+    const k = this.#keys;
+    return this.#log.readValue(this.#log.segment(k.segmentOf(id)), k.positionOf(id), k.sizeOf(id));
   }
 
   /** The key's live value bytes and expiry, or undefined when absent or expired. */
