@@ -498,7 +498,7 @@ export async function extendWithZeros(segment: Segment, size: number): Promise<v
  * it with no object per record (a full 64 MiB segment holds ~500k of them,
  * and a roll or a close runs this).
  */
-function newestRecords(bytes: Buffer, file: string): KeyDirectory {
+export function newestRecords(bytes: Buffer, file: string): KeyDirectory {
   const newest = new KeyDirectory(1024);
   scanSegment(bytes, {
     file,
@@ -509,21 +509,22 @@ function newestRecords(bytes: Buffer, file: string): KeyDirectory {
   return newest;
 }
 
-/** The newest record of each key in a segment, tombstones included (kvtool verify compares hints with this). */
+/** The hint entry that entry `id` of a newestRecords() directory stands for. */
+export function newestEntry(newest: KeyDirectory, id: number): HintEntry {
+  return {
+    key: Buffer.from(newest.keyOf(id)),
+    offset: newest.offsetOf(id),
+    position: newest.positionOf(id),
+    size: newest.sizeOf(id),
+    tombstone: newest.segmentOf(id) === 1,
+    expireAtMs: newest.expireAtOf(id),
+  };
+}
+
+/** The newest record of each key in a segment, tombstones included, as hint entries in order of first appearance. */
 export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
   const newest = newestRecords(bytes, file);
-  const entries: HintEntry[] = [];
-  newest.forEachKey((id, keys, keyAt, keyLength) => {
-    entries.push({
-      key: Buffer.from(keys.subarray(keyAt, keyAt + keyLength)),
-      offset: newest.offsetOf(id),
-      position: newest.positionOf(id),
-      size: newest.sizeOf(id),
-      tombstone: newest.segmentOf(id) === 1,
-      expireAtMs: newest.expireAtOf(id),
-    });
-  });
-  return entries;
+  return [...newest.ids()].map((id) => newestEntry(newest, id));
 }
 
 /** Writes the hint of a segment (sealed, or trimmed at a clean close) atomically. */
