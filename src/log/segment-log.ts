@@ -197,9 +197,20 @@ export class SegmentLog {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
-      this.#running ??= this.#run().finally(() => {
-        this.#running = undefined;
-      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Starts the write loop unless it runs. A group that writes nothing (a
+   * conditional write that decided not to) and needs no fsync finishes
+   * without awaiting, before its `finally` clears #running: a request
+   * queued in that gap would wait forever, so the loop is started again.
+   */
+  #kick(): void {
+    this.#running ??= this.#run().finally(() => {
+      this.#running = undefined;
+      if (this.#queue.length > 0) this.#kick();
     });
   }
 
