@@ -1,0 +1,39 @@
+// Engine bugs the crash suite found, each pinned by the smallest case that
+// showed it (the model tests find them again if they come back).
+
+import t from 'tap';
+import { LogStore } from '../../src/log/log-store.js';
+import { MemoryFileIO } from '../support/memory-file-io.js';
+
+t.test("a write queued right after a conditional write that wrote nothing resolves ('none' durability)", async (t) => {
+  // Found by test/crash/log-model.test.ts: the write loop ended without an
+  // await, and a request queued before its finally ran waited forever.
+  for (const durability of ['none', 'interval', 'sync'] as const) {
+    const s = await LogStore.open<string>('/db', { io: new MemoryFileIO(), valueEncoding: 'utf8', durability, syncIntervalMs: 60_000 });
+    const results = await Promise.race([
+      Promise.all([s.extendLock('lock', 'w1', 1000), s.put('a', '1'), s.setIfAbsent('a', 'x'), s.put('b', '2')]),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 2000)),
+    ]);
+    t.same(results, [false, undefined, false, undefined], `${durability}: every request settled`);
+    t.equal(s.get('b'), '2');
+    await s.close();
+  }
+});
+
+t.test("flush() after a failed fsync refuses, every time, instead of acknowledging ('none' durability)", async (t) => {
+  // Found by test/crash/log-model.test.ts: flush() resolved once the log had
+  // failed (it skipped the sync), and a flush whose own fsync failed left
+  // the log writable, so the next flush found nothing dirty and resolved.
+  for (const failIn of ['write', 'flush'] as const) {
+    const io = new MemoryFileIO();
+    const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', durability: 'none', segmentSize: 4096 });
+    await s.put('a', '1');
+    io.failSyncs = 1;
+    // A value too big for the segment's room rolls it, and the roll fsyncs.
+    if (failIn === 'write') await t.rejects(s.put('b', 'x'.repeat(3000)).then(() => s.put('c', 'y'.repeat(3000))), { code: 'IO' });
+    await t.rejects(s.flush(), { code: 'IO' }, `${failIn}: the first flush refuses`);
+    await t.rejects(s.flush(), { code: 'IO' }, `${failIn}: so does the second`);
+    await t.rejects(s.put('d', '4'), { code: 'IO' }, `${failIn}: and writes are refused`);
+    await s.close().catch(() => undefined);
+  }
+});
