@@ -132,6 +132,8 @@ export class MemoryFileIO implements FileIO {
   readonly #names = new Map<string, Inode>();
   readonly #durable = new Map<string, Inode>();
   readonly #dirs = new Set<string>(['/']);
+  /** Name changes since each directory's last syncDir: path -> inode, or null for a removed name. */
+  readonly #unsyncedNames = new Map<string, Map<string, Inode | null>>();
   /** Counts of operations, for tests that check what a step costs. */
   readonly stats = { syncs: 0, dirSyncs: 0, writes: 0, steps: 0 };
   /** Every step asked for, in order (also those that failed or were stopped by beforeStep). */
@@ -146,6 +148,13 @@ export class MemoryFileIO implements FileIO {
   beforeSync: ((n: number, path: string) => void) | undefined;
   /** Called before every step; throwing stops the step from happening. */
   beforeStep: ((step: Step) => void) | undefined;
+
+  #nameChanged(path: string, inode: Inode | null): void {
+    const dir = dirname(path);
+    let changes = this.#unsyncedNames.get(dir);
+    if (!changes) this.#unsyncedNames.set(dir, (changes = new Map()));
+    changes.set(path, inode);
+  }
 
   #step(kind: StepKind, path: string, extra: Omit<Step, 'n' | 'kind' | 'path'> = {}): number {
     const step: Step = { n: this.stats.steps++, kind, path, ...extra };
@@ -174,6 +183,7 @@ export class MemoryFileIO implements FileIO {
       this.#step('create', path);
       inode = freshInode();
       this.#names.set(path, inode);
+      this.#nameChanged(path, inode);
     } else if (!inode) {
       throw errnoError('ENOENT', path);
     }
@@ -187,7 +197,7 @@ export class MemoryFileIO implements FileIO {
       this.failWrites--;
       throw errnoError('ENOSPC', `no space left writing ${path}`);
     }
-    return this.capacity - this.usedBytes();
+    return this.capacity === Infinity ? Infinity : this.capacity - this.usedBytes();
   }
 
   #handle(path: string, inode: Inode, readOnly: boolean): FileHandle {
@@ -274,12 +284,15 @@ export class MemoryFileIO implements FileIO {
     this.#step('rename', from, { to });
     this.#names.delete(from);
     this.#names.set(to, inode);
+    this.#nameChanged(from, null);
+    this.#nameChanged(to, inode);
   }
 
   unlink(path: string): void {
     if (!this.#names.has(path)) throw errnoError('ENOENT', path);
     this.#step('unlink', path);
     this.#names.delete(path);
+    this.#nameChanged(path, null);
   }
 
   mkdir(path: string): void {
@@ -298,8 +311,11 @@ export class MemoryFileIO implements FileIO {
     this.beforeSync?.(this.stats.syncs + this.stats.dirSyncs, dir);
     this.#step('syncDir', dir);
     this.stats.dirSyncs++;
-    for (const p of [...this.#durable.keys()]) if (dirname(p) === dir && !this.#names.has(p)) this.#durable.delete(p);
-    for (const [p, inode] of this.#names) if (dirname(p) === dir) this.#durable.set(p, inode);
+    for (const [p, inode] of this.#unsyncedNames.get(dir) ?? []) {
+      if (inode) this.#durable.set(p, inode);
+      else this.#durable.delete(p);
+    }
+    this.#unsyncedNames.delete(dir);
   }
 
   /**
@@ -365,6 +381,7 @@ export class MemoryFileIO implements FileIO {
     inode.pending = [];
     this.#names.set(path, inode);
     this.#durable.set(path, inode);
+    this.#unsyncedNames.get(dirname(path))?.delete(path);
   }
 
   /** Every file and its bytes (page cache view), for tests that copy a store out. */
