@@ -90,7 +90,30 @@ export function readSegmentHeader(bytes: Uint8Array, file?: string): SegmentHead
   return { baseOffset: h.baseOffset, valueEncoding: h.valueEncoding as ValueEncoding, createdMs: h.createdMs };
 }
 
-type Step = { kind: 'batch'; batch: ReadBatch } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
+/** What lies at one position of a segment: a valid batch, the end of the log, or damage. */
+export type BatchStep = { kind: 'batch'; batch: ReadBatch } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
+type Step = BatchStep;
+
+/**
+ * Reads one batch at a time from a segment's bytes, for callers that drive
+ * the loop themselves and pause between batches (the log cleaner, the
+ * change feed). Same checks as scanSegment; `bytes` is the file from byte 0
+ * (or any prefix of it that holds the batches asked for).
+ */
+export class BatchReader {
+  readonly #bytes: Uint8Array;
+  readonly #io: KaitaiStream;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#io = streamOver(bytes);
+  }
+
+  /** The batch at `position`, whose offsets must not be below `minOffset`. */
+  at(position: number, minOffset: number): BatchStep {
+    return batchAt(this.#bytes, this.#io, position, minOffset);
+  }
+}
 
 /**
  * Reads every batch of a segment held in memory. Throws LogkvError only when

@@ -359,6 +359,19 @@ export class KeyDirectory {
     return true;
   }
 
+  /**
+   * Points a live entry at a new copy of the same record (the log cleaner
+   * rewrote it elsewhere): segment and position change, nothing else.
+   */
+  relocate(id: number, segment: number, position: number): void {
+    if (!this.has(id)) throw invalid(`no live entry ${id}`);
+    if (!isU32(segment)) throw invalid(`segment must be a u32, got ${segment}`);
+    if (!isU32(position)) throw invalid(`position must be a u32, got ${position}`);
+    const r = id * RECORD_WORDS;
+    this.#u32[r + W_SEGMENT] = segment;
+    this.#u32[r + W_POSITION] = position;
+  }
+
   segmentOf(id: number): number {
     return this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
   }

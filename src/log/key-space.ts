@@ -1,13 +1,15 @@
-// The key directory (hash, for gets) and the ordered index (for ranges),
-// kept in step. The directory may compact itself inside delete(), renumbering
+// The key directory (hash, for gets), the ordered index (for ranges) and
+// the live bytes per segment (for the log cleaner), kept in step. The directory may compact itself inside delete(), renumbering
 // entries; the index is renumbered once afterwards (remapIds), because moving
 // ids one at a time would meet ids the directory has already reused.
 
 import { KeyDirectory } from './key-directory.js';
 import { OrderedIndex, type RangeOptions } from './ordered-index.js';
+import { SegmentUsage } from './segment-usage.js';
 
 export class KeySpace {
   readonly directory: KeyDirectory;
+  readonly usage = new SegmentUsage();
   readonly #order: OrderedIndex;
   #moves: Map<number, number> | undefined;
 
@@ -17,14 +19,42 @@ export class KeySpace {
   }
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
-    const isNew = this.directory.lookup(key) < 0;
-    const id = this.directory.set(key, segment, position, size, offset, expireAtMs);
-    if (isNew) this.#order.insert(id);
+    const d = this.directory;
+    const old = d.lookup(key);
+    if (old >= 0) this.usage.remove(d.segmentOf(old), d.sizeOf(old));
+    const id = d.set(key, segment, position, size, offset, expireAtMs);
+    this.usage.add(segment, size);
+    if (old < 0) this.#order.insert(id);
+  }
+
+  /**
+   * Moves `key` to a rewritten copy of its record, if the directory still
+   * points at the original (a write since then wins); returns whether it did.
+   */
+  relocate(key: Uint8Array, from: { segment: number; position: number }, segment: number, position: number): boolean {
+    const d = this.directory;
+    const id = d.lookup(key);
+    if (id < 0 || d.segmentOf(id) !== from.segment || d.positionOf(id) !== from.position) return false;
+    const size = d.sizeOf(id);
+    this.usage.remove(from.segment, size);
+    d.relocate(id, segment, position);
+    this.usage.add(segment, size);
+    return true;
+  }
+
+  /** Removes `key` if the directory still points at `at` (nothing was written to it since); returns whether it did. */
+  deleteIfAt(key: Uint8Array, at: { segment: number; position: number }): boolean {
+    const d = this.directory;
+    const id = d.lookup(key);
+    if (id < 0 || d.segmentOf(id) !== at.segment || d.positionOf(id) !== at.position) return false;
+    this.delete(key);
+    return true;
   }
 
   delete(key: Uint8Array): void {
     const id = this.directory.lookup(key);
     if (id < 0) return;
+    this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id));
     this.#order.remove(id, key);
     this.directory.delete(key);
     const moves = this.#moves;

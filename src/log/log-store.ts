@@ -21,9 +21,10 @@ import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppe
 import { Manifest } from './manifest.js';
 import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
+import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
+export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -39,6 +40,14 @@ export interface LogStoreOptions {
   syncIntervalMs?: number;
   /** 'strict' (default) fails on corruption outside the newest segment's tail; 'salvage' skips it and reports it. */
   recovery?: RecoveryMode;
+  /** Run the log cleaner by itself after a segment roll when the dirty ratio passes cleanerDirtyRatio. Default true. */
+  autoCompact?: boolean;
+  /** Share of the sealed segments' bytes that is garbage before the cleaner runs by itself. Default 0.5. */
+  cleanerDirtyRatio?: number;
+  /** How long the cleaner keeps a tombstone, so change-feed readers see the delete. Default 24 h. */
+  tombstoneRetentionMs?: number;
+  /** Errors of background work (the cleaner). Default: a process warning. */
+  onBackgroundError?: (error: unknown) => void;
   /** Clock for timestamps and expiry. */
   now?: () => number;
   io?: FileIO;
@@ -86,6 +95,13 @@ export class LogStore<V = unknown> {
   readonly #now: () => number;
   readonly #maxValueSize: number;
   readonly #codec: ValueCodec<V>;
+  readonly #io: FileIO;
+  readonly #o: CheckedOptions;
+  /** The cleaner's last run number (in output names; from the manifest at open). */
+  #cleanerRun: number;
+  /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
+  #maintenance: Promise<unknown> = Promise.resolve();
+  #maintenanceBusy = false;
   #closed = false;
 
   private constructor(init: {
@@ -98,6 +114,8 @@ export class LogStore<V = unknown> {
     valueEncoding: ValueEncodingName;
     maxValueSize: number;
     report: LogOpenReport;
+    io: FileIO;
+    options: CheckedOptions;
   }) {
     this.dir = init.dir;
     this.#log = init.log;
@@ -110,6 +128,9 @@ export class LogStore<V = unknown> {
     this.#codec = valueCodec<V>(init.valueEncoding);
     this.#maxValueSize = init.maxValueSize;
     this.openReport = init.report;
+    this.#io = init.io;
+    this.#o = init.options;
+    this.#cleanerRun = init.manifest.cleanerRuns;
   }
 
   /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
@@ -137,6 +158,7 @@ export class LogStore<V = unknown> {
       }
       if (!manifest.trusted) await manifest.reset(valueEncoding, files.segments);
       const store = manifest;
+      let opened: LogStore<V> | undefined;
       const logOptions: SegmentLogOptions = {
         io,
         dir,
@@ -146,6 +168,9 @@ export class LogStore<V = unknown> {
         syncIntervalMs: o.syncIntervalMs,
         now: o.now,
         onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
+        onRoll: () => {
+          if (opened) opened.#afterRoll();
+        },
       };
       const segments: Segment[] = recovered.segments.map((s, id) => {
         const handle = io.open(s.path, s.sealed ? 'read' : 'update');
@@ -170,7 +195,8 @@ export class LogStore<V = unknown> {
         keys: space.directory.size,
         durationMs: performance.now() - started,
       };
-      return new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report });
+      opened = new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report, io, options: o });
+      return opened;
     } catch (e) {
       await manifest?.close().catch(() => undefined);
       lock.release();
@@ -395,6 +421,67 @@ export class LogStore<V = unknown> {
     });
   }
 
+  // ---- maintenance ---------------------------------------------------------
+
+  /**
+   * Runs the log cleaner now over every sealed segment (see cleaner.ts) and
+   * resolves with the bytes before and after. Writes go on meanwhile.
+   */
+  async compact(): Promise<CompactionResult> {
+    this.#checkOpen();
+    return this.#exclusive(() => this.#compactNow());
+  }
+
+  /** Share of the sealed segments' bytes that no live key needs. */
+  dirtyRatio(): number {
+    this.#checkOpen();
+    return dirtyRatio(this.#log, this.#space);
+  }
+
+  #compactNow(): Promise<CompactionResult> {
+    return compactSealed({
+      io: this.#io,
+      dir: this.dir,
+      log: this.#log,
+      space: this.#space,
+      manifest: this.#manifest,
+      valueEncoding: ENCODINGS[this.valueEncoding],
+      segmentSize: this.#o.segmentSize,
+      now: this.#now,
+      tombstoneRetentionMs: this.#o.tombstoneRetentionMs,
+      snapshotFloor: Math.min(Infinity, ...this.#manifest.snapshots().map((s) => s.nextOffset)),
+      run: ++this.#cleanerRun,
+    });
+  }
+
+  /** Runs `task` after every maintenance task queued before it. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#maintenance.catch(() => undefined).then(async () => {
+      this.#maintenanceBusy = true;
+      try {
+        return await task();
+      } finally {
+        this.#maintenanceBusy = false;
+      }
+    });
+    this.#maintenance = run;
+    return run;
+  }
+
+  /** A segment was sealed: the cleaner's cue. Runs it in the background when the sealed log is dirty enough. */
+  #afterRoll(): void {
+    if (!this.#o.autoCompact || this.#maintenanceBusy) return;
+    setImmediate(() => {
+      if (this.#closed || this.#maintenanceBusy || dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
+      this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
+    });
+  }
+
+  #backgroundError(e: unknown): void {
+    if (this.#o.onBackgroundError) this.#o.onBackgroundError(e);
+    else process.emitWarning(`logkv: background compaction of ${this.dir} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
   /** Makes every write so far durable (for 'interval' and 'none'). */
   async flush(): Promise<void> {
     this.#checkOpen();
@@ -405,6 +492,8 @@ export class LogStore<V = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
+      await this.#maintenance.catch(() => undefined);
       await this.#log.close();
       await this.#manifest.close();
     } finally {
@@ -509,8 +598,29 @@ function checkOptions(options: LogStoreOptions) {
     throw new LogkvError('INVALID_ARGUMENT', `unknown valueEncoding ${String(options.valueEncoding)}`);
   }
   const syncIntervalMs = options.syncIntervalMs ?? 100;
-  return { segmentSize, maxValueSize, durability, recovery, syncIntervalMs, now: options.now ?? Date.now };
+  const cleanerDirtyRatio = options.cleanerDirtyRatio ?? 0.5;
+  if (typeof cleanerDirtyRatio !== 'number' || !(cleanerDirtyRatio >= 0 && cleanerDirtyRatio <= 1)) {
+    throw new LogkvError('INVALID_ARGUMENT', 'cleanerDirtyRatio must be a number from 0 to 1');
+  }
+  const tombstoneRetentionMs = options.tombstoneRetentionMs ?? 24 * 60 * 60 * 1000;
+  if (!Number.isSafeInteger(tombstoneRetentionMs) || tombstoneRetentionMs < 0) {
+    throw new LogkvError('INVALID_ARGUMENT', 'tombstoneRetentionMs must be a non-negative integer');
+  }
+  return {
+    segmentSize,
+    maxValueSize,
+    durability,
+    recovery,
+    syncIntervalMs,
+    autoCompact: options.autoCompact ?? true,
+    cleanerDirtyRatio,
+    tombstoneRetentionMs,
+    onBackgroundError: options.onBackgroundError,
+    now: options.now ?? Date.now,
+  };
 }
+
+type CheckedOptions = ReturnType<typeof checkOptions>;
 
 /** Opens (creating if needed) a LogStore: `open('./mystore')`, or `open('orders')` under LOGKV_DIR. */
 export function open<V = unknown>(dirOrName: string, options?: LogStoreOptions): Promise<LogStore<V>> {

@@ -151,16 +151,28 @@ export class SegmentLog {
   }
 
   /**
-   * Swaps sealed segments for the cleaner's outputs in memory (the manifest
-   * has already switched). Synchronous, so no read sees a half-swapped list;
-   * the caller closes and deletes the old files afterwards.
+   * Swaps sealed segments for the cleaner's outputs in the log's order (the
+   * manifest has already switched). Synchronous, so no reader sees a
+   * half-swapped list. The old segments stay readable by id, for key
+   * directory entries not yet moved, until retire().
    */
   replaceSealed(removed: readonly Segment[], added: readonly Segment[]): void {
     const gone = new Set(removed.map((s) => s.id));
-    const kept = this.segments.filter((s) => !gone.has(s.id));
-    for (const s of removed) this.#byId.delete(s.id);
     for (const s of added) this.#byId.set(s.id, s);
-    this.segments = [...added, ...kept].sort((a, b) => a.baseOffset - b.baseOffset);
+    this.segments = [...added, ...this.segments.filter((s) => !gone.has(s.id))].sort((a, b) => a.baseOffset - b.baseOffset);
+  }
+
+  /** Closes segments replaced by replaceSealed() once nothing points into them. */
+  retire(removed: readonly Segment[]): void {
+    for (const s of removed) {
+      this.#byId.delete(s.id);
+      s.handle.close();
+    }
+  }
+
+  /** Whether segment `id` is still in the log (not replaced by the cleaner). */
+  isLive(id: number): boolean {
+    return this.segments.some((s) => s.id === id);
   }
 
   /** Waits until no write is being performed (the queue may fill again right after). */

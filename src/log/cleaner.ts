@@ -1,0 +1,276 @@
+// The log cleaner (Bitcask's merge, with Kafka's kept offsets): rewrites
+// the sealed segments keeping only what a reader can still need, then
+// switches the manifest to the rewritten files in one step.
+//
+// What is kept, record by record, reading the sealed segments in log order:
+// - a put the key directory points at (the newest value of its key), unless
+//   it has expired;
+// - a tombstone whose key has no newer put, while it is younger than
+//   tombstoneRetentionMs (change-feed readers must get to see deletes) or
+//   while a snapshot older than it is kept (a store started from that
+//   snapshot replays the log after it, and the delete must be there).
+// The sealed segments always form a prefix of the log (only the active,
+// newest segment is left out), so once a tombstone is dropped no older file
+// can still hold a value for its key: deletes cannot come back (the Bitcask
+// "resurrected deletes" bug). An expired put that is its key's newest record
+// follows the tombstone rule, since dropping it would bare an older value
+// in a snapshot.
+//
+// Crash story, step by step:
+// 1. outputs are written under new names and fsynced, with their hints
+//    (compacted-output.ts); a crash leaves unlisted files, removed on open;
+// 2. the manifest switches from the old segments to the outputs in one
+//    journal frame: the atomic step;
+// 3. in memory: the segment list swaps at once, then key directory entries
+//    move to the outputs in slices (writes go on in between; the old files
+//    stay open and readable until every entry has moved);
+// 4. the old files are deleted; a crash before that leaves unlisted files,
+//    removed on open.
+// If the switch itself fails, both sets stay on disk: the journal decides
+// on the next open which one is live.
+
+import { LogkvError } from '../errors.js';
+import { BatchReader } from '../formats/log-segment-reader.js';
+import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import type { FileIO } from '../io/file-io.js';
+import { CompactedOutput, type KeptRecord } from './compacted-output.js';
+import type { KeySpace } from './key-space.js';
+import type { Manifest } from './manifest.js';
+import { hintPath } from './segment-names.js';
+import type { Segment, SegmentLog } from './segment-log.js';
+
+export interface CleanerContext {
+  io: FileIO;
+  dir: string;
+  log: SegmentLog;
+  space: KeySpace;
+  manifest: Manifest;
+  valueEncoding: ValueEncoding;
+  segmentSize: number;
+  now: () => number;
+  tombstoneRetentionMs: number;
+  /** Tombstones (and expired newest puts) at or past this offset are kept: a snapshot kept below it may be replayed from. */
+  snapshotFloor: number;
+  /** The run's number: it goes into the outputs' names. */
+  run: number;
+}
+
+export interface CompactionResult {
+  /** Sealed segments rewritten, and the segments that replaced them. */
+  segmentsBefore: number;
+  segmentsAfter: number;
+  /** Bytes of those segments on disk before and after. */
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsKept: number;
+  recordsDropped: number;
+  durationMs: number;
+}
+
+/** Input bytes read between yields to the event loop, so writes keep flowing. */
+const SLICE_BYTES = 1024 * 1024;
+/** Key directory entries moved between yields. */
+const MOVE_SLICE = 20_000;
+
+/**
+ * Share of the sealed segments' bytes that no live key needs (0 when there
+ * are none). Each live record is charged a whole batch frame, as if written
+ * alone: an estimate on the side of running the cleaner less often.
+ */
+export function dirtyRatio(log: SegmentLog, space: KeySpace): number {
+  let total = 0;
+  let live = 0;
+  for (const s of log.segments) {
+    if (!s.sealed) continue;
+    total += s.tail - SEGMENT_HEADER_SIZE;
+    live += space.usage.liveBytes(s.id) + space.usage.liveRecords(s.id) * (BATCH_FRAME_SIZE + BATCH_HEADER_SIZE);
+  }
+  return total === 0 ? 0 : Math.max(0, 1 - live / total);
+}
+
+export async function compactSealed(ctx: CleanerContext): Promise<CompactionResult> {
+  const started = performance.now();
+  const inputs = ctx.log.segments.filter((s) => s.sealed);
+  const result: CompactionResult = { segmentsBefore: inputs.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsKept: 0, recordsDropped: 0, durationMs: 0 };
+  if (inputs.length === 0) return { ...result, durationMs: performance.now() - started };
+
+  const moves = new Moves();
+  const output = new CompactedOutput(
+    { io: ctx.io, dir: ctx.dir, valueEncoding: ctx.valueEncoding, segmentSize: ctx.segmentSize, generation: ctx.run, now: ctx.now },
+    (out, position, _size, r) => {
+      if (r.op === Op.Put) moves.moved(out, position);
+    },
+  );
+  let outputs;
+  try {
+    for (const segment of inputs) {
+      result.bytesBefore += segment.tail;
+      await copyLive(ctx, segment, output, moves, result);
+    }
+    outputs = await output.finish(inputs.at(-1)!.nextOffset);
+  } catch (e) {
+    output.abandon();
+    throw e;
+  }
+
+  try {
+    await ctx.manifest.replaceSegments(inputs, outputs, {
+      runs: ctx.run,
+      lastRunMs: ctx.now(),
+      bytesBefore: result.bytesBefore,
+      bytesAfter: outputs.reduce((n, s) => n + s.tail, 0),
+    });
+  } catch (e) {
+    // FULL means nothing was written: the outputs can go. Any other failure
+    // may have reached the disk, so both sets stay for the next open to sort.
+    if (e instanceof LogkvError && e.code === 'FULL') output.abandon();
+    throw e;
+  }
+
+  const added: Segment[] = outputs.map((o) => {
+    const handle = ctx.io.open(o.path, 'read');
+    return { id: ctx.log.allocateId(), stem: o.stem, baseOffset: o.baseOffset, path: o.path, handle, tail: o.tail, fileSize: o.tail, nextOffset: o.nextOffset, sealed: true };
+  });
+  ctx.log.replaceSealed(inputs, added);
+  await moves.apply(ctx.space, added);
+  ctx.log.retire(inputs);
+  for (const s of inputs) ctx.space.usage.drop(s.id);
+
+  for (const s of inputs) {
+    for (const p of [s.path, hintPath(ctx.dir, s.stem)]) if (ctx.io.exists(p)) ctx.io.unlink(p);
+  }
+  await ctx.io.syncDir(ctx.dir);
+
+  result.segmentsAfter = added.length;
+  result.bytesAfter = added.reduce((n, s) => n + s.tail, 0);
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+/** Copies what is still needed from one sealed segment into the output. */
+async function copyLive(ctx: CleanerContext, segment: Segment, output: CompactedOutput, moves: Moves, result: CompactionResult): Promise<void> {
+  const bytes = ctx.io.readFile(segment.path);
+  const reader = new BatchReader(bytes.subarray(0, segment.tail));
+  const d = ctx.space.directory;
+  const now = ctx.now();
+  let position = SEGMENT_HEADER_SIZE;
+  let minOffset = segment.baseOffset;
+  let sinceYield = 0;
+  while (position < segment.tail) {
+    const step = reader.at(position, minOffset);
+    if (step.kind === 'end') break;
+    if (step.kind === 'damage') {
+      const { damage } = step;
+      throw new LogkvError('CORRUPT', `${segment.path} is damaged at byte ${damage.offset} (${damage.reason}: ${damage.message}); compaction stopped, nothing changed; run kvtool repair`, {
+        file: segment.path,
+        offset: damage.offset,
+        reason: damage.reason,
+      });
+    }
+    const b = step.batch;
+    for (const r of b.records) {
+      let keep: boolean;
+      const id = d.lookup(r.key);
+      if (r.op === Op.Put) {
+        const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
+        const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
+        keep = live && (!expired || r.offset >= ctx.snapshotFloor);
+        if (live && !keep) moves.expired(r.key, segment.id, r.position);
+      } else {
+        // A put newer than the tombstone makes it moot; otherwise it may still be needed.
+        keep = id < 0 && (now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= ctx.snapshotFloor);
+      }
+      if (!keep) {
+        result.recordsDropped++;
+        continue;
+      }
+      result.recordsKept++;
+      if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
+      const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
+      await output.add(kept);
+    }
+    position += b.size;
+    minOffset = b.baseOffset + b.lastOffsetDelta + 1;
+    sinceYield += b.size;
+    if (sinceYield >= SLICE_BYTES) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+    }
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The key directory changes a run makes once its switch is durable: each
+ * kept put moves from its old place to its copy; each expired put dropped
+ * leaves the directory. Held compactly (keys in one arena, places in typed
+ * arrays) since a run may carry millions.
+ */
+class Moves {
+  #keys = Buffer.alloc(64 * 1024);
+  #keysUsed = 0;
+  /** Per entry: key start, key length, from segment, from position, output index (-1: expired), to position. */
+  #words = new Float64Array(6 * 1024);
+  #count = 0;
+  /** Entries whose destination is known (placements arrive in the order of from()). */
+  #placed = 0;
+
+  from(key: Uint8Array, segment: number, position: number): void {
+    this.#push(key, segment, position, NaN);
+  }
+
+  expired(key: Uint8Array, segment: number, position: number): void {
+    this.#push(key, segment, position, -1);
+  }
+
+  /** The next kept put (in from() order) went to `output` at `position`. */
+  moved(output: number, position: number): void {
+    const w = this.#words;
+    while (this.#placed < this.#count && w[6 * this.#placed + 4] === -1) this.#placed++;
+    w[6 * this.#placed + 4] = output;
+    w[6 * this.#placed + 5] = position;
+    this.#placed++;
+  }
+
+  async apply(space: KeySpace, outputs: readonly Segment[]): Promise<void> {
+    const w = this.#words;
+    for (let i = 0; i < this.#count; i++) {
+      const e = 6 * i;
+      const key = this.#keys.subarray(w[e]!, w[e]! + w[e + 1]!);
+      const from = { segment: w[e + 2]!, position: w[e + 3]! };
+      const out = w[e + 4]!;
+      if (out === -1) {
+        space.deleteIfAt(key, from);
+      } else {
+        space.relocate(key, from, outputs[out]!.id, w[e + 5]!);
+      }
+      if (i % MOVE_SLICE === MOVE_SLICE - 1) await yieldToEventLoop();
+    }
+  }
+
+  #push(key: Uint8Array, segment: number, position: number, output: number): void {
+    if (this.#keysUsed + key.length > this.#keys.length) {
+      const grown = Buffer.alloc(Math.max(this.#keys.length * 2, this.#keysUsed + key.length));
+      this.#keys.copy(grown, 0, 0, this.#keysUsed);
+      this.#keys = grown;
+    }
+    if (6 * (this.#count + 1) > this.#words.length) {
+      const grown = new Float64Array(this.#words.length * 2);
+      grown.set(this.#words);
+      this.#words = grown;
+    }
+    const e = 6 * this.#count++;
+    const w = this.#words;
+    w[e] = this.#keysUsed;
+    w[e + 1] = key.length;
+    w[e + 2] = segment;
+    w[e + 3] = position;
+    w[e + 4] = output;
+    w[e + 5] = 0;
+    this.#keys.set(key, this.#keysUsed);
+    this.#keysUsed += key.length;
+  }
+}

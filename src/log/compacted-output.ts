@@ -1,0 +1,176 @@
+// Writes a run of sealed, compacted segments: the log cleaner's output, and
+// the base segments a store restored from a snapshot starts with. Records
+// keep their original offsets (a compacted batch has gaps); consecutive
+// records that came from batches with the same timestamp share one batch, so
+// timestamps survive compaction exactly while small batches coalesce.
+//
+// Crash story: outputs are written under names no live file has (the
+// cleaner's run number is in the name) and are not listed in the manifest
+// until the caller switches it. Each output is fsynced, then its hint is
+// written atomically, then the directory is fsynced; a crash anywhere before
+// the switch leaves unlisted files, which open removes.
+
+import { encodeHint, type HintEntry } from '../formats/hint-writer.js';
+import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
+import { MAX_RECORDS_PER_BATCH, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
+import { hintPath, segmentPath, segmentStem } from './segment-names.js';
+
+export interface KeptRecord {
+  op: Op;
+  key: Uint8Array;
+  value: Uint8Array;
+  offset: number;
+  expireAtMs: number | undefined;
+  /** Timestamp of the batch the record came from. */
+  timestampMs: number;
+}
+
+export interface OutputSegment {
+  stem: string;
+  baseOffset: number;
+  path: string;
+  /** File length (no zero fill: outputs are sealed). */
+  tail: number;
+  /** One past the last offset the segment stands for. */
+  nextOffset: number;
+  /** Timestamp of its last batch. */
+  lastTimestampMs: number;
+}
+
+export interface OutputOptions {
+  io: FileIO;
+  dir: string;
+  valueEncoding: ValueEncoding;
+  /** Outputs are closed once the next batch would take them past this. */
+  segmentSize: number;
+  /** Cleaner run number, in every output's name. */
+  generation: number;
+  now: () => number;
+}
+
+/** Where a record went: output index and byte position, told as each batch is written. */
+export type PlacementListener = (output: number, position: number, size: number, record: KeptRecord) => void;
+
+/** Coalesced batches stay below this, so one batch never holds much of a segment. */
+const BATCH_TARGET = 1024 * 1024;
+
+export class CompactedOutput {
+  readonly #o: OutputOptions;
+  readonly #onPlaced: PlacementListener;
+  readonly outputs: OutputSegment[] = [];
+  #handle: FileHandle | undefined;
+  #current: OutputSegment | undefined;
+  #hint: HintEntry[] = [];
+  #pending: KeptRecord[] = [];
+  #pendingBytes = 0;
+
+  constructor(options: OutputOptions, onPlaced: PlacementListener) {
+    this.#o = options;
+    this.#onPlaced = onPlaced;
+  }
+
+  /** Adds the next record; offsets must increase. */
+  async add(r: KeptRecord): Promise<void> {
+    const last = this.#pending.at(-1);
+    if (last && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH)) {
+      await this.#flushBatch();
+    }
+    this.#pending.push(r);
+    this.#pendingBytes += r.key.length + r.value.length + 24;
+  }
+
+  /**
+   * Writes what is pending and seals the last output; `nextOffset` is the
+   * offset the run stands for up to (the replaced segments' next offset).
+   * Then fsyncs the directory, so every output's name is durable.
+   */
+  async finish(nextOffset: number): Promise<OutputSegment[]> {
+    await this.#flushBatch();
+    await this.#sealCurrent(nextOffset);
+    await this.#o.io.syncDir(this.#o.dir);
+    return this.outputs;
+  }
+
+  /** Removes every output written so far (the run failed before its switch). */
+  abandon(): void {
+    this.#handle?.close();
+    this.#handle = undefined;
+    for (const s of this.outputs) {
+      for (const p of [s.path, hintPath(this.#o.dir, s.stem)]) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
+    }
+  }
+
+  async #flushBatch(): Promise<void> {
+    const records = this.#pending;
+    if (records.length === 0) return;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const baseOffset = records[0]!.offset;
+    const batch = {
+      baseOffset,
+      timestampMs: records[0]!.timestampMs,
+      compacted: true,
+      records: records.map((r): LogRecord => ({ op: r.op, offsetDelta: r.offset - baseOffset, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
+    };
+    const size = batchSize(batch);
+    let out = this.#current;
+    if (out && out.tail > SEGMENT_HEADER_SIZE && out.tail + size > this.#o.segmentSize) {
+      await this.#sealCurrent(baseOffset);
+      out = undefined;
+    }
+    if (!out) out = this.#start(baseOffset);
+    const handle = this.#handle!;
+    const buf = Buffer.allocUnsafe(size);
+    const at = out.tail;
+    const index = this.outputs.length - 1;
+    let i = 0;
+    writeBatch(buf, 0, batch, (position, recordSize) => {
+      const r = records[i++]!;
+      this.#hint.push({ key: r.key, offset: r.offset, position: at + position, size: recordSize, tombstone: r.op === Op.Delete, expireAtMs: r.expireAtMs });
+      this.#onPlaced(index, at + position, recordSize, r);
+    });
+    handle.write(buf, at);
+    out.tail += size;
+    out.nextOffset = records.at(-1)!.offset + 1;
+    out.lastTimestampMs = batch.timestampMs;
+  }
+
+  #start(baseOffset: number): OutputSegment {
+    const stem = segmentStem(baseOffset, this.#o.generation);
+    const path = segmentPath(this.#o.dir, stem);
+    // A file of this name can only be a leftover of a failed run of the same number in this process.
+    if (this.#o.io.exists(path)) this.#o.io.unlink(path);
+    const handle = this.#o.io.open(path, 'create');
+    handle.write(encodeSegmentHeader({ baseOffset, valueEncoding: this.#o.valueEncoding, createdMs: this.#o.now() }), 0);
+    const out: OutputSegment = { stem, baseOffset, path, tail: SEGMENT_HEADER_SIZE, nextOffset: baseOffset, lastTimestampMs: 0 };
+    this.outputs.push(out);
+    this.#current = out;
+    this.#handle = handle;
+    return out;
+  }
+
+  async #sealCurrent(nextOffset: number): Promise<void> {
+    const out = this.#current;
+    const handle = this.#handle;
+    if (!out || !handle) return;
+    this.#current = undefined;
+    this.#handle = undefined;
+    out.nextOffset = Math.max(out.nextOffset, nextOffset);
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+    const hint = encodeHint({ segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, entries: newestPerKey(this.#hint) });
+    this.#hint = [];
+    await replaceFile(this.#o.io, hintPath(this.#o.dir, out.stem), hint);
+  }
+}
+
+/** A hint lists the newest record of each key in its segment. */
+function newestPerKey(entries: HintEntry[]): HintEntry[] {
+  const newest = new Map<string, HintEntry>();
+  for (const e of entries) newest.set(Buffer.from(e.key.buffer, e.key.byteOffset, e.key.length).toString('latin1'), e);
+  return newest.size === entries.length ? entries : [...newest.values()];
+}

@@ -1,0 +1,255 @@
+// The log cleaner: what it keeps and drops, that writes go on while it runs,
+// that deletes never come back, and that a crash at any of its I/O steps
+// leaves a store with no live key lost and no deleted key back.
+
+import t, { type Test } from 'tap';
+import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
+import { readSegment } from '../../src/formats/index.js';
+import { MemoryFileIO } from '../support/memory-file-io.js';
+
+type Model = Map<string, string>;
+
+/** Asserts that the store holds exactly the model's keys and values. */
+function same(t: Test, s: LogStore<string>, model: Model, what: string): void {
+  const actual = new Map([...s.entries()].map(([k, v]) => [k.toString(), v]));
+  t.same(Object.fromEntries([...actual].sort()), Object.fromEntries([...model].sort()), what);
+  for (const [k, v] of model) if (s.get(k) !== v) t.fail(`${what}: get(${k})`);
+}
+
+function segmentsOn(io: MemoryFileIO): string[] {
+  return io.readdir('/db').filter((n) => n.endsWith('.log'));
+}
+
+function bytesOf(io: MemoryFileIO, names: string[]): number {
+  return names.reduce((n, name) => n + io.readFile(`/db/${name}`).length, 0);
+}
+
+const base: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 16 * 1024, autoCompact: false, tombstoneRetentionMs: 0 };
+
+t.test('an overwrite workload shrinks to its live data, offsets kept, and reopens the same', async (t) => {
+  const io = new MemoryFileIO();
+  const now = () => 1_700_000_000_000;
+  const s = await LogStore.open<string>('/db', { ...base, io, now });
+  const model: Model = new Map();
+  for (let i = 0; i < 4000; i++) {
+    const k = `key-${String(i % 40).padStart(3, '0')}`;
+    const v = `value-${i}-`.padEnd(100, 'x');
+    await s.put(k, v);
+    model.set(k, v);
+  }
+  // One more key written over and over, so the others' newest records are all sealed.
+  for (let i = 0; i < 300; i++) await s.put('zz-filler', `${i}`.padEnd(100, '-'));
+  model.set('zz-filler', '299'.padEnd(100, '-'));
+  const before = segmentsOn(io);
+  t.ok(before.length > 20, `${before.length} segments before`);
+  t.ok(s.dirtyRatio() > 0.9, `dirty ratio ${s.dirtyRatio().toFixed(3)}`);
+  const sealedRecords = before
+    .sort()
+    .slice(0, -1)
+    .reduce((n, name) => n + readSegment(io.readFile(`/db/${name}`)).recordCount, 0);
+  const r = await s.compact();
+  t.equal(r.segmentsBefore, before.length - 1, 'every sealed segment was rewritten');
+  t.equal(r.recordsKept + r.recordsDropped, sealedRecords, 'every sealed record was kept or dropped');
+  t.ok(r.recordsKept >= 40 && r.recordsKept <= 41, `${r.recordsKept} kept: the newest of each key, no more`);
+  // Live data: one record of each key (16 fixed bytes + key + value), plus the
+  // segment header and one batch frame (all records share a timestamp here).
+  const liveRecordBytes = [...model].reduce((n, [k, v]) => n + 16 + k.length + v.length, 0);
+  t.ok(r.bytesAfter <= 1.1 * liveRecordBytes, `sealed bytes ${r.bytesBefore} -> ${r.bytesAfter} (live records ${liveRecordBytes})`);
+  t.ok(r.bytesAfter < r.bytesBefore / 20);
+  t.equal(s.dirtyRatio() < 0.2, true, `dirty ratio after ${s.dirtyRatio().toFixed(3)}`);
+  same(t, s, model, 'after compaction');
+
+  // Offsets are kept: the output's records carry the offsets they were written at.
+  const output = segmentsOn(io).find((n) => n.includes('-'))!;
+  const scan = readSegment(io.readFile(`/db/${output}`));
+  t.ok(scan.batches.every((b) => b.compacted), 'output batches are marked compacted');
+  const offsets = scan.batches.flatMap((b) => b.records.map((x) => x.offset));
+  // Write i got offset i; the newest of the 40 keys were the last 40 of the first 4000.
+  t.same(offsets, Array.from({ length: 40 }, (_, i) => 3960 + i), 'the output holds the records at the offsets they were written at');
+
+  await s.put('after', 'compaction');
+  model.set('after', 'compaction');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io });
+  t.equal(again.openReport.clean, true);
+  t.ok(again.openReport.hintsUsed >= 1, 'outputs open from their hints');
+  same(t, again, model, 'after reopen');
+  await again.close();
+});
+
+t.test('deletes never come back: tombstones go only once no older file holds the key', async (t) => {
+  const io = new MemoryFileIO();
+  let clock = 1_000_000;
+  const s = await LogStore.open<string>('/db', { ...base, io, now: () => clock, tombstoneRetentionMs: 60_000 });
+  const model: Model = new Map();
+  for (let i = 0; i < 300; i++) {
+    await s.put(`k${i}`, 'v'.repeat(80));
+    model.set(`k${i}`, 'v'.repeat(80));
+  }
+  for (let i = 0; i < 300; i += 3) {
+    await s.delete(`k${i}`);
+    model.delete(`k${i}`);
+  }
+  // Fill past a roll so the tombstones are sealed.
+  for (let i = 0; i < 300; i++) await s.put('filler', `f${i}`.padEnd(80, '.'));
+  model.set('filler', `f299`.padEnd(80, '.'));
+
+  const young = await s.compact();
+  const tombstonesIn = (names: string[]) =>
+    names.reduce((n, name) => n + readSegment(io.readFile(`/db/${name}`)).batches.flatMap((b) => b.records).filter((r) => r.op === 2).length, 0);
+  const sealed = () => segmentsOn(io).filter((n) => n.includes('-'));
+  t.equal(tombstonesIn(sealed()), 100, 'young tombstones are kept (retention)');
+  t.ok(young.recordsDropped > 0);
+  same(t, s, model, 'after the first run');
+
+  clock += 60_000;
+  await s.compact();
+  t.equal(tombstonesIn(sealed()), 0, 'old tombstones are dropped once their values are gone too');
+  same(t, s, model, 'after the second run');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io });
+  same(t, again, model, 'deleted keys stay deleted after a reopen');
+  await again.close();
+});
+
+t.test('expired records are dropped; the key stays invisible', async (t) => {
+  const io = new MemoryFileIO();
+  let clock = 5_000;
+  const s = await LogStore.open<string>('/db', { ...base, io, now: () => clock });
+  await s.put('short', 'lived', { ttlMs: 1000 });
+  await s.put('long', 'lived', { ttlMs: 1_000_000 });
+  for (let i = 0; i < 300; i++) await s.put('filler', `f${i}`.padEnd(80, '.'));
+  clock += 2000;
+  t.equal(s.get('short'), undefined);
+  t.equal(s.count(), 3, 'the expired key is still counted until the cleaner drops it');
+  const r = await s.compact();
+  t.ok(r.recordsDropped > 0);
+  t.equal(s.count(), 2, 'the cleaner dropped the expired key');
+  t.equal(s.get('long'), 'lived');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io, now: () => clock });
+  t.equal(again.get('short'), undefined);
+  t.equal(again.get('long'), 'lived');
+  await again.close();
+});
+
+t.test('writes during a run win over the run', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  const model: Model = new Map();
+  for (let i = 0; i < 3000; i++) {
+    const k = `k${i % 200}`;
+    await s.put(k, `v${i}`);
+    model.set(k, `v${i}`);
+  }
+  const running = s.compact();
+  const writes: Array<Promise<void>> = [];
+  for (let i = 0; i < 200; i++) {
+    const k = `k${i}`;
+    if (i % 4 === 0) {
+      writes.push(s.delete(k));
+      model.delete(k);
+    } else if (i % 4 === 1) {
+      writes.push(s.put(k, `new${i}`));
+      model.set(k, `new${i}`);
+    }
+  }
+  await Promise.all([running, ...writes]);
+  same(t, s, model, 'after the run and the writes');
+  await s.compact();
+  same(t, s, model, 'after a second run');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io });
+  same(t, again, model, 'after a reopen');
+  await again.close();
+});
+
+t.test('the cleaner runs by itself after a roll once the sealed log is dirty enough', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io, autoCompact: true, cleanerDirtyRatio: 0.5 });
+  for (let i = 0; i < 3000; i++) await s.put(`k${i % 10}`, `v${i}`.padEnd(60, '.'));
+  await new Promise((r) => setTimeout(r, 50));
+  const dirty = s.dirtyRatio();
+  await s.close();
+  const names = segmentsOn(io);
+  // 3000 writes of ~110 bytes took about 20 segments; each run left at most a small output.
+  t.ok(names.length <= 3, `${names.length} segments left (${names.join(' ')})`);
+  t.ok(bytesOf(io, names) < 3 * 16 * 1024, 'the log is a fraction of what was written');
+  t.ok(dirty < 0.5, `dirty ratio ${dirty.toFixed(2)} kept under the threshold`);
+});
+
+t.test('a segment damaged since open stops the run and changes nothing', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  for (let i = 0; i < 600; i++) await s.put(`k${i % 50}`, `v${i}`.padEnd(60, '.'));
+  const first = '/db/00000000000000000000.log';
+  const bytes = io.readFile(first);
+  bytes[200]! ^= 0x10;
+  io.setFile(first, bytes);
+  const before = io.readdir('/db');
+  await t.rejects(s.compact(), { code: 'CORRUPT', file: first });
+  t.same(io.readdir('/db'), before, 'no output is left behind');
+  await s.close();
+});
+
+/**
+ * Runs a workload, then a compaction that crashes before its sync number
+ * `step` (counting every file and directory sync of the run); returns the
+ * file system as a power loss at that moment would leave it, or undefined
+ * when the run finished before reaching that step.
+ */
+async function crashDuringCompaction(step: number, options: { deletes: boolean }) {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io, durability: 'sync' });
+  const model: Model = new Map();
+  for (let i = 0; i < 1200; i++) {
+    const k = `k${i % 60}`;
+    if (options.deletes && i % 7 === 0) {
+      await s.delete(k);
+      model.delete(k);
+    } else {
+      await s.put(k, `v${i}`.padEnd(40, '.'));
+      model.set(k, `v${i}`.padEnd(40, '.'));
+    }
+  }
+  // Push the newest records into sealed segments, so the run has something to copy.
+  for (let i = 0; i < 300; i++) await s.put('zz-filler', `${i}`.padEnd(60, '-'));
+  model.set('zz-filler', '299'.padEnd(60, '-'));
+  let syncs = 0;
+  let crashed: MemoryFileIO | undefined;
+  io.beforeSync = () => {
+    if (syncs++ === step) {
+      crashed = io.crash();
+      throw new Error(`crash at sync ${step}`);
+    }
+  };
+  let finished = true;
+  try {
+    await s.compact();
+  } catch {
+    finished = false;
+  }
+  io.beforeSync = undefined;
+  await s.close().catch(() => undefined);
+  return { crashed: finished ? undefined : crashed, model, steps: syncs };
+}
+
+t.test('a crash at every I/O step of a compaction loses no live key and brings back no deleted one', async (t) => {
+  for (const deletes of [false, true]) {
+    let step = 0;
+    for (;; step++) {
+      const { crashed, model } = await crashDuringCompaction(step, { deletes });
+      if (!crashed) break;
+      const r = await LogStore.open<string>('/db', { io: crashed });
+      same(t, r, model, `deletes ${deletes}, crash before sync ${step}`);
+      t.equal(segmentsOn(crashed).length, r.openReport.segments, `crash before sync ${step}: no unlisted segment left (${r.openReport.removedFiles.length} removed)`);
+      await r.close();
+      // And the store it leaves compacts cleanly afterwards.
+      const again = await LogStore.open<string>('/db', { io: crashed, tombstoneRetentionMs: 0 });
+      await again.compact();
+      same(t, again, model, `deletes ${deletes}, crash before sync ${step}, compacted again`);
+      await again.close();
+    }
+    t.ok(step >= 4, `deletes ${deletes}: ${step} sync steps enumerated`);
+  }
+});
