@@ -167,6 +167,12 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   }
   const bytes = io.readFile(path);
   const scan = readSegment(bytes, { file: path, resync: true });
+  // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
+  const covered = newest ? undefined : validHintOf(io, dir, name)?.coveredLength;
+  if (covered !== undefined && covered > bytes.length) {
+    const message = `the segment ends at byte ${bytes.length} but its hint covers ${covered}: ${covered - bytes.length} bytes were lost`;
+    scan.damage.unshift({ code: 'TRUNCATED', reason: 'truncated', offset: bytes.length, length: covered - bytes.length, message });
+  }
   if (scan.header.baseOffset !== baseOffset) {
     throw new LogkvError('CORRUPT', `${path}: header says base offset ${scan.header.baseOffset}, the name ${baseOffset}`, { file: path, offset: 8, reason: 'field-range' });
   }
@@ -202,20 +208,25 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   };
 }
 
-function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): HintFile | undefined {
+function validHintOf(io: FileIO, dir: string, { stem, baseOffset }: SegmentName): HintFile | undefined {
   const hp = hintPath(dir, stem);
   if (!io.exists(hp)) return undefined;
-  let hint: HintFile;
   try {
-    hint = readHint(io.readFile(hp), hp);
+    const hint = readHint(io.readFile(hp), hp);
+    return hint.segmentBaseOffset === baseOffset ? hint : undefined;
   } catch (e) {
     if (e instanceof LogkvError) return undefined;
     throw e;
   }
+}
+
+function usableHint(io: FileIO, dir: string, name: SegmentName, path: string): HintFile | undefined {
+  const hint = validHintOf(io, dir, name);
+  if (!hint) return undefined;
   const h = io.open(path, 'read');
   const length = h.size();
   h.close();
-  return hint.segmentBaseOffset === baseOffset && hint.coveredLength === length ? hint : undefined;
+  return hint.coveredLength === length ? hint : undefined;
 }
 
 function lastNonZero(bytes: Uint8Array): number {
