@@ -156,7 +156,7 @@ export class LogStore<V = unknown> {
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      if (!manifest.trusted) await manifest.reset(valueEncoding, files.segments);
+      if (!manifest.trusted || files.rebuilt) await manifest.reset(valueEncoding, files.segments);
       const store = manifest;
       let opened: LogStore<V> | undefined;
       const logOptions: SegmentLogOptions = {

@@ -7,6 +7,7 @@
 // segments on disk are taken as they are and the manifest is rebuilt.
 
 import { join } from 'node:path';
+import { SEGMENT_HEADER_SIZE } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { Manifest } from './manifest.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from './segment-names.js';
@@ -28,6 +29,15 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
   for (const snap of manifest.snapshots()) live.add(snap.file);
+  // An unlisted segment of the appender's past every listed one that holds a batch was
+  // listed once: the manifest lost frames (a damaged tail that reads as slack). Deleting
+  // by its list would delete data; take the directory as it is instead.
+  const newest = segments.at(-1)?.baseOffset ?? -1;
+  const listedLost = names.some((name) => {
+    const n = parseSegmentFileName(name);
+    return n !== undefined && n.generation === 0 && n.baseOffset > newest && holdsBatch(io, join(dir, name));
+  });
+  if (listedLost) return { segments: segmentNamesIn(names), removed: [], rebuilt: true };
   const removed: string[] = [];
   for (const name of names) {
     if (live.has(name) || Manifest.owns(name) || !STORE_FILE.test(name)) continue;
@@ -38,4 +48,15 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
     removed.push(path);
   }
   return { segments, removed, rebuilt: false };
+}
+
+/** Whether a segment file has a batch after its header (a new segment has only zero fill). */
+function holdsBatch(io: FileIO, path: string): boolean {
+  const h = io.open(path, 'read');
+  try {
+    const length = Buffer.alloc(4);
+    return h.read(length, SEGMENT_HEADER_SIZE) === 4 && length.readUInt32LE(0) !== 0;
+  } finally {
+    h.close();
+  }
 }
