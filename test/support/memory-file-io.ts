@@ -217,7 +217,7 @@ export class MemoryFileIO implements FileIO {
       read: (buf, position) => {
         check(false);
         const n = Math.max(0, Math.min(buf.length, inode.data.length - position));
-        inode.data.copy(buf, 0, position, position + n);
+        if (n > 0) inode.data.copy(buf, 0, position, position + n);
         return n;
       },
       write: (data, position) => {
