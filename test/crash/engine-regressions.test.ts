@@ -37,3 +37,18 @@ t.test("flush() after a failed fsync refuses, every time, instead of acknowledgi
     await s.close().catch(() => undefined);
   }
 });
+
+t.test('JournalStore.sync() after a failed fsync refuses, every time', async (t) => {
+  // Found by test/crash/journal-model.test.ts: sync() skipped the fsync once
+  // the store had failed and resolved, acknowledging unsynced writes.
+  const { JournalStore } = await import('../../src/journal/journal-store.js');
+  const io = new MemoryFileIO();
+  io.mkdir('/db');
+  const s = await JournalStore.open('/db/j', { io, durability: 'none', bufferSize: 4096 });
+  await s.set('a', 1);
+  io.failSyncs = 1;
+  await t.rejects(s.sync(), { code: 'IO' }, 'the failing sync refuses');
+  await t.rejects(s.sync(), { code: 'IO' }, 'so does the next');
+  await t.rejects(s.set('b', 2), { code: 'IO' }, 'and writes are refused');
+  await s.close();
+});
