@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
 
-.PHONY: all install formats build test demo fixtures clean fuzz python-deps
+.PHONY: all install formats build test demo fixtures clean bench fuzz python-deps
 
 all: build
 
@@ -56,3 +56,14 @@ FUZZ_SECONDS ?= 60
 fuzz: build
 	$(TSC) -p tsconfig.test.json
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(TAP) -R tap --disable-coverage --timeout=$$(( $(FUZZ_SECONDS) * 3 + 120 )) --jobs=1 test/crash/log-model.test.ts test/crash/journal-model.test.ts test/crash/corruption.test.ts test/crash/kill.test.ts
+
+demo: build
+	node dist/scripts/demo.js
+
+clean:
+	rm -rf dist .tap coverage
+
+# Benchmarks against lmdb, classic-level and better-sqlite3 in one run
+# (bench/README.md). BENCH_SCALE=0.01 for a quick run. Not part of `make test`.
+bench: build
+	node dist/bench/run.js

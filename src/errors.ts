@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'CLOSED'
   /** Another process holds the store's lock. */
   | 'LOCKED'
+  /** A change-feed offset older than the oldest the log still holds the history of. */
+  | 'OUT_OF_RANGE'
   /**
    * A write or fsync failed. The store refuses further writes until it is
    * reopened, because after a failed fsync the kernel may have dropped the

@@ -20,5 +20,12 @@ export {
   type BatchOperation,
   type Key,
   type ValueEncodingName,
+  type CompactionResult,
+  type Change,
+  type ChangesOptions,
+  type SnapshotInfo,
+  type SnapshotStart,
 } from './log/log-store.js';
+export { restore, type RestoreOptions, type RestoreReport } from './log/restore.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';
+export { LogLevel, LevelError, type LogLevelOptions } from './level/index.js';

@@ -25,10 +25,15 @@ const T = makeTables();
 
 /** CRC-32C of `data`, continuing from `crc` (the CRC of the bytes before). */
 export function crc32cJs(data: Uint8Array, crc = 0): number {
+  return crc32cJsRange(data, 0, data.length, crc);
+}
+
+/** CRC-32C of data[start, end), without making a view of it. */
+export function crc32cJsRange(data: Uint8Array, start: number, end: number, crc = 0): number {
   let c = ~crc >>> 0;
-  let i = 0;
-  const n = data.length;
-  const end8 = n - (n % 8);
+  let i = start;
+  const n = end;
+  const end8 = n - ((n - start) % 8);
   while (i < end8) {
     const a = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) ^ c;
     c =

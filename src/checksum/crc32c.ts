@@ -8,7 +8,7 @@
 // did not build or cannot load, everything runs on the JS version.
 
 import { createRequire } from 'node:module';
-import { crc32cJs } from './crc32c-js.js';
+import { crc32cJs, crc32cJsRange } from './crc32c-js.js';
 
 export type Crc32c = (data: Uint8Array, crc?: number) => number;
 
@@ -55,3 +55,15 @@ export const crc32cImplementation = selectCrc32c(() => require('sse4_crc32') as 
 
 /** CRC-32C (Castagnoli) of `data`, continuing from `crc` when given. */
 export const crc32c: Crc32c = crc32cImplementation.crc32c;
+
+/**
+ * Below this many bytes a range is checksummed in JS: making the view the
+ * native call needs (a Buffer subarray) costs more than the JS loop for a
+ * record (measured: a 132-byte record, subarray + native ~0.5 us, JS ~0.1 us).
+ */
+const RANGE_NATIVE_MIN = 1024;
+
+/** CRC-32C of data[start, end), the fastest way for its length. */
+export function crc32cRange(data: Uint8Array, start: number, end: number): number {
+  return end - start < RANGE_NATIVE_MIN ? crc32cJsRange(data, start, end) : crc32c(data.subarray(start, end));
+}

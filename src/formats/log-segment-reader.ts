@@ -4,16 +4,19 @@
 // losing the whole file, and so each batch's CRC is checked before any of its
 // records is believed.
 
-import { crc32c } from '../checksum/crc32c.js';
-import { type Damage, firstNonZero, kaitaiDamage, readFileHeader } from './damage.js';
-import { LogSegment, streamOver, type KaitaiStream } from './kaitai.js';
+import { crc32c, crc32cRange } from '../checksum/crc32c.js';
+import { type Damage, firstNonZero, readFileHeader } from './damage.js';
+import { LogSegment } from './kaitai.js';
 import {
   BATCH_FRAME_SIZE,
+  BATCH_HEADER_SIZE,
+  EXPIRY_SIZE,
   LOG_MAGIC,
   MAX_BATCH_LENGTH,
   MIN_BATCH_LENGTH,
   Op,
   RECORD_CRC_SIZE,
+  RECORD_FIXED_SIZE,
   SEGMENT_HEADER_SIZE,
   type ValueEncoding,
 } from './limits.js';
@@ -62,7 +65,25 @@ export interface SegmentScanOptions {
   resync?: boolean;
   /** Called for each valid batch in file order. */
   onBatch?: (batch: ReadBatch) => void;
+  /**
+   * Called for each record of each valid batch, in file order, with the
+   * record's fields as arguments: no object is made per record (recovery
+   * feeds a million of them straight into the key directory).
+   */
+  onRecord?: RecordVisitor;
 }
+
+/** A record as onRecord sees it: the key is bytes[keyAt, keyAt + keyLength). */
+export type RecordVisitor = (
+  op: Op,
+  bytes: Uint8Array,
+  keyAt: number,
+  keyLength: number,
+  position: number,
+  size: number,
+  offset: number,
+  expireAtMs: number | undefined,
+) => void;
 
 export interface SegmentScan {
   header: SegmentHeaderInfo;
@@ -82,6 +103,10 @@ export interface SegmentScan {
   damage: Damage[];
   batchCount: number;
   recordCount: number;
+  /** Position, end and timestamp of the last valid batch in the file (undefined: none). */
+  lastBatchAt: number | undefined;
+  lastBatchEnd: number | undefined;
+  lastTimestampMs: number | undefined;
 }
 
 /** Parses and checks a segment's 28-byte header; throws LogkvError. */
@@ -90,9 +115,10 @@ export function readSegmentHeader(bytes: Uint8Array, file?: string): SegmentHead
   return { baseOffset: h.baseOffset, valueEncoding: h.valueEncoding as ValueEncoding, createdMs: h.createdMs };
 }
 
+type Step = { kind: 'batch'; at: number; size: number; crc: number; body: BatchBody } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
+
 /** What lies at one position of a segment: a valid batch, the end of the log, or damage. */
 export type BatchStep = { kind: 'batch'; batch: ReadBatch } | { kind: 'end'; zeroFill: number } | { kind: 'damage'; damage: Damage };
-type Step = BatchStep;
 
 /**
  * Reads one batch at a time from a segment's bytes, for callers that drive
@@ -102,16 +128,15 @@ type Step = BatchStep;
  */
 export class BatchReader {
   readonly #bytes: Uint8Array;
-  readonly #io: KaitaiStream;
 
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
-    this.#io = streamOver(bytes);
   }
 
   /** The batch at `position`, whose offsets must not be below `minOffset`. */
   at(position: number, minOffset: number): BatchStep {
-    return batchAt(this.#bytes, this.#io, position, minOffset);
+    const step = batchAt(this.#bytes, position, minOffset);
+    return step.kind === 'batch' ? { kind: 'batch', batch: toReadBatch(this.#bytes, step) } : step;
   }
 }
 
@@ -121,7 +146,6 @@ export class BatchReader {
  */
 export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {}): SegmentScan {
   const header = readSegmentHeader(bytes, options.file);
-  const io = streamOver(bytes);
   const result: SegmentScan = {
     header,
     validUpTo: SEGMENT_HEADER_SIZE,
@@ -131,18 +155,26 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
     damage: [],
     batchCount: 0,
     recordCount: 0,
+    lastBatchAt: undefined,
+    lastBatchEnd: undefined,
+    lastTimestampMs: undefined,
   };
   let pos = SEGMENT_HEADER_SIZE;
   while (pos < bytes.length) {
-    const step = batchAt(bytes, io, pos, result.nextOffset);
+    const step = batchAt(bytes, pos, result.nextOffset);
     if (step.kind === 'batch') {
-      const b = step.batch;
-      if (result.damage.length === 0) result.validUpTo = pos + b.size;
+      const b = step.body;
+      if (result.damage.length === 0) result.validUpTo = pos + step.size;
       result.nextOffset = b.baseOffset + b.lastOffsetDelta + 1;
       result.batchCount++;
-      result.recordCount += b.records.length;
-      options.onBatch?.(b);
-      pos += b.size;
+      result.recordCount += b.recordCount;
+      result.lastBatchAt = pos;
+      result.lastBatchEnd = pos + step.size;
+      result.lastTimestampMs = b.timestampMs;
+      // Records are made into objects only for a caller that wants them.
+      if (options.onBatch) options.onBatch(toReadBatch(bytes, step));
+      if (options.onRecord) visitRecords(bytes, pos + BATCH_FRAME_SIZE, b, options.onRecord);
+      pos += step.size;
       continue;
     }
     if (step.kind === 'end') {
@@ -155,7 +187,7 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
       result.damage.push(step.damage);
       return result;
     }
-    const next = findNextBatch(bytes, io, pos + 1, result.nextOffset);
+    const next = findNextBatch(bytes, pos + 1, result.nextOffset);
     result.damage.push({ ...step.damage, length: (next ?? bytes.length) - step.damage.offset });
     if (next === undefined) return result;
     pos = next;
@@ -171,16 +203,16 @@ export function readSegment(bytes: Uint8Array, options: Omit<SegmentScanOptions,
   return { ...scan, batches };
 }
 
-function findNextBatch(bytes: Uint8Array, io: KaitaiStream, from: number, minOffset: number): number | undefined {
+function findNextBatch(bytes: Uint8Array, from: number, minOffset: number): number | undefined {
   for (let q = from; q + BATCH_FRAME_SIZE + MIN_BATCH_LENGTH - 4 <= bytes.length; q++) {
     const len = bytes[q]! | (bytes[q + 1]! << 8) | (bytes[q + 2]! << 16) | (bytes[q + 3]! * 0x1000000);
     if (len < MIN_BATCH_LENGTH || len > MAX_BATCH_LENGTH || q + 4 + len > bytes.length) continue;
-    if (batchAt(bytes, io, q, minOffset).kind === 'batch') return q;
+    if (batchAt(bytes, q, minOffset).kind === 'batch') return q;
   }
   return undefined;
 }
 
-function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: number): Step {
+function batchAt(bytes: Uint8Array, pos: number, minOffset: number): Step {
   const remaining = bytes.length - pos;
   const damage = (code: Damage['code'], reason: string, length: number, message: string): Step => ({
     kind: 'damage',
@@ -190,8 +222,7 @@ function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: nu
     // The format ends in nothing or a zero fill of at least 4 bytes.
     return damage('TRUNCATED', 'truncated', remaining, `${remaining} bytes left, too few for a batch or the end marker`);
   }
-  io.seek(pos);
-  const length = io.readU4le();
+  const length = u32(bytes, pos);
   if (length === 0) {
     const bad = firstNonZero(bytes, pos);
     if (bad < 0) return { kind: 'end', zeroFill: remaining };
@@ -207,72 +238,149 @@ function batchAt(bytes: Uint8Array, io: KaitaiStream, pos: number, minOffset: nu
   if (end > bytes.length) {
     return damage('TRUNCATED', 'truncated', remaining, `batch of ${length + 4} bytes, only ${remaining} in the file`);
   }
-  const stored = io.readU4le();
+  const stored = u32(bytes, pos + 4);
   const actual = crc32c(bytes.subarray(pos + BATCH_FRAME_SIZE, end));
   if (stored !== actual) {
     return damage('CORRUPT', 'batch-crc', length + 4, `batch CRC-32C mismatch (stored ${hex8(stored)}, computed ${hex8(actual)})`);
   }
-  let batch: ReadBatch;
-  try {
-    const h = new LogSegment.BatchHeader(io);
-    const records: ReadRecord[] = new Array(h.recordCount);
-    for (let i = 0; i < h.recordCount; i++) {
-      const at = io.pos;
-      const r = new LogSegment.Record(io);
-      if (!recordCrcMatches(bytes, at, io.pos, r.crc)) {
-        return damage('CORRUPT', 'record-crc', length + 4, `record at ${at}: CRC-32C mismatch inside a batch whose CRC matched`);
-      }
-      records[i] = {
-        op: r.op as Op,
-        offset: h.baseOffset + r.offsetDelta,
-        position: at,
-        size: io.pos - at,
-        key: r.key,
-        value: r.value,
-        expireAtMs: r.expiry?.expireAtMs,
-      };
-    }
-    batch = {
-      position: pos,
-      size: length + 4,
-      crc: stored,
-      baseOffset: h.baseOffset,
-      lastOffsetDelta: h.lastOffsetDelta,
-      timestampMs: h.timestampMs,
-      compacted: h.isCompacted,
-      records,
-    };
-  } catch (e) {
-    return { kind: 'damage', damage: kaitaiDamage(e, pos, length + 4, 'batch') };
-  }
-  if (io.pos !== end) {
-    return damage('CORRUPT', 'batch-layout', length + 4, `records end at ${io.pos}, batch at ${end}`);
-  }
-  const problem = offsetProblem(batch, minOffset);
-  if (problem) return damage('CORRUPT', problem.reason, length + 4, problem.message);
-  return { kind: 'batch', batch };
+  const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, end, minOffset);
+  if ('reason' in body) return damage('CORRUPT', body.reason, length + 4, body.message);
+  return { kind: 'batch', at: pos, size: length + 4, crc: stored, body };
 }
 
-function offsetProblem(b: ReadBatch, minOffset: number): { reason: string; message: string } | undefined {
-  if (b.baseOffset < minOffset) {
-    return { reason: 'offset-order', message: `batch base offset ${b.baseOffset} is below ${minOffset}` };
+function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>): ReadBatch {
+  const { at, size, crc, body } = step;
+  return {
+    position: at,
+    size,
+    crc,
+    baseOffset: body.baseOffset,
+    lastOffsetDelta: body.lastOffsetDelta,
+    timestampMs: body.timestampMs,
+    compacted: body.compacted,
+    records: recordsOf(bytes, at + BATCH_FRAME_SIZE, body),
+  };
+}
+
+const TWO_32 = 0x100000000;
+/** High word of the largest u8 the formats allow (2^53 - 1). */
+const MAX_SAFE_HIGH = 0x1fffff;
+const MAX_RECORD_COUNT = 16_777_216;
+const MAX_VALUE = 268_435_456;
+
+interface BodyProblem {
+  reason: 'batch-layout' | 'record-crc' | 'field-range' | 'offset-order';
+  message: string;
+}
+
+interface BatchBody {
+  baseOffset: number;
+  lastOffsetDelta: number;
+  timestampMs: number;
+  compacted: boolean;
+  recordCount: number;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+}
+
+const fieldRange = (pos: number, what: string): BodyProblem => ({ reason: 'field-range', message: `batch at ${pos}: field out of range (${what})` });
+
+/**
+ * Checks the batch header and records in bytes[at, end) (the batch after its
+ * length and CRC): every `valid:` clause of batch_header and record in
+ * formats/log_segment.ksy, each record's CRC, that the records fill the
+ * batch exactly, and the offset rules. Allocates nothing. Hand-driven
+ * rather than through the generated classes: recovery and verify read every
+ * record of a store, and a Kaitai object per record caps them near 3M
+ * records/s (DESIGN, "Known traps"); test/formats/batch-parser.test.ts
+ * checks this against the generated parser.
+ */
+function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number): BatchBody | BodyProblem {
+  if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${pos} is shorter than its header` };
+  const baseHigh = u32(b, at + 4);
+  if (baseHigh > MAX_SAFE_HIGH) return fieldRange(pos, 'base_offset');
+  const baseOffset = baseHigh * TWO_32 + u32(b, at);
+  const lastOffsetDelta = u32(b, at + 8);
+  const tsHigh = u32(b, at + 16);
+  if (tsHigh > MAX_SAFE_HIGH) return fieldRange(pos, 'timestamp_ms');
+  const timestampMs = tsHigh * TWO_32 + u32(b, at + 12);
+  const attributes = b[at + 20]! | (b[at + 21]! << 8);
+  if (attributes > 1) return fieldRange(pos, 'attributes');
+  const count = u32(b, at + 22);
+  if (count < 1 || count > MAX_RECORD_COUNT) return fieldRange(pos, 'record_count');
+  if (baseOffset < minOffset) return { reason: 'offset-order', message: `batch base offset ${baseOffset} is below ${minOffset}` };
+  let p = at + BATCH_HEADER_SIZE;
+  let prev = baseOffset - 1;
+  for (let i = 0; i < count; i++) {
+    const start = p;
+    if (end - p < RECORD_FIXED_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
+    const op = b[p + 4]!;
+    if (op !== Op.Put && op !== Op.Delete) return fieldRange(pos, 'op');
+    const flags = b[p + 5]!;
+    if (flags > 1) return fieldRange(pos, 'flags');
+    const offset = baseOffset + u32(b, p + 6);
+    const keyLength = b[p + 10]! | (b[p + 11]! << 8);
+    const valueLength = u32(b, p + 12);
+    if (valueLength > MAX_VALUE) return fieldRange(pos, 'value_length');
+    p += RECORD_FIXED_SIZE;
+    if (flags === 1) {
+      if (end - p < EXPIRY_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
+      if (u32(b, p + 4) > MAX_SAFE_HIGH) return fieldRange(pos, 'expire_at_ms');
+      p += EXPIRY_SIZE;
+    }
+    if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
+    p += keyLength + valueLength;
+    const stored = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0;
+    if (crc32cRange(b, start + RECORD_CRC_SIZE, p) !== stored) {
+      return { reason: 'record-crc', message: `record at ${start}: CRC-32C mismatch inside a batch whose CRC matched` };
+    }
+    if (offset <= prev) return { reason: 'offset-order', message: `record offset ${offset} does not increase` };
+    if (op === Op.Delete && valueLength !== 0) return { reason: 'batch-layout', message: `delete at offset ${offset} carries a value` };
+    prev = offset;
   }
-  let prev = b.baseOffset - 1;
-  for (const r of b.records) {
-    if (r.offset <= prev) return { reason: 'offset-order', message: `record offset ${r.offset} does not increase` };
-    if (r.op === Op.Delete && r.value.length !== 0) return { reason: 'batch-layout', message: `delete at offset ${r.offset} carries a value` };
-    prev = r.offset;
+  if (p !== end) return { reason: 'batch-layout', message: `records end at ${p}, batch at ${end}` };
+  if (prev !== baseOffset + lastOffsetDelta) {
+    return { reason: 'offset-order', message: `last record offset ${prev} differs from the batch's ${baseOffset + lastOffsetDelta}` };
   }
-  if (prev !== b.baseOffset + b.lastOffsetDelta) {
-    return { reason: 'offset-order', message: `last record offset ${prev} differs from the batch's ${b.baseOffset + b.lastOffsetDelta}` };
+  return { baseOffset, lastOffsetDelta, timestampMs, compacted: attributes === 1, recordCount: count };
+}
+
+/** Calls `visit` for each record of a batch checkBatchBody accepted. */
+function visitRecords(b: Uint8Array, at: number, h: BatchBody, visit: RecordVisitor): void {
+  let p = at + BATCH_HEADER_SIZE;
+  for (let i = 0; i < h.recordCount; i++) {
+    const start = p;
+    const flags = b[p + 5]!;
+    const keyLength = b[p + 10]! | (b[p + 11]! << 8);
+    const valueLength = u32(b, p + 12);
+    p += RECORD_FIXED_SIZE;
+    let expireAtMs: number | undefined;
+    if (flags === 1) {
+      expireAtMs = u32(b, p + 4) * TWO_32 + u32(b, p);
+      p += EXPIRY_SIZE;
+    }
+    const keyAt = p;
+    p += keyLength + valueLength;
+    visit(b[start + 4]! as Op, b, keyAt, keyLength, start, p - start, h.baseOffset + u32(b, start + 6), expireAtMs);
   }
-  return undefined;
+}
+
+/** The records of an accepted batch as objects (views into `b`). */
+function recordsOf(b: Uint8Array, at: number, h: BatchBody): ReadRecord[] {
+  const records: ReadRecord[] = [];
+  visitRecords(b, at, h, (op, bytes, keyAt, keyLength, position, size, offset, expireAtMs) => {
+    const valueAt = keyAt + keyLength;
+    records.push({ op, offset, position, size, key: bytes.subarray(keyAt, valueAt), value: bytes.subarray(valueAt, position + size), expireAtMs });
+  });
+  return records;
 }
 
 /** Whether the record in bytes[start, end) matches its stored CRC (its first 4 bytes). */
 export function recordCrcMatches(bytes: Uint8Array, start: number, end: number, stored?: number): boolean {
   const crc = stored ?? (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
-  return crc32c(bytes.subarray(start + RECORD_CRC_SIZE, end)) === crc;
+  return crc32cRange(bytes, start + RECORD_CRC_SIZE, end) === crc;
 }
 
 function hex8(n: number): string {

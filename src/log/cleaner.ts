@@ -49,8 +49,8 @@ export interface CleanerContext {
   segmentSize: number;
   now: () => number;
   tombstoneRetentionMs: number;
-  /** Tombstones (and expired newest puts) at or past this offset are kept: a snapshot kept below it may be replayed from. */
-  snapshotFloor: number;
+  /** Next offsets of the kept snapshots: tombstones (and expired newest puts) at or past the lowest are kept, and no output straddles one. */
+  snapshotOffsets: readonly number[];
   /** The run's number: it goes into the outputs' names. */
   run: number;
 }
@@ -96,16 +96,18 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
 
   const moves = new Moves();
   const output = new CompactedOutput(
-    { io: ctx.io, dir: ctx.dir, valueEncoding: ctx.valueEncoding, segmentSize: ctx.segmentSize, generation: ctx.run, now: ctx.now },
+    { io: ctx.io, dir: ctx.dir, valueEncoding: ctx.valueEncoding, segmentSize: ctx.segmentSize, generation: ctx.run, now: ctx.now, boundaries: ctx.snapshotOffsets },
     (out, position, _size, r) => {
       if (r.op === Op.Put) moves.moved(out, position);
     },
   );
   let outputs;
   try {
+    let copiedUpTo = 0;
     for (const segment of inputs) {
       result.bytesBefore += segment.tail;
-      await copyLive(ctx, segment, output, moves, result);
+      await copyLive(ctx, segment, copiedUpTo, output, moves, result);
+      copiedUpTo = Math.max(copiedUpTo, segment.nextOffset);
     }
     outputs = await output.finish(inputs.at(-1)!.nextOffset);
   } catch (e) {
@@ -114,12 +116,8 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   }
 
   try {
-    await ctx.manifest.replaceSegments(inputs, outputs, {
-      runs: ctx.run,
-      lastRunMs: ctx.now(),
-      bytesBefore: result.bytesBefore,
-      bytesAfter: outputs.reduce((n, s) => n + s.tail, 0),
-    });
+    const progress = { runs: ctx.run, lastRunMs: ctx.now(), bytesBefore: result.bytesBefore, bytesAfter: outputs.reduce((n, s) => n + s.tail, 0) };
+    await ctx.manifest.replaceSegments(inputs, outputs, { generation: ctx.run, progress });
   } catch (e) {
     // FULL means nothing was written: the outputs can go. Any other failure
     // may have reached the disk, so both sets stay for the next open to sort.
@@ -147,12 +145,18 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   return result;
 }
 
-/** Copies what is still needed from one sealed segment into the output. */
-async function copyLive(ctx: CleanerContext, segment: Segment, output: CompactedOutput, moves: Moves, result: CompactionResult): Promise<void> {
+/**
+ * Copies what is still needed from one sealed segment into the output.
+ * Records below `skipBelow` are stood for by base segments before this one
+ * (a store started from a snapshot: restore.ts), so they are not needed.
+ */
+async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number, output: CompactedOutput, moves: Moves, result: CompactionResult): Promise<void> {
   const bytes = ctx.io.readFile(segment.path);
   const reader = new BatchReader(bytes.subarray(0, segment.tail));
   const d = ctx.space.directory;
   const now = ctx.now();
+  // A store started from a kept snapshot replays the log after it, so a delete (or expiry) after one must stay.
+  const floor = Math.min(Infinity, ...ctx.snapshotOffsets);
   let position = SEGMENT_HEADER_SIZE;
   let minOffset = segment.baseOffset;
   let sinceYield = 0;
@@ -169,16 +173,20 @@ async function copyLive(ctx: CleanerContext, segment: Segment, output: Compacted
     }
     const b = step.batch;
     for (const r of b.records) {
+      if (r.offset < skipBelow) {
+        result.recordsDropped++;
+        continue;
+      }
       let keep: boolean;
       const id = d.lookup(r.key);
       if (r.op === Op.Put) {
         const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
         const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
-        keep = live && (!expired || r.offset >= ctx.snapshotFloor);
+        keep = live && (!expired || r.offset >= floor);
         if (live && !keep) moves.expired(r.key, segment.id, r.position);
       } else {
         // A put newer than the tombstone makes it moot; otherwise it may still be needed.
-        keep = id < 0 && (now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= ctx.snapshotFloor);
+        keep = id < 0 && (now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= floor);
       }
       if (!keep) {
         result.recordsDropped++;

@@ -47,6 +47,12 @@ export interface OutputOptions {
   /** Cleaner run number, in every output's name. */
   generation: number;
   now: () => number;
+  /**
+   * Offsets no output may straddle (those of kept snapshots): a segment
+   * then lies wholly below or above each, so if one below is lost, a
+   * snapshot can stand in for it (start-from-snapshot.ts).
+   */
+  boundaries?: readonly number[];
 }
 
 /** Where a record went: output index and byte position, told as each batch is written. */
@@ -64,14 +70,24 @@ export class CompactedOutput {
   #hint: HintEntry[] = [];
   #pending: KeptRecord[] = [];
   #pendingBytes = 0;
+  readonly #boundaries: number[];
+  #nextBoundary = 0;
+  /** Base offset for the next output, when a boundary says where it starts. */
+  #startAt: number | undefined;
 
   constructor(options: OutputOptions, onPlaced: PlacementListener) {
     this.#o = options;
     this.#onPlaced = onPlaced;
+    this.#boundaries = [...(options.boundaries ?? [])].sort((a, b) => a - b);
   }
 
   /** Adds the next record; offsets must increase. */
   async add(r: KeptRecord): Promise<void> {
+    while (this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!) {
+      await this.#flushBatch();
+      this.#startAt = this.#boundaries[this.#nextBoundary++]!;
+      await this.#sealCurrent(this.#startAt);
+    }
     const last = this.#pending.at(-1);
     if (last && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH)) {
       await this.#flushBatch();
@@ -119,7 +135,8 @@ export class CompactedOutput {
       await this.#sealCurrent(baseOffset);
       out = undefined;
     }
-    if (!out) out = this.#start(baseOffset);
+    if (!out) out = this.#start(this.#startAt ?? baseOffset);
+    this.#startAt = undefined;
     const handle = this.#handle!;
     const buf = Buffer.allocUnsafe(size);
     const at = out.tail;
@@ -139,8 +156,7 @@ export class CompactedOutput {
   #start(baseOffset: number): OutputSegment {
     const stem = segmentStem(baseOffset, this.#o.generation);
     const path = segmentPath(this.#o.dir, stem);
-    // A file of this name can only be a leftover of a failed run of the same number in this process.
-    if (this.#o.io.exists(path)) this.#o.io.unlink(path);
+    // Generations only grow, so the name is new; 'create' fails rather than overwrite if it is not.
     const handle = this.#o.io.open(path, 'create');
     handle.write(encodeSegmentHeader({ baseOffset, valueEncoding: this.#o.valueEncoding, createdMs: this.#o.now() }), 0);
     const out: OutputSegment = { stem, baseOffset, path, tail: SEGMENT_HEADER_SIZE, nextOffset: baseOffset, lastTimestampMs: 0 };

@@ -166,6 +166,13 @@ function invalid(message: string): LogkvError {
  * Not safe to mutate while iterating ids().
  */
 export class KeyDirectory {
+  /**
+   * After set(): the segment and size the key pointed at before, when set()
+   * updated a live key; replacedSegment is -1 when set() inserted it. Lets a
+   * caller that keeps accounts per segment skip a second lookup.
+   */
+  replacedSegment = -1;
+  replacedSize = 0;
   /** Called with the id moves of compactions that get no callback of their own. */
   onMove: ((oldId: number, newId: number) => void) | undefined;
   readonly #minCapacity: number;
@@ -275,7 +282,10 @@ export class KeyDirectory {
     let id: number;
     if (found >= 0) {
       id = this.#table[found]! - 1;
+      this.replacedSegment = this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
+      this.replacedSize = this.#u32[id * RECORD_WORDS + W_SIZE]!;
     } else {
+      this.replacedSegment = -1;
       // Make room first, so a failure leaves everything as it was.
       if (this.#freeHead === NO_FREE && this.#used === this.#capacity) {
         if (this.#capacity >= MAX_ENTRIES) throw new LogkvError('TOO_LARGE', `key directory is full (${MAX_ENTRIES} entries)`);

@@ -4,7 +4,7 @@
 // ids one at a time would meet ids the directory has already reused.
 
 import { KeyDirectory } from './key-directory.js';
-import { OrderedIndex, type RangeOptions } from './ordered-index.js';
+import { OrderedIndex, type RangeIterator, type RangeOptions } from './ordered-index.js';
 import { SegmentUsage } from './segment-usage.js';
 
 export class KeySpace {
@@ -20,11 +20,11 @@ export class KeySpace {
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
     const d = this.directory;
-    const old = d.lookup(key);
-    if (old >= 0) this.usage.remove(d.segmentOf(old), d.sizeOf(old));
+    // One hash lookup: set() says what it replaced.
     const id = d.set(key, segment, position, size, offset, expireAtMs);
+    if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize);
+    else this.#order.insert(id);
     this.usage.add(segment, size);
-    if (old < 0) this.#order.insert(id);
   }
 
   /**
@@ -64,8 +64,8 @@ export class KeySpace {
     }
   }
 
-  /** Entry ids in key order within the range. */
-  range(options: Omit<RangeOptions, 'limit'>): IterableIterator<number> {
+  /** Entry ids in key order within the range (an iterator that can also seek). */
+  range(options: Omit<RangeOptions, 'limit'>): RangeIterator {
     return this.#order.range(options);
   }
 }

@@ -7,24 +7,30 @@
 // look up the key directory. A get is a hash lookup and one positioned read
 // of just that record.
 
+import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { LogSegment, streamOver } from '../formats/kaitai.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, type ValueEncoding } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
-import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
+import { parseSegmentFileName } from './segment-names.js';
+import { type LogOpenReport, recoverLog, type RecoveryMode, type RecoveryTarget } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
-import { Manifest } from './manifest.js';
+import { Manifest, type SnapshotRecord } from './manifest.js';
+import { RESTORE_MARKER } from './restore.js';
+import { capture, type Capture, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
+import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
 import { liveFiles } from './store-files.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
+import { ChangeFeed, type FeedSource, type RawChange } from './change-feed.js';
 import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, ValueEncodingName };
+export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -46,6 +52,8 @@ export interface LogStoreOptions {
   cleanerDirtyRatio?: number;
   /** How long the cleaner keeps a tombstone, so change-feed readers see the delete. Default 24 h. */
   tombstoneRetentionMs?: number;
+  /** Snapshots kept; snapshot() drops the oldest beyond this. Default 2. */
+  keepSnapshots?: number;
   /** Errors of background work (the cleaner). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
   /** Clock for timestamps and expiry. */
@@ -71,11 +79,48 @@ export interface RangeQuery {
   limit?: number;
 }
 
+export interface ChangesOptions {
+  /** First offset wanted. Default: the oldest the log holds (logStartOffset). */
+  from?: number;
+  /** Keep waiting for new writes once caught up (default true); false ends at the newest acknowledged one. */
+  follow?: boolean;
+}
+
+/** One write as the change feed delivers it. */
+export interface Change<V> {
+  offset: number;
+  key: Buffer;
+  /** The value written; undefined for a delete. */
+  value: V | undefined;
+  tombstone: boolean;
+  /** When the write's batch was logged, ms since the epoch. */
+  timestamp: number;
+  expireAt?: number | undefined;
+}
+
 export type BatchOperation<V> =
   | ({ type: 'put'; key: Key; value: V } & WriteOptions)
   | { type: 'del'; key: Key };
 
+/**
+ * A position in a range of keys that moves forward (or back, with reverse)
+ * and can jump (abstract-level iterators). It is live, not a snapshot: it
+ * follows the key order as it is at each step (ordered-index.ts, range()).
+ */
+export interface Cursor<V> {
+  /** The next live entry, or undefined at the end of the range (or the limit). */
+  next(): [Buffer, V] | undefined;
+  nextKey(): Buffer | undefined;
+  nextValue(): V | undefined;
+  /** The next step returns the first key at or after `target` (at or before, in reverse) within the range. */
+  seek(target: Key): void;
+  close(): void;
+}
+
 const EMPTY = new Uint8Array(0);
+/** A clear() deletes in batches of at most this many keys, or this many bytes of records, so it never holds the write queue for long. */
+const CLEAR_BATCH_KEYS = 10_000;
+const CLEAR_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** The live record of a key as a conditional write sees it. */
 interface Current {
@@ -97,11 +142,14 @@ export class LogStore<V = unknown> {
   readonly #codec: ValueCodec<V>;
   readonly #io: FileIO;
   readonly #o: CheckedOptions;
-  /** The cleaner's last run number (in output names; from the manifest at open). */
+  /** The highest generation in a segment name so far; each cleaner run takes the next (from the manifest at open). */
   #cleanerRun: number;
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
+  /** One past the newest acknowledged offset, for the change feed. */
+  #committed: number;
+  #feedWaiters: Array<() => void> = [];
   #closed = false;
 
   private constructor(init: {
@@ -130,7 +178,8 @@ export class LogStore<V = unknown> {
     this.openReport = init.report;
     this.#io = init.io;
     this.#o = init.options;
-    this.#cleanerRun = init.manifest.cleanerRuns;
+    this.#cleanerRun = init.manifest.generation;
+    this.#committed = init.log.nextOffset;
   }
 
   /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
@@ -143,20 +192,34 @@ export class LogStore<V = unknown> {
     const lock = acquireLock(io, `${dir}/LOCK`);
     let manifest: Manifest | undefined;
     try {
+      if (io.exists(join(dir, RESTORE_MARKER))) {
+        throw new LogkvError('CORRUPT', `${dir} holds an interrupted restore; run restore again`, { file: join(dir, RESTORE_MARKER), reason: 'interrupted-restore' });
+      }
       manifest = await Manifest.open(io, dir, o.now);
       const files = liveFiles(io, dir, manifest);
-      if (files.removed.length > 0) await io.syncDir(dir);
-      const space = new KeySpace();
-      const recovered = await recoverLog(io, dir, files.segments, o.recovery, {
-        put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
-        remove: (key) => space.delete(key),
-      });
+      for (const folder of new Set(files.removed.map((f) => dirname(f)))) await io.syncDir(folder);
+      let space = new KeySpace();
+      let names = files.segments;
+      let startedFromSnapshot: SnapshotStart | undefined;
+      let recovered;
+      try {
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      } catch (e) {
+        // A lost or damaged sealed segment that a snapshot covers: start from the snapshot.
+        const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
+        if (!start) throw e;
+        ({ names, start: startedFromSnapshot } = start);
+        space = new KeySpace();
+        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+      }
       const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
       const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      if (!manifest.trusted || files.rebuilt) await manifest.reset(valueEncoding, files.segments);
+      if (!manifest.trusted || files.rebuilt) {
+        await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
+      }
       const store = manifest;
       let opened: LogStore<V> | undefined;
       const logOptions: SegmentLogOptions = {
@@ -170,6 +233,9 @@ export class LogStore<V = unknown> {
         onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
         onRoll: () => {
           if (opened) opened.#afterRoll();
+        },
+        onCommit: (nextOffset) => {
+          if (opened) opened.#afterCommit(nextOffset);
         },
       };
       const segments: Segment[] = recovered.segments.map((s, id) => {
@@ -188,8 +254,9 @@ export class LogStore<V = unknown> {
       const log = new SegmentLog(logOptions, segments, lastTimestampMs);
       const report: LogOpenReport = {
         ...recovered.report,
-        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt,
+        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt && !startedFromSnapshot,
         created,
+        startedFromSnapshot,
         removedFiles: files.removed,
         manifestRebuilt: files.rebuilt,
         keys: space.directory.size,
@@ -202,6 +269,13 @@ export class LogStore<V = unknown> {
       lock.release();
       throw e;
     }
+  }
+
+  /** Whether a store lives in directory `dirOrName` (its manifest or a segment is there). Creates nothing. */
+  static exists(dirOrName: string, io: FileIO = nodeFileIO): boolean {
+    const dir = storePath(dirOrName);
+    if (!io.exists(dir)) return false;
+    return io.readdir(dir).some((name) => Manifest.owns(name) || parseSegmentFileName(name) !== undefined);
   }
 
   // ---- reads -------------------------------------------------------------
@@ -244,22 +318,54 @@ export class LogStore<V = unknown> {
 
   *#range(options: RangeQuery): IterableIterator<number> {
     this.#checkOpen();
-    const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
-    const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
-    if (options.prefix !== undefined) {
-      const prefix = toKeyBytes(options.prefix);
-      range.gte = prefix;
-      range.lt = prefixEnd(prefix);
-    }
-    const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
+    const limit = limitOf(options.limit);
     let n = 0;
-    for (const id of this.#space.range(range)) {
+    for (const id of this.#space.range(boundsOf(options))) {
       if (n >= limit) return;
-      const expireAt = this.#keys.expireAtOf(id);
-      if (expireAt !== undefined && expireAt <= this.#now()) continue;
+      if (this.#expired(id)) continue;
       n++;
       yield id;
     }
+  }
+
+  #expired(id: number): boolean {
+    const expireAt = this.#keys.expireAtOf(id);
+    return expireAt !== undefined && expireAt <= this.#now();
+  }
+
+  /** A cursor over a range, like keys() but with seek (see Cursor). Expired keys are skipped. */
+  cursor(options: RangeQuery = {}): Cursor<V> {
+    this.#checkOpen();
+    const ids = this.#space.range(boundsOf(options));
+    let remaining = limitOf(options.limit);
+    const step = (): number => {
+      this.#checkOpen();
+      while (remaining > 0) {
+        const r = ids.next();
+        if (r.done === true) return -1;
+        if (this.#expired(r.value)) continue;
+        remaining--;
+        return r.value;
+      }
+      ids.return();
+      return -1;
+    };
+    return {
+      next: () => {
+        const id = step();
+        return id < 0 ? undefined : [Buffer.from(this.#keys.keyOf(id)), this.#read(id)];
+      },
+      nextKey: () => {
+        const id = step();
+        return id < 0 ? undefined : Buffer.from(this.#keys.keyOf(id));
+      },
+      nextValue: () => {
+        const id = step();
+        return id < 0 ? undefined : this.#read(id);
+      },
+      seek: (target) => ids.seek(toKeyBytes(target)),
+      close: () => void ids.return(),
+    };
   }
 
   /** Live keys (expired ones included until a read or compaction notices them). */
@@ -307,6 +413,52 @@ export class LogStore<V = unknown> {
     const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
     if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
     await this.#append(() => records);
+  }
+
+  /**
+   * Deletes every live key in the range (with limit: the first `limit` of
+   * them in the range's order) as of the moment the clear reaches the head
+   * of the write queue: writes called before clear() are cleared, writes
+   * called after it are kept, even those that land between its batches
+   * (a key whose record is newer than the clear's start is passed over).
+   * The deletes go out in batches of at most 10,000 keys, each all or
+   * nothing; the clear as a whole is not atomic. Resolves with the number
+   * of keys deleted.
+   */
+  async clear(options: RangeQuery = {}): Promise<number> {
+    this.#checkOpen();
+    const bounds = boundsOf(options);
+    let remaining = limitOf(options.limit);
+    /** Offsets from here on were written after the clear began. */
+    let startOffset = -1;
+    let resumeAt: Uint8Array | undefined;
+    let deleted = 0;
+    for (let more = true; more; ) {
+      more = false;
+      await this.#append(() => {
+        if (startOffset < 0) startOffset = this.#log.nextOffset;
+        const ids = this.#space.range(bounds);
+        if (resumeAt !== undefined) ids.seek(resumeAt);
+        const records: RecordToAppend[] = [];
+        let bytes = 0;
+        for (const id of ids) {
+          if (remaining <= 0) break;
+          if (this.#keys.offsetOf(id) >= startOffset || this.#expired(id)) continue;
+          if (records.length >= CLEAR_BATCH_KEYS || bytes >= CLEAR_BATCH_BYTES) {
+            more = true;
+            break;
+          }
+          const key = Buffer.from(this.#keys.keyOf(id));
+          records.push({ op: Op.Delete, key, value: EMPTY });
+          bytes += RECORD_FIXED_SIZE + key.length;
+          remaining--;
+        }
+        resumeAt = records.at(-1)?.key ?? resumeAt;
+        deleted += records.length;
+        return records;
+      });
+    }
+    return deleted;
   }
 
   // ---- conditional writes ------------------------------------------------
@@ -421,6 +573,55 @@ export class LogStore<V = unknown> {
     });
   }
 
+  // ---- change feed ---------------------------------------------------------
+
+  /** The offset the next write will get. */
+  get nextOffset(): number {
+    return this.#log.nextOffset;
+  }
+
+  /** The oldest offset whose history the log holds (above 0 only for a store begun from a snapshot). */
+  get logStartOffset(): number {
+    return this.#manifest.logStartOffset;
+  }
+
+  /**
+   * Every write from offset `from` on, in offset order, as acknowledged
+   * writes happen (Kafka consumer style); ends when the store closes, or
+   * with `follow: false` once caught up. Records the cleaner removed are
+   * skipped; tombstones stay for tombstoneRetentionMs. An offset below
+   * logStartOffset is OUT_OF_RANGE.
+   */
+  changes(options: ChangesOptions = {}): AsyncIterableIterator<Change<V>> {
+    this.#checkOpen();
+    const start = this.logStartOffset;
+    const from = options.from ?? start;
+    if (!Number.isSafeInteger(from) || from < 0) throw new LogkvError('INVALID_ARGUMENT', `from must be a non-negative integer offset, not ${String(from)}`);
+    if (from < start) {
+      throw new LogkvError('OUT_OF_RANGE', `offset ${from} is older than the oldest this store holds the history of (${start}): it began from a snapshot at ${start}`);
+    }
+    const source: FeedSource = {
+      segments: () => this.#log.segments,
+      isLive: (id) => this.#log.isLive(id),
+      committed: () => this.#committed,
+      changed: () => new Promise<void>((resolve) => (this.#closed ? resolve() : this.#feedWaiters.push(resolve))),
+      closed: () => this.#closed,
+    };
+    const decode = (c: RawChange): Change<V> => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) });
+    return new ChangeFeed(source, from, options.follow ?? true, decode);
+  }
+
+  #afterCommit(nextOffset: number): void {
+    this.#committed = nextOffset;
+    this.#wakeFeeds();
+  }
+
+  #wakeFeeds(): void {
+    const waiters = this.#feedWaiters;
+    this.#feedWaiters = [];
+    for (const w of waiters) w();
+  }
+
   // ---- maintenance ---------------------------------------------------------
 
   /**
@@ -438,6 +639,37 @@ export class LogStore<V = unknown> {
     return dirtyRatio(this.#log, this.#space);
   }
 
+  /**
+   * Writes a consistent point-in-time snapshot (formats/snapshot.ksy) of the
+   * live state under snapshots/, while writes go on; keeps the newest
+   * `keepSnapshots`. The same state always gives the same bytes.
+   */
+  async snapshot(): Promise<SnapshotInfo> {
+    this.#checkOpen();
+    return this.#exclusive(async () => {
+      let captured: Capture | undefined;
+      // In the write queue: after every earlier write was applied, before any later one.
+      await this.#log.append({
+        prepare: () => {
+          captured = capture(this.#space, this.#log, this.#now());
+          return undefined;
+        },
+        apply: () => undefined,
+      });
+      // What the snapshot stands for must be in the log durably before the snapshot is listed.
+      await this.#log.flush();
+      const info = await writeSnapshot(this.#io, this.dir, this.#log, captured!, ENCODINGS[this.valueEncoding]);
+      await listSnapshot(this.#io, this.dir, this.#manifest, info, this.#o.keepSnapshots);
+      return info;
+    });
+  }
+
+  /** Snapshots the manifest lists, oldest first. */
+  snapshots(): Array<{ path: string; nextOffset: number }> {
+    this.#checkOpen();
+    return this.#manifest.snapshots().map((s) => ({ path: join(snapshotDir(this.dir), s.file), nextOffset: s.nextOffset }));
+  }
+
   #compactNow(): Promise<CompactionResult> {
     return compactSealed({
       io: this.#io,
@@ -449,7 +681,7 @@ export class LogStore<V = unknown> {
       segmentSize: this.#o.segmentSize,
       now: this.#now,
       tombstoneRetentionMs: this.#o.tombstoneRetentionMs,
-      snapshotFloor: Math.min(Infinity, ...this.#manifest.snapshots().map((s) => s.nextOffset)),
+      snapshotOffsets: this.#manifest.snapshots().map((s) => s.nextOffset),
       run: ++this.#cleanerRun,
     });
   }
@@ -491,6 +723,7 @@ export class LogStore<V = unknown> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeFeeds();
     try {
       // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
       await this.#maintenance.catch(() => undefined);
@@ -558,6 +791,40 @@ export class LogStore<V = unknown> {
   }
 }
 
+/** Recovery fills the key directory through this. */
+function directoryTarget(space: KeySpace): RecoveryTarget {
+  return {
+    put: (key, segment, position, size, offset, expireAtMs) => space.set(key, segment, position, size, offset, expireAtMs),
+    remove: (key) => space.delete(key),
+  };
+}
+
+/** Snapshot files in the snapshots folder, for a manifest rebuilt from the directory (nothing is dropped on a lost manifest's word). */
+function snapshotsOnDisk(io: FileIO, dir: string): SnapshotRecord[] {
+  const folder = snapshotDir(dir);
+  if (!io.exists(folder)) return [];
+  return io
+    .readdir(folder)
+    .filter((n) => /^\d{20}\.snap$/.test(n))
+    .map((file) => ({ file, nextOffset: Number(file.slice(0, 20)) }));
+}
+
+/** The ordered index's bounds for a query; a prefix overrides gt/gte/lt/lte. */
+function boundsOf(options: RangeQuery): { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse?: boolean } {
+  const bound = (k: Key | undefined) => (k === undefined ? undefined : toKeyBytes(k));
+  const range = { gt: bound(options.gt), gte: bound(options.gte), lt: bound(options.lt), lte: bound(options.lte), reverse: options.reverse };
+  if (options.prefix !== undefined) {
+    const prefix = toKeyBytes(options.prefix);
+    range.gte = prefix;
+    range.lt = prefixEnd(prefix);
+  }
+  return range;
+}
+
+function limitOf(limit: number | undefined): number {
+  return limit === undefined || limit < 0 ? Infinity : limit;
+}
+
 function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {
   return stored === undefined ? undefined : ENCODING_NAMES[stored];
 }
@@ -606,7 +873,10 @@ function checkOptions(options: LogStoreOptions) {
   if (!Number.isSafeInteger(tombstoneRetentionMs) || tombstoneRetentionMs < 0) {
     throw new LogkvError('INVALID_ARGUMENT', 'tombstoneRetentionMs must be a non-negative integer');
   }
+  const keepSnapshots = options.keepSnapshots ?? 2;
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
   return {
+    keepSnapshots,
     segmentSize,
     maxValueSize,
     durability,

@@ -93,18 +93,36 @@ export class Manifest {
     return typeof v === 'number' ? v : 0;
   }
 
-  get cleanerRuns(): number {
-    const v = this.#journal.get('cleaner');
-    const runs = typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? v['runs'] : undefined;
-    return typeof runs === 'number' ? runs : 0;
+  /**
+   * The oldest offset whose history the log still holds: 0, unless the
+   * store began from a snapshot (restore, or an open that had to start from
+   * one), whose state stands for everything below its offset.
+   */
+  get logStartOffset(): number {
+    const v = this.#journal.get('logStartOffset');
+    return typeof v === 'number' ? v : 0;
   }
 
-  /** Records a whole file set at once: a new store, or one whose manifest had to be rebuilt. */
-  async reset(valueEncoding: ValueEncodingName, segments: readonly SegmentName[]): Promise<void> {
+  /** The highest generation in a segment file name so far (cleaner runs, base segments): the next one must be higher. */
+  get generation(): number {
+    const v = this.#journal.get('generation');
+    return typeof v === 'number' ? v : 0;
+  }
+
+  /** Records a whole file set at once: a new or restored store, or one whose manifest had to be rebuilt. */
+  async reset(
+    valueEncoding: ValueEncodingName,
+    segments: ReadonlyArray<Pick<SegmentName, 'stem' | 'baseOffset'>>,
+    extra: { snapshots?: readonly SnapshotRecord[]; logStartOffset?: number; lastTimestampMs?: number; generation?: number } = {},
+  ): Promise<void> {
     const entries: Array<[string, JournalValue]> = [];
-    for (const key of this.#journal.keys()) if (key.startsWith(SEGMENT)) entries.push([key, null]);
+    for (const key of this.#journal.keys()) if (key.startsWith(SEGMENT) || key.startsWith(SNAPSHOT)) entries.push([key, null]);
     for (const s of segments) entries.push([SEGMENT + s.stem, { baseOffset: s.baseOffset }]);
+    for (const s of extra.snapshots ?? []) entries.push([SNAPSHOT + s.file, { nextOffset: s.nextOffset }]);
     entries.push(['format', 1], ['valueEncoding', valueEncoding]);
+    if (extra.logStartOffset !== undefined) entries.push(['logStartOffset', extra.logStartOffset]);
+    if (extra.lastTimestampMs !== undefined) entries.push(['lastTimestampMs', extra.lastTimestampMs]);
+    if (extra.generation !== undefined) entries.push(['generation', extra.generation]);
     await this.#journal.setMany(entries);
   }
 
@@ -117,11 +135,21 @@ export class Manifest {
     ]);
   }
 
-  /** The cleaner's switch: `removed` go, `added` come, in one frame. */
-  async replaceSegments(removed: ReadonlyArray<Pick<SegmentName, 'stem'>>, added: ReadonlyArray<Pick<SegmentName, 'stem' | 'baseOffset'>>, progress: CleanerProgress): Promise<void> {
+  /**
+   * The cleaner's switch (`progress`), or the start from a snapshot
+   * (`logStartOffset`): `removed` go, `added` come, in one frame.
+   * `generation` is the one in the added files' names.
+   */
+  async replaceSegments(
+    removed: ReadonlyArray<Pick<SegmentName, 'stem'>>,
+    added: ReadonlyArray<Pick<SegmentName, 'stem' | 'baseOffset'>>,
+    change: { generation: number; progress?: CleanerProgress; logStartOffset?: number },
+  ): Promise<void> {
     const entries: Array<[string, JournalValue]> = removed.map((s) => [SEGMENT + s.stem, null]);
     for (const s of added) entries.push([SEGMENT + s.stem, { baseOffset: s.baseOffset }]);
-    entries.push(['cleaner', { ...progress }]);
+    entries.push(['generation', change.generation]);
+    if (change.progress) entries.push(['cleaner', { ...change.progress }]);
+    if (change.logStartOffset !== undefined) entries.push(['logStartOffset', change.logStartOffset]);
     await this.#journal.setMany(entries);
   }
 

@@ -13,18 +13,20 @@ import { LogkvError } from '../errors.js';
 import type { Damage } from '../formats/damage.js';
 import { readHint } from '../formats/hint-reader.js';
 import type { HintFile } from '../formats/hint-writer.js';
-import { readSegment, type ReadBatch } from '../formats/log-segment-reader.js';
+import { type RecordVisitor, scanSegment } from '../formats/log-segment-reader.js';
 import { Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
+import type { SnapshotStart } from './start-from-snapshot.js';
 
 export type RecoveryMode = 'strict' | 'salvage';
 
 /** What recovery needs of the key directory. */
 export interface RecoveryTarget {
   put(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
-  remove(key: Uint8Array): void;
+  /** `offset`: the delete record's. */
+  remove(key: Uint8Array, offset: number): void;
 }
 
 export interface DamageReport {
@@ -53,6 +55,8 @@ export interface LogOpenReport {
   bytesCut: number;
   damage: DamageReport[];
   keptAside: string[];
+  /** Set when a lost or damaged sealed segment made open start from a snapshot (start-from-snapshot.ts). */
+  startedFromSnapshot?: SnapshotStart | undefined;
   durationMs: number;
 }
 
@@ -71,13 +75,12 @@ export interface SegmentState {
 
 export interface RecoveryResult {
   segments: SegmentState[];
-  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt'>;
+  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt' | 'startedFromSnapshot'>;
 }
 
 interface SegmentPlan {
   state: SegmentState;
   hint: HintFile | undefined;
-  batches: ReadBatch[];
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
@@ -88,35 +91,34 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
   const plans: SegmentPlan[] = [];
   let expectedFrom = 0;
   for (let i = 0; i < names.length; i++) {
-    const plan = planSegment(io, dir, names[i]!, i === names.length - 1, mode);
-    if (plan.state.baseOffset < expectedFrom) {
-      throw new LogkvError('CORRUPT', `${plan.state.path}: base offset ${plan.state.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
-        file: plan.state.path,
-        offset: 0,
-        reason: 'offset-order',
-      });
+    const name = names[i]!;
+    let skipBelow = 0;
+    if (name.baseOffset < expectedFrom) {
+      // Base segments built from a snapshot stand for every offset below
+      // the snapshot's; the segment that offset falls inside keeps only its
+      // records from there on (restore.ts). Any other overlap is damage.
+      const path = segmentPath(dir, name.stem);
+      if (names[i - 1]!.generation === 0) {
+        throw new LogkvError('CORRUPT', `${path}: base offset ${name.baseOffset} overlaps the previous segment (next offset ${expectedFrom}); run kvtool repair`, {
+          file: path,
+          offset: 0,
+          reason: 'offset-order',
+        });
+      }
+      skipBelow = expectedFrom;
     }
-    expectedFrom = plan.state.nextOffset;
+    // The key directory is filled here, segment by segment in log order, so
+    // records go straight from the file into it (nothing is kept per record).
+    // Only memory changes before phase two: an open that fails drops it all.
+    const plan = planSegment(io, dir, name, i === names.length - 1, mode, i, skipBelow === 0 ? target : above(skipBelow, target));
+    expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
   }
 
-  // Phase two: act, and fill the key directory in log order.
+  // Phase two: act.
   const report: RecoveryResult['report'] = { clean: true, created: false, segments: plans.length, hintsUsed: 0, hintsRebuilt: 0, bytesCut: 0, damage: [], keptAside: [] };
   for (const [id, plan] of plans.entries()) {
-    if (plan.hint) {
-      report.hintsUsed++;
-      for (const e of plan.hint.entries) {
-        if (e.tombstone) target.remove(e.key);
-        else target.put(e.key, id, e.position, e.size, e.offset, e.expireAtMs);
-      }
-    } else {
-      for (const b of plan.batches) {
-        for (const r of b.records) {
-          if (r.op === Op.Delete) target.remove(r.key);
-          else target.put(r.key, id, r.position, r.size, r.offset, r.expireAtMs);
-        }
-      }
-    }
+    if (plan.hint) report.hintsUsed++;
     for (const d of plan.damage) {
       report.clean = false;
       report.damage.push({ file: plan.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: plan.cut ? 'cut' : 'skipped' });
@@ -145,7 +147,19 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
   return { segments: plans.map((p) => p.state), report };
 }
 
-function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode): SegmentPlan {
+/** `target` for the records at or past `offset` only (those below are stood for by base segments). */
+function above(offset: number, target: RecoveryTarget): RecoveryTarget {
+  return {
+    put: (key, segment, position, size, at, expireAtMs) => {
+      if (at >= offset) target.put(key, segment, position, size, at, expireAtMs);
+    },
+    remove: (key, at) => {
+      if (at >= offset) target.remove(key, at);
+    },
+  };
+}
+
+function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode, id: number, target: RecoveryTarget): SegmentPlan {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   if (!io.exists(path)) {
@@ -154,11 +168,14 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   if (!newest) {
     const hint = usableHint(io, dir, name, path);
     if (hint) {
+      for (const e of hint.entries) {
+        if (e.tombstone) target.remove(e.key, e.offset);
+        else target.put(e.key, id, e.position, e.size, e.offset, e.expireAtMs);
+      }
       const length = hint.coveredLength;
       return {
         state: { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined },
         hint,
-        batches: [],
         damage: [],
         cut: undefined,
         rewriteHint: false,
@@ -166,7 +183,13 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     }
   }
   const bytes = io.readFile(path);
-  const scan = readSegment(bytes, { file: path, resync: true });
+  const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
+    // A plain view, not Buffer#subarray (several times dearer); the directory copies the key.
+    const key = new Uint8Array(b.buffer, b.byteOffset + keyAt, keyLength);
+    if (op === Op.Delete) target.remove(key, offset);
+    else target.put(key, id, position, size, offset, expireAtMs);
+  };
+  const scan = scanSegment(bytes, { file: path, resync: true, onRecord });
   // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
   const covered = newest ? undefined : validHintOf(io, dir, name)?.coveredLength;
   if (covered !== undefined && covered > bytes.length) {
@@ -177,7 +200,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     throw new LogkvError('CORRUPT', `${path}: header says base offset ${scan.header.baseOffset}, the name ${baseOffset}`, { file: path, offset: 8, reason: 'field-range' });
   }
   const firstDamage = scan.damage[0];
-  const validAfterDamage = firstDamage !== undefined && scan.batches.some((b) => b.position > firstDamage.offset);
+  const validAfterDamage = firstDamage !== undefined && scan.lastBatchAt !== undefined && scan.lastBatchAt > firstDamage.offset;
   const tornTail = newest && firstDamage !== undefined && !validAfterDamage;
   if (firstDamage && !tornTail && mode === 'strict') {
     throw new LogkvError(
@@ -186,8 +209,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       { file: path, offset: firstDamage.offset, reason: firstDamage.reason },
     );
   }
-  const last = scan.batches.at(-1);
-  const tail = tornTail ? firstDamage.offset : last ? last.position + last.size : scan.validUpTo;
+  const tail = tornTail ? firstDamage.offset : (scan.lastBatchEnd ?? scan.validUpTo);
   return {
     state: {
       stem,
@@ -197,10 +219,9 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       nextOffset: scan.nextOffset,
       sealed: !newest,
       valueEncoding: scan.header.valueEncoding,
-      lastTimestampMs: last?.timestampMs,
+      lastTimestampMs: scan.lastTimestampMs,
     },
     hint: undefined,
-    batches: scan.batches,
     damage: scan.damage,
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
     // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.

@@ -109,6 +109,8 @@ export class SegmentLog {
   #nextId: number;
   #queue: Waiting[] = [];
   #running: Promise<void> | undefined;
+  /** True from the start of a run until its loop finds the queue empty (in the same synchronous step). */
+  #draining = false;
   #failed: unknown;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
@@ -209,20 +211,16 @@ export class SegmentLog {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
-      this.#kick();
-    });
-  }
-
-  /**
-   * Starts the write loop unless it runs. A group that writes nothing (a
-   * conditional write that decided not to) and needs no fsync finishes
-   * without awaiting, before its `finally` clears #running: a request
-   * queued in that gap would wait forever, so the loop is started again.
-   */
-  #kick(): void {
-    this.#running ??= this.#run().finally(() => {
-      this.#running = undefined;
-      if (this.#queue.length > 0) this.#kick();
+      // #draining, not #running, says whether the loop will still see this request: #running is
+      // cleared a microtask after the loop ends, and a caller awaiting append() directly runs in
+      // that window. flush() and close() wait on the newest run.
+      if (!this.#draining) {
+        this.#draining = true;
+        const run: Promise<void> = this.#run().finally(() => {
+          if (this.#running === run) this.#running = undefined;
+        });
+        this.#running = run;
+      }
     });
   }
 
@@ -302,6 +300,8 @@ export class SegmentLog {
       }
       for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.resolve(results[i]);
     }
+    // The loop catches every error, so this runs right after its last look at the queue.
+    this.#draining = false;
   }
 
   /** Encodes and writes one batch, rolling first when it does not fit. */

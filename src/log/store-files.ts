@@ -11,6 +11,7 @@ import { SEGMENT_HEADER_SIZE } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { Manifest } from './manifest.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from './segment-names.js';
+import { snapshotDir } from './snapshots.js';
 
 export interface FileSet {
   segments: SegmentName[];
@@ -21,6 +22,7 @@ export interface FileSet {
 }
 
 const STORE_FILE = /\.(log|hint|snap|tmp)$/;
+const SNAPSHOT_FILE = /\.(snap|tmp)$/;
 
 export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet {
   const names = io.readdir(dir);
@@ -28,7 +30,6 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
   const segments = manifest.segments();
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
-  for (const snap of manifest.snapshots()) live.add(snap.file);
   // An unlisted segment of the appender's past every listed one that holds a batch was
   // listed once: the manifest lost frames (a damaged tail that reads as slack). Deleting
   // by its list would delete data; take the directory as it is instead.
@@ -39,13 +40,20 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
   });
   if (listedLost) return { segments: segmentNamesIn(names), removed: [], rebuilt: true };
   const removed: string[] = [];
+  const remove = (path: string) => {
+    io.unlink(path);
+    removed.push(path);
+  };
   for (const name of names) {
     if (live.has(name) || Manifest.owns(name) || !STORE_FILE.test(name)) continue;
     // Only our own kinds of file: a segment, hint, snapshot or temp name.
     if (name.endsWith('.log') && !parseSegmentFileName(name)) continue;
-    const path = join(dir, name);
-    io.unlink(path);
-    removed.push(path);
+    remove(join(dir, name));
+  }
+  const folder = snapshotDir(dir);
+  if (io.exists(folder)) {
+    const listed = new Set(manifest.snapshots().map((s) => s.file));
+    for (const name of io.readdir(folder)) if (SNAPSHOT_FILE.test(name) && !listed.has(name)) remove(join(folder, name));
   }
   return { segments, removed, rebuilt: false };
 }

@@ -1,0 +1,171 @@
+// The rows of the results table: which figure of which workload, whether
+// more or less is better, and the issue's target where it sets one. The
+// ratio to a peer is always "times better than the peer" (> 1: logkv wins):
+// logkv / peer for rates, peer / logkv for times, bytes and latencies.
+
+import { type EngineName, PEERS } from './engines.js';
+import type { Figures, PhaseName } from './phases.js';
+
+export type Cell = number | null | { error: string } | 'not available yet';
+export type Results = Partial<Record<PhaseName, Partial<Record<EngineName, Figures | { error: string }>>>>;
+
+export interface Row {
+  id: string;
+  label: string;
+  unit: 'ops/s' | 'ms' | 'MB/s' | 'bytes' | 'B/key' | 'ratio';
+  better: 'higher' | 'lower';
+  values: Partial<Record<EngineName, Cell>>;
+  /** logkv's advantage over each peer (> 1 better), where both have a number. */
+  ratios: Partial<Record<EngineName, number>>;
+  target?: string;
+  /** undefined: no target, or no figure to judge. */
+  met?: boolean;
+  note?: string;
+}
+
+interface Spec {
+  id: string;
+  label: string;
+  phase: PhaseName;
+  field: string;
+  unit: Row['unit'];
+  better: Row['better'];
+  /** Only these engines run it (default: all four). */
+  only?: EngineName[];
+  target?: { text: string; met(values: Row['values'], ratios: Row['ratios']): boolean | undefined };
+  note?: string;
+  /** Shown as "not available yet" when this figure says the feature is missing. */
+  missingWhen?: (f: Figures) => boolean;
+}
+
+const num = (c: Cell | undefined): number | undefined => (typeof c === 'number' ? c : undefined);
+const bestPeer = (v: Row['values'], better: Row['better']): number | undefined => {
+  const xs = PEERS.map((p) => num(v[p])).filter((x): x is number => x !== undefined);
+  if (xs.length !== PEERS.length) return undefined;
+  return better === 'higher' ? Math.max(...xs) : Math.min(...xs);
+};
+
+const SPECS: Spec[] = [
+  {
+    id: 'bulk-put', label: 'bulk put, 1M keys', phase: 'load', field: 'bulkPutPerSec', unit: 'ops/s', better: 'higher',
+    target: { text: '>= 1.5x lmdb', met: (_v, r) => (r.lmdb === undefined ? undefined : r.lmdb >= 1.5) },
+  },
+  {
+    id: 'durable-put', label: 'single durable put', phase: 'durable', field: 'durablePutPerSec', unit: 'ops/s', better: 'higher',
+    target: { text: '>= best peer', met: (v) => { const b = bestPeer(v, 'higher'); const l = num(v.logkv); return b === undefined || l === undefined ? undefined : l >= b; } },
+  },
+  { id: 'durable-put-p50', label: 'single durable put, median latency', phase: 'durable', field: 'durablePutP50Ms', unit: 'ms', better: 'lower' },
+  { id: 'durable-put-p99', label: 'single durable put, p99 latency', phase: 'durable', field: 'durablePutP99Ms', unit: 'ms', better: 'lower' },
+  {
+    id: 'fdatasync-per-put', label: 'fdatasync calls per single put', phase: 'durable', field: 'fdatasyncPerPut', unit: 'ratio', better: 'lower', only: ['logkv'],
+    target: { text: '<= 1', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! <= 1) },
+    note: 'counted by the store (syncCount)',
+  },
+  {
+    id: 'fdatasync-raw', label: 'raw fdatasync of this disk (128 B into preallocated space)', phase: 'fdatasync', field: 'fdatasyncPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    note: 'the disk, not an engine: writeSync + fdatasyncSync in a loop',
+  },
+  {
+    id: 'fdatasync-raw-append', label: 'raw fdatasync of this disk (after a 128 B append)', phase: 'fdatasync', field: 'fdatasyncAppendPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    note: 'the disk, not an engine',
+  },
+  {
+    id: 'concurrent-put', label: '100 concurrent durable puts', phase: 'durable', field: 'concurrentPutPerSec', unit: 'ops/s', better: 'higher',
+    target: { text: '>= 2x best peer', met: (v) => { const b = bestPeer(v, 'higher'); const l = num(v.logkv); return b === undefined || l === undefined ? undefined : l >= 2 * b; } },
+  },
+  {
+    id: 'random-get', label: 'random get over 1M keys', phase: 'load', field: 'getPerSec', unit: 'ops/s', better: 'higher',
+    target: { text: '>= lmdb getBinaryFast', met: (_v, r) => (r.lmdb === undefined ? undefined : r.lmdb >= 1) },
+  },
+  {
+    id: 'reopen', label: 'reopen 1M keys until the first get returns', phase: 'reopen', field: 'reopenMs', unit: 'ms', better: 'lower',
+    target: { text: '<= classic-level', met: (_v, r) => (r['classic-level'] === undefined ? undefined : r['classic-level'] >= 1) },
+    note: 'fresh process each time, page cache warm; median of the runs',
+  },
+  { id: 'overwrite', label: '1M overwrites over 10k keys', phase: 'overwrite', field: 'overwritePerSec', unit: 'ops/s', better: 'higher' },
+  { id: 'disk-before', label: 'disk bytes after the overwrites', phase: 'overwrite', field: 'diskBytesBefore', unit: 'bytes', better: 'lower' },
+  {
+    id: 'disk-after', label: 'disk bytes after compaction', phase: 'overwrite', field: 'diskBytesAfter', unit: 'bytes', better: 'lower',
+    target: { text: '<= 1.1x live data (10k log records of 132 B)', met: () => undefined },
+    missingWhen: () => true,
+  },
+  { id: 'compact-time', label: 'compaction time', phase: 'overwrite', field: 'compactMs', unit: 'ms', better: 'lower', missingWhen: () => true },
+  {
+    id: 'recovery', label: 'recovery without hints (open, full scan)', phase: 'recovery', field: 'recoveryMBps', unit: 'MB/s', better: 'higher', only: ['logkv'],
+    target: { text: '>= 1000 MB/s', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! >= 1000) },
+    note: 'segment bytes / time of LogStore.open() and the first get; open also rewrites the hints',
+  },
+  {
+    id: 'scan', label: 'segment reader alone (bytes in memory)', phase: 'recovery', field: 'scanMBps', unit: 'MB/s', better: 'higher', only: ['logkv'],
+    note: 'scanSegment() over the segments already read into memory',
+  },
+  {
+    id: 'verify', label: 'kvtool verify', phase: 'verify', field: 'verifyMBps', unit: 'MB/s', better: 'higher', only: ['logkv'],
+    target: { text: '>= 1000 MB/s', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! >= 1000) },
+    note: "the verify command in process over the 1M-key store (node's start-up not counted)",
+  },
+  { id: 'snapshot-write', label: 'snapshot write', phase: 'snapshot', field: 'snapshotWriteMBps', unit: 'MB/s', better: 'higher', only: ['logkv'], missingWhen: (f) => f.snapshotAvailable === false },
+  { id: 'snapshot-restore', label: 'snapshot restore', phase: 'snapshot', field: 'snapshotRestoreMBps', unit: 'MB/s', better: 'higher', only: ['logkv'], missingWhen: (f) => f.snapshotAvailable === false },
+  {
+    id: 'heap-per-key', label: 'heap per key after loading 1M keys', phase: 'load', field: 'heapPerKey', unit: 'B/key', better: 'lower',
+    target: { text: 'logkv <= 100 B beyond the 16 key bytes', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! - 16 <= 100) },
+    note: 'V8 heap + external memory after GC, minus the same before the store was opened; native caches of the peers are not in it (see RSS)',
+  },
+  { id: 'rss-per-key', label: 'RSS per key after loading 1M keys', phase: 'load', field: 'rssPerKey', unit: 'B/key', better: 'lower', note: 'resident set after GC minus before opening; lmdb counts its mapped pages' },
+  { id: 'peak-rss-per-key', label: 'peak RSS per key while loading 1M keys', phase: 'load', field: 'peakRssPerKey', unit: 'B/key', better: 'lower' },
+  { id: 'journal-set', label: 'JournalStore set (durable, default 1 MiB files)', phase: 'journal', field: 'journalSetPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'], note: '100 keys, 100 B values; no peer runs this' },
+  { id: 'journal-get', label: 'JournalStore get (default 1 MiB files)', phase: 'journal', field: 'journalGetPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'], note: '100 keys; no peer runs this' },
+];
+
+/** The table, from the figures of every workload. */
+export function buildRows(results: Results): Row[] {
+  return SPECS.map((s) => {
+    const values: Row['values'] = {};
+    const engines: readonly EngineName[] = s.only ?? ['logkv', ...PEERS];
+    for (const e of engines) {
+      const f = results[s.phase]?.[e];
+      if (f === undefined) continue;
+      if ('error' in f && typeof f.error === 'string') {
+        values[e] = { error: f.error };
+        continue;
+      }
+      const figures = f as Figures;
+      const v = figures[s.field];
+      if (e === 'logkv' && (v === null || v === undefined) && s.missingWhen?.(figures)) values[e] = 'not available yet';
+      else values[e] = typeof v === 'number' ? v : null;
+    }
+    const ratios: Row['ratios'] = {};
+    const mine = num(values.logkv);
+    for (const p of PEERS) {
+      const theirs = num(values[p]);
+      // A memory delta can come out at or below zero (noise, GC): no ratio of those.
+      if (mine === undefined || theirs === undefined || !(mine > 0) || !(theirs > 0)) continue;
+      ratios[p] = s.better === 'higher' ? mine / theirs : theirs / mine;
+    }
+    const row: Row = { id: s.id, label: s.label, unit: s.unit, better: s.better, values, ratios };
+    if (s.target) {
+      row.target = s.target.text;
+      const met = s.target.met(values, ratios);
+      if (met !== undefined) row.met = met;
+    }
+    if (s.note) row.note = s.note;
+    return row;
+  });
+}
+
+/** Judges the compaction target from its own figures (live bytes come from the workload). */
+export function judgeCompaction(rows: Row[], results: Results): void {
+  const row = rows.find((r) => r.id === 'disk-after');
+  const f = results.overwrite?.logkv;
+  if (!row || !f || 'error' in f) return;
+  const after = (f as Figures).diskBytesAfter;
+  const before = (f as Figures).diskBytesBefore;
+  const live = (f as Figures).liveBytes;
+  if (typeof after === 'number' && typeof live === 'number') row.met = after <= 1.1 * live;
+  // A compaction that reclaimed nothing is not fast, it did no work: no ratio for its time.
+  const time = rows.find((r) => r.id === 'compact-time');
+  if (time && typeof after === 'number' && typeof before === 'number' && after >= before) {
+    time.ratios = {};
+    time.note = `logkv's compact() reclaimed nothing in this run (${before} bytes before and after), so its time is not compared`;
+  }
+}

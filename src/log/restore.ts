@@ -1,0 +1,129 @@
+// Building a store's log from a snapshot. A snapshot's entries become
+// records of compacted base segments, keeping their offsets, followed by an
+// empty active segment at the snapshot's next offset, so the restored log
+// goes on exactly where the snapshot stands. Used by restore() and by an
+// open that must start from a snapshot because older segments are gone.
+//
+// restore() crash story: the target directory must be empty; a RESTORING
+// marker is made durable first and removed last, after the manifest lists
+// the new files. Open refuses a directory with the marker (an interrupted
+// restore), and restore() into such a directory starts over.
+
+import { join } from 'node:path';
+import { LogkvError } from '../errors.js';
+import { readSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
+import { Op } from '../formats/limits.js';
+import { type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
+import { acquireLock } from '../io/lock-file.js';
+import { CompactedOutput, type OutputSegment } from './compacted-output.js';
+import { Manifest } from './manifest.js';
+import { SegmentLog } from './segment-log.js';
+import { snapshotDir, snapshotFileName } from './snapshots.js';
+import { storePath } from './store-path.js';
+import { ENCODING_NAMES } from './value-codec.js';
+
+export const RESTORE_MARKER = 'RESTORING';
+
+export interface RestoreOptions {
+  /** Segment size of the restored store. Default 64 MiB. */
+  segmentSize?: number;
+  now?: () => number;
+  io?: FileIO;
+}
+
+export interface RestoreReport {
+  dir: string;
+  entries: number;
+  /** The restored log continues at this offset. */
+  nextOffset: number;
+  segments: number;
+}
+
+/** Writes the base segments for a snapshot's state (sealed, with hints; names carry `generation`). */
+export async function writeBaseSegments(
+  io: FileIO,
+  dir: string,
+  contents: SnapshotContents,
+  options: { segmentSize: number; generation: number; now: () => number },
+): Promise<OutputSegment[]> {
+  const output = new CompactedOutput(
+    { io, dir, valueEncoding: contents.header.valueEncoding, segmentSize: options.segmentSize, generation: options.generation, now: options.now },
+    () => undefined,
+  );
+  try {
+    const byOffset = [...contents.entries].sort((a, b) => a.offset - b.offset);
+    for (const e of byOffset) {
+      await output.add({ op: Op.Put, key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expireAtMs, timestampMs: contents.header.createdMs });
+    }
+    return await output.finish(contents.header.nextOffset);
+  } catch (e) {
+    output.abandon();
+    throw e;
+  }
+}
+
+/**
+ * Builds a new store in `dir` (which must be empty or missing) from the
+ * snapshot file at `snapshotPath`. A damaged snapshot is CORRUPT and
+ * nothing is written.
+ */
+export async function restore(snapshotPath: string, dirOrName: string, options: RestoreOptions = {}): Promise<RestoreReport> {
+  const io = options.io ?? nodeFileIO;
+  const now = options.now ?? Date.now;
+  const segmentSize = options.segmentSize ?? 64 * 1024 * 1024;
+  const dir = storePath(dirOrName);
+  if (typeof snapshotPath !== 'string' || !io.exists(snapshotPath)) throw new LogkvError('INVALID_ARGUMENT', `no snapshot file at ${String(snapshotPath)}`);
+  const bytes = io.readFile(snapshotPath);
+  const contents = readSnapshot(bytes, snapshotPath);
+
+  io.mkdir(dir);
+  const present = io.readdir(dir);
+  const interrupted = present.includes(RESTORE_MARKER);
+  if (present.length > 0 && !interrupted) throw new LogkvError('INVALID_ARGUMENT', `${dir} is not empty; restore builds a new store`);
+  const lock = acquireLock(io, join(dir, 'LOCK'));
+  try {
+    if (interrupted) clearInterruptedRestore(io, dir);
+    await replaceFile(io, join(dir, RESTORE_MARKER), Buffer.from(`restoring ${snapshotPath}\n`));
+
+    const base = await writeBaseSegments(io, dir, contents, { segmentSize, generation: 1, now });
+    const valueEncoding = contents.header.valueEncoding;
+    const active = await SegmentLog.createSegment(
+      { io, dir, valueEncoding, segmentSize, durability: 'sync', syncIntervalMs: 0, now },
+      0,
+      contents.header.nextOffset,
+    );
+    active.handle.close();
+    const folder = snapshotDir(dir);
+    io.mkdir(folder);
+    await io.syncDir(dir);
+    const file = snapshotFileName(contents.header.nextOffset);
+    await replaceFile(io, join(folder, file), bytes);
+
+    const manifest = await Manifest.open(io, dir, now);
+    try {
+      await manifest.reset(ENCODING_NAMES[valueEncoding], [...base, active], {
+        snapshots: [{ file, nextOffset: contents.header.nextOffset }],
+        logStartOffset: contents.header.nextOffset,
+        lastTimestampMs: contents.header.createdMs,
+        generation: 1,
+      });
+    } finally {
+      await manifest.close();
+    }
+    io.unlink(join(dir, RESTORE_MARKER));
+    await io.syncDir(dir);
+    return { dir, entries: contents.entries.length, nextOffset: contents.header.nextOffset, segments: base.length + 1 };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Removes what an interrupted restore left (only our own kinds of file). */
+function clearInterruptedRestore(io: FileIO, dir: string): void {
+  const folder = snapshotDir(dir);
+  if (io.exists(folder)) for (const name of io.readdir(folder)) io.unlink(join(folder, name));
+  for (const name of io.readdir(dir)) {
+    if (name === 'LOCK' || name === RESTORE_MARKER || name === 'snapshots') continue;
+    if (/\.(log|hint|tmp|jrna|jrnb)$/.test(name) || name === 'MANIFEST.lock') io.unlink(join(dir, name));
+  }
+}

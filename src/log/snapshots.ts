@@ -1,0 +1,157 @@
+// Snapshots: the live state as of one offset, in formats/snapshot.ksy, kept
+// under snapshots/ and listed in the manifest. Taking one has two parts:
+//
+// 1. capture (synchronous, in the write queue, so it sits between two
+//    writes): the log's next offset and, in key order, where each live key's
+//    record is. Only positions are copied, not values: records never move
+//    while maintenance is exclusive, and the log only grows at its end.
+// 2. write (asynchronous, writes go on): once everything captured is durable,
+//    each record is read back (its CRC checked), streamed into a temporary
+//    file, fsynced, renamed into place and the directory fsynced; then one
+//    manifest frame lists it and drops the oldest beyond `keep`, whose files
+//    are deleted last. A crash before the manifest frame leaves an unlisted
+//    file, which open removes.
+//
+// The bytes are a pure function of the state (keys, values, offsets,
+// expiries, next offset, timestamp of the newest batch included): the same
+// state always gives the same file.
+
+import { join } from 'node:path';
+import { LogkvError } from '../errors.js';
+import { LogSegment, streamOver } from '../formats/kaitai.js';
+import { readSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
+import { SnapshotWriter } from '../formats/snapshot-writer.js';
+import type { ValueEncoding } from '../formats/limits.js';
+import type { FileIO } from '../io/file-io.js';
+import type { KeySpace } from './key-space.js';
+import type { Manifest, SnapshotRecord } from './manifest.js';
+import type { SegmentLog } from './segment-log.js';
+
+export const SNAPSHOT_DIR = 'snapshots';
+
+export interface SnapshotInfo {
+  path: string;
+  /** Every offset below this is reflected in the snapshot. */
+  nextOffset: number;
+  entries: number;
+  bytes: number;
+  /** Timestamp of the newest batch included. */
+  createdMs: number;
+}
+
+/** Where each live record was at the moment of capture, in key order. */
+export interface Capture {
+  nextOffset: number;
+  createdMs: number;
+  count: number;
+  segment: Uint32Array;
+  position: Uint32Array;
+  size: Uint32Array;
+  offset: Float64Array;
+}
+
+export function snapshotFileName(nextOffset: number): string {
+  return `${String(nextOffset).padStart(20, '0')}.snap`;
+}
+
+export function snapshotDir(dir: string): string {
+  return join(dir, SNAPSHOT_DIR);
+}
+
+/** Copies the places of every live, unexpired key (call between two writes). */
+export function capture(space: KeySpace, log: SegmentLog, now: number): Capture {
+  const d = space.directory;
+  const n = d.size;
+  const c: Capture = {
+    nextOffset: log.nextOffset,
+    createdMs: log.lastTimestampMs,
+    count: 0,
+    segment: new Uint32Array(n),
+    position: new Uint32Array(n),
+    size: new Uint32Array(n),
+    offset: new Float64Array(n),
+  };
+  for (const id of space.range({})) {
+    const expireAt = d.expireAtOf(id);
+    if (expireAt !== undefined && expireAt <= now) continue;
+    const i = c.count++;
+    c.segment[i] = d.segmentOf(id);
+    c.position[i] = d.positionOf(id);
+    c.size[i] = d.sizeOf(id);
+    c.offset[i] = d.offsetOf(id);
+  }
+  return c;
+}
+
+/** Streams a capture into snapshots/<next offset>.snap, atomically. */
+export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c: Capture, valueEncoding: ValueEncoding): Promise<SnapshotInfo> {
+  const folder = snapshotDir(dir);
+  if (!io.exists(folder)) {
+    io.mkdir(folder);
+    await io.syncDir(dir);
+  }
+  const path = join(folder, snapshotFileName(c.nextOffset));
+  const tmp = `${path}.tmp`;
+  if (io.exists(tmp)) io.unlink(tmp);
+  const handle = io.open(tmp, 'create');
+  let bytes = 0;
+  try {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      if (pendingBytes === 0) return;
+      handle.write(Buffer.concat(pending, pendingBytes), bytes);
+      bytes += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+    };
+    const writer = new SnapshotWriter({ valueEncoding, nextOffset: c.nextOffset, createdMs: c.createdMs, entryCount: c.count }, (b) => {
+      pending.push(b);
+      pendingBytes += b.length;
+      if (pendingBytes >= 1024 * 1024) flush();
+    });
+    for (let i = 0; i < c.count; i++) {
+      const record = log.readRecord(log.segment(c.segment[i]!), c.position[i]!, c.size[i]!);
+      const r = new LogSegment.Record(streamOver(record));
+      writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expiry?.expireAtMs });
+      if (i % 10_000 === 9_999) await new Promise((resolve) => setImmediate(resolve));
+    }
+    writer.finish();
+    flush();
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
+  io.rename(tmp, path);
+  await io.syncDir(folder);
+  return { path, nextOffset: c.nextOffset, entries: c.count, bytes, createdMs: c.createdMs };
+}
+
+/** Lists a new snapshot in the manifest, drops the oldest beyond `keep`, and deletes their files. */
+export async function listSnapshot(io: FileIO, dir: string, manifest: Manifest, info: SnapshotInfo, keep: number): Promise<void> {
+  const file = snapshotFileName(info.nextOffset);
+  const older = manifest.snapshots().filter((s) => s.file !== file);
+  const removed = older.slice(0, Math.max(0, older.length - (keep - 1))).map((s) => s.file);
+  await manifest.addSnapshot({ file, nextOffset: info.nextOffset }, removed);
+  for (const f of removed) {
+    const p = join(snapshotDir(dir), f);
+    if (io.exists(p)) io.unlink(p);
+  }
+  if (removed.length > 0) await io.syncDir(snapshotDir(dir));
+}
+
+/** The newest listed snapshot that reads back whole, with what was wrong with the newer ones. */
+export function newestValidSnapshot(io: FileIO, dir: string, listed: readonly SnapshotRecord[]): { record: SnapshotRecord; path: string; contents: SnapshotContents; rejected: Array<{ path: string; error: string }> } | undefined {
+  const rejected: Array<{ path: string; error: string }> = [];
+  for (const record of [...listed].sort((a, b) => b.nextOffset - a.nextOffset)) {
+    const path = join(snapshotDir(dir), record.file);
+    try {
+      const contents = readSnapshot(io.readFile(path), path);
+      if (contents.header.nextOffset !== record.nextOffset) throw new LogkvError('CORRUPT', `${path}: header says next offset ${contents.header.nextOffset}, the manifest ${record.nextOffset}`);
+      return { record, path, contents, rejected };
+    } catch (e) {
+      rejected.push({ path, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return undefined;
+}
