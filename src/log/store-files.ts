@@ -2,9 +2,10 @@
 // it does not list was left by a step that crashed before its manifest
 // switch (a new segment not yet listed, a cleaner output, a snapshot, a
 // temp file) or after it (a replaced segment not yet deleted), and is
-// removed. Only a manifest that opened without loss is trusted to delete
-// by: otherwise, and for a store written before the manifest existed, the
-// segments on disk are taken as they are and the manifest is rebuilt.
+// removed. Only a manifest that opened without loss, or with only a torn
+// last frame cut, is trusted to delete by: otherwise, and for a store
+// written before the manifest existed, the segments on disk are taken as
+// they are and the manifest is rebuilt.
 
 import { join } from 'node:path';
 import { SEGMENT_HEADER_SIZE } from '../formats/limits.js';
@@ -26,7 +27,11 @@ const SNAPSHOT_FILE = /\.(snap|tmp)$/;
 
 export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet {
   const names = io.readdir(dir);
-  if (!manifest.trusted) return { segments: segmentNamesIn(names), removed: [], rebuilt: manifest.existed };
+  // A torn last frame is what a crash during a manifest write leaves: the frames before it
+  // are the file set as of the last switch that completed, so the list still holds. Taking
+  // the directory instead would take a cleaner's unswitched outputs beside their inputs.
+  const tornTailOnly = manifest.existed && manifest.report.events.every((e) => e.kind === 'torn-tail');
+  if (!manifest.trusted && !tornTailOnly) return { segments: segmentNamesIn(names), removed: [], rebuilt: manifest.existed };
   const segments = manifest.segments();
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
