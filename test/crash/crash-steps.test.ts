@@ -181,6 +181,28 @@ t.test("LogStore: crash before every I/O step of the manifest journal's generati
   await checkLogPoints(t, 'manifest journal switch', model, cap.points, false);
 });
 
+t.test('LogStore: crash before every I/O step of a compaction (outputs, hints, manifest switch, deletes), with writes racing it', async (t) => {
+  const clock: Clock = { now: 1_000_000 };
+  const model = new LogModel(clock);
+  const io = new MemoryFileIO();
+  const store = await LogStore.open<string>(DIR, { io, valueEncoding: 'utf8', segmentSize: SEGMENT_SIZE, autoCompact: false, tombstoneRetentionMs: 0, now: () => clock.now });
+  // Overwrites and deletes over several segments: the cleaner drops old values and, past retention, tombstones.
+  for (let i = 0; i < 24; i++) {
+    const op: WriteOp =
+      i % 5 === 4 ? { kind: 'del', key: `k${i % 3}` } : i % 4 === 1 ? put(`u${i}`, `kept ${i}`) : put(`k${i % 3}`, `${i}:${'c'.repeat(300 + ((i * 211) % 700))}`);
+    await runOps(store, model, 'sync', [op]);
+  }
+  clock.now += 10;
+  const cap = capture(io, () => ({ durable: model.durable, history: model.history.length }));
+  const [result] = await Promise.all([store.compact(), runOps(store, model, 'sync', [put('racing', 'r1'), { kind: 'del', key: 'k1' }, put('k2', 'after')])]);
+  cap.stop();
+  await store.close();
+  t.ok(result.recordsDropped > 0 && result.segmentsBefore >= 2, `the run rewrote ${result.segmentsBefore} segments into ${result.segmentsAfter}, dropping ${result.recordsDropped} records`);
+  t.ok(cap.points.some((p) => p.step.kind === 'unlink'), 'the images cover the deletes of the old segments');
+  t.ok(cap.points.some((p) => /-\d+\.log/.test(p.step.path)), 'and the writes of the outputs');
+  await checkLogPoints(t, 'compaction', model, cap.points);
+});
+
 // ---- JournalStore ---------------------------------------------------------
 
 const canon = (entries: Array<[string, JournalValue]>) => JSON.stringify(entries.map(([k, v]) => [k, String(v)]).sort());

@@ -32,6 +32,10 @@ interface Real {
   failed: boolean;
   /** Loss was reported (corruption): the sequence stops here. */
   dead: boolean;
+  /** Errors of the cleaner running by itself. */
+  backgroundErrors?: unknown[];
+  /** A file was damaged earlier (the cleaner may meet it and refuse). */
+  damaged?: boolean;
   log: string[];
 }
 
@@ -41,8 +45,20 @@ interface M {
 
 async function open(r: Real, model: LogModel, io: MemoryFileIO, recovery: 'strict' | 'salvage' = 'strict'): Promise<void> {
   r.io = io;
-  r.store = await LogStore.open<string>(DIR, { io, valueEncoding: 'utf8', segmentSize: SEGMENT_SIZE, durability: r.durability, recovery, now: () => model.clock.now });
+  // Tombstones older than a second may be dropped by the cleaner (which also runs by itself after rolls).
+  r.store = await LogStore.open<string>(DIR, {
+    io,
+    valueEncoding: 'utf8',
+    segmentSize: SEGMENT_SIZE,
+    durability: r.durability,
+    recovery,
+    now: () => model.clock.now,
+    tombstoneRetentionMs: 1000,
+    cleanerDirtyRatio: 0.3,
+    onBackgroundError: (e: unknown) => (r.backgroundErrors ??= []).push(e),
+  });
   r.failed = false;
+  if (process.env.LOGKV_TRACE) console.error(`  open: ${JSON.stringify({ ...r.store.openReport, durationMs: undefined })} files ${io.readdir(DIR).join(' ')}`);
 }
 
 function fail(r: Real, what: string): never {
@@ -208,6 +224,27 @@ class FlushCmd extends LiveCmd {
   toString = () => 'flush()';
 }
 
+/** The cleaner: no live key lost, no deleted key back, offsets kept; every write stays as durable as it was. */
+class CompactCmd extends LiveCmd {
+  constructor(readonly racing: WriteOp[]) {
+    super();
+  }
+  async go(m: M, r: Real) {
+    if (r.failed) return;
+    const [result, outcomes] = await Promise.all([r.store.compact().then((x) => x, (e: unknown) => e), runOps(r.store, m.model, r.durability, this.racing)]);
+    if (result instanceof Error) {
+      // Damage behind a valid hint is met by the cleaner, which must refuse naming it and change nothing.
+      if (!(r.damaged && isDamageError(result))) fail(r, `compact failed: ${String(result)}`);
+      expectState(r, m, 'after a compaction that met damage');
+      r.dead = true;
+      return;
+    }
+    for (const o of outcomes) if (o.error) fail(r, `${JSON.stringify(o.op)} racing compact failed: ${String(o.error)}`);
+    expectState(r, m, 'after compact');
+  }
+  toString = () => `compact() with ${this.racing.length} writes racing it: ${JSON.stringify(this.racing)}`;
+}
+
 class ReopenCmd extends LiveCmd {
   async go(m: M, r: Real) {
     const wasFailed = r.failed;
@@ -301,6 +338,7 @@ class CorruptCmd extends LiveCmd {
     const file = files[this.fileIndex % files.length]!;
     const before = r.io.readFile(file);
     r.io.setFile(file, applyDamage(before, this.damage));
+    r.damaged = true;
     r.log.push(`  damaged ${file} (${before.length} bytes)`);
     let recovery: 'strict' | 'salvage' = 'strict';
     try {
@@ -344,6 +382,8 @@ const commands = [
   fc.tuple(fc.array(writeOp, { minLength: 2, maxLength: 8 }), fc.nat(40), fc.integer({ min: 1, max: 2 ** 31 - 1 })).map(([ops, at, seed]) => new CrashMidBurstCmd(ops, at, seed)),
   fc.integer({ min: 1, max: 2500 }).map((ms) => new ClockCmd(ms)),
   fc.constant(new FlushCmd()),
+  fc.array(writeOp, { maxLength: 4 }).map((ops) => new CompactCmd(ops)),
+  fc.array(writeOp, { maxLength: 4 }).map((ops) => new CompactCmd(ops)),
   fc.constant(new ReopenCmd()),
   fc.integer({ min: 1, max: 2 ** 31 - 1 }).map((seed) => new CrashCmd(seed)),
   fc.tuple(writeOp, fc.integer({ min: 1, max: 2 ** 31 - 1 })).map(([op, seed]) => new FsyncFailsCmd(op, seed)),
@@ -360,6 +400,8 @@ for (const durability of ['sync', 'none'] as const) {
       await open(real, model, new MemoryFileIO());
       await fc.asyncModelRun(() => ({ model: { model }, real }), cmds);
       if (!real.dead) await real.store.close().catch(() => undefined);
+      const background = (real.backgroundErrors ?? []).filter((e) => !(e instanceof LogkvError && e.code === 'IO') && !(real.damaged && isDamageError(e)));
+      if (background.length > 0) throw new Mismatch(`the cleaner failed in the background: ${background.map(String).join('; ')}\nsteps:\n${real.log.join('\n')}`);
     });
     await checkProperty(t, `LogStore model (${durability})`, property, { runs: durability === 'sync' ? 120 : 60, file: 'test/crash/log-model.test.ts' }, 0.5);
   });
