@@ -28,7 +28,7 @@ import { verify } from '../../cli/commands/verify.js';
 import { type Clock, differs, LogModel, matchPrefix, onlyWrittenValues } from '../support/log-model.js';
 import { runOps, type WriteOp } from '../support/log-driver.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
-import { applyDamage, type FileDamage } from '../support/damage.js';
+import { applyDamage, cleanCut, type FileDamage } from '../support/damage.js';
 import { checkProperty } from '../support/property.js';
 
 const DIR = '/db';
@@ -123,28 +123,6 @@ function aimed(path: string, bytes: Buffer, d: FileDamage, aim: Aim): FileDamage
   }
   if (aim === 'data' || aim === 'boundary') return { ...d, at: d.at % Math.max(1, lastNonZero(bytes) + 9) };
   return d;
-}
-
-/** The damage leaves the file a clean shorter log or journal: records lost at a boundary, nothing to see. */
-function cleanCut(path: string, original: Buffer, damaged: Buffer): { kept: number; total: number } | undefined {
-  try {
-    if (path.endsWith('.log')) {
-      const before = readSegment(original);
-      const after = readSegment(damaged);
-      if (after.damage.length > 0 || after.batches.length >= before.batches.length) return undefined;
-      const same = after.batches.every((b, i) => b.position === before.batches[i]!.position && b.crc === before.batches[i]!.crc);
-      return same ? { kept: after.batches.length, total: before.batches.length } : undefined;
-    }
-    if (/\.jrn[ab]$/.test(path)) {
-      const before = scanJournal(original);
-      const after = scanJournal(damaged);
-      if (after.damage || after.frames.length >= before.frames.length) return undefined;
-      return { kept: after.frames.length, total: before.frames.length };
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }
 
 /** A cut that only removed zero fill (or bytes no reader uses): the file reads the same. */

@@ -10,11 +10,12 @@ import fc from 'fast-check';
 import t from 'tap';
 import { LogkvError } from '../../src/errors.js';
 import { type Durability, LogStore } from '../../src/log/log-store.js';
+import { restore } from '../../src/log/restore.js';
 import { type Clock, differs, LogModel, matchPrefix, onlyWrittenValues, recoveredState } from '../support/log-model.js';
 import { isIoFailure, Mismatch, perform, runOps, type WriteOp } from '../support/log-driver.js';
 import { MemoryFileIO, seededRandom, type TearMode } from '../support/memory-file-io.js';
 import { checkProperty, commandsArb } from '../support/property.js';
-import { applyDamage, damageArb, type FileDamage } from '../support/damage.js';
+import { applyDamage, cleanCut, damageArb, type FileDamage } from '../support/damage.js';
 
 const DIR = '/db';
 
@@ -36,6 +37,8 @@ interface Real {
   backgroundErrors?: unknown[];
   /** A file was damaged earlier (the cleaner may meet it and refuse). */
   damaged?: boolean;
+  /** Snapshots restored so far (each into a directory of its own). */
+  restores?: number;
   log: string[];
 }
 
@@ -245,6 +248,45 @@ class CompactCmd extends LiveCmd {
   toString = () => `compact() with ${this.racing.length} writes racing it: ${JSON.stringify(this.racing)}`;
 }
 
+/**
+ * A snapshot while writes race it: restored into a new store, it holds the
+ * state after a prefix of the history from the call on (no live key lost,
+ * no deleted key back, no write half in).
+ */
+class SnapshotCmd extends LiveCmd {
+  constructor(readonly racing: WriteOp[]) {
+    super();
+  }
+  async go(m: M, r: Real) {
+    if (r.failed) return;
+    const atCall = m.model.history.length;
+    const [info, outcomes] = await Promise.all([r.store.snapshot().then((x) => x, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))), runOps(r.store, m.model, r.durability, this.racing)]);
+    if (info instanceof Error) {
+      if (!(r.damaged && isDamageError(info))) fail(r, `snapshot failed: ${String(info)}`);
+      r.dead = true;
+      return;
+    }
+    for (const o of outcomes) if (o.error) fail(r, `${JSON.stringify(o.op)} racing snapshot failed: ${String(o.error)}`);
+    // The snapshot made everything before it durable.
+    m.model.durable = Math.max(m.model.durable, m.model.history.length - this.racing.length);
+    const target = `/restored-${r.restores = (r.restores ?? 0) + 1}`;
+    await restore(info.path, target, { io: r.io, segmentSize: SEGMENT_SIZE, now: () => m.model.clock.now });
+    const restored = await LogStore.open<string>(target, { io: r.io, valueEncoding: 'utf8', segmentSize: SEGMENT_SIZE, now: () => m.model.clock.now });
+    try {
+      // A point in time between the call and its end: the state after a prefix holding every write before the call.
+      const saved = m.model.durable;
+      m.model.durable = atCall;
+      const found = matchPrefix(restored, m.model);
+      m.model.durable = saved;
+      if ('error' in found) fail(r, `the snapshot restored is no state between snapshot() and its end: ${found.error}`);
+    } finally {
+      await restored.close();
+    }
+    expectState(r, m, 'after snapshot');
+  }
+  toString = () => `snapshot() with ${this.racing.length} writes racing it: ${JSON.stringify(this.racing)}`;
+}
+
 class ReopenCmd extends LiveCmd {
   async go(m: M, r: Real) {
     const wasFailed = r.failed;
@@ -337,7 +379,8 @@ class CorruptCmd extends LiveCmd {
     const files = [...r.io.files().keys()].filter((p) => /\.(log|hint|jrna|jrnb)$/.test(p) && !p.includes('/lost/'));
     const file = files[this.fileIndex % files.length]!;
     const before = r.io.readFile(file);
-    r.io.setFile(file, applyDamage(before, this.damage));
+    const damaged = applyDamage(before, this.damage);
+    r.io.setFile(file, damaged);
     r.damaged = true;
     r.log.push(`  damaged ${file} (${before.length} bytes)`);
     let recovery: 'strict' | 'salvage' = 'strict';
@@ -361,6 +404,11 @@ class CorruptCmd extends LiveCmd {
     if (bad) fail(r, `after damage to ${file}: ${bad}`);
     const lossReported = rep.damage.length > 0 || recovery === 'salvage';
     for (const d of rep.damage) if (!d.file || d.offset === undefined) fail(r, `damage reported without file and offset: ${JSON.stringify(d)}`);
+    const segments = files.filter((f) => f.endsWith('.log')).sort();
+    if (!lossReported && file === segments.at(-1) && cleanCut(file, before, damaged)) {
+      // A cut at a batch boundary of the newest segment reads as a crash before those batches: a prefix.
+      return expectPrefix(r, { model: Object.assign(m.model, { durable: 0 }) }, `a clean cut of ${file}`);
+    }
     if (!lossReported) {
       const d = differs(r.store, m.model, m.model.current());
       // A record damaged behind a valid hint is caught by get's own CRC check instead: a CORRUPT read, never a wrong value.
@@ -384,6 +432,7 @@ const commands = [
   fc.constant(new FlushCmd()),
   fc.array(writeOp, { maxLength: 4 }).map((ops) => new CompactCmd(ops)),
   fc.array(writeOp, { maxLength: 4 }).map((ops) => new CompactCmd(ops)),
+  fc.array(writeOp, { maxLength: 3 }).map((ops) => new SnapshotCmd(ops)),
   fc.constant(new ReopenCmd()),
   fc.integer({ min: 1, max: 2 ** 31 - 1 }).map((seed) => new CrashCmd(seed)),
   fc.tuple(writeOp, fc.integer({ min: 1, max: 2 ** 31 - 1 })).map(([op, seed]) => new FsyncFailsCmd(op, seed)),

@@ -3,6 +3,7 @@
 // is taken modulo the file's length, so one arbitrary value fits every file.
 
 import fc from 'fast-check';
+import { readSegment, scanJournal } from '../../src/formats/index.js';
 import { seededRandom } from './memory-file-io.js';
 
 export type FileDamage =
@@ -53,3 +54,26 @@ export function applyDamage(bytes: Buffer, d: FileDamage): Buffer {
 export function changesBytes(bytes: Buffer, d: FileDamage): boolean {
   return !applyDamage(bytes, d).equals(bytes);
 }
+
+/** The damage leaves the file a clean shorter log or journal: records lost at a boundary, nothing to see. */
+export function cleanCut(path: string, original: Buffer, damaged: Buffer): { kept: number; total: number } | undefined {
+  try {
+    if (path.endsWith('.log')) {
+      const before = readSegment(original);
+      const after = readSegment(damaged);
+      if (after.damage.length > 0 || after.batches.length >= before.batches.length) return undefined;
+      const same = after.batches.every((b, i) => b.position === before.batches[i]!.position && b.crc === before.batches[i]!.crc);
+      return same ? { kept: after.batches.length, total: before.batches.length } : undefined;
+    }
+    if (/\.jrn[ab]$/.test(path)) {
+      const before = scanJournal(original);
+      const after = scanJournal(damaged);
+      if (after.damage || after.frames.length >= before.frames.length) return undefined;
+      return { kept: after.frames.length, total: before.frames.length };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
