@@ -17,15 +17,17 @@ $(STAMP): package.json package-lock.json
 install: $(STAMP)
 
 # Compile every formats/*.ksy with the official Kaitai compiler into
-# src/formats/generated/ (JavaScript + TypeScript declarations).
+# src/formats/generated/ (JavaScript + TypeScript declarations) and, in
+# debug mode (field positions, for kvtool explain), src/formats/generated-debug/.
 formats: $(STAMP)
 	node scripts/build-formats.mjs
 	node test/cross-language/build-python.mjs
 
 build: $(STAMP)
 	$(TSC) -p .
-	rm -rf dist/src/formats/generated
+	rm -rf dist/src/formats/generated dist/src/formats/generated-debug
 	cp -r src/formats/generated dist/src/formats/generated
+	cp -r src/formats/generated-debug dist/src/formats/generated-debug
 	chmod +x dist/cli/kvtool.js
 
 # Regenerate the golden files in fixtures/ (deterministic).

@@ -2,6 +2,7 @@
 // name: a segment renamed to foo.bin is still a segment. The name is used
 // only to tell "not ours, skip it" from "ours but damaged" in a directory.
 
+import { firstNonZero } from '../src/formats/damage.js';
 import { HINT_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
 
 export type FileKind = 'segment' | 'hint' | 'snapshot' | 'journal';
@@ -49,14 +50,22 @@ export function magicOf(kind: FileKind): string {
  * The kind to read a file as: its magic decides. A file too short to hold a
  * magic (torn right after it was created) is read as the kind its name
  * suggests when its few bytes agree with that magic, so the reader reports
- * it as truncated rather than as not ours.
+ * it as truncated rather than as not ours. A journal file that is all
+ * zeros is a JournalStore's spare, created and never written yet (the
+ * manifest's MANIFEST.jrnb in a fresh store): it is a journal too.
  */
 export function recognise(bytes: Uint8Array, name: string): FileKind | undefined {
   const byMagic = kindByMagic(bytes);
   if (byMagic !== undefined) return byMagic;
   const byName = kindByName(name);
   if (byName !== undefined && bytes.length < 4 && startsWith(bytes, magicOf(byName), bytes.length)) return byName;
+  if (byName === 'journal' && isUninitialized(bytes)) return byName;
   return undefined;
+}
+
+/** All zero bytes (and not empty): a journal spare never written. */
+export function isUninitialized(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && firstNonZero(bytes, 0) < 0;
 }
 
 /** The first bytes of a file as hex, for "not a logkv file" messages. */

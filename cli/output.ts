@@ -4,6 +4,8 @@
 
 export interface Output {
   line(text: string): void;
+  /** Bytes for stdout as they are (kvtool get --raw). */
+  bytes(data: Uint8Array): void;
   /** A message for stderr (I/O trouble, usage). */
   error(text: string): void;
   flush(): void;
@@ -11,8 +13,8 @@ export interface Output {
 
 const FLUSH_AT = 64 * 1024;
 
-export function stdoutOutput(): Output {
-  let pending: string[] = [];
+export function stdoutOutput(beforeError: () => void = () => {}): Output {
+  let pending: Array<string | Uint8Array> = [];
   let size = 0;
   let closed = false;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -20,18 +22,24 @@ export function stdoutOutput(): Output {
     closed = true;
   });
   const flush = (): void => {
-    if (pending.length > 0 && !closed) process.stdout.write(pending.join(''));
+    if (pending.length > 0 && !closed) {
+      const text = pending.every((p) => typeof p === 'string');
+      process.stdout.write(text ? pending.join('') : Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    }
     pending = [];
     size = 0;
   };
+  const push = (p: string | Uint8Array, n: number): void => {
+    pending.push(p);
+    size += n;
+    if (size >= FLUSH_AT) flush();
+  };
   return {
-    line(text) {
-      pending.push(text, '\n');
-      size += text.length + 1;
-      if (size >= FLUSH_AT) flush();
-    },
+    line: (text) => push(`${text}\n`, text.length + 1),
+    bytes: (data) => push(data, data.length),
     error(text) {
       flush();
+      beforeError();
       process.stderr.write(`${text}\n`);
     },
     flush,
@@ -39,8 +47,17 @@ export function stdoutOutput(): Output {
 }
 
 /** Collects lines in memory (tests, the demo). */
-export function memoryOutput(): Output & { lines: string[]; errors: string[] } {
+export function memoryOutput(): Output & { lines: string[]; errors: string[]; raw: Buffer[] } {
   const lines: string[] = [];
   const errors: string[] = [];
-  return { lines, errors, line: (t) => void lines.push(t), error: (t) => void errors.push(t), flush: () => {} };
+  const raw: Buffer[] = [];
+  return {
+    lines,
+    errors,
+    raw,
+    line: (t) => void lines.push(t),
+    bytes: (b) => void raw.push(Buffer.from(b)),
+    error: (t) => void errors.push(t),
+    flush: () => {},
+  };
 }

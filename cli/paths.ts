@@ -12,6 +12,8 @@ export interface FileRef {
   name: string;
   /** Named on the command line, not found in a directory. */
   explicit: boolean;
+  /** Size when listed (for progress). */
+  size: number;
 }
 
 export interface IoProblem {
@@ -65,7 +67,7 @@ export function listFiles(target: string): Listing {
   }
   if (!stat.isDirectory()) {
     if (!stat.isFile()) throw new PathError(`${target} is neither a regular file nor a directory`, 'not a regular file or directory');
-    return { isDirectory: false, files: [{ path: target, name: path.basename(target), explicit: true }], ioProblems: [] };
+    return { isDirectory: false, files: [{ path: target, name: path.basename(target), explicit: true, size: stat.size }], ioProblems: [] };
   }
   const listing: Listing = { isDirectory: true, files: [], ioProblems: [] };
   addFolder(target, listing, true);
@@ -92,7 +94,7 @@ function addFolder(dir: string, listing: Listing, top: boolean): void {
       listing.ioProblems.push({ path: full, message: `cannot stat: ${describe(e)}` });
       continue;
     }
-    if (stat.isFile()) listing.files.push({ path: full, name, explicit: false });
+    if (stat.isFile()) listing.files.push({ path: full, name, explicit: false, size: stat.size });
     else if (top && stat.isDirectory() && name === SNAPSHOT_FOLDER) snapshots = true;
     // Other folders (lost/, ...) and special files are not store files.
   }

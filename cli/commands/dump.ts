@@ -9,8 +9,9 @@ import { dumpSegment } from '../dump/segment.js';
 import { dumpSnapshot } from '../dump/snapshot.js';
 import { type FileKind, kindByName, magicHex, recognise } from '../file-kind.js';
 import { keyMatcher, type ValuesMode } from '../format-value.js';
-import type { Output } from '../output.js';
+import type { Context } from '../context.js';
 import { listFiles, PathError, readBytes } from '../paths.js';
+import { progress } from '../progress.js';
 import { EXIT } from './exit-codes.js';
 
 export interface DumpArgs {
@@ -32,8 +33,18 @@ const DUMPERS: Record<FileKind, (bytes: Uint8Array, file: string, opts: DumpOpti
  * Returns the exit code: 0 when everything named was dumped (damage inside
  * files included: judging is verify's job), 1 when PATH is a single file
  * that is not a logkv file, 2 when PATH or a file in it cannot be read.
+ * A dump to a terminal is its own progress; redirected, it shows a bar.
  */
-export function runDump(args: DumpArgs, out: Output): number {
+export function runDump(args: DumpArgs, ctx: Context): number {
+  const bar = progress(ctx.term, ctx.quiet || ctx.term.stdoutIsTTY, 'dump');
+  try {
+    return dump(args, ctx, (done, total) => bar.update(done, total));
+  } finally {
+    bar.finish();
+  }
+}
+
+function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total: number) => void): number {
   const render = args.json ? renderJson : renderText;
   const emit = (e: DumpEvent): void => out.line(render(e));
   const opts: DumpOptions = {
@@ -54,7 +65,11 @@ export function runDump(args: DumpArgs, out: Output): number {
     out.error(`kvtool: ${p.path}: ${p.message}`);
     code = EXIT.USAGE_OR_IO;
   }
+  const total = listing.files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
   for (const ref of listing.files) {
+    onProgress(done, total);
+    done += ref.size;
     let bytes: Buffer;
     try {
       bytes = readBytes(ref);

@@ -1,12 +1,19 @@
 // `kvtool verify PATH`: checks one file or every logkv file of a store
-// directory with the format readers. Read-only. Exit 0 when clean, 1 when
-// problems were found, 2 when PATH or a file in it cannot be read.
+// directory with the format readers, each hint against its segment, and
+// the directory against its manifest. Read-only, takes no lock. Exit 0 when
+// clean, 1 when problems were found, 2 when PATH or a file in it cannot be
+// read.
 
+import path from 'node:path';
+import { LogkvError } from '../../src/errors.js';
+import { readHint } from '../../src/formats/hint-reader.js';
+import type { Context } from '../context.js';
 import { kindByName, recognise } from '../file-kind.js';
-import type { Output } from '../output.js';
 import { listFiles, PathError, readBytes } from '../paths.js';
-import { CHECKS, checkUnknown } from '../verify/check.js';
+import { progress } from '../progress.js';
+import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
+import { checkHintAgainstSegment, checkStore, segmentOfHint } from '../verify/store-checks.js';
 import { EXIT } from './exit-codes.js';
 
 export interface VerifyArgs {
@@ -14,10 +21,33 @@ export interface VerifyArgs {
   json: boolean;
 }
 
-export function verify(target: string): VerifyResult {
+export interface VerifyOptions {
+  /** Called with bytes checked so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Problems of each hint found by comparing it with its segment, by hint path. */
+function compareHint(hintPath: string, segmentBytes: Buffer, report: FileReport): Problem[] {
+  let hint;
+  try {
+    hint = readHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
+  } catch (e) {
+    // The hint's own check reports what is wrong with it.
+    if (e instanceof LogkvError || e instanceof PathError) return [];
+    throw e;
+  }
+  const next = report.details.nextOffset;
+  return checkHintAgainstSegment(hint, segmentBytes, typeof next === 'number' ? next : -1, !report.ok);
+}
+
+export function verify(target: string, options: VerifyOptions = {}): VerifyResult {
   const result: VerifyResult = { path: target, exitCode: EXIT.OK, files: [], ioErrors: [] };
   const listing = listFiles(target);
   result.ioErrors.push(...listing.ioProblems);
+  const names = new Set(listing.files.map((f) => f.path));
+  const hintProblems = new Map<string, Problem[]>();
+  const total = listing.files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
   for (const ref of listing.files) {
     let bytes: Buffer;
     try {
@@ -28,20 +58,47 @@ export function verify(target: string): VerifyResult {
       continue;
     }
     const kind = recognise(bytes, ref.name);
-    if (kind !== undefined) result.files.push(CHECKS[kind](bytes, ref.path));
+    if (kind !== undefined) {
+      const report = CHECKS[kind](bytes, ref.path);
+      result.files.push(report);
+      const hintPath = ref.path.replace(/\.log$/, '.hint');
+      if (listing.isDirectory && kind === 'segment' && hintPath !== ref.path && names.has(hintPath)) {
+        hintProblems.set(hintPath, compareHint(hintPath, bytes, report));
+      }
+    }
     // A file named like ours, or named on the command line, must be ours;
     // anything else in a store directory (LOCK, notes, ...) is not looked at.
     else if (ref.explicit || kindByName(ref.name) !== undefined) result.files.push(checkUnknown(bytes, ref.path));
+    done += ref.size;
+    options.onProgress?.(done, total);
+  }
+  if (listing.isDirectory) {
+    for (const f of result.files) {
+      if (f.kind !== 'hint' || path.dirname(f.file) !== target.replace(/\/+$/, '')) continue;
+      const segment = segmentOfHint(path.basename(f.file));
+      const problems = hintProblems.get(f.file) ?? [];
+      if (segment !== undefined && !names.has(path.join(target, segment))) {
+        problems.push({ offset: undefined, length: undefined, code: 'ORPHAN', reason: 'no-segment', message: `the hint of ${segment}, which does not exist` });
+      }
+      if (problems.length > 0) {
+        f.problems.push(...problems);
+        f.ok = f.problems.length === 0;
+      }
+    }
+    const store = checkStore(target, result.files);
+    if (store) result.files.push(store);
   }
   if (result.ioErrors.length > 0) result.exitCode = EXIT.USAGE_OR_IO;
   else if (result.files.some((f) => !f.ok)) result.exitCode = EXIT.PROBLEMS;
   return result;
 }
 
-export function runVerify(args: VerifyArgs, out: Output): number {
+export function runVerify(args: VerifyArgs, ctx: Context): number {
+  const { out } = ctx;
   let result: VerifyResult;
+  const bar = progress(ctx.term, ctx.quiet, 'verify');
   try {
-    result = verify(args.path);
+    result = verify(args.path, { onProgress: (done, total) => bar.update(done, total) });
   } catch (e) {
     if (!(e instanceof PathError)) throw e;
     out.error(`kvtool: ${e.message}`);
@@ -49,6 +106,8 @@ export function runVerify(args: VerifyArgs, out: Output): number {
       out.line(JSON.stringify({ path: args.path, ok: false, exitCode: EXIT.USAGE_OR_IO, error: e.message }));
     }
     return EXIT.USAGE_OR_IO;
+  } finally {
+    bar.finish();
   }
   if (args.json) out.line(renderVerifyJson(result));
   else for (const line of renderVerifyText(result)) out.line(line);

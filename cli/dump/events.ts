@@ -78,6 +78,8 @@ export type DumpEvent =
     }
   | { type: 'snapshot'; file: string; nextOffset: number; created: number; entries: number; valueEncoding: string }
   | { type: 'snapshot-entry'; file: string; offset: number; expireAt: number | undefined; key: ShownKey; value: ShownValue | undefined }
+  /** A journal file of zeros: a JournalStore's spare, never written. */
+  | { type: 'journal-spare'; file: string; size: number }
   | { type: 'journal'; file: string; generation: number; fileSize: number; committedLength: number; created: number }
   | { type: 'frame'; file: string; position: number; size: number; op: 'set' | 'clear'; count: number }
   | { type: 'journal-entry'; file: string; key: ShownKey; value: ShownValue | undefined }

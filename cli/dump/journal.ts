@@ -5,11 +5,16 @@
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { FrameOp, JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
 import { trimZeroTail } from '../damage-range.js';
+import { isUninitialized } from '../file-kind.js';
 import { showJournalValue, showKey } from '../format-value.js';
 import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
 
 export function dumpJournal(bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit): void {
+  if (isUninitialized(bytes)) {
+    emit({ type: 'journal-spare', file, size: bytes.length });
+    return;
+  }
   let scan: ReturnType<typeof scanJournal>;
   try {
     scan = scanJournal(bytes);

@@ -57,6 +57,8 @@ export function renderText(e: DumpEvent): string {
       return `snapshot: nextOffset: ${e.nextOffset} created: ${e.created} entries: ${e.entries} valueEncoding: ${e.valueEncoding}`;
     case 'snapshot-entry':
       return withValue(`| offset: ${e.offset}${expiry(e.expireAt)} key: ${keyText(e.key)}`, e.value);
+    case 'journal-spare':
+      return 'journal: uninitialized spare (all zero, never written)';
     case 'journal':
       return `journal: generation: ${e.generation} fileSize: ${e.fileSize} committedLength: ${e.committedLength} created: ${e.created}`;
     case 'frame':

@@ -8,7 +8,7 @@ import { scanJournal } from '../../src/formats/journal-reader.js';
 import { scanSegment } from '../../src/formats/log-segment-reader.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import { trimZeroTail } from '../damage-range.js';
-import { type FileKind, magicHex } from '../file-kind.js';
+import { type FileKind, isUninitialized, magicHex } from '../file-kind.js';
 import { refusal } from '../reader-error.js';
 
 export interface Problem {
@@ -25,7 +25,8 @@ export interface Problem {
 
 export interface FileReport {
   file: string;
-  kind: FileKind | 'unknown';
+  /** 'store': the checks of a store directory as a whole (store-checks.ts). */
+  kind: FileKind | 'unknown' | 'store';
   size: number;
   ok: boolean;
   problems: Problem[];
@@ -65,6 +66,7 @@ export function checkSegment(bytes: Uint8Array, file: string): FileReport {
     const problems = scan.damage.map((d) => ({ ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }));
     return withPrefix(
       report(file, 'segment', bytes, problems, {
+        baseOffset: scan.header.baseOffset,
         batches: scan.batchCount,
         records: scan.recordCount,
         nextOffset: scan.nextOffset,
@@ -80,6 +82,7 @@ export function checkSegment(bytes: Uint8Array, file: string): FileReport {
 }
 
 export function checkJournal(bytes: Uint8Array, file: string): FileReport {
+  if (isUninitialized(bytes)) return report(file, 'journal', bytes, [], { state: 'uninitialized' });
   try {
     const scan = scanJournal(bytes);
     const problems: Problem[] = [];

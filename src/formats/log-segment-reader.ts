@@ -377,6 +377,18 @@ function recordsOf(b: Uint8Array, at: number, h: BatchBody): ReadRecord[] {
   return records;
 }
 
+/**
+ * The value of the one record that `bytes` holds whole (a point read, its
+ * CRC already checked), or undefined when its lengths do not fill `bytes`
+ * exactly. Read by hand: a get must not pay for a Kaitai object.
+ */
+export function recordValue(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length < RECORD_FIXED_SIZE) return undefined;
+  const keyLength = bytes[10]! | (bytes[11]! << 8);
+  const valueAt = RECORD_FIXED_SIZE + (bytes[5] === 1 ? EXPIRY_SIZE : 0) + keyLength;
+  return valueAt + u32(bytes, 12) === bytes.length ? bytes.subarray(valueAt) : undefined;
+}
+
 /** Whether the record in bytes[start, end) matches its stored CRC (its first 4 bytes). */
 export function recordCrcMatches(bytes: Uint8Array, start: number, end: number, stored?: number): boolean {
   const crc = stored ?? (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;

@@ -6,14 +6,16 @@
 import { LogkvError } from '../errors.js';
 import { scanJournal, type JournalScan } from '../formats/journal-reader.js';
 import type { JournalValue } from '../formats/journal-value.js';
-import { FrameOp } from '../formats/limits.js';
+import { FrameOp, MIN_JOURNAL_FILE_SIZE } from '../formats/limits.js';
 import { firstNonZero } from '../formats/damage.js';
 import type { FileIO } from '../io/file-io.js';
 
 export type JournalFileState =
   | { kind: 'missing' }
-  /** All zero: created, never written (a fresh spare file). */
+  /** All zero at a journal's size at least: created, never written (a fresh spare file). */
   | { kind: 'uninitialized' }
+  /** Shorter than any journal file, zeros only (a file cut short, or one being created). */
+  | { kind: 'short'; length: number }
   | { kind: 'invalid'; error: LogkvError }
   | { kind: 'valid'; scan: JournalScan };
 
@@ -52,7 +54,9 @@ export interface RecoveryPlan {
 export function readJournalFile(io: FileIO, path: string): JournalFileRead {
   if (!io.exists(path)) return { path, bytes: undefined, state: { kind: 'missing' } };
   const bytes = io.readFile(path);
-  if (firstNonZero(bytes, 0) < 0) return { path, bytes, state: { kind: 'uninitialized' } };
+  if (firstNonZero(bytes, 0) < 0) {
+    return { path, bytes, state: bytes.length >= MIN_JOURNAL_FILE_SIZE ? { kind: 'uninitialized' } : { kind: 'short', length: bytes.length } };
+  }
   try {
     return { path, bytes, state: { kind: 'valid', scan: scanJournal(bytes, path) } };
   } catch (e) {
@@ -91,7 +95,15 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
       events.push({ kind: 'unreadable', file: f.path, offset: error.offset, message: error.message });
       quarantine.push(f);
     }
-    if (unreadable.length > 0) dataLoss = 'total';
+    // A store is made by writing its first file whole (header last), then
+    // its spare. Both files there and neither valid: it was made, and what
+    // it held is gone (zeroed or cut to nothing). One file only: a crash
+    // while it was being made, before anything was written to it.
+    const blank = [a, b].filter((f) => f.state.kind === 'uninitialized' || f.state.kind === 'short');
+    if (unreadable.length === 0 && blank.length === 2) {
+      for (const f of blank) events.push({ kind: 'unreadable', file: f.path, offset: 0, message: `${f.path} holds no journal (${describeBlank(f)}), nor does the other file: the store's contents are gone` });
+    }
+    if (unreadable.length > 0 || blank.length === 2) dataLoss = 'total';
     else events.push({ kind: 'created', file: a.path, message: 'new journal store' });
     return { active: undefined, spare: b, state: new Map(), dataLoss, events, quarantine, cutTail: false, rewrite: false };
   }
@@ -111,6 +123,12 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
     dataLoss = 'partial';
   }
 
+  if (spare.state.kind === 'short') {
+    // Never a fresh spare (those are made at full size): a file cut short, which may have been the newer one.
+    events.push({ kind: 'unreadable', file: spare.path, offset: 0, message: `${spare.path} is cut short (${describeBlank(spare)}); if it held a newer generation than ${active.path}, its changes are lost` });
+    dataLoss = 'partial';
+  }
+
   const scan = active.state.scan;
   let cutTail = false;
   let rewrite = false;
@@ -127,6 +145,10 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
     }
   }
   return { active, spare, state: replay(scan), dataLoss, events, quarantine, cutTail, rewrite };
+}
+
+function describeBlank(f: JournalFileRead): string {
+  return f.state.kind === 'short' ? `${f.state.length} zero bytes` : 'all zero';
 }
 
 function pickNewest(

@@ -9,7 +9,7 @@
 
 import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import { LogSegment, streamOver } from '../formats/kaitai.js';
+import { recordValue } from '../formats/log-segment-reader.js';
 import { batchSize } from '../formats/log-segment-writer.js';
 import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
@@ -292,8 +292,12 @@ export class LogStore<V = unknown> {
 
   #readValue(id: number): Uint8Array {
     const segment = this.#log.segment(this.#keys.segmentOf(id));
-    const bytes = this.#log.readRecord(segment, this.#keys.positionOf(id), this.#keys.sizeOf(id));
-    return new LogSegment.Record(streamOver(bytes)).value;
+    const position = this.#keys.positionOf(id);
+    const value = recordValue(this.#log.readRecord(segment, position, this.#keys.sizeOf(id)));
+    if (value === undefined) {
+      throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${this.#keys.sizeOf(id)} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
+    }
+    return value;
   }
 
   /** The key's live value bytes and expiry, or undefined when absent or expired. */
@@ -390,13 +394,11 @@ export class LogStore<V = unknown> {
   // ---- writes ------------------------------------------------------------
 
   async put(key: Key, value: V, options: WriteOptions = {}): Promise<void> {
-    const record = this.#putRecord(key, value, options);
-    await this.#append(() => [record]);
+    await this.#appendPlain([this.#putRecord(key, value, options)]);
   }
 
   async delete(key: Key): Promise<void> {
-    const record = this.#deleteRecord(key);
-    await this.#append(() => [record]);
+    await this.#appendPlain([this.#deleteRecord(key)]);
   }
 
   /** Applies every operation or none, after a crash too: one log batch. */
@@ -412,7 +414,7 @@ export class LogStore<V = unknown> {
     if (records.length > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} operations`);
     const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
     if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
-    await this.#append(() => records);
+    await this.#appendPlain(records);
   }
 
   /**
@@ -625,12 +627,17 @@ export class LogStore<V = unknown> {
   // ---- maintenance ---------------------------------------------------------
 
   /**
-   * Runs the log cleaner now over every sealed segment (see cleaner.ts) and
-   * resolves with the bytes before and after. Writes go on meanwhile.
+   * Seals the active segment and runs the log cleaner now over every sealed
+   * segment (see cleaner.ts); resolves with the bytes before and after.
+   * Writes go on meanwhile.
    */
   async compact(): Promise<CompactionResult> {
     this.#checkOpen();
-    return this.#exclusive(() => this.#compactNow());
+    return this.#exclusive(async () => {
+      // Seal the active segment, in the write queue, so the run covers every write so far.
+      await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
+      return this.#compactNow();
+    });
   }
 
   /** Share of the sealed segments' bytes that no live key needs. */
@@ -740,6 +747,12 @@ export class LogStore<V = unknown> {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /** Queues records decided now (no reads in the queue): they may share one write() with their neighbours. */
+  #appendPlain(records: RecordToAppend[]): Promise<void> {
+    this.#checkOpen();
+    return this.#log.append({ prepare: () => records, apply: (b) => this.#applyBatch(b), plain: true });
+  }
 
   #append(prepare: () => RecordToAppend[] | undefined): Promise<void> {
     this.#checkOpen();

@@ -163,3 +163,36 @@ export class Manifest {
     await this.#journal.close();
   }
 }
+
+/** What a manifest lists, as `listedFiles` reads it from a journal state. */
+export interface ListedFiles {
+  segments: SegmentName[];
+  snapshots: SnapshotRecord[];
+  valueEncoding: ValueEncodingName | undefined;
+}
+
+/**
+ * The file set a manifest's journal state lists, read the way the methods
+ * of Manifest read it, for a caller that reads the journal files without
+ * opening them as a JournalStore (kvtool inspecting a store that another
+ * process has open for writing takes no lock and writes nothing).
+ */
+export function listedFiles(state: ReadonlyMap<string, JournalValue>): ListedFiles {
+  const segments: SegmentName[] = [];
+  const snapshots: SnapshotRecord[] = [];
+  for (const [key, value] of state) {
+    if (key.startsWith(SEGMENT)) {
+      const name = parseSegmentFileName(`${key.slice(SEGMENT.length)}.log`);
+      if (name) segments.push(name);
+    } else if (key.startsWith(SNAPSHOT)) {
+      const nextOffset = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? value['nextOffset'] : undefined;
+      snapshots.push({ file: key.slice(SNAPSHOT.length), nextOffset: typeof nextOffset === 'number' ? nextOffset : 0 });
+    }
+  }
+  const v = state.get('valueEncoding');
+  return {
+    segments: sortSegmentNames(segments),
+    snapshots: snapshots.sort((a, b) => a.nextOffset - b.nextOffset),
+    valueEncoding: v === 'binary' || v === 'utf8' || v === 'json' ? v : undefined,
+  };
+}

@@ -69,6 +69,14 @@ export interface AppendedBatch {
 export interface AppendRequest<T> {
   prepare(): RecordToAppend[] | undefined;
   apply(batch: AppendedBatch | undefined): T;
+  /**
+   * True when prepare reads nothing of the store (a plain put, delete or
+   * batch): then its batch may go into one write() with its neighbours',
+   * and apply waits for that write.
+   */
+  plain?: boolean;
+  /** Seal the active segment first, when it holds any batch (an explicit compaction covers everything written). */
+  roll?: boolean;
 }
 
 export interface SegmentLogOptions {
@@ -99,6 +107,8 @@ interface Waiting {
 }
 
 const ZEROS = Buffer.alloc(1024 * 1024);
+/** Encoded batches waiting for their write() are written out past this. */
+const PENDING_LIMIT = 4 * 1024 * 1024;
 
 export class SegmentLog {
   readonly #o: SegmentLogOptions;
@@ -113,6 +123,10 @@ export class SegmentLog {
   #draining = false;
   #failed: unknown;
   #dirty = false;
+  /** Batches encoded for the active segment but not yet written: one write() for a run of plain requests. */
+  #pending: { segment: Segment; position: number; parts: Buffer[]; bytes: number } | undefined;
+  /** Applies of plain requests, run once their bytes are written. */
+  #deferred: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
@@ -216,9 +230,13 @@ export class SegmentLog {
       // that window. flush() and close() wait on the newest run.
       if (!this.#draining) {
         this.#draining = true;
-        const run: Promise<void> = this.#run().finally(() => {
-          if (this.#running === run) this.#running = undefined;
-        });
+        // Start on the next microtask, so writers calling in the same turn
+        // (Promise.all over many puts) share the first group and its fsync.
+        const run: Promise<void> = Promise.resolve()
+          .then(() => this.#run())
+          .finally(() => {
+            if (this.#running === run) this.#running = undefined;
+          });
         this.#running = run;
       }
     });
@@ -279,6 +297,10 @@ export class SegmentLog {
       try {
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
+          const plain = w.request.plain === true;
+          // A prepare that reads the store must see every earlier write applied.
+          if (!plain) this.#writePending();
+          if (w.request.roll && this.#active.tail > SEGMENT_HEADER_SIZE) await this.#roll();
           let records: RecordToAppend[] | undefined;
           try {
             records = w.request.prepare();
@@ -288,13 +310,21 @@ export class SegmentLog {
             settled[i] = true;
             continue;
           }
-          const appended = records && records.length > 0 ? await this.#write(records) : undefined;
-          results[i] = w.request.apply(appended);
+          const appended = records && records.length > 0 ? await this.#encode(records) : undefined;
+          if (plain) {
+            this.#deferred.push(() => (results[i] = w.request.apply(appended)));
+          } else {
+            this.#writePending();
+            results[i] = w.request.apply(appended);
+          }
         }
+        this.#writePending();
         if (this.#o.durability === 'sync') await this.#syncActive();
         this.#o.onCommit?.(this.#active.nextOffset);
       } catch (e) {
         this.#failed ??= e;
+        this.#pending = undefined;
+        this.#deferred = [];
         for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.reject(failedError(e));
         continue;
       }
@@ -304,8 +334,11 @@ export class SegmentLog {
     this.#draining = false;
   }
 
-  /** Encodes and writes one batch, rolling first when it does not fit. */
-  async #write(records: RecordToAppend[]): Promise<AppendedBatch> {
+  /**
+   * Encodes one batch after those already pending, rolling first when it
+   * does not fit; its bytes reach the file at the next #writePending().
+   */
+  async #encode(records: RecordToAppend[]): Promise<AppendedBatch> {
     const timestampMs = this.#o.now();
     const batch = {
       baseOffset: this.#active.nextOffset,
@@ -314,26 +347,46 @@ export class SegmentLog {
     };
     const size = batchSize(batch);
     // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
-    if (this.#active.tail > SEGMENT_HEADER_SIZE && this.#active.tail + size + 4 > this.#o.segmentSize) await this.#roll();
+    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
+    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) {
+      this.#writePending();
+      await this.#roll();
+    }
     const segment = this.#active;
+    const pending = (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+    const position = pending.position + pending.bytes;
     const buf = Buffer.allocUnsafe(size);
-    const position = segment.tail;
     const placed: AppendedBatch['records'] = [];
     writeBatch(buf, 0, batch, (at, recordSize) => {
       const i = placed.length;
       placed.push({ record: records[i]!, position: position + at, size: recordSize, offset: batch.baseOffset + i });
     });
-    segment.handle.write(buf, position);
-    segment.tail += size;
-    segment.fileSize = Math.max(segment.fileSize, segment.tail);
-    if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
-      segment.handle.truncate(segment.tail);
-      segment.fileSize = segment.tail;
-    }
+    pending.parts.push(buf);
+    pending.bytes += size;
     segment.nextOffset = batch.baseOffset + records.length;
     this.lastTimestampMs = timestampMs;
     this.#dirty = true;
+    if (pending.bytes >= PENDING_LIMIT) this.#writePending();
     return { segment, baseOffset: batch.baseOffset, timestampMs, records: placed };
+  }
+
+  /** Writes the pending batches with one write(), then runs the applies that waited for them. */
+  #writePending(): void {
+    const p = this.#pending;
+    if (p) {
+      this.#pending = undefined;
+      const segment = p.segment;
+      segment.handle.write(p.parts.length === 1 ? p.parts[0]! : Buffer.concat(p.parts, p.bytes), p.position);
+      segment.tail = p.position + p.bytes;
+      segment.fileSize = Math.max(segment.fileSize, segment.tail);
+      if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
+        segment.handle.truncate(segment.tail);
+        segment.fileSize = segment.tail;
+      }
+    }
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const apply of deferred) apply();
   }
 
   async #syncActive(): Promise<void> {

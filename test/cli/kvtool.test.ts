@@ -1,12 +1,10 @@
-// kvtool dump and verify, run as a user runs them: the compiled CLI
-// (dist/cli/kvtool.js, built by `make build`) in a child process, over small
-// files made with the format writers in a temporary directory.
+// kvtool dump and verify over small files made with the format writers in
+// a temporary directory; kvtool runs in this process (run-kvtool.ts), as
+// the binary runs it.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { crc32c } from '../../src/checksum/crc32c.js';
 import {
@@ -22,21 +20,7 @@ import {
   Op,
   ValueEncoding,
 } from '../../src/formats/index.js';
-
-const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-}
-
-function kvtool(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [KVTOOL, ...args], { encoding: 'utf8' });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter((l) => l !== '') };
-}
+import { kvtool } from './run-kvtool.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const EMPTY = new Uint8Array(0);
@@ -121,12 +105,25 @@ const JOURNAL_FRAMES = [
 ];
 const JOURNAL = journal(JOURNAL_FRAMES);
 
-/** A store directory holding one file of each kind, plus files that are not ours. */
+/** A manifest listing the tiny segment and the snapshot, as the engine keeps it. */
+const MANIFEST = journal([
+  encodeFrame({
+    generation: 3,
+    op: FrameOp.Set,
+    entries: [
+      { key: 'segment:00000000000000000000', value: { baseOffset: 0 } },
+      { key: 'valueEncoding', value: 'utf8' },
+      { key: 'snapshot:00000000000000000004.snap', value: { nextOffset: 4 } },
+    ],
+  }),
+]);
+
+/** A store directory holding one file of each kind, consistent with one another, plus files that are not ours. */
 function storeDir(): string {
   const d = freshDir();
-  fs.writeFileSync(path.join(d, '00000000000000000000.log'), segment(3, 4096).bytes);
+  fs.writeFileSync(path.join(d, '00000000000000000000.log'), tiny);
   fs.writeFileSync(path.join(d, '00000000000000000000.hint'), HINT);
-  fs.writeFileSync(path.join(d, 'MANIFEST.jrna'), JOURNAL);
+  fs.writeFileSync(path.join(d, 'MANIFEST.jrna'), MANIFEST);
   fs.writeFileSync(path.join(d, 'LOCK'), '');
   fs.writeFileSync(path.join(d, 'notes.txt'), 'not a logkv file');
   fs.mkdirSync(path.join(d, 'snapshots'));
@@ -134,14 +131,10 @@ function storeDir(): string {
   return d;
 }
 
-t.before(() => {
-  if (!fs.existsSync(KVTOOL)) throw new Error(`${KVTOOL} is missing: run make build first`);
-});
-
 t.test('dump: exact lines for a tiny segment', async (t) => {
   const file = path.join(freshDir(), '00000000000000000000.log');
   fs.writeFileSync(file, tiny);
-  const r = kvtool('dump', file);
+  const r = await kvtool('dump', file);
   t.equal(r.status, 0, r.stderr);
   t.strictSame(r.lines, [
     `Dumping ${file} (segment, 175 bytes)`,
@@ -159,7 +152,7 @@ t.test('dump: exact lines for a tiny segment', async (t) => {
 t.test('dump --json: one object per line with offsets and keys', async (t) => {
   const file = path.join(freshDir(), 'seg.log');
   fs.writeFileSync(file, tiny);
-  const r = kvtool('dump', '--json', file);
+  const r = await kvtool('dump', '--json', file);
   t.equal(r.status, 0, r.stderr);
   const objects = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   t.strictSame(
@@ -184,7 +177,7 @@ t.test('dump --json: one object per line with offsets and keys', async (t) => {
 t.test('dump --key and --from-offset filter records and batches', async (t) => {
   const file = path.join(freshDir(), 'seg.log');
   fs.writeFileSync(file, tiny);
-  const byKey = kvtool('dump', file, '--key', 'a');
+  const byKey = await kvtool('dump', file, '--key', 'a');
   t.equal(byKey.status, 0);
   t.strictSame(
     byKey.lines.filter((l) => l.startsWith('|')),
@@ -192,7 +185,7 @@ t.test('dump --key and --from-offset filter records and batches', async (t) => {
   );
   t.equal(byKey.lines.filter((l) => l.startsWith('baseOffset:')).length, 2, 'both batches hold key a');
 
-  const onlyB = kvtool('dump', file, '--key', 'b');
+  const onlyB = await kvtool('dump', file, '--key', 'b');
   t.strictSame(onlyB.lines.filter((l) => l.startsWith('|')), ['| offset: 1 position: 80 size: 18 op: put key: "b" value: "2"']);
   t.strictSame(
     onlyB.lines.filter((l) => l.startsWith('baseOffset:')).map((l) => l.split(' ')[1]),
@@ -200,21 +193,21 @@ t.test('dump --key and --from-offset filter records and batches', async (t) => {
     'the batch without key b is left out',
   );
 
-  const none = kvtool('dump', file, '--key', 'zzz');
+  const none = await kvtool('dump', file, '--key', 'zzz');
   t.equal(none.lines.filter((l) => l.startsWith('|') || l.startsWith('baseOffset:')).length, 0);
 
-  const from = kvtool('dump', file, '--from-offset', '3');
+  const from = await kvtool('dump', file, '--from-offset', '3');
   t.strictSame(from.lines.filter((l) => l.startsWith('|')), ['| offset: 3 position: 149 size: 26 op: put expireAt: 9999 key: "c" value: "3"']);
   t.strictSame(
     from.lines.filter((l) => l.startsWith('baseOffset:')).map((l) => l.split(' ')[1]),
     ['2'],
   );
 
-  const both = kvtool('dump', '--json', file, '--from-offset', '1', '--key', 'a');
+  const both = await kvtool('dump', '--json', file, '--from-offset', '1', '--key', 'a');
   const recs = both.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.type === 'record');
   t.strictSame(recs.map((o) => o.offset), [2]);
 
-  const bad = kvtool('dump', file, '--from-offset', '-1');
+  const bad = await kvtool('dump', file, '--from-offset', '-1');
   t.equal(bad.status, 2, 'a negative offset is a usage error');
 });
 
@@ -228,18 +221,18 @@ t.test('dump: binary keys as hex, value previews and --values', async (t) => {
       encodeBatch({ baseOffset: 10, timestampMs: 0, records: [{ op: Op.Put, offsetDelta: 0, key: Buffer.from([0, 1, 0xff]), value }] }),
     ]),
   );
-  const preview = kvtool('dump', file);
+  const preview = await kvtool('dump', file);
   const rec = preview.lines.find((l) => l.startsWith('|'))!;
   t.match(rec, /key: 0x0001ff value: 0x([0-9a-f]{128})\.\.\. \(100 bytes\)$/);
   t.ok(rec.includes(`value: 0x${value.subarray(0, 64).toString('hex')}...`), 'the first 64 bytes');
 
-  const full = kvtool('dump', file, '--values', 'full');
+  const full = await kvtool('dump', file, '--values', 'full');
   t.ok(full.lines.find((l) => l.startsWith('|'))!.endsWith(`value: 0x${value.toString('hex')}`));
 
-  const none = kvtool('dump', file, '--values', 'none');
+  const none = await kvtool('dump', file, '--values', 'none');
   t.notMatch(none.lines.find((l) => l.startsWith('|'))!, /value:/);
 
-  const byHexKey = kvtool('dump', '--json', file, '--key', '0x0001ff');
+  const byHexKey = await kvtool('dump', '--json', file, '--key', '0x0001ff');
   const recs = byHexKey.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.type === 'record');
   t.equal(recs.length, 1);
   t.equal(recs[0]!.keyHex, '0001ff');
@@ -254,7 +247,7 @@ t.test('dump: a damaged batch is shown with its range and later batches still ar
   const flipped = Buffer.from(bytes);
   flipped[positions[1]! + 20]! ^= 0x10; // inside the second batch's header
   fs.writeFileSync(path.join(dir, 'flip.log'), flipped);
-  const r = kvtool('dump', path.join(dir, 'flip.log'));
+  const r = await kvtool('dump', path.join(dir, 'flip.log'));
   t.equal(r.status, 0);
   const batchLines = r.lines.filter((l) => l.startsWith('baseOffset:'));
   t.strictSame(batchLines.map((l) => l.split(' ')[1]), ['0', '2'], 'batches 0 and 2 are printed');
@@ -269,7 +262,7 @@ t.test('dump: a damaged batch is shown with its range and later batches still ar
   // A torn last batch: the file ends inside it.
   const torn = bytes.subarray(0, ends[2]! - 5);
   fs.writeFileSync(path.join(dir, 'torn.log'), torn);
-  const tr = kvtool('dump', path.join(dir, 'torn.log'));
+  const tr = await kvtool('dump', path.join(dir, 'torn.log'));
   const tornLine = tr.lines.find((l) => l.startsWith('damaged:'))!;
   t.match(tornLine, `damaged: bytes ${positions[2]}..${torn.length} (${torn.length - positions[2]!}) bytes`.replace(') bytes', ' bytes)') + ' TRUNCATED truncated: ');
   t.match(tr.lines.at(-1)!, `end: damage validUpTo: ${positions[2]} nextOffset: 2`);
@@ -277,23 +270,23 @@ t.test('dump: a damaged batch is shown with its range and later batches still ar
 
 t.test('verify: a clean store directory exits 0', async (t) => {
   const dir = storeDir();
-  const r = kvtool('verify', dir);
+  const r = await kvtool('verify', dir);
   t.equal(r.status, 0, 'exit 0');
   const seg = path.join(dir, '00000000000000000000.log');
-  const { ends } = segment(3);
-  t.ok(r.lines.some((l) => l.startsWith(`${seg}: segment: ok ok_up_to=${ends[2]} diff=0`)), 'segment ok with ok_up_to');
+  t.ok(r.lines.some((l) => l.startsWith(`${seg}: segment: ok ok_up_to=${tiny.length} diff=0`)), 'segment ok with ok_up_to');
   t.ok(r.lines.some((l) => l.startsWith(`${path.join(dir, '00000000000000000000.hint')}: hint: ok`)));
   t.ok(r.lines.some((l) => l.startsWith(`${path.join(dir, 'MANIFEST.jrna')}: journal: ok ok_up_to=`)));
   t.ok(r.lines.some((l) => l.startsWith(`${path.join(dir, 'snapshots', '00000000000000000004.snap')}: snapshot: ok`)));
   t.notOk(r.stdout.includes('notes.txt') || r.stdout.includes('LOCK'), 'files that are not ours are skipped');
-  t.equal(r.lines.at(-1), 'verify: 4 files checked, 4 ok, 0 with problems');
+  t.equal(r.lines.at(-2), `${dir}: store: ok (segments 1, snapshots 1, from manifest)`);
+  t.equal(r.lines.at(-1), 'verify: 5 files checked, 5 ok, 0 with problems');
 
-  const j = kvtool('verify', '--json', dir);
+  const j = await kvtool('verify', '--json', dir);
   t.equal(j.status, 0);
   const doc = JSON.parse(j.stdout) as { ok: boolean; exitCode: number; files: Array<{ kind: string; ok: boolean }> };
   t.equal(doc.ok, true);
   t.equal(doc.exitCode, 0);
-  t.strictSame(doc.files.map((f) => f.kind).sort(), ['hint', 'journal', 'segment', 'snapshot']);
+  t.strictSame(doc.files.map((f) => f.kind).sort(), ['hint', 'journal', 'segment', 'snapshot', 'store']);
 });
 
 t.test('verify: a bit flip exits 1 and names the batch', async (t) => {
@@ -303,12 +296,12 @@ t.test('verify: a bit flip exits 1 and names the batch', async (t) => {
   flipped[ends[2]! - 1]! ^= 0x01; // last byte of the last batch
   const file = path.join(dir, '00000000000000000000.log');
   fs.writeFileSync(file, flipped);
-  const r = kvtool('verify', dir);
+  const r = await kvtool('verify', dir);
   t.equal(r.status, 1);
   t.match(r.stdout, `${file}: segment: problem at byte ${positions[2]}: CORRUPT batch-crc: `);
   t.match(r.stdout, `${file}: segment: 1 problem ok_up_to=${positions[2]} diff=${ends[2]! - positions[2]!}`);
 
-  const j = kvtool('verify', '--json', dir);
+  const j = await kvtool('verify', '--json', dir);
   t.equal(j.status, 1);
   const doc = JSON.parse(j.stdout) as { exitCode: number; files: Array<{ okUpTo: number; diff: number; problems: Array<{ offset: number; reason: string }> }> };
   t.equal(doc.exitCode, 1);
@@ -322,7 +315,7 @@ t.test('verify: a bit flip in a middle batch reports it and reads on', async (t)
   const flipped = Buffer.from(bytes);
   flipped[positions[1]! + 40]! ^= 0x80;
   fs.writeFileSync(path.join(dir, 'a.log'), flipped);
-  const r = kvtool('verify', '--json', dir);
+  const r = await kvtool('verify', '--json', dir);
   t.equal(r.status, 1);
   const f = (JSON.parse(r.stdout) as { files: Array<{ okUpTo: number; diff: number; details: { batches: number }; problems: Array<{ offset: number; length: number }> }> }).files[0]!;
   t.strictSame(f.problems.map((p) => [p.offset, p.length]), [[positions[1], ends[1]! - positions[1]!]]);
@@ -336,7 +329,7 @@ t.test('verify: a torn tail exits 1 with its offset', async (t) => {
   const { bytes, positions, ends } = segment(3);
   const file = path.join(dir, '00000000000000000000.log');
   fs.writeFileSync(file, bytes.subarray(0, ends[2]! - 7));
-  const r = kvtool('verify', file);
+  const r = await kvtool('verify', file);
   t.equal(r.status, 1);
   t.match(r.stdout, `${file}: segment: problem at byte ${positions[2]}: TRUNCATED truncated: `);
   t.match(r.stdout, `ok_up_to=${positions[2]} diff=${ends[2]! - 7 - positions[2]!}`);
@@ -345,52 +338,53 @@ t.test('verify: a torn tail exits 1 with its offset', async (t) => {
 t.test('verify: bad magic, unknown files, missing paths', async (t) => {
   const dir = storeDir();
   fs.writeFileSync(path.join(dir, '00000000000000000099.log'), Buffer.from('GARBAGE!GARBAGE!GARBAGE!GARBAGE!'));
-  const r = kvtool('verify', dir);
+  const r = await kvtool('verify', dir);
   t.equal(r.status, 1);
   t.match(r.stdout, `${path.join(dir, '00000000000000000099.log')}: unknown: problem at byte 0: BAD_MAGIC magic: not a logkv file (magic 47415242)`);
   t.notMatch(r.stdout, /notes\.txt/);
-  t.equal(r.lines.at(-1), 'verify: 5 files checked, 4 ok, 1 with problems');
+  t.match(r.stdout, `${dir}: store: problem: UNLISTED manifest: 00000000000000000099.log is not in the manifest: the next open removes it`);
+  t.equal(r.lines.at(-1), 'verify: 6 files checked, 4 ok, 2 with problems');
 
-  const single = kvtool('verify', path.join(dir, 'notes.txt'));
+  const single = await kvtool('verify', path.join(dir, 'notes.txt'));
   t.equal(single.status, 1, 'a file named explicitly must be ours');
   t.match(single.stdout, 'BAD_MAGIC');
-  t.equal(kvtool('dump', path.join(dir, 'notes.txt')).status, 1);
+  t.equal((await kvtool('dump', path.join(dir, 'notes.txt'))).status, 1);
 
-  const missing = kvtool('verify', path.join(tmp, 'no-such-dir'));
+  const missing = await kvtool('verify', path.join(tmp, 'no-such-dir'));
   t.equal(missing.status, 2);
   t.match(missing.stderr, /ENOENT/);
-  t.equal(kvtool('dump', path.join(tmp, 'no-such-file.log')).status, 2);
-  const missingJson = kvtool('verify', '--json', path.join(tmp, 'nope'));
+  t.equal((await kvtool('dump', path.join(tmp, 'no-such-file.log'))).status, 2);
+  const missingJson = await kvtool('verify', '--json', path.join(tmp, 'nope'));
   t.equal(missingJson.status, 2);
   t.equal((JSON.parse(missingJson.stdout) as { exitCode: number }).exitCode, 2);
 
-  t.equal(kvtool('verify').status, 2, 'no path is a usage error');
-  t.equal(kvtool('frobnicate', dir).status, 2, 'an unknown command is a usage error');
-  t.equal(kvtool('dump', dir, '--values', 'some').status, 2, 'a bad --values is a usage error');
+  t.equal((await kvtool('verify')).status, 2, 'no path is a usage error');
+  t.equal((await kvtool('frobnicate', dir)).status, 2, 'an unknown command is a usage error');
+  t.equal((await kvtool('dump', dir, '--values', 'some')).status, 2, 'a bad --values is a usage error');
 });
 
 t.test('file kind comes from the magic, not the name', async (t) => {
   const dir = freshDir();
   fs.writeFileSync(path.join(dir, 'data.bin'), tiny); // a segment
   fs.writeFileSync(path.join(dir, 'x.log'), HINT); // a hint named like a segment
-  const seg = kvtool('dump', path.join(dir, 'data.bin'));
+  const seg = await kvtool('dump', path.join(dir, 'data.bin'));
   t.equal(seg.status, 0);
   t.equal(seg.lines[0], `Dumping ${path.join(dir, 'data.bin')} (segment, ${tiny.length} bytes)`);
-  const hint = kvtool('verify', path.join(dir, 'x.log'));
+  const hint = await kvtool('verify', path.join(dir, 'x.log'));
   t.equal(hint.status, 0);
   t.match(hint.stdout, `${path.join(dir, 'x.log')}: hint: ok`);
-  const all = kvtool('verify', dir);
+  const all = await kvtool('verify', dir);
   t.equal(all.status, 0);
   t.match(all.stdout, `${path.join(dir, 'x.log')}: hint: ok`);
   t.match(all.stdout, `${path.join(dir, 'data.bin')}: segment: ok`, 'in a directory too, the magic decides');
-  const dumpAll = kvtool('dump', dir);
+  const dumpAll = await kvtool('dump', dir);
   t.ok(dumpAll.lines.includes(`Dumping ${path.join(dir, 'x.log')} (hint, ${HINT.length} bytes)`));
 });
 
 t.test('hint: dumps and verifies', async (t) => {
   const file = path.join(freshDir(), '00000000000000000000.hint');
   fs.writeFileSync(file, HINT);
-  const r = kvtool('dump', file);
+  const r = await kvtool('dump', file);
   t.equal(r.status, 0);
   t.strictSame(r.lines.slice(1), [
     `hint: segmentBaseOffset: 0 segmentNextOffset: 4 coveredLength: ${tiny.length} entries: 3`,
@@ -398,16 +392,16 @@ t.test('hint: dumps and verifies', async (t) => {
     '| offset: 1 position: 80 size: 18 tombstone: false key: "b"',
     '| offset: 3 position: 149 size: 26 tombstone: false expireAt: 9999 key: "c"',
   ]);
-  t.equal(kvtool('dump', file, '--from-offset', '2').lines.filter((l) => l.startsWith('|')).length, 2);
-  t.equal(kvtool('verify', file).status, 0);
+  t.equal((await kvtool('dump', file, '--from-offset', '2')).lines.filter((l) => l.startsWith('|')).length, 2);
+  t.equal((await kvtool('verify', file)).status, 0);
 
   const bad = Buffer.from(HINT);
   bad[40]! ^= 0x04;
   fs.writeFileSync(file, bad);
-  const v = kvtool('verify', file);
+  const v = await kvtool('verify', file);
   t.equal(v.status, 1);
   t.match(v.stdout, `${file}: hint: problem at byte 36: CORRUPT entries-crc: `);
-  const d = kvtool('dump', file);
+  const d = await kvtool('dump', file);
   t.match(d.stdout, 'error: CORRUPT entries-crc at byte 36: ');
 });
 
@@ -416,7 +410,7 @@ t.test('snapshot: dumps and verifies', async (t) => {
   fs.mkdirSync(path.join(dir, 'snapshots'));
   const file = path.join(dir, 'snapshots', '00000000000000000004.snap');
   fs.writeFileSync(file, SNAPSHOT);
-  const r = kvtool('dump', dir);
+  const r = await kvtool('dump', dir);
   t.equal(r.status, 0);
   t.strictSame(r.lines, [
     `Dumping ${file} (snapshot, ${SNAPSHOT.length} bytes)`,
@@ -424,11 +418,11 @@ t.test('snapshot: dumps and verifies', async (t) => {
     '| offset: 1 key: "b" value: "2"',
     '| offset: 3 expireAt: 9999 key: "c" value: "3"',
   ]);
-  t.strictSame(kvtool('dump', file, '--key', 'c').lines.filter((l) => l.startsWith('|')), ['| offset: 3 expireAt: 9999 key: "c" value: "3"']);
-  t.equal(kvtool('verify', dir).status, 0);
+  t.strictSame((await kvtool('dump', file, '--key', 'c')).lines.filter((l) => l.startsWith('|')), ['| offset: 3 expireAt: 9999 key: "c" value: "3"']);
+  t.equal((await kvtool('verify', dir)).status, 0);
 
   fs.writeFileSync(file, SNAPSHOT.subarray(0, SNAPSHOT.length - 1));
-  const v = kvtool('verify', dir);
+  const v = await kvtool('verify', dir);
   t.equal(v.status, 1);
   t.match(v.stdout, `${file}: snapshot: problem at byte ${SNAPSHOT.length - 32}: TRUNCATED truncated: `);
 });
@@ -437,7 +431,7 @@ t.test('journal: dumps frames and entries, verifies', async (t) => {
   const dir = freshDir();
   const file = path.join(dir, 'MANIFEST.jrna');
   fs.writeFileSync(file, JOURNAL);
-  const r = kvtool('dump', file);
+  const r = await kvtool('dump', file);
   t.equal(r.status, 0);
   const f0 = JOURNAL_HEADER_SIZE;
   const f1 = f0 + JOURNAL_FRAMES[0]!.length;
@@ -454,14 +448,14 @@ t.test('journal: dumps frames and entries, verifies', async (t) => {
     `position: ${f2} size: ${JOURNAL_FRAMES[2]!.length} op: clear count: 0`,
     `end: slack validUpTo: ${end} committedEnd: ${end} frames: 3`,
   ]);
-  const json = kvtool('dump', '--json', file, '--key', 'name');
+  const json = await kvtool('dump', '--json', file, '--key', 'name');
   const objs = json.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   t.strictSame(
     objs.filter((o) => o.type === 'journal-entry').map((o) => [o.key, o.value]),
     [['name', '"logkv"']],
   );
   t.equal(objs.filter((o) => o.type === 'frame').length, 2, 'the frame with the key, and the clear');
-  t.equal(kvtool('verify', file).status, 0);
+  t.equal((await kvtool('verify', file)).status, 0);
 
   // A torn tail after the committed length: only the first 9 bytes of the
   // last frame reached the disk (length, CRC, the generation's low byte).
@@ -470,11 +464,11 @@ t.test('journal: dumps frames and entries, verifies', async (t) => {
   const tornBytes = Buffer.from(torn);
   tornBytes.fill(0, tornAt, f2);
   fs.writeFileSync(file, tornBytes);
-  const v = kvtool('verify', file);
+  const v = await kvtool('verify', file);
   t.equal(v.status, 1);
   t.match(v.stdout, `${file}: journal: problem at byte ${f1}: CORRUPT frame-crc: `);
   t.match(v.stdout, 'after the committed length');
   t.match(v.stdout, `ok_up_to=${f1} diff=9`);
-  const d = kvtool('dump', file);
+  const d = await kvtool('dump', file);
   t.ok(d.lines.some((l) => l.startsWith(`damaged: bytes ${f1}..${tornAt} (9 bytes) CORRUPT frame-crc`)), 'dump shows the torn range');
 });

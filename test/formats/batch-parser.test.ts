@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { crc32c } from '../../src/checksum/crc32c.js';
 import { encodeBatch, encodeSegmentHeader, readSegment } from '../../src/formats/index.js';
 import { LogSegment, streamOver } from '../../src/formats/kaitai.js';
-import { recordCrcMatches } from '../../src/formats/log-segment-reader.js';
+import { recordCrcMatches, recordValue } from '../../src/formats/log-segment-reader.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import { batches, hex } from './arbitraries.js';
 
@@ -109,4 +109,27 @@ t.test('hand-parsed batch bodies agree with the generated parser', async (t) => 
     RUNS,
   );
   t.ok(accepted > 0 && rejected > 0, `both outcomes seen (accepted ${accepted}, rejected ${rejected})`);
+});
+
+t.test('recordValue (the point-read parser) agrees with the generated parser on every record', async (t) => {
+  let records = 0;
+  fc.assert(
+    fc.property(batches(0).filter((bs) => bs.length > 0), fc.nat(), (input, cut) => {
+      const header = encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 0 });
+      const segment = Buffer.concat([header, ...input.map(encodeBatch)]);
+      for (const b of readSegment(segment).batches) {
+        for (const r of b.records) {
+          const bytes = segment.subarray(r.position, r.position + r.size);
+          const value = recordValue(bytes);
+          assert.equal(hex(value!), hex(new LogSegment.Record(streamOver(bytes)).value));
+          // A record read with the wrong size (shorter or longer) is never taken for a value.
+          const wrong = segment.subarray(r.position, r.position + (cut % 2 === 0 ? r.size - 1 - (cut % r.size) : r.size + 1 + (cut % 7)));
+          if (wrong.length !== r.size) assert.equal(recordValue(wrong), undefined);
+          records++;
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+  t.ok(records > 300, `${records} records compared`);
 });

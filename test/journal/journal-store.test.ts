@@ -431,3 +431,78 @@ t.test('durability interval and none: sync() and close() make writes durable', a
     await s.close();
   }
 });
+
+t.test('a file cut to nothing or zeroed is a loss, never a fresh store (found by the model test)', async (t) => {
+  const make = async () => {
+    const io = new MemoryFileIO();
+    io.mkdir('/j');
+    const s = await JournalStore.open('/j/state', { io, bufferSize: 4096, highWaterMark: 0.5 });
+    await s.set('kept', 'value');
+    return { io, s };
+  };
+  {
+    // The active file cut to 0 bytes, the spare never written: everything is gone, and open says so.
+    const { io, s } = await make();
+    await s.close();
+    io.setFile('/j/state.jrna', Buffer.alloc(0));
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'total', 'cut to nothing');
+    t.ok(r.openReport.events.some((e) => e.kind === 'unreadable' && e.file === '/j/state.jrna'));
+    await r.close();
+  }
+  {
+    const { io, s } = await make();
+    await s.close();
+    io.setFile('/j/state.jrna', Buffer.alloc(4096));
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'total', 'zeroed whole');
+    await r.close();
+  }
+  {
+    // After a switch both files hold generations; cutting the newer short leaves the older, reported as partial loss.
+    const { io, s } = await make();
+    for (let i = 0; i < 40; i++) await s.set(`k${i % 4}`, 'x'.repeat(100));
+    const active = s.openReport.activeFile;
+    await s.close();
+    const reopened = await JournalStore.open('/j/state', { io });
+    const newer = reopened.openReport.activeFile;
+    await reopened.close();
+    t.ok(active !== undefined && newer !== undefined);
+    io.setFile(newer, Buffer.alloc(100));
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'partial', 'the newer file cut short');
+    t.ok(r.openReport.events.some((e) => e.file === newer && /cut short/.test(e.message)));
+    await r.close();
+  }
+  {
+    // One zero file and no other: a crash while the store was being made, before anything was written.
+    const io = new MemoryFileIO();
+    io.mkdir('/j');
+    io.setFile('/j/state.jrna', Buffer.alloc(0));
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'none');
+    t.equal(r.openReport.events[0]?.kind, 'created');
+    await r.close();
+  }
+});
+
+t.test('values are copied in and out, and a view copies only its own bytes', async (t) => {
+  const io = new MemoryFileIO();
+  io.mkdir('/j');
+  const s = await JournalStore.open('/j/state', { io });
+  const pool = Buffer.alloc(1 << 20, 7);
+  const view = pool.subarray(1000, 1100);
+  await s.set('bytes', view);
+  await s.set('nested', { list: [1, view, { deep: 'x' }] });
+  view[0] = 99;
+  const got = s.get('bytes') as Uint8Array;
+  t.equal(got.byteLength, 100);
+  t.equal(got.buffer.byteLength, 100, 'not the 1 MiB pool behind the view');
+  t.equal(got[0], 7, 'a change to the caller buffer after set does not reach the store');
+  got[1] = 42;
+  t.equal((s.get('bytes') as Uint8Array)[1], 7, 'nor a change to a value after get');
+  const nested = s.get('nested') as { list: [number, Uint8Array, { deep: string }] };
+  nested.list[2].deep = 'changed';
+  t.same((s.get('nested') as typeof nested).list[2], { deep: 'x' });
+  await s.close();
+});

@@ -1,0 +1,42 @@
+// `kvtool explain FILE --at BYTE`: which field of which record (batch,
+// frame, entry) the byte belongs to, from the debug-mode parser's record
+// of where each field lies, with the bytes around it. Read-only.
+
+import { readHint } from '../../src/formats/hint-reader.js';
+import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import type { Context } from '../context.js';
+import { CliError } from '../failure.js';
+import { magicHex, recognise } from '../file-kind.js';
+import { listFiles, readBytes } from '../paths.js';
+import { explainJson, renderExplainText } from '../explain/render.js';
+import { explainByte } from '../explain/structure.js';
+import { EXIT } from './exit-codes.js';
+
+export interface ExplainArgs {
+  path: string;
+  at: string;
+  context: number;
+  json: boolean;
+}
+
+/** BYTE as a decimal or 0x-prefixed hex position. */
+export function parsePosition(text: string): number | undefined {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export function runExplain(args: ExplainArgs, ctx: Context): number {
+  const listing = listFiles(args.path);
+  if (listing.isDirectory) throw new CliError(`${args.path} is a directory: explain takes one file`);
+  const ref = listing.files[0]!;
+  const bytes = readBytes(ref);
+  const at = parsePosition(args.at);
+  if (at === undefined) throw new CliError(`--at ${args.at}: give a byte position (decimal, or hex with 0x)`);
+  if (at >= bytes.length) throw new CliError(`--at ${at}: ${ref.path} has ${bytes.length} bytes (positions 0..${bytes.length - 1})`);
+  const kind = recognise(bytes, ref.name);
+  if (kind === undefined) throw new CliError(`${ref.path} is not a logkv file (magic ${magicHex(bytes)})`, EXIT.PROBLEMS);
+  const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b) });
+  if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, kind, bytes, at, explained, args.context)));
+  else for (const l of renderExplainText(ref.path, kind, bytes, at, explained, args.context)) ctx.out.line(l);
+  return EXIT.OK;
+}

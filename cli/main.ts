@@ -1,0 +1,231 @@
+// kvtool's command line: parses the arguments with yargs and runs one
+// command. Runs in-process (tests) as well as from cli/kvtool.ts; the
+// process around it is reached only through a Terminal.
+
+import yargs, { type Argv } from 'yargs';
+import { EXIT } from './commands/exit-codes.js';
+import { runDump } from './commands/dump.js';
+import { runExplain } from './commands/explain.js';
+import { runDel, runGet, runPut } from './commands/kv.js';
+import { runCompact, runRestore, runSnapshot } from './commands/maintenance.js';
+import { runRepair } from './commands/repair.js';
+import { runStats } from './commands/stats.js';
+import { runTail } from './commands/tail.js';
+import { runVerify } from './commands/verify.js';
+import type { Context } from './context.js';
+import { DEFAULT_HIGH_WATER_MARK } from './stats/collect.js';
+import { describeFailure } from './failure.js';
+import type { Terminal } from './terminal.js';
+
+type Run = (ctx: Context) => number | Promise<number>;
+
+const USAGE = `$0 <command> PATH
+
+PATH is a store directory; the inspection commands (dump, verify, stats,
+explain) also take one logkv file, recognised by its magic whatever its name.
+Inspection commands take no lock and never write, so they work on a store
+another process has open; write commands take the store's lock.`;
+
+const positionalPath = <T>(y: Argv<T>, describe = 'a store directory or one logkv file') =>
+  y.positional('path', { type: 'string', demandOption: true, describe });
+
+interface Globals {
+  quiet: boolean;
+  debug: boolean;
+}
+
+const keyArgs = <T>(y: Argv<T>) =>
+  positionalPath(y, 'a store directory')
+    .positional('key', { type: 'string', demandOption: true, describe: 'the key, as UTF-8 text (or hex with --key-hex)' })
+    .option('key-hex', { type: 'boolean', default: false, describe: 'KEY is hex' });
+
+function parser(argv: readonly string[], select: (name: string, globals: Globals, run: Run) => void): Argv {
+  return yargs([...argv])
+    .scriptName('kvtool')
+    .usage(USAGE)
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, global: true, describe: 'no progress bars or notes on stderr' })
+    .option('debug', { type: 'boolean', default: false, global: true, describe: 'print stack traces with errors' })
+    .command(
+      'dump <path>',
+      'print every batch and record (hint, snapshot and journal entries); never writes',
+      (y) =>
+        positionalPath(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line' })
+          .option('from-offset', { type: 'number', describe: 'only records at or after this offset' })
+          .option('key', { type: 'string', describe: 'only records with this key (UTF-8 text, or 0x followed by hex)' })
+          .option('values', {
+            choices: ['full', 'preview', 'none'] as const,
+            default: 'preview' as const,
+            describe: 'show values whole, their first 64 bytes, or not at all',
+          })
+          .check((a) => nonNegative(a['from-offset'], '--from-offset')),
+      (a) =>
+        select('dump', a, (ctx) => runDump({ path: a.path, json: a.json, fromOffset: a['from-offset'], key: a.key, values: a.values }, ctx)),
+    )
+    .command(
+      'verify <path>',
+      'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
+      (y) => positionalPath(y).option('json', { type: 'boolean', default: false, describe: 'one JSON document' }),
+      (a) => select('verify', a, (ctx) => runVerify({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'stats <path>',
+      'keys, live and dead bytes per segment, garbage ratio, offsets, snapshots, journal fill',
+      (y) =>
+        positionalPath(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
+          .option('high-water-mark', { type: 'number', default: DEFAULT_HIGH_WATER_MARK, describe: 'the journal high-water mark to judge the fill by' })
+          .check((a) => {
+            const h = a['high-water-mark'];
+            if (!(h > 0 && h <= 1)) throw new Error('--high-water-mark is a fraction in (0, 1]');
+            return true;
+          }),
+      (a) => select('stats', a, (ctx) => runStats({ path: a.path, json: a.json, highWaterMark: a['high-water-mark'] }, ctx)),
+    )
+    .command(
+      'explain <path>',
+      'say which field of which record the byte at --at belongs to (from the debug-mode parsers), with the bytes around it',
+      (y) =>
+        positionalPath(y, 'one logkv file')
+          .option('at', { type: 'string', demandOption: true, describe: 'the byte position (decimal, or hex with 0x)' })
+          .option('context', { type: 'number', default: 32, describe: 'bytes to show on each side' })
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
+          .check((a) => nonNegative(a.context, '--context')),
+      (a) => select('explain', a, (ctx) => runExplain({ path: a.path, at: a.at, context: a.context, json: a.json }, ctx)),
+    )
+    .command(
+      'get <path> <key>',
+      "print KEY's value, decoded by the store's value encoding; exit 1 when absent (no lock: works while the store is open elsewhere)",
+      (y) =>
+        keyArgs(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object: key, value, offset, expiry' })
+          .option('raw', { type: 'boolean', default: false, describe: 'write the stored bytes as they are, nothing else' }),
+      (a) => select('get', a, (ctx) => runGet({ path: a.path, key: a.key, keyHex: a['key-hex'], json: a.json, raw: a.raw }, ctx)),
+    )
+    .command(
+      'put <path> <key> <value>',
+      "set KEY to VALUE (text for utf8 stores, JSON for json stores, UTF-8 bytes or --value-hex for binary ones); takes the store's lock",
+      (y) =>
+        keyArgs(y)
+          .positional('value', { type: 'string', demandOption: true })
+          .option('value-hex', { type: 'boolean', default: false, describe: 'VALUE is hex (binary stores)' })
+          .option('ttl', { type: 'number', describe: 'expire after this many milliseconds' }),
+      (a) =>
+        select('put', a, (ctx) =>
+          runPut({ path: a.path, key: a.key, keyHex: a['key-hex'], value: a.value, valueHex: a['value-hex'], ttl: a.ttl }, ctx),
+        ),
+    )
+    .command(
+      'del <path> <key>',
+      "delete KEY; exit 1 when absent (nothing written); takes the store's lock",
+      (y) => keyArgs(y),
+      (a) => select('del', a, (ctx) => runDel({ path: a.path, key: a.key, keyHex: a['key-hex'] }, ctx)),
+    )
+    .command(
+      'repair <path>',
+      "make a damaged store verify clean and open: says what it will change, asks, keeps everything it removes in lost/; takes the store's lock",
+      (y) =>
+        positionalPath(y, 'a store directory')
+          .option('truncate-tail', { type: 'boolean', describe: 'cut the log at its first damage (the default)' })
+          .option('salvage', { type: 'boolean', describe: 'keep every valid batch, also those after damage (offsets unchanged)' })
+          .conflicts('salvage', 'truncate-tail')
+          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would change (exit 1 if anything would)' })
+          .option('json', { type: 'boolean', default: false, describe: 'the plan (and the result) as JSON' }),
+      (a) =>
+        select('repair', a, (ctx) =>
+          runRepair({ path: a.path, mode: a.salvage === true ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
+        ),
+    )
+    .command(
+      'compact <path>',
+      "run the log cleaner over every sealed segment (keeps the newest record of each key, offsets unchanged); takes the store's lock",
+      (y) => positionalPath(y, 'a store directory').option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('compact', a, (ctx) => runCompact({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'snapshot <path>',
+      "write a point-in-time snapshot of the live state under snapshots/; takes the store's lock",
+      (y) => positionalPath(y, 'a store directory').option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('snapshot', a, (ctx) => runSnapshot({ path: a.path, json: a.json }, ctx)),
+    )
+    .command(
+      'restore <snapshot> <dir>',
+      'build a new store in DIR (empty or missing) from a snapshot file',
+      (y) =>
+        y
+          .positional('snapshot', { type: 'string', demandOption: true, describe: 'a snapshot file (.snap)' })
+          .positional('dir', { type: 'string', demandOption: true, describe: 'the new store directory' })
+          .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
+          .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+      (a) => select('restore', a, (ctx) => runRestore({ snapshot: a.snapshot, dir: a.dir, segmentSize: a['segment-size'], json: a.json }, ctx)),
+    )
+    .command(
+      'tail <path>',
+      'print every write from --from on, in offset order, through the change feed; --follow waits for new ones (no lock: works while the store is open elsewhere)',
+      (y) =>
+        positionalPath(y, 'a store directory')
+          .option('from', { type: 'number', describe: 'first offset (default: the oldest the log holds)' })
+          .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep waiting for new writes (Ctrl-C ends)' })
+          .option('limit', { type: 'number', describe: 'stop after this many changes' })
+          .option('values', { choices: ['full', 'preview', 'none'] as const, default: 'preview' as const, describe: 'show values whole, their first 64 bytes, or not at all' })
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line' })
+          .option('poll-ms', { type: 'number', default: 100, describe: 'with --follow: how often to look for new writes' })
+          .check((a) => nonNegative(a.from, '--from') && nonNegative(a.limit, '--limit') && nonNegative(a['poll-ms'], '--poll-ms')),
+      (a) =>
+        select('tail', a, (ctx) =>
+          runTail({ path: a.path, from: a.from, follow: a.follow, limit: a.limit, values: a.values, json: a.json, pollMs: a['poll-ms'] }, ctx),
+        ),
+    )
+    .demandCommand(1, 'Give a command.')
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, process.stdout.columns ?? 80))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg ?? err?.message ?? 'bad arguments');
+    });
+}
+
+class UsageError extends Error {}
+
+function nonNegative(n: number | undefined, flag: string): true {
+  if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new Error(`${flag} takes a non-negative integer`);
+  return true;
+}
+
+/** Runs kvtool with `argv` (the arguments after the script name); resolves with the exit code. */
+export async function kvtool(argv: readonly string[], term: Terminal): Promise<number> {
+  let selected: { name: string; globals: Globals; run: Run } | undefined;
+  let help = '';
+  const y = parser(argv, (name, globals, run) => (selected = { name, globals, run }));
+  try {
+    await y.parseAsync([...argv], {}, (_err, _argv, output) => {
+      help = output;
+    });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    term.out.error(`kvtool: ${e.message}\nRun 'kvtool --help' for usage.`);
+    term.out.flush();
+    return EXIT.USAGE_OR_IO;
+  }
+  if (!selected) {
+    // --help (or a command's --help): yargs gave its text to the callback.
+    if (help) term.out.line(help);
+    term.out.flush();
+    return EXIT.OK;
+  }
+  const { debug, quiet } = selected.globals;
+  const ctx: Context = { term, out: term.out, quiet, debug };
+  try {
+    return await selected.run(ctx);
+  } catch (e) {
+    const failure = describeFailure(e, selected.name, debug);
+    for (const line of failure.lines) term.out.error(line);
+    return failure.exitCode;
+  } finally {
+    term.out.flush();
+  }
+}

@@ -1,0 +1,221 @@
+// Carries out a repair plan. Nothing is deleted: every byte that leaves
+// the store is in lost/<run>/ before the store changes, next to a report.
+// Crash stories, in the order of the steps:
+// 1. Keep: ranges to be cut are copied (replaceFile: temp, fsync, rename,
+//    fsync dir); files to be moved or replaced get a second name in lost/
+//    (a hard link, or a copy where links fail), made durable. Journal
+//    files, which the JournalStore rewrites in place, are copied. A crash
+//    here changes nothing in the store.
+// 2. Manifest: one journal frame sets its segment list (the JournalStore
+//    first recovers it if it is damaged). A crash before leaves the old
+//    list, after it the new one; files it no longer lists are already in
+//    lost/, so the next open deleting them loses nothing.
+// 3. In place: cuts (truncate, fsync) and salvage rewrites (replaceFile),
+//    each atomic; a crash between two leaves a store open can recover,
+//    and running repair again finishes the job.
+// 4. The moved names are unlinked from the store (the bytes stay in lost/).
+// 5. Hints are written (writeHint: atomic), last, from the final segments.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { readSegment } from '../../src/formats/log-segment-reader.js';
+import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
+import { nodeFileIO, replaceFile } from '../../src/io/file-io.js';
+import { Manifest } from '../../src/log/manifest.js';
+import { writeHint } from '../../src/log/segment-log.js';
+import type { Action, RepairPlan } from './plan.js';
+
+export interface RepairResult {
+  lostDir: string;
+  reportFile: string;
+  /** One line per thing done, in order. */
+  done: string[];
+}
+
+const io = nodeFileIO;
+
+/** lost/repair-YYYYMMDD-HHMMSS (with -2, -3, ... when taken): where this run keeps what it removes. */
+export function lostDirFor(dir: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const base = path.join(dir, 'lost', `repair-${stamp}`);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!fs.existsSync(candidate)) return candidate;
+  }
+}
+
+/** Where `file` (inside the store directory) is kept: its path relative to the store, under the run's folder. */
+export function keptPath(plan: RepairPlan, lostDir: string, file: string, suffix = ''): string {
+  return path.join(lostDir, `${path.relative(plan.dir, file)}${suffix}`);
+}
+
+function readRange(file: string, from: number, to: number): Buffer {
+  const buf = Buffer.alloc(to - from);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buf;
+}
+
+/** A second name for `file` in lost/, or a copy where the file system will not link. */
+async function keepWhole(file: string, target: string, copy: boolean): Promise<void> {
+  io.mkdir(path.dirname(target));
+  if (!copy) {
+    try {
+      fs.linkSync(file, target);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw e;
+    }
+  }
+  await replaceFile(io, target, io.readFile(file));
+}
+
+export interface ApplyOptions {
+  lostDir: string;
+  now: () => number;
+  /** The report's opening lines (the plan as shown). */
+  planLines: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Promise<RepairResult> {
+  const { lostDir } = options;
+  const reportFile = path.join(lostDir, 'report.txt');
+  const done: string[] = [];
+  const rel = (f: string) => path.relative(plan.dir, f);
+  const writeReport = (state: string) =>
+    replaceFile(io, reportFile, Buffer.from([`kvtool repair ${plan.dir} (--${plan.mode}), ${new Date(options.now()).toISOString()}: ${state}`, '', ...options.planLines, '', 'done:', ...done, ''].join('\n')));
+  io.mkdir(lostDir);
+  await writeReport('started');
+  const steps = plan.actions.length * 2 + 2;
+  let step = 0;
+  const tick = () => options.onProgress?.(++step, steps);
+
+  // 1. Keep.
+  for (const a of plan.actions) {
+    await keep(plan, lostDir, a, done, rel);
+    tick();
+  }
+  await io.syncDir(lostDir);
+
+  // 2. Manifest.
+  const recover = plan.actions.find((a) => a.kind === 'recover-manifest');
+  const list = plan.actions.find((a): a is Extract<Action, { kind: 'manifest' }> => a.kind === 'manifest');
+  if (recover || list) {
+    const before = new Set(fs.readdirSync(plan.dir));
+    const manifest = await Manifest.open(io, plan.dir, options.now);
+    try {
+      if (recover) done.push(`manifest recovered by the JournalStore: ${manifest.report.events.map((e) => e.message).join('; ') || 'clean'}`);
+      if (list) {
+        // One frame: the segment list and the snapshot list together.
+        await manifest.reset(plan.valueEncoding, list.segments, { snapshots: list.snapshots });
+        done.push(`manifest now lists ${list.segments.length} segment${list.segments.length === 1 ? '' : 's'} and ${list.snapshots.length} snapshot${list.snapshots.length === 1 ? '' : 's'}`);
+      }
+    } finally {
+      await manifest.close();
+    }
+    // The JournalStore keeps damaged copies beside its files; they belong in lost/ with the rest.
+    for (const name of fs.readdirSync(plan.dir)) {
+      if (before.has(name) || !/\.damaged-\d+$/.test(name)) continue;
+      const file = path.join(plan.dir, name);
+      await keepWhole(file, keptPath(plan, lostDir, file), false);
+      io.unlink(file);
+      done.push(`moved ${name} (the JournalStore's copy of a damaged manifest file) to ${rel(keptPath(plan, lostDir, file))}`);
+    }
+  }
+  tick();
+
+  // 3. In place.
+  for (const a of plan.actions) {
+    if (a.kind === 'cut') {
+      const h = io.open(a.file, 'update');
+      try {
+        h.truncate(a.at);
+        await h.sync();
+      } finally {
+        h.close();
+      }
+      done.push(`cut ${rel(a.file)} at byte ${a.at} (was ${a.size} bytes)`);
+    } else if (a.kind === 'rewrite') {
+      const bytes = io.readFile(a.file);
+      const out = Buffer.allocUnsafe(a.newSize);
+      bytes.copy(out, 0, 0, SEGMENT_HEADER_SIZE);
+      let at = SEGMENT_HEADER_SIZE;
+      for (const r of a.batches) at += bytes.copy(out, at, r.from, r.to);
+      await replaceFile(io, a.file, out);
+      done.push(`rewrote ${rel(a.file)} from its ${a.batches.length} valid batches (${a.size} -> ${a.newSize} bytes)`);
+    }
+    tick();
+  }
+
+  // 4. Unlink the moved names.
+  const dirs = new Set<string>();
+  for (const a of plan.actions) {
+    if (a.kind !== 'move') continue;
+    io.unlink(a.file);
+    dirs.add(path.dirname(a.file));
+    done.push(`moved ${rel(a.file)} to ${rel(keptPath(plan, lostDir, a.file))}`);
+  }
+  for (const d of dirs) await io.syncDir(d);
+
+  // 5. Hints, from the final segments.
+  for (const a of plan.actions) {
+    if (a.kind !== 'hint') continue;
+    const file = path.join(plan.dir, `${a.segment.stem}.log`);
+    const nextOffset = readSegment(io.readFile(file), { file }).nextOffset;
+    await writeHint(io, plan.dir, { path: file, stem: a.segment.stem, baseOffset: a.segment.baseOffset, nextOffset });
+    done.push(`wrote ${rel(a.file)} from its segment`);
+  }
+  tick();
+  await writeReport('finished');
+  return { lostDir, reportFile, done };
+}
+
+async function keep(plan: RepairPlan, lostDir: string, a: Action, done: string[], rel: (f: string) => string): Promise<void> {
+  switch (a.kind) {
+    case 'cut':
+      if (a.keep) {
+        const target = keptPath(plan, lostDir, a.file, `.at-${a.at}`);
+        io.mkdir(path.dirname(target));
+        await replaceFile(io, target, readRange(a.file, a.keep.from, a.keep.to));
+        done.push(`kept bytes ${a.keep.from}..${a.keep.to} of ${rel(a.file)} in ${rel(target)}`);
+      }
+      return;
+    case 'rewrite': {
+      const target = keptPath(plan, lostDir, a.file);
+      await keepWhole(a.file, target, false);
+      done.push(`kept ${rel(a.file)} as it was in ${rel(target)}`);
+      for (const d of a.damage) {
+        if (!d.keep) continue;
+        const range = keptPath(plan, lostDir, a.file, `.at-${d.offset}`);
+        await replaceFile(io, range, readRange(a.file, d.keep.from, d.keep.to));
+        done.push(`kept damaged bytes ${d.keep.from}..${d.keep.to} of ${rel(a.file)} in ${rel(range)}`);
+      }
+      return;
+    }
+    case 'move':
+      await keepWhole(a.file, keptPath(plan, lostDir, a.file), false);
+      return;
+    case 'hint':
+      if (a.replaces) {
+        const target = keptPath(plan, lostDir, a.file);
+        await keepWhole(a.file, target, false);
+        done.push(`kept the old ${rel(a.file)} in ${rel(target)}`);
+      }
+      return;
+    case 'recover-manifest':
+      for (const f of a.files) {
+        const target = keptPath(plan, lostDir, f);
+        await keepWhole(f, target, true);
+        done.push(`copied ${rel(f)} to ${rel(target)}`);
+      }
+      return;
+    case 'manifest':
+      return;
+  }
+}

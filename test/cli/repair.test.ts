@@ -1,0 +1,305 @@
+// kvtool repair on real stores made by the engine and then damaged: what
+// it says it will change (line by line where it matters), that it asks
+// and refuses without a terminal, that it keeps every byte it removes in
+// lost/, and that afterwards verify exits 0, a strict open succeeds and
+// the store holds the state the chosen policy promises.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { encodeHint } from '../../src/formats/hint-writer.js';
+import { encodeSnapshot } from '../../src/formats/snapshot-writer.js';
+import { ValueEncoding } from '../../src/formats/limits.js';
+import { LogStore } from '../../src/log/log-store.js';
+import { hintEntries } from '../../src/log/segment-log.js';
+import { kvtool, kvtoolIn } from './run-kvtool.js';
+import { batchesOf, flipByte, makeStore, openAndRead, stateOf } from './stores.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-repair-test-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = (): string => path.join(tmp, `s${n++}`);
+const name = (file: string): string => path.basename(file);
+const LOST = 'lost/repair-\\d{8}-\\d{6}';
+
+function lostDir(dir: string): string {
+  const runs = fs.readdirSync(path.join(dir, 'lost'));
+  if (runs.length !== 1) throw new Error(`expected one repair run in lost/, found ${runs.join(', ')}`);
+  return path.join(dir, 'lost', runs[0]!);
+}
+
+/** verify exits 0, a strict open succeeds without work, and the store holds `expected`. */
+async function healthy(t: Test, dir: string, expected: Array<[string, string]>): Promise<void> {
+  const v = await kvtool('verify', dir);
+  t.equal(v.status, 0, `verify exits 0 after repair:\n${v.stdout}`);
+  const opened = await openAndRead(dir);
+  t.ok(opened.clean, 'a strict open finds nothing to do');
+  t.strictSame(opened.entries, expected, 'the store holds the state the policy promises');
+  const again = await kvtool('repair', dir);
+  t.equal(again.status, 0);
+  t.equal(again.lines[0], `repair ${dir} (--truncate-tail): nothing to change`, 'a second repair finds nothing');
+}
+
+t.test('a clean store: nothing to change, nothing written', async (t) => {
+  const s = await makeStore(fresh(), 60);
+  const r = await kvtool('repair', s.dir);
+  t.equal(r.status, 0);
+  t.strictSame(r.lines, [`repair ${s.dir} (--truncate-tail): nothing to change`]);
+  t.notOk(fs.existsSync(path.join(s.dir, 'lost')), 'no lost/ folder');
+  t.strictSame(r.asked, [], 'nothing to ask');
+});
+
+t.test('a torn tail: says what it cuts, asks, refuses without a terminal, cuts on yes', async (t) => {
+  const s = await makeStore(fresh());
+  const newest = s.segments.at(-1)!;
+  const last = batchesOf(newest).at(-1)!;
+  const before = fs.readFileSync(newest);
+  const torn = before.subarray(last.position, last.position + 20);
+  fs.appendFileSync(newest, torn);
+  const size = before.length + 20;
+  const expectLines = (lines: string[]) => {
+    t.equal(lines[0], `repair ${s.dir} (--truncate-tail): 1 change`);
+    t.match(
+      lines[1]!,
+      new RegExp(
+        `^  1\\. cut ${name(newest)} at byte ${before.length} \\(of ${size}\\): TRUNCATED truncated at byte ${before.length}; ` +
+          `bytes ${before.length}\\.\\.${size} go to ${LOST}/${name(newest)}\\.at-${before.length}; a torn or damaged tail of the newest segment, as open cuts it$`,
+      ),
+    );
+    t.match(lines[2]!, new RegExp(`^Nothing is deleted: what leaves the store is kept in ${LOST}/, with report\\.txt\\.$`));
+  };
+
+  const refused = await kvtool('repair', s.dir);
+  t.equal(refused.status, 2, 'no terminal and no --yes: refused');
+  expectLines(refused.lines);
+  t.strictSame(refused.errors, ['kvtool repair: nothing changed: stdin is not a terminal to ask on; run with --yes to make these changes (or --dry-run to only list them)']);
+  t.strictSame(fs.readFileSync(newest), Buffer.concat([before, torn]), 'the segment is untouched');
+
+  const declined = await kvtoolIn({ answers: ['n'] }, 'repair', s.dir);
+  t.equal(declined.status, 1);
+  t.strictSame(declined.asked, ['Make these changes? [y/N] ']);
+  t.strictSame(declined.errors, ['kvtool repair: nothing changed']);
+  t.equal(fs.statSync(newest).size, size);
+  t.notOk(fs.existsSync(path.join(s.dir, 'lost')));
+
+  const dry = await kvtool('repair', '--dry-run', s.dir);
+  t.equal(dry.status, 1, 'a dry run that would change something exits 1');
+  expectLines(dry.lines);
+
+  const yes = await kvtoolIn({ answers: ['y'] }, 'repair', s.dir);
+  t.equal(yes.status, 0, yes.stderr);
+  expectLines(yes.lines);
+  t.match(yes.lines.at(-1)!, new RegExp(`^repaired: report in ${LOST}/report\\.txt; verify: ok$`));
+  t.strictSame(fs.readFileSync(newest), before, 'cut back to the last whole batch');
+  const lost = lostDir(s.dir);
+  t.strictSame(fs.readFileSync(path.join(lost, `${name(newest)}.at-${before.length}`)), torn, 'the cut bytes are kept');
+  const report = fs.readFileSync(path.join(lost, 'report.txt'), 'utf8');
+  t.match(report, ': finished');
+  t.match(report, `cut ${name(newest)} at byte ${before.length} (was ${size} bytes)`);
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
+t.test('a flipped bit in a sealed segment, --truncate-tail: the log is cut there', async (t) => {
+  const s = await makeStore(fresh());
+  t.ok(s.segments.length >= 4, `${s.segments.length} segments`);
+  const seg = s.segments[1]!;
+  const damaged = batchesOf(seg)[3]!;
+  flipByte(seg, damaged.position + 12);
+  const size = fs.statSync(seg).size;
+  const after = batchesOf(seg).filter((b) => b.position > damaged.position);
+  const r = await kvtool('repair', '--yes', s.dir);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(
+    r.lines[1]!,
+    new RegExp(
+      `^  1\\. cut ${name(seg)} at byte ${damaged.position} \\(of ${size}\\): CORRUPT batch-crc at byte ${damaged.position}; bytes ${damaged.position}\\.\\.${size} go to ${LOST}/${name(seg)}\\.at-${damaged.position}; ` +
+        `drops the valid batches after it \\(offsets ${after[0]!.baseOffset}\\.\\.${after.at(-1)!.lastOffset}\\); --truncate-tail cuts the log at its first damage`,
+    ),
+  );
+  const later = s.segments.slice(2);
+  for (const f of later) {
+    t.ok(r.lines.some((l) => new RegExp(`^  \\d+\\. move ${name(f)} to ${LOST}/${name(f)}: it comes after the cut at byte ${damaged.position} of ${name(seg).slice(0, -4)}\\.log`).test(l)), `moves ${name(f)}`);
+    t.notOk(fs.existsSync(f), `${name(f)} left the store`);
+    t.ok(fs.existsSync(path.join(lostDir(s.dir), name(f))), `${name(f)} is in lost/`);
+  }
+  t.ok(r.lines.some((l) => l.includes(`move ${name(seg).replace('.log', '.hint')} to`) && l.endsWith('a stale hint of the newest segment, which open scans')));
+  t.ok(r.lines.some((l) => l.includes(`manifest: list 2 segments (it must list exactly the segments kept); drops ${later.map((f) => `segment ${name(f)}`).join(', ')}`)));
+  const stats = await kvtool('stats', '--json', s.dir);
+  t.strictSame((JSON.parse(stats.stdout) as { segments: Array<{ file: string }> }).segments.map((x) => x.file), s.segments.slice(0, 2), 'the manifest lists the two kept');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset < damaged.baseOffset));
+});
+
+t.test('the same damage with --salvage: every valid batch stays, offsets unchanged', async (t) => {
+  const s = await makeStore(fresh());
+  const seg = s.segments[1]!;
+  const batches = batchesOf(seg);
+  const damaged = batches[3]!;
+  flipByte(seg, damaged.position + 12);
+  const original = fs.readFileSync(seg);
+  const plan = await kvtool('repair', '--salvage', '--dry-run', s.dir);
+  t.equal(plan.status, 1);
+  t.strictSame(plan.lines.slice(0, 3).map((l) => l.replace(/repair-\d{8}-\d{6}/g, 'RUN')), [
+    `repair ${s.dir} (--salvage): 2 changes`,
+    `  1. rewrite ${name(seg)} from its ${batches.length - 1} valid batches (${original.length} -> ${original.length - damaged.size} bytes), leaving out damaged bytes ${damaged.position}..${damaged.position + damaged.size} (batch-crc); the original goes to lost/RUN/${name(seg)}; salvage keeps every valid batch, offsets unchanged`,
+    `  2. write ${name(seg).replace('.log', '.hint')} from its segment (its segment changes); the old one goes to lost/RUN/${name(seg).replace('.log', '.hint')}`,
+  ]);
+  const r = await kvtool('repair', '--salvage', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  t.strictSame(
+    batchesOf(seg).map((b) => [b.baseOffset, b.lastOffset]),
+    batches.filter((b) => b !== damaged).map((b) => [b.baseOffset, b.lastOffset]),
+    'the valid batches, with their offsets',
+  );
+  const lost = lostDir(s.dir);
+  t.strictSame(fs.readFileSync(path.join(lost, name(seg))), original, 'the original segment is kept whole');
+  t.strictSame(fs.readFileSync(path.join(lost, `${name(seg)}.at-${damaged.position}`)), original.subarray(damaged.position, damaged.position + damaged.size), 'and the damaged bytes');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset !== damaged.baseOffset));
+});
+
+t.test('a segment whose header is unusable moves whole; truncate-tail cuts the log there, salvage goes on', async (t) => {
+  for (const mode of ['--truncate-tail', '--salvage']) {
+    const s = await makeStore(fresh());
+    const seg = s.segments[1]!;
+    const { baseOffset } = batchesOf(seg)[0]!;
+    const end = batchesOf(seg).at(-1)!.lastOffset;
+    flipByte(seg, 10);
+    // open goes by the segment's hint and does not read it; verify does.
+    t.equal((await kvtool('verify', s.dir)).status, 1);
+    const r = await kvtool('repair', mode, '-y', s.dir);
+    t.equal(r.status, 0, r.stdout + r.stderr);
+    t.ok(r.lines.some((l) => l.includes(`move ${name(seg)} to`) && l.includes('its header is unusable (CORRUPT header-crc')), `${mode}: says why`);
+    const keep = mode === '--salvage' ? (o: number) => o < baseOffset || o > end : (o: number) => o < baseOffset;
+    await healthy(t, s.dir, stateOf(s.history, (w) => keep(w.offset)));
+  }
+});
+
+t.test('a listed segment that is missing leaves the manifest', async (t) => {
+  const s = await makeStore(fresh());
+  const seg = s.segments[1]!;
+  const { baseOffset } = batchesOf(seg)[0]!;
+  const end = batchesOf(seg).at(-1)!.lastOffset;
+  fs.unlinkSync(seg);
+  fs.unlinkSync(seg.replace('.log', '.hint'));
+  await t.rejects(openAndRead(s.dir), { code: 'CORRUPT', reason: 'missing-segment' });
+  const v = await kvtool('verify', s.dir);
+  t.equal(v.status, 1);
+  t.ok(v.lines.includes(`${s.dir}: store: problem: MISSING_FILE manifest: the manifest lists ${name(seg)}, which does not exist (open fails: run kvtool repair)`));
+  const r = await kvtool('repair', '--salvage', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  t.ok(r.lines.some((l) => l.endsWith(`drops segment ${name(seg)} (listed, missing)`)));
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset < baseOffset || w.offset > end));
+});
+
+t.test('a hint that disagrees with its segment is rewritten', async (t) => {
+  const s = await makeStore(fresh(), 80);
+  const seg = s.segments[0]!;
+  const hintFile = seg.replace('.log', '.hint');
+  const good = fs.readFileSync(hintFile);
+  const entries = hintEntries(fs.readFileSync(seg), seg);
+  entries[0] = { ...entries[0]!, position: entries[0]!.position + 1 };
+  fs.writeFileSync(hintFile, encodeHint({ segmentBaseOffset: 0, segmentNextOffset: batchesOf(seg).at(-1)!.lastOffset + 1, coveredLength: fs.statSync(seg).size, entries }));
+  const v = await kvtool('verify', s.dir);
+  t.equal(v.status, 1);
+  t.ok(v.lines.some((l) => l.startsWith(`${hintFile}: hint: problem at byte 36: HINT_MISMATCH hint-entry: key "${entries[0]!.key.toString()}": hint says offset`)), v.stdout);
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0);
+  t.match(r.lines[1]!, new RegExp(`^  1\\. write ${name(hintFile)} from its segment \\(key "${entries[0]!.key.toString()}": hint says .*\\); the old one goes to ${LOST}/${name(hintFile)}$`));
+  t.strictSame(fs.readFileSync(hintFile), good, 'the hint is what the engine writes');
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
+t.test('leftovers open would delete, temp files and orphan hints go to lost/', async (t) => {
+  const s = await makeStore(fresh(), 80);
+  const stray = path.join(s.dir, '00000000000000999999.log');
+  fs.copyFileSync(s.segments[0]!, stray);
+  const orphan = path.join(s.dir, '00000000000000777777.hint');
+  fs.copyFileSync(s.segments[0]!.replace('.log', '.hint'), orphan);
+  const temp = path.join(s.dir, '00000000000000000000.hint.tmp');
+  fs.writeFileSync(temp, 'half a hint');
+  const v = await kvtool('verify', s.dir);
+  t.equal(v.status, 1);
+  t.ok(v.lines.includes(`${s.dir}: store: problem: UNLISTED manifest: ${name(stray)} is not in the manifest: the next open removes it (kvtool repair moves it to lost/)`));
+  t.ok(v.lines.some((l) => l.startsWith(`${orphan}: hint: problem: ORPHAN no-segment: the hint of 00000000000000777777.log, which does not exist`)));
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  for (const f of [stray, orphan, temp]) {
+    t.notOk(fs.existsSync(f), `${name(f)} left the store`);
+    t.ok(fs.existsSync(path.join(lostDir(s.dir), name(f))), `${name(f)} is kept`);
+  }
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
+t.test('a damaged manifest is recovered by the journal and rebuilt from the segments', async (t) => {
+  const s = await makeStore(fresh(), 80);
+  const store = await LogStore.open<string>(s.dir);
+  const snapshot = await store.snapshot();
+  await store.close();
+  const manifest = path.join(s.dir, 'MANIFEST.jrna');
+  flipByte(manifest, 36 + 20);
+  const damagedBytes = fs.readFileSync(manifest);
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(r.lines[1]!, /^ {2}1\. recover the manifest: the manifest is damaged \((torn tail cut|committed frames damaged): frame CRC-32C mismatch\)/);
+  t.match(r.lines[2]!, `manifest: list ${s.segments.length} segments (rebuilt from the segments and snapshots kept)`);
+  t.strictSame(fs.readFileSync(path.join(lostDir(s.dir), 'MANIFEST.jrna')), damagedBytes, 'the damaged file is kept as it was');
+  t.strictSame(fs.readdirSync(s.dir).filter((f) => f.includes('.damaged-')), [], "the JournalStore's own copies went to lost/ too");
+  const reopened = await LogStore.open<string>(s.dir);
+  t.strictSame(reopened.snapshots().map((x) => x.path), [snapshot.path], 'the valid snapshot is listed again (open would otherwise delete it)');
+  await reopened.close();
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
+t.test('a damaged snapshot moves to lost/ and leaves the manifest; the others stay listed', async (t) => {
+  const s = await makeStore(fresh(), 40);
+  const store = await LogStore.open<string>(s.dir, { keepSnapshots: 5 });
+  const first = await store.snapshot();
+  await store.put('after', 'the first snapshot');
+  const second = await store.snapshot();
+  await store.close();
+  const bytes = fs.readFileSync(second.path);
+  bytes[50]! ^= 1;
+  fs.writeFileSync(second.path, bytes);
+  const v = await kvtool('verify', s.dir);
+  t.equal(v.status, 1);
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  const rel = path.relative(s.dir, second.path);
+  t.ok(r.lines.some((l) => l.includes(`move ${rel} to`) && l.includes('the snapshot is damaged (CORRUPT chunk-crc)')), r.stdout);
+  t.ok(r.lines.some((l) => l.endsWith(`drops snapshot ${path.basename(second.path)}`)));
+  t.ok(fs.existsSync(path.join(lostDir(s.dir), rel)));
+  const reopened = await LogStore.open<string>(s.dir);
+  t.strictSame(reopened.snapshots().map((x) => x.path), [first.path], 'the good snapshot is still listed');
+  await reopened.close();
+  await healthy(t, s.dir, stateOf([...s.history, { offset: 40, key: 'after', value: 'the first snapshot' }]));
+});
+
+t.test('repair takes the lock: a store open elsewhere is refused, a dry run is not', async (t) => {
+  const s = await makeStore(fresh(), 40);
+  const store = await LogStore.open(s.dir);
+  try {
+    const r = await kvtool('repair', '-y', s.dir);
+    t.equal(r.status, 4);
+    t.equal(r.errors.length, 1, 'one line');
+    t.match(r.errors[0]!, `kvtool repair: LOCKED: ${s.dir}/LOCK is already open in this process`);
+    const dry = await kvtool('repair', '--dry-run', '--json', s.dir);
+    t.equal(dry.status, 0);
+    t.strictSame((JSON.parse(dry.stdout) as { changes: unknown[] }).changes, []);
+  } finally {
+    await store.close();
+  }
+});
+
+t.test('--json: the plan and the result parse', async (t) => {
+  const s = await makeStore(fresh());
+  flipByte(s.segments[1]!, batchesOf(s.segments[1]!)[2]!.position + 12);
+  const r = await kvtool('repair', '--json', '--yes', '--salvage', s.dir);
+  t.equal(r.status, 0);
+  const [plan, result] = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.strictSame((plan!.changes as Array<{ kind: string }>).map((c) => c.kind), ['rewrite', 'hint']);
+  t.equal(plan!.mode, 'salvage');
+  t.equal(result!.verify, 0);
+  t.ok(fs.existsSync(result!.report as string));
+  t.equal((await kvtool('repair', '--salvage', '--truncate-tail', s.dir)).status, 2, 'the two policies exclude each other');
+  t.equal((await kvtool('repair', path.join(s.dir, 'MANIFEST.jrna'))).status, 2, 'a file is not a store');
+});
