@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
 
-.PHONY: all install formats build test demo fixtures clean bench fuzz python-deps
+.PHONY: all install formats build test demo fixtures clean bench kvtool fuzz python-deps
 
 all: build
 
@@ -61,6 +61,10 @@ fuzz: build
 
 demo: build
 	node dist/scripts/demo.js
+
+# kvtool from a fresh clone: make kvtool ARGS="verify ./mystore"
+kvtool: build
+	@node dist/cli/kvtool.js $(ARGS)
 
 clean:
 	rm -rf dist .tap coverage
