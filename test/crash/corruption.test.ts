@@ -356,8 +356,6 @@ t.test('corruption anywhere in any file: reported with file and offset, or the s
       `${counts.harmless} harmless (only zero fill cut, or an unwritten spare journal); kvtool verify flagged ${counts.verifyFlagged} of the rest; kvtool repair --salvage kept every record outside the damage in ${counts.salvaged} segment rounds`,
   );
   t.same(storeLevelMisses.slice(0, 3), [], `kvtool verify flags damage visible only across files too (${storeLevelMisses.length} missed)`);
-  t.same(headerSalvageMisses.slice(0, 2), [], `kvtool repair --salvage keeps the batches of a segment whose header is damaged (${headerSalvageMisses.length} rounds lost them)`, {
-    todo: headerSalvageMisses.length > 0 ? 'repair moves a segment with a bad header to lost/ whole; it could rebuild the header from the file name and keep the batches' : false,
-  });
+  t.same(headerSalvageMisses.slice(0, 2), [], `kvtool repair --salvage keeps the batches of a segment whose header is damaged (${headerSalvageMisses.length} rounds lost them)`);
   t.ok(counts.rounds >= 1000, `at least 1,000 rounds changed a byte (${counts.rounds})`);
 });
