@@ -6,7 +6,7 @@ STAMP := node_modules/.install-stamp
 TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
 
-.PHONY: all install formats build test demo fixtures clean bench
+.PHONY: all install formats build test demo fixtures clean bench kvtool fuzz python-deps
 
 all: build
 
@@ -21,6 +21,7 @@ install: $(STAMP)
 # debug mode (field positions, for kvtool explain), src/formats/generated-debug/.
 formats: $(STAMP)
 	node scripts/build-formats.mjs
+	node test/cross-language/build-python.mjs
 
 build: $(STAMP)
 	$(TSC) -p .
@@ -34,12 +35,36 @@ fixtures: build
 	node dist/scripts/make-fixtures.js
 
 # Tests run transpile-only under tap, so they are type-checked here first.
-test: build
+test: build python-deps
 	$(TSC) -p tsconfig.test.json
 	$(TAP) -R tap
 
+# The cross-language test reads store files with Python parsers generated
+# from formats/*.ksy; they need Debian's python3-kaitaistruct (0.10) under
+# /usr/bin/python3. Installed when missing and we are root; otherwise the
+# test reports itself skipped with the reason.
+python-deps:
+	@if /usr/bin/python3 -c 'import kaitaistruct' 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo 'installing python3-kaitaistruct (Debian) for the cross-language test'; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-kaitaistruct >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-kaitaistruct >/dev/null 2>&1; } || \
+	  echo 'could not install python3-kaitaistruct: the cross-language test will be skipped'; \
+	else echo 'python3-kaitaistruct missing and not root: the cross-language test will be skipped'; fi
+
+# The crash suite's properties for FUZZ_SECONDS (default 60) instead of
+# make test's fixed budget; each prints how many cases it tried.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	$(TSC) -p tsconfig.test.json
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(TAP) -R tap --disable-coverage --timeout=$$(( $(FUZZ_SECONDS) * 3 + 120 )) --jobs=1 test/crash/log-model.test.ts test/crash/journal-model.test.ts test/crash/corruption.test.ts test/crash/kill.test.ts
+
 demo: build
 	node dist/scripts/demo.js
+
+# kvtool from a fresh clone: make kvtool ARGS="verify ./mystore"
+kvtool: build
+	@node dist/cli/kvtool.js $(ARGS)
 
 clean:
 	rm -rf dist .tap coverage

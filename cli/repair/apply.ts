@@ -144,7 +144,8 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
     } else if (a.kind === 'rewrite') {
       const bytes = io.readFile(a.file);
       const out = Buffer.allocUnsafe(a.newSize);
-      bytes.copy(out, 0, 0, SEGMENT_HEADER_SIZE);
+      if (a.header) a.header.copy(out, 0);
+      else bytes.copy(out, 0, 0, SEGMENT_HEADER_SIZE);
       let at = SEGMENT_HEADER_SIZE;
       for (const r of a.batches) at += bytes.copy(out, at, r.from, r.to);
       await replaceFile(io, a.file, out);

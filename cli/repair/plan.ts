@@ -17,7 +17,10 @@
 //   batch CRCs cover them), so offsets keep their gaps; a damaged tail is
 //   cut. What is left may not be a prefix: a delete lost in a damaged
 //   batch lets an older value come back.
-// Either way a segment whose header is unusable, that overlaps the one
+// Salvage rebuilds an unusable header from the file name (base offset),
+// the store's value encoding and the first batch's timestamp, and keeps
+// the batches behind it. Either way a segment whose header is unusable
+// (truncate-tail, or nothing valid behind it), that overlaps the one
 // before it, or that disagrees with its name moves to lost/ whole, a
 // segment the manifest lists but that is missing leaves the manifest, and
 // every sealed segment ends with a hint that matches it.
@@ -27,11 +30,12 @@ import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
 import { readHint } from '../../src/formats/hint-reader.js';
 import type { Damage } from '../../src/formats/damage.js';
-import { readSegment } from '../../src/formats/log-segment-reader.js';
+import { readSegment, readSegmentHeader } from '../../src/formats/log-segment-reader.js';
+import { encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
 import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import type { SegmentName } from '../../src/log/segment-names.js';
-import { ENCODING_NAMES, type ValueEncodingName } from '../../src/log/value-codec.js';
+import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from '../../src/log/value-codec.js';
 import { Manifest, type SnapshotRecord } from '../../src/log/manifest.js';
 import { kindByName, recognise } from '../file-kind.js';
 import { overlapAllowed, SNAPSHOT_DIR, storeLayout, type StoreLayout } from '../store/layout.js';
@@ -50,7 +54,17 @@ export type Action =
   /** Truncate a segment at `at`; the bytes up to its last non-zero byte are kept in lost/ first. */
   | { kind: 'cut'; file: string; at: number; keep: Range | undefined; size: number; damage: Damage; droppedOffsets: Range | undefined; why: string }
   /** Rewrite a segment from its valid batches (salvage); the original and each damaged range are kept in lost/ first. */
-  | { kind: 'rewrite'; file: string; size: number; batches: Range[]; damage: Array<Damage & { keep: Range | undefined }>; newSize: number; why: string }
+  | {
+      kind: 'rewrite';
+      file: string;
+      size: number;
+      batches: Range[];
+      damage: Array<Damage & { keep: Range | undefined }>;
+      newSize: number;
+      /** A header rebuilt from the file name (salvage of a segment whose own header is unusable). */
+      header?: Buffer;
+      why: string;
+    }
   /** Move a whole file to lost/ (its name leaves the store). */
   | { kind: 'move'; file: string; why: string }
   /** Write the hint of a sealed segment from the segment (the old one, if any, is kept in lost/). */
@@ -155,13 +169,19 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     done += sizes[i]!;
     options.onProgress?.(done, total);
     let scan: ReturnType<typeof readSegment>;
+    let rebuiltHeader: { header: Buffer; damage: Damage } | undefined;
     try {
       scan = readSegment(bytes, { file, resync: true });
     } catch (e) {
       if (!(e instanceof LogkvError)) throw e;
-      moveSegment(p, s, `its header is unusable (${e.code} ${e.reason ?? ''}: ${e.message.replace(/^.*? at byte \d+: /, '')}): nothing in it can be read`);
-      breaks(`${s.stem}.log`);
-      continue;
+      const why = `${e.code} ${e.reason ?? ''}: ${e.message.replace(/^.*? at byte \d+: /, '')}`;
+      const rebuilt = mode === 'salvage' ? withHeaderFromName(bytes, s, encoding ?? encodingOf(layout.segments, dir), file, e, why) : undefined;
+      if (!rebuilt) {
+        moveSegment(p, s, `its header is unusable (${why}): nothing in it can be read`);
+        breaks(`${s.stem}.log`);
+        continue;
+      }
+      ({ scan, ...rebuiltHeader } = rebuilt);
     }
     encoding ??= ENCODING_NAMES[scan.header.valueEncoding];
     if (scan.header.baseOffset !== s.baseOffset) {
@@ -176,7 +196,14 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     let nextOffset = scan.nextOffset;
     let changed = false;
     const first = scan.damage[0];
-    if (first) {
+    if (rebuiltHeader) {
+      const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
+      const damage = [rebuiltHeader.damage, ...scan.damage].map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));
+      const newSize = SEGMENT_HEADER_SIZE + batches.reduce((n, r) => n + r.to - r.from, 0);
+      const why = `salvage keeps every valid batch: the header is rebuilt from the file name (base offset ${s.baseOffset}) and the store's value encoding`;
+      p.actions.push({ kind: 'rewrite', file, size: bytes.length, batches, damage, newSize, header: rebuiltHeader.header, why });
+      changed = true;
+    } else if (first) {
       const validAfter = scan.batches.some((b) => b.position > first.offset);
       const before = scan.batches.filter((b) => b.position < first.offset);
       const after = scan.batches.filter((b) => b.position > first.offset);
@@ -251,6 +278,34 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     untouched: foreignFiles(layout, p),
     bytesRead: total,
   };
+}
+
+/** The value encoding the segments' own headers give (the first readable one), for rebuilding a header. */
+function encodingOf(segments: readonly SegmentName[], dir: string): ValueEncodingName {
+  for (const s of segments) {
+    const file = path.join(dir, `${s.stem}.log`);
+    if (!fs.existsSync(file)) continue;
+    try {
+      return ENCODING_NAMES[readSegmentHeader(fs.readFileSync(file), file).valueEncoding];
+    } catch (e) {
+      if (!(e instanceof LogkvError)) throw e;
+    }
+  }
+  return 'binary';
+}
+
+/**
+ * A segment whose header is unusable, read again behind a header rebuilt
+ * from its name (the base offset), the store's value encoding and its first
+ * batch's timestamp; undefined when no valid batch is behind it either.
+ */
+function withHeaderFromName(bytes: Buffer, s: SegmentName, encoding: ValueEncodingName, file: string, error: LogkvError, why: string) {
+  if (bytes.length < SEGMENT_HEADER_SIZE) return undefined;
+  const header = (createdMs: number) => encodeSegmentHeader({ baseOffset: s.baseOffset, valueEncoding: ENCODINGS[encoding], createdMs });
+  const scan = readSegment(Buffer.concat([header(0), bytes.subarray(SEGMENT_HEADER_SIZE)]), { file, resync: true });
+  if (scan.batches.length === 0) return undefined;
+  const damage: Damage = { code: error.code === 'TRUNCATED' ? 'TRUNCATED' : 'CORRUPT', reason: error.reason ?? 'header', offset: 0, length: SEGMENT_HEADER_SIZE, message: `header unusable (${why})` };
+  return { scan, header: header(scan.batches[0]!.timestampMs), damage };
 }
 
 /** Store files open would remove (a trusted manifest does not list them), temp files, and the JournalStore's own damaged copies. */

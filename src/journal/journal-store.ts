@@ -259,7 +259,11 @@ export class JournalStore {
 
   /** Makes every write so far durable (for 'interval' and 'none'). */
   async sync(): Promise<void> {
-    await this.#enqueue(() => this.#syncIfDirty());
+    await this.#enqueue(async () => {
+      // After a failed write or fsync nothing may be acknowledged (fsyncgate).
+      if (this.#failed !== undefined) throw new LogkvError('IO', 'an earlier write or fsync failed; reopen the store', { cause: this.#failed });
+      await this.#syncIfDirty();
+    });
   }
 
   async close(): Promise<void> {

@@ -110,6 +110,10 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
       copiedUpTo = Math.max(copiedUpTo, segment.nextOffset);
     }
     outputs = await output.finish(inputs.at(-1)!.nextOffset);
+    // A put dropped above may be superseded by a write not yet durable ('none' or
+    // 'interval', or a sync group still in flight): make it durable before the
+    // switch makes the drop durable, or a crash would leave neither value.
+    await ctx.log.flush();
   } catch (e) {
     output.abandon();
     throw e;

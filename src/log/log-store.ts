@@ -216,7 +216,7 @@ export class LogStore<V = unknown> {
       if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
         throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
       }
-      if (!manifest.trusted) {
+      if (!manifest.trusted || files.rebuilt) {
         await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
       }
       const store = manifest;

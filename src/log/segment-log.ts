@@ -307,6 +307,8 @@ export class SegmentLog {
   /** Makes every write so far durable. */
   async flush(): Promise<void> {
     await this.#running;
+    // After a failed write or fsync nothing may be acknowledged (fsyncgate).
+    if (this.#failed !== undefined) throw failedError(this.#failed);
     await this.#syncActive();
   }
 
@@ -435,7 +437,13 @@ export class SegmentLog {
     if (!this.#dirty || this.#failed !== undefined) return;
     this.#dirty = false;
     this.syncCount++;
-    await this.#active.handle.sync();
+    try {
+      await this.#active.handle.sync();
+    } catch (e) {
+      // The pages it covered may be marked clean and never written: a retry would succeed and lie.
+      this.#failed ??= e;
+      throw failedError(e);
+    }
   }
 
   /** Seals the active segment (trim, fsync, hint) and starts the next one. */

@@ -2,11 +2,13 @@
 // it does not list was left by a step that crashed before its manifest
 // switch (a new segment not yet listed, a cleaner output, a snapshot, a
 // temp file) or after it (a replaced segment not yet deleted), and is
-// removed. Only a manifest that opened without loss is trusted to delete
-// by: otherwise, and for a store written before the manifest existed, the
-// segments on disk are taken as they are and the manifest is rebuilt.
+// removed. Only a manifest that opened without loss, or with only a torn
+// last frame cut, is trusted to delete by: otherwise, and for a store
+// written before the manifest existed, the segments on disk are taken as
+// they are and the manifest is rebuilt.
 
 import { join } from 'node:path';
+import { SEGMENT_HEADER_SIZE } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { Manifest } from './manifest.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from './segment-names.js';
@@ -25,10 +27,23 @@ const SNAPSHOT_FILE = /\.(snap|tmp)$/;
 
 export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet {
   const names = io.readdir(dir);
-  if (!manifest.trusted) return { segments: segmentNamesIn(names), removed: [], rebuilt: manifest.existed };
+  // A torn last frame is what a crash during a manifest write leaves: the frames before it
+  // are the file set as of the last switch that completed, so the list still holds. Taking
+  // the directory instead would take a cleaner's unswitched outputs beside their inputs.
+  const tornTailOnly = manifest.existed && manifest.report.events.every((e) => e.kind === 'torn-tail');
+  if (!manifest.trusted && !tornTailOnly) return { segments: segmentNamesIn(names), removed: [], rebuilt: manifest.existed };
   const segments = manifest.segments();
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
+  // An unlisted segment of the appender's past every listed one that holds a batch was
+  // listed once: the manifest lost frames (a damaged tail that reads as slack). Deleting
+  // by its list would delete data; take the directory as it is instead.
+  const newest = segments.at(-1)?.baseOffset ?? -1;
+  const listedLost = names.some((name) => {
+    const n = parseSegmentFileName(name);
+    return n !== undefined && n.generation === 0 && n.baseOffset > newest && holdsBatch(io, join(dir, name));
+  });
+  if (listedLost) return { segments: segmentNamesIn(names), removed: [], rebuilt: true };
   const removed: string[] = [];
   const remove = (path: string) => {
     io.unlink(path);
@@ -46,4 +61,15 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
     for (const name of io.readdir(folder)) if (SNAPSHOT_FILE.test(name) && !listed.has(name)) remove(join(folder, name));
   }
   return { segments, removed, rebuilt: false };
+}
+
+/** Whether a segment file has a batch after its header (a new segment has only zero fill). */
+function holdsBatch(io: FileIO, path: string): boolean {
+  const h = io.open(path, 'read');
+  try {
+    const length = Buffer.alloc(4);
+    return h.read(length, SEGMENT_HEADER_SIZE) === 4 && length.readUInt32LE(0) !== 0;
+  } finally {
+    h.close();
+  }
 }

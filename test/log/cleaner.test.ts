@@ -250,3 +250,25 @@ t.test('a crash at every I/O step of a compaction loses no live key and brings b
     t.ok(step >= 4, `deletes ${deletes}: ${step} sync steps enumerated`);
   }
 });
+
+t.test('an iterator part-way through when a run swaps the files still yields each key once with its value', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  const model: Model = new Map();
+  for (let i = 0; i < 2000; i++) {
+    const k = `k${String(i % 300).padStart(3, '0')}`;
+    await s.put(k, `v${i}`);
+    model.set(k, `v${i}`);
+  }
+  const it = s.entries();
+  const seen: Array<[string, string]> = [];
+  for (let i = 0; i < 100; i++) {
+    const [k, v] = it.next().value as [Buffer, string];
+    seen.push([k.toString(), v]);
+  }
+  const r = await s.compact();
+  t.ok(r.recordsDropped > 1000, 'the run rewrote the files under the iterator');
+  for (let n = it.next(); !n.done; n = it.next()) seen.push([n.value[0].toString(), n.value[1]]);
+  t.same(seen, [...model].sort(([a], [b]) => (a < b ? -1 : 1)), 'every key once, in order, with its newest value');
+  await s.close();
+});
