@@ -212,42 +212,34 @@ export interface LastBatch {
   timestampMs: number;
 }
 
-const CHAIN_WINDOW = 64 * 1024;
-
 /**
- * The last batch of a segment whose batches end exactly at `length` (a
+ * The last batch of a segment whose batches end exactly at its end (a
  * segment trimmed by a clean close), found by following the batch lengths
- * from the header, reading through `read` only a window at each batch
- * start, then checked whole (CRC, every field) as scanSegment checks it.
- * Undefined when the chain of lengths does not land exactly on `length`
- * (zero fill, a torn or damaged batch, no batch at all) or the last batch
- * fails a check. Following the chain, rather than searching backwards for
- * something that looks like a batch, cannot be fooled by a value that holds
- * the bytes of a batch. Recovery uses this to check the hint of the newest
- * segment against it without scanning it.
+ * from the header and checking every batch's CRC on the way (the CRC only:
+ * a byte changed anywhere in a batch fails it), and the last batch whole
+ * (CRC, every field) as scanSegment checks it. Undefined when the chain of
+ * lengths does not land exactly on the end (zero fill, a torn batch, no
+ * batch at all) or any batch fails. Following the chain, rather than
+ * searching backwards for something that looks like a batch, cannot be
+ * fooled by a value that holds the bytes of a batch. Recovery uses this to
+ * check the hint of the newest segment against it without parsing its
+ * records: the hint was made at the clean close by a full read, so what is
+ * left to know is that no byte changed since.
  */
-export function lastBatchOf(read: (buf: Uint8Array, position: number) => number, length: number, minOffset: number): LastBatch | undefined {
-  const win = Buffer.allocUnsafe(CHAIN_WINDOW);
-  let winAt = 0;
-  let winLength = 0;
+export function lastBatchOf(bytes: Uint8Array, minOffset: number): LastBatch | undefined {
+  const length = bytes.length;
   let last = -1;
   let q = SEGMENT_HEADER_SIZE;
   while (q < length) {
-    if (length - q < 4) return undefined;
-    if (q < winAt || q + 4 > winAt + winLength) {
-      winAt = q;
-      winLength = read(win.subarray(0, Math.min(CHAIN_WINDOW, length - q)), q);
-      if (winLength < 4) return undefined;
-    }
-    const batchLength = u32(win, q - winAt);
-    if (batchLength < MIN_BATCH_LENGTH || batchLength > MAX_BATCH_LENGTH) return undefined;
+    if (length - q < BATCH_FRAME_SIZE) return undefined;
+    const batchLength = u32(bytes, q);
+    if (batchLength < MIN_BATCH_LENGTH || batchLength > MAX_BATCH_LENGTH || q + 4 + batchLength > length) return undefined;
+    if (crc32cRange(bytes, q + BATCH_FRAME_SIZE, q + 4 + batchLength) !== u32(bytes, q + 4)) return undefined;
     last = q;
     q += 4 + batchLength;
   }
   if (q !== length || last < 0) return undefined;
-  const bytes = Buffer.allocUnsafe(length - last);
-  if (read(bytes, last) !== bytes.length) return undefined;
-  const step = batchAt(bytes, 0, minOffset);
+  const step = batchAt(bytes, last, minOffset);
   if (step.kind !== 'batch') return undefined;
   const b = step.body;
   return { position: last, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };

@@ -18,7 +18,7 @@ import { LogkvError } from '../errors.js';
 import type { Damage } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
 import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
-import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
@@ -158,7 +158,7 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
       await io.syncDir(dir);
     }
     if (plan.rewriteHint) {
-      await writeHint(io, dir, plan.state);
+      if (!(await writeHint(io, dir, plan.state))) continue;
       report.hintsRebuilt++;
       report.clean = false;
     }
@@ -278,31 +278,27 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
 
 /**
  * The newest segment's state from its hint, when the segment agrees with it
- * without being scanned: its header reads (value encoding, base offset) and
- * its batches end exactly at covered_length in a last batch that passes
- * every check and ends at the hint's next offset (whose timestamp the log
- * needs). Undefined: scan it.
+ * without its records being parsed: its header reads (value encoding, base
+ * offset), every batch's CRC matches, and its batches end exactly at
+ * covered_length in a last batch that passes every check and ends at the
+ * hint's next offset (whose timestamp the log needs). Undefined: scan it
+ * (which reports any damage).
  */
 function newestFromHint(io: FileIO, { stem, baseOffset }: SegmentName, path: string, hint: CheckedHint): SegmentState | undefined {
-  const h = io.open(path, 'read');
+  // The whole segment is read (not parsed): every batch CRC is checked, so damage to the segment about to be appended to is found at open.
+  const bytes = io.readFile(path);
+  let valueEncoding: ValueEncoding;
   try {
-    const head = Buffer.alloc(SEGMENT_HEADER_SIZE);
-    if (h.read(head, 0) !== SEGMENT_HEADER_SIZE) return undefined;
-    let valueEncoding: ValueEncoding;
-    try {
-      const header = readSegmentHeader(head, path);
-      if (header.baseOffset !== baseOffset) return undefined;
-      valueEncoding = header.valueEncoding;
-    } catch (e) {
-      if (e instanceof LogkvError) return undefined;
-      throw e;
-    }
-    const last = lastBatchOf((buf, at) => h.read(buf, at), hint.coveredLength, baseOffset);
-    if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
-    return { stem, baseOffset, path, tail: hint.coveredLength, nextOffset: hint.segmentNextOffset, sealed: false, valueEncoding, lastTimestampMs: last.timestampMs };
-  } finally {
-    h.close();
+    const header = readSegmentHeader(bytes, path);
+    if (header.baseOffset !== baseOffset) return undefined;
+    valueEncoding = header.valueEncoding;
+  } catch (e) {
+    if (e instanceof LogkvError) return undefined;
+    throw e;
   }
+  const last = bytes.length === hint.coveredLength ? lastBatchOf(bytes, baseOffset) : undefined;
+  if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
+  return { stem, baseOffset, path, tail: hint.coveredLength, nextOffset: hint.segmentNextOffset, sealed: false, valueEncoding, lastTimestampMs: last.timestampMs };
 }
 
 /** The segment's hint when it passes every check and names the segment's base offset, whatever length it covers; else undefined. */

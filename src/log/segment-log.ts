@@ -17,14 +17,16 @@
 //   reading it, removes it and extends the segment with zero fill again: a
 //   write after that, and a crash, leave no hint (or, if the removal was not
 //   durable yet, one whose length no longer matches), so that open rescans.
-//   recovery.ts also checks the last batch against the hint before using it.
+//   recovery.ts also checks every batch CRC of that segment, and its last
+//   batch whole, before using the hint. writeHint refuses a segment that
+//   does not read back whole (see there).
 // - A failed write or fsync fails every request it covered and every later
 //   one: after a failed fsync the kernel may have dropped the pages, so
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
 import { LogkvError } from '../errors.js';
 import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
-import { recordCrcMatches, recordValueAt, scanSegment } from '../formats/log-segment-reader.js';
+import { recordCrcMatches, recordValueAt, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
@@ -507,14 +509,18 @@ export async function extendWithZeros(segment: Segment, size: number): Promise<v
  * and a roll or a close runs this).
  */
 export function newestRecords(bytes: Buffer, file: string): KeyDirectory {
+  return scanNewest(bytes, file).newest;
+}
+
+function scanNewest(bytes: Buffer, file: string): { newest: KeyDirectory; scan: SegmentScan } {
   const newest = new KeyDirectory(1024);
-  scanSegment(bytes, {
+  const scan = scanSegment(bytes, {
     file,
     onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
       newest.setAt(b, keyAt, keyLength, op === Op.Delete ? 1 : 0, position, size, offset, expireAtMs);
     },
   });
-  return newest;
+  return { newest, scan };
 }
 
 /** The hint entry that entry `id` of a newestRecords() directory stands for. */
@@ -535,10 +541,19 @@ export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
   return [...newest.ids()].map((id) => newestEntry(newest, id));
 }
 
-/** Writes the hint of a segment (sealed, or trimmed at a clean close) atomically. */
-export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'stem' | 'baseOffset' | 'nextOffset'>): Promise<void> {
+/**
+ * Writes the hint of a segment (sealed, or trimmed at a clean close)
+ * atomically; returns false, writing nothing, when the segment does not
+ * read back whole: damage (a byte gone bad on disk since it was written) or
+ * a next offset other than the log's. A hint made from what the reader
+ * could still read would cover the whole file and be trusted by the next
+ * open, which would never see the records behind the damage: without a
+ * hint, open scans the segment and reports the damage.
+ */
+export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'stem' | 'baseOffset' | 'nextOffset'>): Promise<boolean> {
   const bytes = io.readFile(segment.path);
-  const newest = newestRecords(bytes, segment.path);
+  const { newest, scan } = scanNewest(bytes, segment.path);
+  if (scan.damage.length > 0 || scan.nextOffset !== segment.nextOffset) return false;
   let entryBytes = 0;
   newest.forEachKey((id, _keys, _keyAt, keyLength) => {
     entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
@@ -549,4 +564,5 @@ export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 
     hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
   });
   await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
+  return true;
 }

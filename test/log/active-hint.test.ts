@@ -1,5 +1,5 @@
 // The hint a clean close writes for the active segment (segment-log.ts,
-// recovery.ts): the next open uses it and reads no segment; it is removed
+// recovery.ts): the next open uses it and parses no segment; it is removed
 // once used; a write after that and a crash make open rescan; a hint the
 // segment does not agree with (length, last batch, next offset) is never
 // used; and the log's newest batch timestamp survives, so a snapshot of the
@@ -47,7 +47,7 @@ async function filled(io: MemoryFileIO, options: LogStoreOptions = {}) {
   return s;
 }
 
-t.test('a clean close writes the hint of the active segment; the next open reads no segment and removes it', async (t) => {
+t.test('a clean close writes the hint of the active segment; the next open parses no segment and removes it', async (t) => {
   const mem = new MemoryFileIO();
   const s = await filled(mem, { segmentSize: 8192 });
   await s.close();
@@ -63,7 +63,7 @@ t.test('a clean close writes the hint of the active segment; the next open reads
   const r = await LogStore.open<string>('/db', { io, now: ticking() });
   t.equal(r.openReport.hintsUsed, logs.length, 'every hint used');
   t.equal(r.openReport.clean, true);
-  t.same(segmentReads, [], 'no segment read whole');
+  t.same(segmentReads, [active], 'only the active segment is read (its batch CRCs checked), no sealed one');
   t.notOk(mem.exists(activeHint), 'the active hint is removed once used');
   t.ok(mem.exists(HINT), 'sealed hints stay');
   for (let i = 180; i < 300; i++) t.equal(r.get(`k${i % 120}`), i % 120 === 7 ? undefined : `v${i}`);
@@ -164,4 +164,43 @@ t.test('the newest batch timestamp survives a reopen from the hint: the same sta
   t.equal(after.path, before.path);
   t.ok(mem.readFile(after.path).equals(bytes), 'byte-identical snapshot');
   await r.close();
+});
+
+t.test('a segment damaged on disk while open gets no hint at close or roll: the next open finds the damage', async (t) => {
+  // Found by the crash suite: a hint made from what the reader could still read covered the whole file and hid the rest.
+  const flipFirstBatch = (io: MemoryFileIO, path: string) => {
+    const bytes = Buffer.from(io.readFile(path));
+    const first = readSegment(bytes.subarray(0, readSegment(bytes).validUpTo)).batches[0]!;
+    bytes[first.position + first.size - 1]! ^= 0x40;
+    io.setFile(path, bytes);
+  };
+  const mem = new MemoryFileIO();
+  const s = await filled(mem);
+  flipFirstBatch(mem, SEG);
+  await s.close();
+  t.notOk(mem.exists(HINT), 'close wrote no hint for the damaged segment');
+  await t.rejects(LogStore.open<string>('/db', { io: mem }), { code: 'CORRUPT', file: SEG }, 'open scans and refuses, naming the file');
+
+  const rolled = new MemoryFileIO();
+  const r = await LogStore.open<string>('/db', { io: rolled, valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false });
+  await r.put('first', 'x');
+  await r.put('second', 'y');
+  flipFirstBatch(rolled, SEG);
+  for (let i = 0; i < 100 && rolled.readdir('/db').filter((n) => n.endsWith('.log')).length < 2; i++) await r.put(`k${i}`, 'v'.repeat(100));
+  t.ok(rolled.readdir('/db').filter((n) => n.endsWith('.log')).length >= 2, 'the segment rolled');
+  t.notOk(rolled.exists(HINT), 'the roll wrote no hint for the damaged segment');
+  await r.close();
+  await t.rejects(LogStore.open<string>('/db', { io: rolled }), { code: 'CORRUPT', file: SEG });
+});
+
+t.test('damage in any batch of the segment behind the active hint is found at open, as without the hint', async (t) => {
+  const mem = new MemoryFileIO();
+  const s = await filled(mem);
+  await s.close();
+  const seg = Buffer.from(mem.readFile(SEG));
+  const first = readSegment(seg).batches[0]!;
+  seg[first.position + 12]! ^= 0x01;
+  mem.setFile(SEG, seg);
+  t.ok(mem.exists(HINT), 'the hint is there and matches the length');
+  await t.rejects(LogStore.open<string>('/db', { io: mem }), { code: 'CORRUPT', file: SEG, offset: first.position }, 'the hint is not used: the scan refuses the damage, naming file and byte');
 });
