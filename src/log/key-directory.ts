@@ -117,6 +117,11 @@ export function hashKey(k: Uint8Array): number {
   return hashRange(k, 0, k.length);
 }
 
+/** hashKey() of the key k[start, start + n). */
+export function hashKeyAt(k: Uint8Array, start: number, n: number): number {
+  return hashRange(k, start, n);
+}
+
 /** murmur3_x86_32 of k[start, start + n), seed 0x9747b28c, unsigned. */
 function hashRange(k: Uint8Array, start: number, n: number): number {
   const end = start + (n & ~3);

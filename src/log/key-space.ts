@@ -4,6 +4,7 @@
 // ids one at a time would meet ids the directory has already reused.
 
 import { KeyDirectory } from './key-directory.js';
+import type { RecoveryTarget } from './recovery.js';
 import { OrderedIndex, type RangeIterator, type RangeOptions } from './ordered-index.js';
 import { SegmentUsage } from './segment-usage.js';
 
@@ -90,4 +91,19 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
     }
   }
   return undefined;
+}
+
+/** Recovery fills the key space through this (keys as ranges of the file buffers it reads). */
+export function recoveryTarget(space: KeySpace): RecoveryTarget {
+  const d = space.directory;
+  return {
+    reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
+    put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
+    remove: (bytes, keyAt, keyLength) => space.delete(bytes.subarray(keyAt, keyAt + keyLength)),
+    isAt: (bytes, keyAt, keyLength, segment, position) => {
+      const id = d.lookupAt(bytes, keyAt, keyLength);
+      return id >= 0 && d.segmentOf(id) === segment && d.positionOf(id) === position;
+    },
+    has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
+  };
 }

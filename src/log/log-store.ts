@@ -14,10 +14,10 @@ import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENG
 import { type FileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
-import { KeySpace, prefixEnd } from './key-space.js';
+import { KeySpace, prefixEnd, recoveryTarget } from './key-space.js';
 import { storePath } from './store-path.js';
 import { parseSegmentFileName } from './segment-names.js';
-import { type LogOpenReport, recoverLog, type RecoveryMode, type RecoveryTarget } from './recovery.js';
+import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
 import { Manifest, type SnapshotRecord } from './manifest.js';
 import { RESTORE_MARKER } from './restore.js';
@@ -202,14 +202,14 @@ export class LogStore<V = unknown> {
       let startedFromSnapshot: SnapshotStart | undefined;
       let recovered;
       try {
-        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+        recovered = await recoverLog(io, dir, names, o.recovery, recoveryTarget(space));
       } catch (e) {
         // A lost or damaged sealed segment that a snapshot covers: start from the snapshot.
         const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
         if (!start) throw e;
         ({ names, start: startedFromSnapshot } = start);
         space = new KeySpace();
-        recovered = await recoverLog(io, dir, names, o.recovery, directoryTarget(space));
+        recovered = await recoverLog(io, dir, names, o.recovery, recoveryTarget(space));
       }
       const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
       const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
@@ -799,15 +799,6 @@ export class LogStore<V = unknown> {
   #checkOpen(): void {
     if (this.#closed) throw new LogkvError('CLOSED', 'the store is closed');
   }
-}
-
-/** Recovery fills the key directory through this. */
-function directoryTarget(space: KeySpace): RecoveryTarget {
-  return {
-    reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
-    put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
-    remove: (bytes, keyAt, keyLength) => space.delete(bytes.subarray(keyAt, keyAt + keyLength)),
-  };
 }
 
 /** Snapshot files in the snapshots folder, for a manifest rebuilt from the directory (nothing is dropped on a lost manifest's word). */

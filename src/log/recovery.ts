@@ -20,6 +20,7 @@ import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, r
 import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
+import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
 import { writeHint } from './segment-log.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
@@ -31,7 +32,7 @@ export type RecoveryMode = 'strict' | 'salvage';
  * buffer being read (bytes[keyAt, keyAt + keyLength)), never as an object or
  * view per key: a million of them is what an open feeds in.
  */
-export interface RecoveryTarget {
+export interface RecoveryTarget extends DirectoryProbe {
   /** Room for `entries` more keys of `keyBytes` bytes in all, made before they come. */
   reserve(entries: number, keyBytes: number): void;
   /** The key's newest record so far; copy the key bytes to keep them. */
@@ -96,6 +97,8 @@ interface SegmentPlan {
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
+  /** The rewritten hint, made from the scan itself (scanned-hint.ts); undefined: writeHint reads the segment again. */
+  hintBytes: Buffer | undefined;
   /** The newest segment's hint file is there, to be removed. */
   dropHint: boolean;
 }
@@ -105,6 +108,7 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
   const plans: SegmentPlan[] = [];
   reserveForHints(io, dir, names, target);
   let expectedFrom = 0;
+  let heldHintBytes = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     let skipBelow = 0;
@@ -125,7 +129,10 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
     // The key directory is filled here, segment by segment in log order, so
     // records go straight from the file into it (nothing is kept per record).
     // Only memory changes before phase two: an open that fails drops it all.
-    const plan = planSegment(io, dir, name, i === names.length - 1, mode, i, skipBelow === 0 ? target : above(skipBelow, target));
+    // A hint made from the scan needs every record of the segment in the directory: not when base segments stand for some.
+    const derive = skipBelow === 0 && heldHintBytes < MAX_HELD_HINT_BYTES;
+    const plan = planSegment(io, dir, name, i === names.length - 1, mode, i, skipBelow === 0 ? target : above(skipBelow, target), derive);
+    heldHintBytes += plan.hintBytes?.length ?? 0;
     expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
   }
@@ -158,7 +165,8 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
       await io.syncDir(dir);
     }
     if (plan.rewriteHint) {
-      if (!(await writeHint(io, dir, plan.state))) continue;
+      if (plan.hintBytes) await replaceFile(io, hintPath(dir, plan.state.stem), plan.hintBytes);
+      else if (!(await writeHint(io, dir, plan.state))) continue;
       report.hintsRebuilt++;
       report.clean = false;
     }
@@ -176,8 +184,17 @@ function above(offset: number, target: RecoveryTarget): RecoveryTarget {
     remove: (bytes, keyAt, keyLength, at) => {
       if (at >= offset) target.remove(bytes, keyAt, keyLength, at);
     },
+    isAt: (bytes, keyAt, keyLength, segment, position) => target.isAt(bytes, keyAt, keyLength, segment, position),
+    has: (bytes, keyAt, keyLength) => target.has(bytes, keyAt, keyLength),
   };
 }
+
+/**
+ * Hints made from scans wait in memory for phase two; past this many bytes
+ * of them, the later segments' hints are made in phase two by reading the
+ * segment again (a full rescan of a large store must not hold them all).
+ */
+const MAX_HELD_HINT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Sizes the key directory once for every entry the hint files hold (their
@@ -209,7 +226,7 @@ function reserveForHints(io: FileIO, dir: string, names: readonly SegmentName[],
   if (entries > 0) target.reserve(entries, keyBytes);
 }
 
-function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode, id: number, target: RecoveryTarget): SegmentPlan {
+function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean, mode: RecoveryMode, id: number, target: RecoveryTarget, derive: boolean): SegmentPlan {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   if (!io.exists(path)) {
@@ -228,12 +245,14 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     };
     forEachHintEntry(hint, onEntry);
-    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, dropHint: newest };
+    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, dropHint: newest };
   }
   const bytes = io.readFile(path);
+  const scanned = !newest && derive ? new ScannedHint() : undefined;
   const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
     if (op === Op.Delete) target.remove(b, keyAt, keyLength, offset);
     else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
+    scanned?.add(op, position, size, offset);
   };
   const scan = scanSegment(bytes, { file: path, resync: true, onRecord });
   // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
@@ -256,6 +275,12 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     );
   }
   const tail = tornTail ? firstDamage.offset : (scan.lastBatchEnd ?? scan.validUpTo);
+  // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
+  const rewriteHint = !newest && scan.damage.length === 0;
+  const hintBytes =
+    rewriteHint && scanned
+      ? scanned.build(bytes, id, target, { segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: bytes.length })
+      : undefined;
   return {
     state: {
       stem,
@@ -270,8 +295,8 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     fromHint: false,
     damage: scan.damage,
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
-    // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
-    rewriteHint: !newest && scan.damage.length === 0,
+    rewriteHint,
+    hintBytes,
     dropHint: newest && hasHint,
   };
 }
