@@ -63,8 +63,8 @@ const logkv: Engine = {
     bulk: `batch() of ${BATCH} puts per log batch, durability 'none', one flush() (fdatasync) at the end`,
     durable: "put() awaited one at a time, durability 'sync' (one fdatasync over preallocated space per put)",
     concurrent: "100 put() calls in flight, durability 'sync': group commit shares fdatasyncs",
-    get: 'get(): key directory lookup and one positioned readSync of the record, CRC checked',
-    reopen: 'LogStore.open(): hints for sealed segments, scan of the newest, then get()',
+    get: 'get(): key directory lookup, one positioned readSync of the record into a reused buffer, its CRC checked, the value copied out',
+    reopen: "LogStore.open(): every segment's hint (a clean close writes the active segment's), the newest segment read for its batch CRCs, then get()",
     compact: 'store.compact() (the log cleaner)',
   },
   async open(dir, purpose) {
