@@ -61,14 +61,14 @@ const logkv: Engine = {
   version: packageVersion('logkv'),
   modes: {
     bulk: `batch() of ${BATCH} puts per log batch, durability 'none', one flush() (fdatasync) at the end`,
-    durable: "put() awaited one at a time, durability 'sync' (one fdatasync over preallocated space per put)",
-    concurrent: "100 put() calls in flight, durability 'sync': group commit shares fdatasyncs",
+    durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default thread-pool fdatasync has a row of its own)",
+    concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
     get: 'get(): key directory lookup, one positioned readSync of the record into a reused buffer, its CRC checked, the value copied out',
     reopen: "LogStore.open(): every segment's hint (a clean close writes the active segment's), the newest segment read for its batch CRCs, then get()",
     compact: 'store.compact() (the log cleaner)',
   },
   async open(dir, purpose) {
-    const db = await LogStore.open<Uint8Array>(dir, { durability: purpose === 'load' ? 'none' : 'sync' });
+    const db = await LogStore.open<Uint8Array>(dir, { durability: purpose === 'load' ? 'none' : 'sync', syncOnMainThread: purpose === 'durable' });
     const compact = (db as unknown as { compact?: () => Promise<unknown> }).compact;
     return {
       async load(from, count, version = 0, keyOf = identity) {

@@ -32,6 +32,8 @@ export interface LogLevelOptions<K, V> extends AbstractDatabaseOptions<K, V> {
   maxValueSize?: number;
   /** 'strict' (default) or 'salvage': see LogStore. */
   recovery?: RecoveryMode;
+  /** fdatasync on the JavaScript thread: see LogStore. */
+  syncOnMainThread?: boolean;
   /** File I/O (tests pass one that can crash). */
   io?: FileIO;
 }
@@ -86,18 +88,18 @@ export interface LogLevel<K = string, V = string> {
 export class LogLevel<K = string, V = string> extends AbstractLevel<Buffer, K, V> {
   readonly #location: string;
   readonly #durability: Durability;
-  readonly #storeOptions: { durability: Durability; syncIntervalMs?: number; segmentSize?: number; maxValueSize?: number; recovery?: RecoveryMode; io?: FileIO };
+  readonly #storeOptions: Pick<LogLevelOptions<K, V>, 'durability' | 'syncIntervalMs' | 'segmentSize' | 'maxValueSize' | 'recovery' | 'syncOnMainThread' | 'io'>;
   #store: LogStore<Buffer> | undefined;
   #openReport: LogOpenReport | undefined;
 
   /** `location` is a directory, as for ClassicLevel (relative to the working directory). */
   constructor(location: string, options: LogLevelOptions<K, V> = {}) {
     if (typeof location !== 'string' || location === '') throw new TypeError("The first argument 'location' must be a non-empty string");
-    const { durability = 'sync', syncIntervalMs, segmentSize, maxValueSize, recovery, io, ...forward } = options;
+    const { durability = 'sync', syncIntervalMs, segmentSize, maxValueSize, recovery, syncOnMainThread, io, ...forward } = options;
     super(MANIFEST, forward);
     this.#location = resolve(location);
     this.#durability = durability;
-    this.#storeOptions = { durability, syncIntervalMs, segmentSize, maxValueSize, recovery, io };
+    this.#storeOptions = { durability, syncIntervalMs, segmentSize, maxValueSize, recovery, syncOnMainThread, io };
   }
 
   get location(): string {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { batchSize } from '../formats/log-segment-writer.js';
 import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
-import { type FileIO, nodeFileIO } from '../io/file-io.js';
+import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd, recoveryTarget } from './key-space.js';
@@ -55,6 +55,13 @@ export interface LogStoreOptions {
   keepSnapshots?: number;
   /** Errors of background work (the cleaner). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
+  /**
+   * Run each fdatasync on the JavaScript thread instead of libuv's thread
+   * pool: about 0.05 ms less per durable write on a fast disk, but the event
+   * loop stops for every sync (on a disk whose sync takes milliseconds, keep
+   * the default). Group commit is unchanged. Default false; not with `io`.
+   */
+  syncOnMainThread?: boolean;
   /** Clock for timestamps and expiry. */
   now?: () => number;
   io?: FileIO;
@@ -185,8 +192,8 @@ export class LogStore<V = unknown> {
   static async open<V = unknown>(dirOrName: string, options: LogStoreOptions = {}): Promise<LogStore<V>> {
     const started = performance.now();
     const dir = storePath(dirOrName);
-    const io = options.io ?? nodeFileIO;
     const o = checkOptions(options);
+    const io = options.io ?? (o.syncOnMainThread ? inlineSyncFileIO : nodeFileIO);
     io.mkdir(dir);
     const lock = acquireLock(io, `${dir}/LOCK`);
     let manifest: Manifest | undefined;
@@ -877,7 +884,11 @@ function checkOptions(options: LogStoreOptions) {
   }
   const keepSnapshots = options.keepSnapshots ?? 2;
   if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
+  const syncOnMainThread = options.syncOnMainThread ?? false;
+  if (typeof syncOnMainThread !== 'boolean') throw new LogkvError('INVALID_ARGUMENT', 'syncOnMainThread must be true or false');
+  if (syncOnMainThread && options.io) throw new LogkvError('INVALID_ARGUMENT', 'syncOnMainThread chooses the real file system; it cannot be given with io');
   return {
+    syncOnMainThread,
     keepSnapshots,
     segmentSize,
     maxValueSize,
