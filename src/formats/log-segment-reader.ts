@@ -71,6 +71,14 @@ export interface SegmentScanOptions {
    * feeds a million of them straight into the key directory).
    */
   onRecord?: RecordVisitor;
+  /**
+   * Check each record's own CRC too. Default true. A batch whose CRC
+   * matched holds the bytes its writer wrote, so a flipped bit is found
+   * either way; the record CRCs, there for point reads, only add a check of
+   * the writer. Recovery turns them off (they were most of its reading
+   * time, bench/); kvtool verify keeps them.
+   */
+  recordCrcs?: boolean;
 }
 
 /** A record as onRecord sees it: the key is bytes[keyAt, keyAt + keyLength). */
@@ -159,9 +167,10 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
     lastBatchEnd: undefined,
     lastTimestampMs: undefined,
   };
+  const recordCrcs = options.recordCrcs ?? true;
   let pos = SEGMENT_HEADER_SIZE;
   while (pos < bytes.length) {
-    const step = batchAt(bytes, pos, result.nextOffset);
+    const step = batchAt(bytes, pos, result.nextOffset, recordCrcs);
     if (step.kind === 'batch') {
       const b = step.body;
       if (result.damage.length === 0) result.validUpTo = pos + step.size;
@@ -254,7 +263,7 @@ function findNextBatch(bytes: Uint8Array, from: number, minOffset: number): numb
   return undefined;
 }
 
-function batchAt(bytes: Uint8Array, pos: number, minOffset: number): Step {
+function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs = true): Step {
   const remaining = bytes.length - pos;
   const damage = (code: Damage['code'], reason: string, length: number, message: string): Step => ({
     kind: 'damage',
@@ -285,7 +294,7 @@ function batchAt(bytes: Uint8Array, pos: number, minOffset: number): Step {
   if (stored !== actual) {
     return damage('CORRUPT', 'batch-crc', length + 4, `batch CRC-32C mismatch (stored ${hex8(stored)}, computed ${hex8(actual)})`);
   }
-  const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, end, minOffset);
+  const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, end, minOffset, recordCrcs);
   if ('reason' in body) return damage('CORRUPT', body.reason, length + 4, body.message);
   return { kind: 'batch', at: pos, size: length + 4, crc: stored, body };
 }
@@ -333,13 +342,14 @@ const fieldRange = (pos: number, what: string): BodyProblem => ({ reason: 'field
  * Checks the batch header and records in bytes[at, end) (the batch after its
  * length and CRC): every `valid:` clause of batch_header and record in
  * formats/log_segment.ksy, each record's CRC, that the records fill the
- * batch exactly, and the offset rules. Allocates nothing. Hand-driven
+ * batch exactly, and the offset rules (record CRCs unless `recordCrcs` is
+ * false). Allocates nothing. Hand-driven
  * rather than through the generated classes: recovery and verify read every
  * record of a store, and a Kaitai object per record caps them near 3M
  * records/s (DESIGN, "Known traps"); test/formats/batch-parser.test.ts
  * checks this against the generated parser.
  */
-function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number): BatchBody | BodyProblem {
+function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number, recordCrcs: boolean): BatchBody | BodyProblem {
   if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${pos} is shorter than its header` };
   const baseHigh = u32(b, at + 4);
   if (baseHigh > MAX_SAFE_HIGH) return fieldRange(pos, 'base_offset');
@@ -374,8 +384,7 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
     }
     if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
     p += keyLength + valueLength;
-    const stored = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0;
-    if (crc32cRange(b, start + RECORD_CRC_SIZE, p) !== stored) {
+    if (recordCrcs && crc32cRange(b, start + RECORD_CRC_SIZE, p) !== ((b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0)) {
       return { reason: 'record-crc', message: `record at ${start}: CRC-32C mismatch inside a batch whose CRC matched` };
     }
     if (offset <= prev) return { reason: 'offset-order', message: `record offset ${offset} does not increase` };

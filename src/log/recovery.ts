@@ -254,7 +254,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     scanned?.add(op, position, size, offset);
   };
-  const scan = scanSegment(bytes, { file: path, resync: true, onRecord });
+  const scan = scanSegment(bytes, { file: path, resync: true, onRecord, recordCrcs: false });
   // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
   const covered = newest ? undefined : validHintOf(io, dir, name)?.coveredLength;
   if (covered !== undefined && covered > bytes.length) {
