@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
-import { readHint } from '../../src/formats/hint-reader.js';
+import { checkHint } from '../../src/formats/hint-reader.js';
 import type { Context } from '../context.js';
 import { kindByName, recognise } from '../file-kind.js';
 import { listFiles, PathError, readBytes } from '../paths.js';
@@ -30,14 +30,15 @@ export interface VerifyOptions {
 function compareHint(hintPath: string, segmentBytes: Buffer, report: FileReport): Problem[] {
   let hint;
   try {
-    hint = readHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
+    hint = checkHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
   } catch (e) {
     // The hint's own check reports what is wrong with it.
     if (e instanceof LogkvError || e instanceof PathError) return [];
     throw e;
   }
   const next = report.details.nextOffset;
-  return checkHintAgainstSegment(hint, segmentBytes, typeof next === 'number' ? next : -1, !report.ok);
+  // The segment's report came from a scan that checked every record CRC (a record-crc problem makes it not ok).
+  return checkHintAgainstSegment(hint, segmentBytes, typeof next === 'number' ? next : -1, !report.ok, { recordCrcsChecked: true });
 }
 
 export function verify(target: string, options: VerifyOptions = {}): VerifyResult {

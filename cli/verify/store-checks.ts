@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, EXPIRY_SIZE } from '../../src/formats/limits.js';
 import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
+import { type CheckedHint, forEachHintEntry, type HintEntryVisitor } from '../../src/formats/hint-reader.js';
 import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { newestEntry, newestRecords } from '../../src/log/segment-log.js';
@@ -21,8 +22,14 @@ function mismatch(offset: number, reason: string, message: string): Problem {
   return { offset, length: undefined, code: 'HINT_MISMATCH', reason, message };
 }
 
-function entrySize(e: HintEntry): number {
-  return HINT_ENTRY_FIXED_SIZE + (e.expireAtMs === undefined ? 0 : EXPIRY_SIZE) + e.key.length;
+function entrySize(keyLength: number, expireAtMs: number | undefined): number {
+  return HINT_ENTRY_FIXED_SIZE + (expireAtMs === undefined ? 0 : EXPIRY_SIZE) + keyLength;
+}
+
+/** Each entry of a hint, read into objects (HintFile) or checked only (CheckedHint, no object per entry). */
+function forEachEntry(hint: HintFile | CheckedHint, visit: HintEntryVisitor): void {
+  if ('entries' in hint) for (const e of hint.entries) visit(e.tombstone, e.key, 0, e.key.length, e.offset, e.position, e.size, e.expireAtMs);
+  else forEachHintEntry(hint, visit);
 }
 
 function describeEntry(e: HintEntry): string {
@@ -36,9 +43,10 @@ function describeEntry(e: HintEntry): string {
  * its segment without reading the segment, so a hint that passes its own
  * CRC but says something else than the segment would mislead it.
  * `segmentDamaged`: the segment has damage of its own (reported there), so
- * its records are not compared.
+ * its records are not compared. `recordCrcsChecked`: the caller's own scan
+ * of the segment checked every record CRC, so this one need not.
  */
-export function checkHintAgainstSegment(hint: HintFile, segment: Uint8Array, segmentNextOffset: number, segmentDamaged: boolean): Problem[] {
+export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: Uint8Array, segmentNextOffset: number, segmentDamaged: boolean, options: { recordCrcsChecked?: boolean } = {}): Problem[] {
   const problems: Problem[] = [];
   let base: number | undefined;
   try {
@@ -61,29 +69,33 @@ export function checkHintAgainstSegment(hint: HintFile, segment: Uint8Array, seg
   }
   // The segment's newest record per key, in a key directory of its own: a
   // Map keyed by strings made of every key cost most of verify's time.
-  const expected = newestRecords(Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength), 'segment');
+  const expected = newestRecords(Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength), 'segment', {
+    capacity: 'entries' in hint ? hint.entries.length : hint.entryCount,
+    recordCrcs: !options.recordCrcsChecked,
+  });
   /** Ids of `expected` matched by a hint entry (a key's second entry finds its record taken). */
   const matched = new Uint8Array(expected.size);
   const entryProblems: Problem[] = [];
   let at = HINT_HEADER_SIZE;
-  for (const e of hint.entries) {
-    const id = expected.lookup(e.key);
+  forEachEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
+    const id = expected.lookupAt(bytes, keyAt, keyLength);
     const found = id >= 0 && matched[id] === 0;
-    // Shown only in a message: the text of every key (a UTF-8 decode that throws on binary keys) was most of verify's time too.
-    const key = () => keyText(showKey(e.key));
+    // Objects and key text only for a message: the text of every key (a UTF-8 decode that throws on binary keys) was most of verify's time too.
+    const entry = (): HintEntry => ({ key: bytes.subarray(keyAt, keyAt + keyLength), offset, position, size, tombstone, expireAtMs });
+    const key = () => keyText(showKey(entry().key));
     if (!found) entryProblems.push(mismatch(at, 'hint-entry', `key ${key()}: no record for it in the segment`));
     else {
       matched[id] = 1;
       const same =
-        expected.offsetOf(id) === e.offset &&
-        expected.positionOf(id) === e.position &&
-        expected.sizeOf(id) === e.size &&
-        (expected.segmentOf(id) === 1) === e.tombstone &&
-        expected.expireAtOf(id) === e.expireAtMs;
-      if (!same) entryProblems.push(mismatch(at, 'hint-entry', `key ${key()}: hint says ${describeEntry(e)}, the segment's newest record is ${describeEntry(newestEntry(expected, id))}`));
+        expected.offsetOf(id) === offset &&
+        expected.positionOf(id) === position &&
+        expected.sizeOf(id) === size &&
+        (expected.segmentOf(id) === 1) === tombstone &&
+        expected.expireAtOf(id) === expireAtMs;
+      if (!same) entryProblems.push(mismatch(at, 'hint-entry', `key ${key()}: hint says ${describeEntry(entry())}, the segment's newest record is ${describeEntry(newestEntry(expected, id))}`));
     }
-    at += entrySize(e);
-  }
+    at += entrySize(keyLength, expireAtMs);
+  });
   for (const id of expected.ids()) {
     if (matched[id] !== 0) continue;
     const e = newestEntry(expected, id);

@@ -508,14 +508,22 @@ export async function extendWithZeros(segment: Segment, size: number): Promise<v
  * it with no object per record (a full 64 MiB segment holds ~500k of them,
  * and a roll or a close runs this).
  */
-export function newestRecords(bytes: Buffer, file: string): KeyDirectory {
-  return scanNewest(bytes, file).newest;
+export function newestRecords(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): KeyDirectory {
+  return scanNewest(bytes, file, options).newest;
 }
 
-function scanNewest(bytes: Buffer, file: string): { newest: KeyDirectory; scan: SegmentScan } {
-  const newest = new KeyDirectory(1024);
+export interface NewestRecordsOptions {
+  /** Keys expected (a hint's count, say): the directory is made that big. */
+  capacity?: number;
+  /** false: the caller has already checked this segment's record CRCs (scanSegment's option). */
+  recordCrcs?: boolean;
+}
+
+function scanNewest(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
+  const newest = new KeyDirectory(Math.max(1024, options.capacity ?? 0));
   const scan = scanSegment(bytes, {
     file,
+    recordCrcs: options.recordCrcs ?? true,
     onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
       newest.setAt(b, keyAt, keyLength, op === Op.Delete ? 1 : 0, position, size, offset, expireAtMs);
     },
