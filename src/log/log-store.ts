@@ -202,7 +202,7 @@ export class LogStore<V = unknown> {
         throw new LogkvError('CORRUPT', `${dir} holds an interrupted restore; run restore again`, { file: join(dir, RESTORE_MARKER), reason: 'interrupted-restore' });
       }
       manifest = await Manifest.open(io, dir, o.now);
-      const files = liveFiles(io, dir, manifest);
+      let files = liveFiles(io, dir, manifest);
       for (const folder of new Set(files.removed.map((f) => dirname(f)))) await io.syncDir(folder);
       let space = new KeySpace();
       let names = files.segments;
@@ -215,6 +215,10 @@ export class LogStore<V = unknown> {
         const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
         if (!start) throw e;
         ({ names, start: startedFromSnapshot } = start);
+        // Every file the manifest lists is there now: what it does not list is left from an earlier attempt.
+        const leftovers = liveFiles(io, dir, manifest);
+        for (const folder of new Set(leftovers.removed.map((f) => dirname(f)))) await io.syncDir(folder);
+        files = { ...files, removed: [...files.removed, ...leftovers.removed] };
         space = new KeySpace();
         recovered = await recoverLog(io, dir, names, o.recovery, recoveryTarget(space));
       }

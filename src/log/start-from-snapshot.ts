@@ -9,15 +9,19 @@
 // Crash story: base segments are written unlisted; the covered files are
 // moved to lost/; then one manifest frame swaps them. A crash before the
 // frame leaves the manifest listing files now in lost/, so the next open
-// comes back here; a crash after it leaves a consistent store.
+// comes back here (and the base segments it left, unlisted, are removed once
+// the new ones are listed); a crash after it leaves a consistent store.
 
 import { join } from 'node:path';
 import type { LogkvError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Manifest } from './manifest.js';
 import { writeBaseSegments } from './restore.js';
-import { hintPath, parseSegmentFileName, type SegmentName, segmentPath } from './segment-names.js';
+import { hintPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from './segment-names.js';
 import { newestValidSnapshot } from './snapshots.js';
+
+/** The suffix of a segment or hint file moved to lost/ because a snapshot stands for it. */
+export const REPLACED_BY_SNAPSHOT = '.replaced-by-snapshot';
 
 export interface SnapshotStart {
   /** The snapshot the store started from. */
@@ -53,7 +57,10 @@ export async function startFromSnapshot(
   const nextOffset = found.record.nextOffset;
   const covered = names.filter((n, i) => i < names.length - 1 && names[i + 1]!.baseOffset <= nextOffset);
 
-  const generation = manifest.generation + 1;
+  // Above every segment file's on disk too: an earlier attempt that a crash
+  // stopped before its manifest frame left base segments of its own, and a
+  // file the manifest does not list is never written over.
+  const generation = Math.max(manifest.generation, ...segmentNamesIn(io.readdir(dir)).map((n) => n.generation)) + 1;
   const base = await writeBaseSegments(io, dir, found.contents, { ...options, generation });
   const lost = join(dir, 'lost');
   io.mkdir(lost);
@@ -61,7 +68,7 @@ export async function startFromSnapshot(
   for (const n of covered) {
     for (const from of [segmentPath(dir, n.stem), hintPath(dir, n.stem)]) {
       if (!io.exists(from)) continue;
-      const to = freeName(io, join(lost, `${from.slice(dir.length + 1)}.replaced-by-snapshot`));
+      const to = freeName(io, join(lost, `${from.slice(dir.length + 1)}${REPLACED_BY_SNAPSHOT}`));
       io.rename(from, to);
       setAside.push(to);
     }

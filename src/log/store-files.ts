@@ -13,6 +13,7 @@ import type { FileIO } from '../io/file-io.js';
 import { Manifest } from './manifest.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from './segment-names.js';
 import { snapshotDir } from './snapshots.js';
+import { REPLACED_BY_SNAPSHOT } from './start-from-snapshot.js';
 
 export interface FileSet {
   segments: SegmentName[];
@@ -44,6 +45,18 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
     return n !== undefined && n.generation === 0 && n.baseOffset > newest && holdsBatch(io, join(dir, name));
   });
   if (listedLost) return { segments: segmentNamesIn(names), removed: [], rebuilt: true };
+  // A listed segment that is not there: the list may be older than the
+  // files (newer manifest frames lost, or a whole generation of it), and a
+  // file it does not list may be a cleaner's output holding the only copy
+  // of the records its missing inputs held. Delete nothing; recovery reports
+  // the missing segment (or starts from a snapshot that covers it). Segments
+  // start-from-snapshot moved to lost/ before a crash stopped it short of
+  // its manifest frame are not missing: its unlisted base segments are
+  // leftovers, to be removed and made again.
+  const present = new Set(names);
+  const setAside = io.exists(join(dir, 'lost')) ? io.readdir(join(dir, 'lost')) : [];
+  const missing = segments.filter((s) => !present.has(`${s.stem}.log`) && !setAside.some((n) => n.startsWith(`${s.stem}.log${REPLACED_BY_SNAPSHOT}`)));
+  if (missing.length > 0) return { segments, removed: [], rebuilt: false };
   const removed: string[] = [];
   const remove = (path: string) => {
     io.unlink(path);

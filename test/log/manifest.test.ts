@@ -94,3 +94,34 @@ t.test('a store without a manifest (or with a lost one) is rebuilt from its segm
   t.equal(third.openReport.clean, true, 'the rebuilt manifest is trusted next time');
   await third.close();
 });
+
+t.test('a manifest older than the files (listing segments a compaction deleted) deletes nothing', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false });
+  for (let i = 0; i < 100; i++) await s.put(`k${i % 20}`, `v${i}`.padEnd(60, '.'));
+  // The manifest as it stood once compact() had sealed the active segment
+  // and the cleaner was writing its output: listing the inputs and the new
+  // active segment, not the output. What the next open gets when the
+  // manifest's newer frames are lost (its active journal file zeroed, say).
+  let stale: { a: Buffer; b: Buffer } | undefined;
+  io.beforeSync = (_n, path) => {
+    if (!stale && /-1\.log/.test(path)) stale = { a: Buffer.from(io.readFile('/db/MANIFEST.jrna')), b: Buffer.from(io.readFile('/db/MANIFEST.jrnb')) };
+  };
+  await s.compact();
+  io.beforeSync = undefined;
+  await s.close();
+  t.ok(stale, 'the manifest was captured mid-compaction');
+  const current = { a: io.readFile('/db/MANIFEST.jrna'), b: io.readFile('/db/MANIFEST.jrnb') };
+  const files = ls(io).filter((n) => !n.startsWith('MANIFEST'));
+  t.ok(files.some((n) => /-1\.log$/.test(n)), `the cleaner's output is on disk: ${files.join(' ')}`);
+  io.setFile('/db/MANIFEST.jrna', stale!.a);
+  io.setFile('/db/MANIFEST.jrnb', stale!.b);
+  await t.rejects(LogStore.open<string>('/db', { io }), { code: 'CORRUPT', reason: 'missing-segment', file: '/db/00000000000000000000.log' }, 'open names the listed segment that is missing');
+  t.same(ls(io).filter((n) => !n.startsWith('MANIFEST') && n !== 'LOCK'), files, "and deletes nothing on the stale list's word (the output holds the only copy)");
+  io.setFile('/db/MANIFEST.jrna', current.a);
+  io.setFile('/db/MANIFEST.jrnb', current.b);
+  const r = await LogStore.open<string>('/db', { io });
+  t.equal(r.count(), 20, 'with the current manifest every key is there');
+  for (let k = 0; k < 20; k++) t.equal(r.get(`k${k}`), `v${80 + k}`.padEnd(60, '.'));
+  await r.close();
+});

@@ -201,6 +201,52 @@ t.test('a lost or damaged sealed segment that a snapshot covers: open starts fro
   }
 });
 
+t.test('a crash at every I/O step of an open that starts from a snapshot: the next open finishes it', async (t) => {
+  const setUp = async () => {
+    const io = new MemoryFileIO();
+    const { s, model } = await filled(io, 600, { segmentSize: 4096 });
+    await s.snapshot();
+    for (let i = 0; i < 100; i++) {
+      await s.put(`after-${i % 10}`, `a${i}`);
+      model.set(`after-${i % 10}`, `a${i}`);
+    }
+    await s.close();
+    io.unlink('/db/00000000000000000000.log');
+    return { io, model };
+  };
+  let step = 0;
+  for (;; step++) {
+    const { io, model } = await setUp();
+    let syncs = 0;
+    let crashed: MemoryFileIO | undefined;
+    io.beforeSync = () => {
+      if (syncs++ === step) {
+        crashed = io.crash();
+        throw new Error(`crash at ${step}`);
+      }
+    };
+    const opened = await LogStore.open<string>('/db', { io, autoCompact: false }).then(
+      (r) => r,
+      () => undefined,
+    );
+    io.beforeSync = undefined;
+    if (opened) {
+      t.ok(opened.openReport.startedFromSnapshot, `no crash (${step} sync steps): started from the snapshot`);
+      same(t, opened, model, 'and whole');
+      await opened.close();
+      break;
+    }
+    const r = await LogStore.open<string>('/db', { io: crashed!, autoCompact: false });
+    same(t, r, model, `crash before sync ${step}: the next open has the snapshot's state plus the log after it`);
+    await r.close();
+    const again = await LogStore.open<string>('/db', { io: crashed! });
+    t.equal(again.openReport.clean, true, `crash before sync ${step}: and the one after is clean`);
+    same(t, again, model, `crash before sync ${step}: and the same`);
+    await again.close();
+  }
+  t.ok(step > 3, `${step} steps enumerated`);
+});
+
 t.test('the cleaner keeps tombstones a kept snapshot may need', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { ...base, io, segmentSize: 4096, tombstoneRetentionMs: 0 });
