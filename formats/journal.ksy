@@ -18,11 +18,17 @@ doc: |
   a frame_length of 0 starts the slack, which must be all zero. Writers
   always leave at least 4 bytes of slack, so the end marker is always there.
 
-  The header is written only when a new generation (the compacted live
-  state) is written into the file, and only after the frames it counts and
-  the zero slack are durable: committed_length never runs ahead of the frames
-  on disk. It is never rewritten in place afterwards; frames appended later
-  are trusted one by one by their CRC.
+  The header is written when a new generation (the compacted live state) is
+  written into the file, and only after the frames it counts and the zero
+  slack are durable: committed_length never runs ahead of the frames on
+  disk. It is rewritten in place once more at most, to set the superseded
+  flag after the next generation is durable in the other file; frames
+  appended later are trusted one by one by their CRC.
+
+  The flag is what tells a fresh spare (all zero, never written) from a
+  newer file that was zeroed or lost: of a valid file whose header says
+  superseded, the other file should hold a newer generation, and when it
+  does not, its changes are reported lost.
 seq:
   - id: header
     type: journal_header
@@ -43,11 +49,14 @@ types:
         valid:
           eq: 1
         doc: Format version; this spec describes version 1.
-      - id: reserved
+      - id: flags
         type: u2
         valid:
-          eq: 0
-        doc: Reserved, always 0.
+          max: 1
+        doc: |
+          Bit 0 superseded: a newer generation was made durable in the other
+          file after this one (set on the older file right after a switch).
+          Other bits are reserved and must be 0.
       - id: generation
         type: u8
         valid:

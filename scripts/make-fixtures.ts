@@ -217,6 +217,13 @@ function journalFixtures(): Fixture[] {
   garbage.writeUInt32LE(0xfffffff0, pos[1]!);
   const magic = Buffer.from(valid);
   magic.write('XKVJ', 0, 'latin1');
+  // The older file after a switch: flags bit 0 set, header CRC made anew.
+  const superseded = Buffer.from(valid);
+  superseded.set(encodeJournalHeader({ generation: 3, fileSize: size, committedLength: encoded[0]!.length, createdMs: 7, superseded: true }), 0);
+  // A flag bit this version does not define, under a header CRC that matches.
+  const unknownFlag = Buffer.from(superseded);
+  unknownFlag.writeUInt16LE(2, 6);
+  unknownFlag.writeUInt32LE(crc32c(unknownFlag.subarray(0, 32)), 32);
   return [
     j('empty', build(0, 0), 0, 'slack', null),
     j('one-frame', build(1, 0), 1, 'slack', null),
@@ -224,6 +231,8 @@ function journalFixtures(): Fixture[] {
     j('flip-uncommitted-frame', flipAt(pos[1]! + 20), 1, 'damage', ['CORRUPT', 'frame-crc', pos[1]!]),
     j('flip-committed-frame', flipAt(pos[0]! + 12), 0, 'damage', ['CORRUPT', 'frame-crc', pos[0]!]),
     j('garbage-length', garbage, 1, 'damage', ['CORRUPT', 'frame-length', pos[1]!]),
+    j('superseded', superseded, 3, 'slack', null),
+    { file: 'journal/unknown-flag.jrna', bytes: unknownFlag, expected: { kind: 'error', code: 'CORRUPT', reason: 'field-range', offset: 0 } },
     { file: 'journal/wrong-magic.jrna', bytes: magic, expected: { kind: 'error', code: 'BAD_MAGIC', reason: 'magic', offset: 0 } },
     { file: 'journal/torn-file.jrna', bytes: valid.subarray(0, 2000), expected: { kind: 'error', code: 'CORRUPT', reason: 'file-size', offset: 2000 } },
   ];

@@ -80,7 +80,7 @@ export type DumpEvent =
   | { type: 'snapshot-entry'; file: string; offset: number; expireAt: number | undefined; key: ShownKey; value: ShownValue | undefined }
   /** A journal file of zeros: a JournalStore's spare, never written. */
   | { type: 'journal-spare'; file: string; size: number }
-  | { type: 'journal'; file: string; generation: number; fileSize: number; committedLength: number; created: number }
+  | { type: 'journal'; file: string; generation: number; fileSize: number; committedLength: number; created: number; superseded: boolean }
   | { type: 'frame'; file: string; position: number; size: number; op: 'set' | 'clear'; count: number }
   | { type: 'journal-entry'; file: string; key: ShownKey; value: ShownValue | undefined }
   | { type: 'journal-end'; file: string; end: string; validUpTo: number; committedEnd: number; frames: number };

@@ -30,6 +30,7 @@ export function dumpJournal(bytes: Uint8Array, file: string, opts: DumpOptions, 
     fileSize: header.fileSize,
     committedLength: header.committedLength,
     created: header.createdMs,
+    superseded: header.superseded === true,
   });
   for (const f of scan.frames) {
     const entries = f.entries

@@ -60,7 +60,7 @@ export function renderText(e: DumpEvent): string {
     case 'journal-spare':
       return 'journal: uninitialized spare (all zero, never written)';
     case 'journal':
-      return `journal: generation: ${e.generation} fileSize: ${e.fileSize} committedLength: ${e.committedLength} created: ${e.created}`;
+      return `journal: generation: ${e.generation} fileSize: ${e.fileSize} committedLength: ${e.committedLength} created: ${e.created}${e.superseded ? ' superseded: a newer generation was written into the other file' : ''}`;
     case 'frame':
       return `position: ${e.position} size: ${e.size} op: ${e.op} count: ${e.count}`;
     case 'journal-entry':

@@ -8,7 +8,7 @@ import { type Damage, damageError, firstNonZero, kaitaiDamage, readFileHeader } 
 import { fromParsed } from './journal-value.js';
 import type { JournalEntry, JournalHeader } from './journal-writer.js';
 import { Journal, streamOver } from './kaitai.js';
-import { FRAME_BODY_FIXED_SIZE, FRAME_PREFIX_SIZE, FrameOp, JOURNAL_HEADER_SIZE, JOURNAL_MAGIC, MAX_BATCH_LENGTH } from './limits.js';
+import { FRAME_BODY_FIXED_SIZE, FRAME_PREFIX_SIZE, FrameOp, JOURNAL_HEADER_SIZE, JOURNAL_MAGIC, JOURNAL_SUPERSEDED, MAX_BATCH_LENGTH } from './limits.js';
 
 export interface ReadFrame {
   position: number;
@@ -32,7 +32,7 @@ export interface JournalScan {
 
 export function readJournalHeader(bytes: Uint8Array, file?: string): JournalHeader {
   const h = readFileHeader(bytes, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, (io) => new Journal.JournalHeader(io), file);
-  return { generation: h.generation, fileSize: h.fileSize, committedLength: h.committedLength, createdMs: h.createdMs };
+  return { generation: h.generation, fileSize: h.fileSize, committedLength: h.committedLength, createdMs: h.createdMs, superseded: (h.flags & JOURNAL_SUPERSEDED) !== 0 };
 }
 
 /** Throws LogkvError when the header is unusable; reports damage after it. */

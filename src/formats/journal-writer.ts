@@ -9,6 +9,7 @@ import {
   FrameOp,
   JOURNAL_HEADER_SIZE,
   JOURNAL_MAGIC,
+  JOURNAL_SUPERSEDED,
   MAX_BATCH_LENGTH,
   MAX_JOURNAL_FILE_SIZE,
   MAX_KEY_LENGTH,
@@ -23,6 +24,8 @@ export interface JournalHeader {
   /** Bytes of frames after the header known durable when it was written. */
   committedLength: number;
   createdMs: number;
+  /** A newer generation is durable in the other file (journal_header.flags bit 0). Default false. */
+  superseded?: boolean;
 }
 
 export interface JournalEntry {
@@ -47,7 +50,7 @@ export function encodeJournalHeader(h: JournalHeader): Buffer {
   const buf = Buffer.alloc(JOURNAL_HEADER_SIZE);
   buf.write(JOURNAL_MAGIC, 0, 'latin1');
   buf.writeUInt16LE(FORMAT_VERSION, 4);
-  buf.writeUInt16LE(0, 6);
+  buf.writeUInt16LE(h.superseded ? JOURNAL_SUPERSEDED : 0, 6);
   writeU64(buf, 8, h.generation, 'generation');
   buf.writeUInt32LE(h.fileSize, 16);
   buf.writeUInt32LE(h.committedLength, 20);

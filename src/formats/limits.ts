@@ -45,6 +45,8 @@ export const SHA256_SIZE = 32;
 export const SNAPSHOT_CHUNK_TARGET = 64 * 1024;
 
 export const JOURNAL_HEADER_SIZE = 36;
+/** journal_header.flags bit 0: a newer generation is durable in the other file. */
+export const JOURNAL_SUPERSEDED = 1;
 /** frame_length (4) + crc (4). */
 export const FRAME_PREFIX_SIZE = 8;
 /** generation (8) + op (1) + entry_count (4). */

@@ -4,9 +4,14 @@
 // old (lower) header; only then is the new header written and fsynced. A
 // crash before the header lands leaves the file older than the active one,
 // so it is never chosen; the header (the commit marker) never reaches the
-// disk before the data it counts.
+// disk before the data it counts. Once the new generation is durable, the
+// other file's header gets the superseded flag (markSuperseded), so that a
+// later open that finds the new file zeroed or gone reports the loss
+// instead of taking the old file for the current one beside a fresh spare.
 
 import { dirname } from 'node:path';
+import { LogkvError } from '../errors.js';
+import { readJournalHeader } from '../formats/journal-reader.js';
 import { encodeFrame, encodeJournalHeader, type JournalEntry } from '../formats/journal-writer.js';
 import { FrameOp, JOURNAL_HEADER_SIZE } from '../formats/limits.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
@@ -56,4 +61,27 @@ export async function writeGeneration(io: FileIO, path: string, g: GenerationWri
     handle.close();
     throw e;
   }
+}
+
+/**
+ * Sets the superseded flag in the header of the file `handle` holds (the
+ * older of the two, a newer generation being durable in the other), durably.
+ * A file whose header does not read is left alone: open reports it anyway.
+ * Crash story: the 36-byte header is rewritten in place; a crash that tears
+ * it leaves this older file unreadable, which open reports as possible loss
+ * while it takes the newer file, whole, as the current one.
+ */
+export async function markSuperseded(handle: FileHandle): Promise<void> {
+  const bytes = Buffer.alloc(JOURNAL_HEADER_SIZE);
+  if (handle.read(bytes, 0) !== JOURNAL_HEADER_SIZE) return;
+  let header;
+  try {
+    header = readJournalHeader(bytes, handle.path);
+  } catch (e) {
+    if (e instanceof LogkvError) return;
+    throw e;
+  }
+  if (header.superseded) return;
+  handle.write(encodeJournalHeader({ ...header, superseded: true }), 0);
+  await handle.sync();
 }

@@ -132,6 +132,19 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
   const scan = active.state.scan;
   let cutTail = false;
   let rewrite = false;
+  if (scan.header.superseded) {
+    // The chosen file says a newer generation was made durable in the other, which holds none now
+    // (zeroed, cut, missing, unreadable or older): what that generation held is lost. Its state is
+    // written out as a new generation, so the files agree again and the next open is clean.
+    events.push({
+      kind: 'unreadable',
+      file: spare.path,
+      offset: 0,
+      message: `${active.path} (generation ${scan.header.generation}) was superseded by a newer generation in ${spare.path}, which holds none now (${describeSpare(spare)}): the changes made since generation ${scan.header.generation} are lost`,
+    });
+    dataLoss = 'partial';
+    rewrite = true;
+  }
   if (scan.damage) {
     const d = scan.damage;
     dataLoss = 'partial';
@@ -145,6 +158,19 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
     }
   }
   return { active, spare, state: replay(scan), dataLoss, events, quarantine, cutTail, rewrite };
+}
+
+function describeSpare(f: JournalFileRead): string {
+  switch (f.state.kind) {
+    case 'missing':
+      return 'missing';
+    case 'invalid':
+      return 'unreadable';
+    case 'valid':
+      return `generation ${f.state.scan.header.generation}`;
+    default:
+      return describeBlank(f);
+  }
 }
 
 function describeBlank(f: JournalFileRead): string {

@@ -19,7 +19,7 @@ import { FrameOp, JOURNAL_HEADER_SIZE, MAX_JOURNAL_FILE_SIZE, MIN_JOURNAL_FILE_S
 import { type FileHandle, type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
 import { DURABILITIES, type Durability } from '../io/durability.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
-import { bytesNeeded, compactBody, writeGeneration } from './journal-file.js';
+import { bytesNeeded, compactBody, markSuperseded, writeGeneration } from './journal-file.js';
 import {
   type DataLoss,
   nextGeneration,
@@ -353,6 +353,13 @@ export class JournalStore {
       this.#failed = e;
       throw new LogkvError('IO', `compaction into ${this.#paths[target]} failed; reopen the store`, { cause: e });
     }
+    try {
+      await markSuperseded(this.#handle);
+    } catch (e) {
+      handle.close();
+      this.#failed = e;
+      throw new LogkvError('IO', `marking ${this.#handle.path} superseded failed; reopen the store`, { cause: e });
+    }
     this.#handle.close();
     this.#handle = handle;
     this.#active = target;
@@ -462,6 +469,15 @@ async function carryOut(
     // A new store starts in .jrna; otherwise the new generation goes into the spare.
     const target: 0 | 1 = active && plan.spare.path === paths[0] ? 0 : active ? 1 : 0;
     const handle = await writeGeneration(io, paths[target], { generation: p.generation, fileSize: p.fileSize, body: p.body, createdMs: p.now() });
+    const other = paths[target === 0 ? 1 : 0];
+    if (active && io.exists(other)) {
+      const older = io.open(other, 'update');
+      try {
+        await markSuperseded(older);
+      } finally {
+        older.close();
+      }
+    }
     return { active: target, handle, generation: p.generation, tail: JOURNAL_HEADER_SIZE + p.body.length };
   }
   const scan = active.state.scan;

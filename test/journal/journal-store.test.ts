@@ -506,3 +506,59 @@ t.test('values are copied in and out, and a view copies only its own bytes', asy
   t.same((s.get('nested') as typeof nested).list[2], { deep: 'x' });
   await s.close();
 });
+
+t.test('after a switch the older file says superseded, so the newer one zeroed, cut or gone is a loss, not a fresh spare', async (t) => {
+  const header = (io: MemoryFileIO, path: string) => scanJournal(io.readFile(path)).header;
+  const make = async () => {
+    const io = new MemoryFileIO();
+    io.mkdir('/j');
+    const s = await JournalStore.open('/j/state', { io, bufferSize: 4096, highWaterMark: 0.5 });
+    await s.set('old', 1);
+    t.equal(header(io, '/j/state.jrna').superseded, false, 'before any switch nothing is superseded');
+    for (let i = 0; i < 40; i++) await s.set(`k${i % 4}`, 'x'.repeat(100));
+    await s.set('newest', 'only in the newer generation');
+    const active = s.openReport.activeFile;
+    await s.close();
+    const reopened = await JournalStore.open('/j/state', { io, bufferSize: 4096 });
+    const newer = reopened.openReport.activeFile;
+    const want = canonEntries(reopened.entries());
+    await reopened.close();
+    const older = newer === '/j/state.jrna' ? '/j/state.jrnb' : '/j/state.jrna';
+    t.ok(active !== undefined && newer !== undefined);
+    return { io, newer, older, want };
+  };
+  {
+    const { io, newer, older, want } = await make();
+    t.equal(header(io, older).superseded, true, 'the older file is flagged');
+    t.equal(header(io, newer).superseded, false, 'the newer is not');
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'none', 'both files whole: no loss');
+    t.equal(canonEntries(r.entries()), want);
+    await r.close();
+  }
+  for (const harm of ['zeroed', 'deleted', 'cut short'] as const) {
+    const { io, newer, older } = await make();
+    if (harm === 'zeroed') io.setFile(newer, Buffer.alloc(4096));
+    else if (harm === 'deleted') io.unlink(newer);
+    else io.setFile(newer, Buffer.alloc(100));
+    const r = await JournalStore.open('/j/state', { io });
+    t.equal(r.openReport.dataLoss, 'partial', `${harm}: the loss is reported`);
+    t.ok(
+      r.openReport.events.some((e) => e.file === newer && (harm === 'cut short' ? /cut short|superseded/ : /superseded/).test(e.message)),
+      `${harm}: naming the file that held the newer generation`,
+    );
+    t.equal(r.openReport.activeFile === older || r.openReport.activeFile === newer, true);
+    t.equal(r.get('old'), 1, `${harm}: the older generation's state is what is left`);
+    t.equal(r.has('newest'), false, `${harm}: (the newer write is gone, and said to be)`);
+    await r.set('after', true);
+    await r.close();
+    const again = await JournalStore.open('/j/state', { io });
+    t.equal(again.openReport.dataLoss, 'none', `${harm}: the files agree again after that open`);
+    t.equal(again.get('after'), true);
+    await again.close();
+  }
+});
+
+function canonEntries(entries: Iterable<[string, unknown]>): string {
+  return JSON.stringify([...entries].sort(([a], [b]) => (a < b ? -1 : 1)));
+}

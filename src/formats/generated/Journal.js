@@ -21,11 +21,17 @@
  * a frame_length of 0 starts the slack, which must be all zero. Writers
  * always leave at least 4 bytes of slack, so the end marker is always there.
  * 
- * The header is written only when a new generation (the compacted live
- * state) is written into the file, and only after the frames it counts and
- * the zero slack are durable: committed_length never runs ahead of the frames
- * on disk. It is never rewritten in place afterwards; frames appended later
- * are trusted one by one by their CRC.
+ * The header is written when a new generation (the compacted live state) is
+ * written into the file, and only after the frames it counts and the zero
+ * slack are durable: committed_length never runs ahead of the frames on
+ * disk. It is rewritten in place once more at most, to set the superseded
+ * flag after the next generation is durable in the other file; frames
+ * appended later are trusted one by one by their CRC.
+ * 
+ * The flag is what tells a fresh spare (all zero, never written) from a
+ * newer file that was zeroed or lost: of a valid file whose header says
+ * superseded, the other file should hold a newer generation, and when it
+ * does not, its changes are reported lost.
  */
 
 var Journal = (function() {
@@ -327,9 +333,9 @@ var Journal = (function() {
       if (!(this.version == 1)) {
         throw new KaitaiStream.ValidationNotEqualError(1, this.version, this._io, "/types/journal_header/seq/1");
       }
-      this.reserved = this._io.readU2le();
-      if (!(this.reserved == 0)) {
-        throw new KaitaiStream.ValidationNotEqualError(0, this.reserved, this._io, "/types/journal_header/seq/2");
+      this.flags = this._io.readU2le();
+      if (!(this.flags <= 1)) {
+        throw new KaitaiStream.ValidationGreaterThanError(1, this.flags, this._io, "/types/journal_header/seq/2");
       }
       this.generation = this._io.readU8le();
       if (!(this.generation <= 9007199254740991)) {
@@ -362,7 +368,9 @@ var Journal = (function() {
      */
 
     /**
-     * Reserved, always 0.
+     * Bit 0 superseded: a newer generation was made durable in the other
+     * file after this one (set on the older file right after a switch).
+     * Other bits are reserved and must be 0.
      */
 
     /**

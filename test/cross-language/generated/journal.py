@@ -21,11 +21,17 @@ class Journal(KaitaiStruct):
     a frame_length of 0 starts the slack, which must be all zero. Writers
     always leave at least 4 bytes of slack, so the end marker is always there.
     
-    The header is written only when a new generation (the compacted live
-    state) is written into the file, and only after the frames it counts and
-    the zero slack are durable: committed_length never runs ahead of the frames
-    on disk. It is never rewritten in place afterwards; frames appended later
-    are trusted one by one by their CRC.
+    The header is written when a new generation (the compacted live state) is
+    written into the file, and only after the frames it counts and the zero
+    slack are durable: committed_length never runs ahead of the frames on
+    disk. It is rewritten in place once more at most, to set the superseded
+    flag after the next generation is durable in the other file; frames
+    appended later are trusted one by one by their CRC.
+    
+    The flag is what tells a fresh spare (all zero, never written) from a
+    newer file that was zeroed or lost: of a valid file whose header says
+    superseded, the other file should hold a newer generation, and when it
+    does not, its changes are reported lost.
     """
 
     class FrameOp(Enum):
@@ -130,9 +136,9 @@ class Journal(KaitaiStruct):
             self.version = self._io.read_u2le()
             if not self.version == 1:
                 raise kaitaistruct.ValidationNotEqualError(1, self.version, self._io, u"/types/journal_header/seq/1")
-            self.reserved = self._io.read_u2le()
-            if not self.reserved == 0:
-                raise kaitaistruct.ValidationNotEqualError(0, self.reserved, self._io, u"/types/journal_header/seq/2")
+            self.flags = self._io.read_u2le()
+            if not self.flags <= 1:
+                raise kaitaistruct.ValidationGreaterThanError(1, self.flags, self._io, u"/types/journal_header/seq/2")
             self.generation = self._io.read_u8le()
             if not self.generation <= 9007199254740991:
                 raise kaitaistruct.ValidationGreaterThanError(9007199254740991, self.generation, self._io, u"/types/journal_header/seq/3")
