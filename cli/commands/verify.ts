@@ -13,7 +13,7 @@ import { listFiles, PathError, readBytes } from '../paths.js';
 import { progress } from '../progress.js';
 import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
-import { checkHintAgainstSegment, checkStore, segmentOfHint } from '../verify/store-checks.js';
+import { addJournalPairProblems, checkHintAgainstSegment, checkStore, segmentOfHint } from '../verify/store-checks.js';
 import { EXIT } from './exit-codes.js';
 
 export interface VerifyArgs {
@@ -86,6 +86,7 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
         f.ok = f.problems.length === 0;
       }
     }
+    addJournalPairProblems(result.files);
     const store = checkStore(target, result.files);
     if (store) result.files.push(store);
   }

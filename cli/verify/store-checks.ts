@@ -9,6 +9,8 @@ import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { type CheckedHint, forEachHintEntry, type HintEntryVisitor } from '../../src/formats/hint-reader.js';
 import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
+import { nodeFileIO } from '../../src/io/file-io.js';
+import { planRecovery, readJournalFile } from '../../src/journal/journal-recovery.js';
 import { newestEntry, newestRecords } from '../../src/log/segment-log.js';
 import { parseSegmentFileName, type SegmentName } from '../../src/log/segment-names.js';
 import { keyText, showKey } from '../format-value.js';
@@ -167,4 +169,25 @@ export function segmentOfHint(name: string): string | undefined {
   if (!name.endsWith('.hint')) return undefined;
   const stem = name.slice(0, -'.hint'.length);
   return parseSegmentFileName(`${stem}.log`) ? `${stem}.log` : undefined;
+}
+
+/**
+ * What only a journal's two files show together: the file open would take
+ * says a newer generation superseded it, and the other file holds none now
+ * (zeroed, cut or gone). Each file alone reads fine, so the pair is judged
+ * as open judges it (planRecovery); the problem goes on the other file's
+ * report, or on the superseded one's when the other is gone.
+ */
+export function addJournalPairProblems(reports: FileReport[]): void {
+  const bases = new Set(reports.filter((r) => /\.jrn[ab]$/.test(r.file)).map((r) => r.file.slice(0, -'.jrna'.length)));
+  for (const base of bases) {
+    const plan = planRecovery(readJournalFile(nodeFileIO, `${base}.jrna`), readJournalFile(nodeFileIO, `${base}.jrnb`));
+    for (const e of plan.events) {
+      if (e.kind !== 'lost-generation') continue;
+      const target = reports.find((r) => r.file === e.file) ?? reports.find((r) => r.file === plan.active?.path);
+      if (!target) continue;
+      target.problems.push({ offset: undefined, length: undefined, code: 'CORRUPT', reason: 'lost-generation', message: e.message });
+      target.ok = false;
+    }
+  }
 }

@@ -28,7 +28,8 @@ export interface JournalFileRead {
 export type DataLoss = 'none' | 'partial' | 'total';
 
 export interface RecoveryEvent {
-  kind: 'created' | 'torn-tail' | 'corrupt' | 'unreadable' | 'tie';
+  /** lost-generation: the chosen file was superseded by a newer generation the other file no longer holds. */
+  kind: 'created' | 'torn-tail' | 'corrupt' | 'unreadable' | 'tie' | 'lost-generation';
   file: string;
   offset?: number;
   bytes?: number;
@@ -137,7 +138,7 @@ export function planRecovery(a: JournalFileRead, b: JournalFileRead): RecoveryPl
     // (zeroed, cut, missing, unreadable or older): what that generation held is lost. Its state is
     // written out as a new generation, so the files agree again and the next open is clean.
     events.push({
-      kind: 'unreadable',
+      kind: 'lost-generation',
       file: spare.path,
       offset: 0,
       message: `${active.path} (generation ${scan.header.generation}) was superseded by a newer generation in ${spare.path}, which holds none now (${describeSpare(spare)}): the changes made since generation ${scan.header.generation} are lost`,

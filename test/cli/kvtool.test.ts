@@ -20,6 +20,7 @@ import {
   Op,
   ValueEncoding,
 } from '../../src/formats/index.js';
+import { JournalStore } from '../../src/journal/journal-store.js';
 import { kvtool } from './run-kvtool.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -471,4 +472,24 @@ t.test('journal: dumps frames and entries, verifies', async (t) => {
   t.match(v.stdout, `ok_up_to=${f1} diff=9`);
   const d = await kvtool('dump', file);
   t.ok(d.lines.some((l) => l.startsWith(`damaged: bytes ${f1}..${tornAt} (9 bytes) CORRUPT frame-crc`)), 'dump shows the torn range');
+});
+
+t.test('journal: verify of a directory flags a newer file zeroed beside the superseded older one', async (t) => {
+  const dir = freshDir();
+  const base = path.join(dir, 'state');
+  const s = await JournalStore.open(base, { bufferSize: 4096, highWaterMark: 0.5 });
+  for (let i = 0; i < 40; i++) await s.set(`k${i % 4}`, 'x'.repeat(100));
+  await s.close();
+  const clean = await kvtool('verify', dir);
+  t.equal(clean.status, 0, `both files whole: ok\n${clean.stdout}`);
+  const reopened = await JournalStore.open(base, { bufferSize: 4096 });
+  const newer = reopened.openReport.activeFile!;
+  await reopened.close();
+  const older = newer.endsWith('.jrna') ? `${base}.jrnb` : `${base}.jrna`;
+  t.match((await kvtool('dump', older)).lines[1], / superseded: a newer generation was written into the other file$/, 'dump shows the flag');
+  fs.writeFileSync(newer, Buffer.alloc(4096));
+  t.equal((await kvtool('verify', newer)).status, 0, 'alone, the zeroed file reads as a spare');
+  const v = await kvtool('verify', dir);
+  t.equal(v.status, 1, `together they show the loss\n${v.stdout}`);
+  t.match(v.stdout, `${newer}: journal: problem: CORRUPT lost-generation: `);
 });
