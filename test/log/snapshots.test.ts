@@ -22,6 +22,19 @@ function snapshotState(io: MemoryFileIO, path: string): Record<string, string> {
 
 const base: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 8 * 1024, autoCompact: false };
 
+/** Makes `io` crash just before its sync number `step` (the I/O fails there); `image` is the disk it left. */
+function crashBeforeSync(io: MemoryFileIO, step: number): { image: MemoryFileIO | undefined } {
+  const crash: { image: MemoryFileIO | undefined } = { image: undefined };
+  let syncs = 0;
+  io.beforeSync = () => {
+    if (syncs++ === step) {
+      crash.image = io.crash();
+      throw new Error(`crash at ${step}`);
+    }
+  };
+  return crash;
+}
+
 async function filled(io: MemoryFileIO, n: number, options: LogStoreOptions = {}) {
   const s = await LogStore.open<string>('/db', { ...base, io, ...options });
   const model: Model = new Map();
@@ -144,19 +157,12 @@ t.test('an interrupted restore is refused by open and redone by restore', async 
   const { s, model } = await filled(io, 300);
   const info = await s.snapshot();
   await s.close();
-  let syncs = 0;
-  let crashed: MemoryFileIO | undefined;
-  io.beforeSync = () => {
-    if (syncs++ === 4) {
-      crashed = io.crash();
-      throw new Error('crash');
-    }
-  };
+  const crash = crashBeforeSync(io, 4);
   await t.rejects(restore(info.path, '/copy', { io }));
   io.beforeSync = undefined;
-  await t.rejects(LogStore.open('/copy', { io: crashed! }), { code: 'CORRUPT', reason: 'interrupted-restore' });
-  await restore(info.path, '/copy', { io: crashed! });
-  const r = await LogStore.open<string>('/copy', { io: crashed! });
+  await t.rejects(LogStore.open('/copy', { io: crash.image! }), { code: 'CORRUPT', reason: 'interrupted-restore' });
+  await restore(info.path, '/copy', { io: crash.image! });
+  const r = await LogStore.open<string>('/copy', { io: crash.image! });
   same(t, r, model, 'the redone restore is whole');
   await r.close();
 });
@@ -217,14 +223,7 @@ t.test('a crash at every I/O step of an open that starts from a snapshot: the ne
   let step = 0;
   for (;; step++) {
     const { io, model } = await setUp();
-    let syncs = 0;
-    let crashed: MemoryFileIO | undefined;
-    io.beforeSync = () => {
-      if (syncs++ === step) {
-        crashed = io.crash();
-        throw new Error(`crash at ${step}`);
-      }
-    };
+    const crash = crashBeforeSync(io, step);
     const opened = await LogStore.open<string>('/db', { io, autoCompact: false }).then(
       (r) => r,
       () => undefined,
@@ -236,10 +235,10 @@ t.test('a crash at every I/O step of an open that starts from a snapshot: the ne
       await opened.close();
       break;
     }
-    const r = await LogStore.open<string>('/db', { io: crashed!, autoCompact: false });
+    const r = await LogStore.open<string>('/db', { io: crash.image!, autoCompact: false });
     same(t, r, model, `crash before sync ${step}: the next open has the snapshot's state plus the log after it`);
     await r.close();
-    const again = await LogStore.open<string>('/db', { io: crashed! });
+    const again = await LogStore.open<string>('/db', { io: crash.image! });
     t.equal(again.openReport.clean, true, `crash before sync ${step}: and the one after is clean`);
     same(t, again, model, `crash before sync ${step}: and the same`);
     await again.close();
@@ -282,14 +281,7 @@ t.test('a crash at every I/O step of a snapshot leaves the state and no unlisted
     const io = new MemoryFileIO();
     const { s, model } = await filled(io, 400);
     const before = s.snapshots().length;
-    let syncs = 0;
-    let crashed: MemoryFileIO | undefined;
-    io.beforeSync = () => {
-      if (syncs++ === step) {
-        crashed = io.crash();
-        throw new Error(`crash at ${step}`);
-      }
-    };
+    const crash = crashBeforeSync(io, step);
     const done = await s.snapshot().then(
       () => true,
       () => false,
@@ -297,13 +289,13 @@ t.test('a crash at every I/O step of a snapshot leaves the state and no unlisted
     io.beforeSync = undefined;
     await s.close().catch(() => undefined);
     if (done) break;
-    const r = await LogStore.open<string>('/db', { io: crashed! });
+    const r = await LogStore.open<string>('/db', { io: crash.image! });
     same(t, r, model, `crash before sync ${step}: state intact`);
     const listed = r.snapshots();
     t.ok(listed.length === before || listed.length === before + 1, `crash before sync ${step}: ${listed.length} listed`);
-    const onDisk = crashed!.exists('/db/snapshots') ? crashed!.readdir('/db/snapshots') : [];
+    const onDisk = crash.image!.exists('/db/snapshots') ? crash.image!.readdir('/db/snapshots') : [];
     t.same(onDisk, listed.map((x) => x.path.slice('/db/snapshots/'.length)), `crash before sync ${step}: only listed snapshots on disk`);
-    for (const x of listed) t.ok(readSnapshot(crashed!.readFile(x.path)), 'and every listed one reads back whole');
+    for (const x of listed) t.ok(readSnapshot(crash.image!.readFile(x.path)), 'and every listed one reads back whole');
     await r.close();
   }
   t.ok(step >= 3, `${step} sync steps enumerated`);
