@@ -3,6 +3,7 @@
 // a store without a trustworthy manifest is taken from its segments on disk.
 
 import t from 'tap';
+import { JournalStore } from '../../src/journal/journal-store.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
 
@@ -123,5 +124,34 @@ t.test('a manifest older than the files (listing segments a compaction deleted) 
   const r = await LogStore.open<string>('/db', { io });
   t.equal(r.count(), 20, 'with the current manifest every key is there');
   for (let k = 0; k < 20; k++) t.equal(r.get(`k${k}`), `v${80 + k}`.padEnd(60, '.'));
+  await r.close();
+});
+
+t.test("a manifest whose newer journal file is zeroed after a switch is not trusted: nothing deleted, the segments on disk taken", async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false });
+  for (let i = 0; i < 100; i++) await s.put(`k${i % 20}`, `v${i}`.padEnd(60, '.'));
+  await s.close();
+  // Switch the manifest's journal (as thousands of file-set changes would):
+  // its older file, which says superseded now, lists the segments before
+  // the compaction below. Keys the manifest does not know are ignored by it.
+  const journal = await JournalStore.open('/db/MANIFEST', { io, bufferSize: 256 * 1024 });
+  for (let i = 0; i < 3; i++) await journal.set('padding', 'p'.repeat(100_000 + i));
+  await journal.set('padding', null);
+  await journal.close();
+  const c = await LogStore.open<string>('/db', { io, autoCompact: false });
+  await c.compact();
+  await c.close();
+  const probe = await JournalStore.open('/db/MANIFEST', { io, bufferSize: 256 * 1024 });
+  const newer = probe.openReport.activeFile!;
+  await probe.close();
+  const files = ls(io).filter((n) => !n.startsWith('MANIFEST') && n !== 'LOCK');
+  io.setFile(newer, Buffer.alloc(256 * 1024));
+  const r = await LogStore.open<string>('/db', { io });
+  t.equal(r.openReport.manifestRebuilt, true, 'the lost generation is reported and the manifest rebuilt');
+  t.same(r.openReport.removedFiles, [], 'nothing deleted on the older list');
+  t.equal(r.count(), 20);
+  for (let k = 0; k < 20; k++) t.equal(r.get(`k${k}`), `v${80 + k}`.padEnd(60, '.'));
+  t.same(ls(io).filter((n) => !n.startsWith('MANIFEST') && n !== 'LOCK'), files, 'every file where it was');
   await r.close();
 });
