@@ -34,7 +34,7 @@ import { readSegment, readSegmentHeader } from '../../src/formats/log-segment-re
 import { encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
 import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
-import type { SegmentName } from '../../src/log/segment-names.js';
+import { parseSegmentFileName, type SegmentName, segmentNamesIn } from '../../src/log/segment-names.js';
 import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from '../../src/log/value-codec.js';
 import { Manifest, type SnapshotRecord } from '../../src/log/manifest.js';
 import { kindByName, recognise } from '../file-kind.js';
@@ -130,7 +130,8 @@ function moveSegment(p: Planner, s: SegmentName, why: string): void {
 }
 
 export function planRepair(dir: string, mode: RepairMode, options: PlanOptions = {}): RepairPlan {
-  const layout = storeLayout(dir);
+  const found = storeLayout(dir);
+  const layout = found.staleList ? segmentsOnDisk(found) : found;
   const p: Planner = { dir, mode, actions: [], kept: [], moved: new Set() };
   const manifest = layout.manifest;
   let encoding: ValueEncodingName | undefined = manifest?.listed.valueEncoding;
@@ -266,7 +267,11 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   const droppedSegments = [...layout.missing.map((s) => `${s.stem}.log (listed, missing)`), ...present.filter((s) => !p.kept.includes(s)).map((s) => `${s.stem}.log`)];
   const listedNow = manifest?.trusted ? manifest.listed.segments.map((s) => s.stem).join() : undefined;
   if (manifest && (!manifest.trusted || listedNow !== p.kept.map((s) => s.stem).join() || snapshots.dropped.length > 0)) {
-    const why = !manifest.trusted ? 'rebuilt from the segments and snapshots kept' : 'it must list exactly the segments kept';
+    const why = !manifest.trusted
+      ? 'rebuilt from the segments and snapshots kept'
+      : found.staleList
+        ? 'it lists missing segments while segment files it does not list are there: it is older than the files, so it lists the segments on disk'
+        : 'it must list exactly the segments kept';
     p.actions.push({ kind: 'manifest', segments: p.kept, snapshots: snapshots.keep, droppedSegments, droppedSnapshots: snapshots.dropped, why });
   }
   return {
@@ -306,6 +311,19 @@ function withHeaderFromName(bytes: Buffer, s: SegmentName, encoding: ValueEncodi
   if (scan.batches.length === 0) return undefined;
   const damage: Damage = { code: error.code === 'TRUNCATED' ? 'TRUNCATED' : 'CORRUPT', reason: error.reason ?? 'header', offset: 0, length: SEGMENT_HEADER_SIZE, message: `header unusable (${why})` };
   return { scan, header: header(scan.batches[0]!.timestampMs), damage };
+}
+
+/**
+ * The layout with the segments on disk in place of a stale list (see
+ * StoreLayout.staleList): a cleaner's outputs are kept, not moved to lost/
+ * as leftovers, and the inputs they replaced are not missing. An output
+ * that overlaps what is kept is still refused, segment by segment.
+ */
+function segmentsOnDisk(layout: StoreLayout): StoreLayout {
+  const segments = segmentNamesIn(layout.names);
+  const stems = new Set(segments.map((s) => s.stem));
+  const unlisted = layout.unlisted.filter((name) => parseSegmentFileName(name) === undefined && !(name.endsWith('.hint') && stems.has(name.slice(0, -'.hint'.length))));
+  return { ...layout, segments, missing: [], unlisted };
 }
 
 /** Store files open would remove (a trusted manifest does not list them), temp files, and the JournalStore's own damaged copies. */

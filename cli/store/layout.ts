@@ -25,6 +25,13 @@ export interface StoreLayout {
   names: string[];
   /** A restore was interrupted here: open refuses the directory until restore runs again. */
   restoring: boolean;
+  /**
+   * A trusted manifest lists segments that are missing while segment files
+   * it does not list are there: the list may be older than the files (a
+   * cleaner's outputs whose inputs it still names). Open deletes nothing
+   * then and fails on the missing segment; repair takes the segments on disk.
+   */
+  staleList: boolean;
 }
 
 /** The kinds of file the engine removes when its manifest does not list them (store-files.ts). */
@@ -36,7 +43,7 @@ export function storeLayout(dir: string): StoreLayout {
   const manifest = readManifest(dir);
   const restoring = names.includes(RESTORE_MARKER);
   if (!manifest?.trusted) {
-    return { dir, manifest, segments: segmentNamesIn(names), missing: [], unlisted: [], snapshots: [], names, restoring };
+    return { dir, manifest, segments: segmentNamesIn(names), missing: [], unlisted: [], snapshots: [], names, restoring, staleList: false };
   }
   const segments = manifest.listed.segments;
   const onDisk = new Set(names);
@@ -53,7 +60,9 @@ export function storeLayout(dir: string): StoreLayout {
       if (SNAPSHOT_FILE.test(name) && !snapshots.includes(rel)) unlisted.push(rel);
     }
   }
-  return { dir, manifest, segments, missing: segments.filter((s) => !onDisk.has(`${s.stem}.log`)), unlisted, snapshots, names, restoring };
+  const missing = segments.filter((s) => !onDisk.has(`${s.stem}.log`));
+  const staleList = missing.length > 0 && unlisted.some((name) => parseSegmentFileName(name) !== undefined);
+  return { dir, manifest, segments, missing, unlisted, snapshots, names, restoring, staleList };
 }
 
 /** Whether `dir` looks like a store: a manifest or at least one segment. */

@@ -134,7 +134,10 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
     if (!fs.existsSync(path.join(dir, snap))) problems.push(storeProblem('MISSING_FILE', 'manifest', `the manifest lists ${snap}, which does not exist`));
   }
   for (const name of layout.unlisted) {
-    problems.push(storeProblem('UNLISTED', 'manifest', `${name} is not in the manifest: the next open removes it (kvtool repair moves it to lost/)`));
+    const what = layout.staleList
+      ? 'which lists missing segments, so the list may be older than the files: open keeps it and fails (kvtool repair lists the segments on disk)'
+      : 'the next open removes it (kvtool repair moves it to lost/)';
+    problems.push(storeProblem('UNLISTED', 'manifest', `${name} is not in the manifest: ${what}`));
   }
   // Segments in log order must not overlap: recovery refuses a store where they do.
   let expectedFrom = 0;

@@ -309,3 +309,28 @@ t.test('--json: the plan and the result parse', async (t) => {
   t.equal((await kvtool('repair', '--salvage', '--truncate-tail', s.dir)).status, 2, 'the two policies exclude each other');
   t.equal((await kvtool('repair', path.join(s.dir, 'MANIFEST.jrna'))).status, 2, 'a file is not a store');
 });
+
+t.test('a manifest older than the files (it names inputs a compaction deleted): repair lists the segments on disk', async (t) => {
+  const dir = fresh();
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false });
+  for (let i = 0; i < 100; i++) await s.put(`k${i % 20}`, `v${i}`);
+  await s.close();
+  const manifest = ['MANIFEST.jrna', 'MANIFEST.jrnb'].map((f) => [f, fs.readFileSync(path.join(dir, f))] as const);
+  const again = await LogStore.open<string>(dir, { autoCompact: false });
+  await again.compact();
+  await again.close();
+  // The manifest as it stood before the compaction: it lists the inputs, now
+  // deleted, and not the outputs. (Nothing is written after the compaction: a
+  // newer segment holding batches would make open take the directory itself.)
+  for (const [f, bytes] of manifest) fs.writeFileSync(path.join(dir, f), bytes);
+  await t.rejects(openAndRead(dir), { code: 'CORRUPT', reason: 'missing-segment' }, 'open refuses, deleting nothing');
+  const v = await kvtool('verify', dir);
+  t.equal(v.status, 1);
+  t.ok(v.lines.some((l) => / UNLISTED manifest: .*-1\.log is not in the manifest: which lists missing segments/.test(l)), v.stdout);
+  const r = await kvtool('repair', '-y', dir);
+  t.equal(r.status, 0, r.stdout);
+  t.ok(r.lines.some((l) => /it is older than the files, so it lists the segments on disk/.test(l)), r.stdout);
+  t.notOk(r.lines.some((l) => /-1\.log.*lost/.test(l)), "the cleaner's output is not moved to lost/");
+  const want = Array.from({ length: 20 }, (_, k) => [`k${k}`, `v${80 + k}`] as [string, string]).sort(([a], [b]) => (a < b ? -1 : 1));
+  await healthy(t, dir, want);
+});
