@@ -341,13 +341,13 @@ const fieldRange = (pos: number, what: string): BodyProblem => ({ reason: 'field
 /**
  * Checks the batch header and records in bytes[at, end) (the batch after its
  * length and CRC): every `valid:` clause of batch_header and record in
- * formats/log_segment.ksy, each record's CRC, that the records fill the
- * batch exactly, and the offset rules (record CRCs unless `recordCrcs` is
- * false). Allocates nothing. Hand-driven
- * rather than through the generated classes: recovery and verify read every
- * record of a store, and a Kaitai object per record caps them near 3M
- * records/s (DESIGN, "Known traps"); test/formats/batch-parser.test.ts
- * checks this against the generated parser.
+ * formats/log_segment.ksy, each record's CRC (unless `recordCrcs` is
+ * false), that the records fill the batch exactly, and the offset rules.
+ * Allocates nothing. Hand-driven rather than through the generated
+ * classes: recovery and verify read every record of a store, and a Kaitai
+ * object per record caps them near 3M records/s (DESIGN, "Known traps");
+ * test/formats/batch-parser.test.ts checks this against the generated
+ * parser.
  */
 function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number, recordCrcs: boolean): BatchBody | BodyProblem {
   if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${pos} is shorter than its header` };
@@ -384,7 +384,7 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
     }
     if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
     p += keyLength + valueLength;
-    if (recordCrcs && crc32cRange(b, start + RECORD_CRC_SIZE, p) !== ((b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0)) {
+    if (recordCrcs && !recordCrcMatches(b, start, p)) {
       return { reason: 'record-crc', message: `record at ${start}: CRC-32C mismatch inside a batch whose CRC matched` };
     }
     if (offset <= prev) return { reason: 'offset-order', message: `record offset ${offset} does not increase` };
