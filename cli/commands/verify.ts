@@ -26,11 +26,15 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Problems of each hint found by comparing it with its segment, by hint path. */
-function compareHint(hintPath: string, segmentBytes: Buffer, report: FileReport): Problem[] {
+/**
+ * Problems of each hint found by comparing it with its segment, by hint
+ * path. `hintBytes`: the hint as verify already read it (a hint sorts
+ * before its segment), else it is read here.
+ */
+function compareHint(hintPath: string, hintBytes: Buffer | undefined, segmentBytes: Buffer, report: FileReport): Problem[] {
   let hint;
   try {
-    hint = checkHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
+    hint = checkHint(hintBytes ?? readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
   } catch (e) {
     // The hint's own check reports what is wrong with it.
     if (e instanceof LogkvError || e instanceof PathError) return [];
@@ -47,6 +51,8 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
   result.ioErrors.push(...listing.ioProblems);
   const names = new Set(listing.files.map((f) => f.path));
   const hintProblems = new Map<string, Problem[]>();
+  /** Hints read and not yet compared with their segment. */
+  const hintsRead = new Map<string, Buffer>();
   const total = listing.files.reduce((n, f) => n + f.size, 0);
   let done = 0;
   for (const ref of listing.files) {
@@ -63,8 +69,10 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
       const report = CHECKS[kind](bytes, ref.path);
       result.files.push(report);
       const hintPath = ref.path.replace(/\.log$/, '.hint');
+      if (listing.isDirectory && kind === 'hint') hintsRead.set(ref.path, bytes);
       if (listing.isDirectory && kind === 'segment' && hintPath !== ref.path && names.has(hintPath)) {
-        hintProblems.set(hintPath, compareHint(hintPath, bytes, report));
+        hintProblems.set(hintPath, compareHint(hintPath, hintsRead.get(hintPath), bytes, report));
+        hintsRead.delete(hintPath);
       }
     }
     // A file named like ours, or named on the command line, must be ours;
