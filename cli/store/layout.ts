@@ -8,6 +8,7 @@ import { Manifest } from '../../src/log/manifest.js';
 import { RESTORE_MARKER } from '../../src/log/restore.js';
 import { hintPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from '../../src/log/segment-names.js';
 import { SNAPSHOT_DIR } from '../../src/log/snapshots.js';
+import { missingSegments } from '../../src/log/store-files.js';
 import { type ManifestView, readManifest } from './manifest-view.js';
 
 export interface StoreLayout {
@@ -26,8 +27,8 @@ export interface StoreLayout {
   /** A restore was interrupted here: open refuses the directory until restore runs again. */
   restoring: boolean;
   /**
-   * A trusted manifest lists segments that are missing while segment files
-   * it does not list are there: the list may be older than the files (a
+   * A trusted manifest lists segments that are missing (by the engine's
+   * rule, missingSegments) while segment files it does not list are there: the list may be older than the files (a
    * cleaner's outputs whose inputs it still names). Open deletes nothing
    * then and fails on the missing segment; repair takes the segments on disk.
    */
@@ -61,7 +62,9 @@ export function storeLayout(dir: string): StoreLayout {
     }
   }
   const missing = segments.filter((s) => !onDisk.has(`${s.stem}.log`));
-  const staleList = missing.length > 0 && unlisted.some((name) => parseSegmentFileName(name) !== undefined);
+  const lost = join(dir, 'lost');
+  const setAside = fs.existsSync(lost) ? fs.readdirSync(lost) : [];
+  const staleList = missingSegments(segments, names, setAside).length > 0 && unlisted.some((name) => parseSegmentFileName(name) !== undefined);
   return { dir, manifest, segments, missing, unlisted, snapshots, names, restoring, staleList };
 }
 

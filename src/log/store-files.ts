@@ -53,10 +53,8 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
   // start-from-snapshot moved to lost/ before a crash stopped it short of
   // its manifest frame are not missing: its unlisted base segments are
   // leftovers, to be removed and made again.
-  const present = new Set(names);
   const setAside = io.exists(join(dir, 'lost')) ? io.readdir(join(dir, 'lost')) : [];
-  const missing = segments.filter((s) => !present.has(`${s.stem}.log`) && !setAside.some((n) => n.startsWith(`${s.stem}.log${REPLACED_BY_SNAPSHOT}`)));
-  if (missing.length > 0) return { segments, removed: [], rebuilt: false };
+  if (missingSegments(segments, names, setAside).length > 0) return { segments, removed: [], rebuilt: false };
   const removed: string[] = [];
   const remove = (path: string) => {
     io.unlink(path);
@@ -74,6 +72,17 @@ export function liveFiles(io: FileIO, dir: string, manifest: Manifest): FileSet 
     for (const name of io.readdir(folder)) if (SNAPSHOT_FILE.test(name) && !listed.has(name)) remove(join(folder, name));
   }
   return { segments, removed, rebuilt: false };
+}
+
+/**
+ * The listed segments that are not in the directory (`names`), leaving out
+ * those start-from-snapshot moved to lost/ (`setAside`, its names): while
+ * any is missing, open deletes nothing on the list's word. kvtool judges a
+ * store's list by the same rule.
+ */
+export function missingSegments(segments: readonly SegmentName[], names: readonly string[], setAside: readonly string[]): SegmentName[] {
+  const present = new Set(names);
+  return segments.filter((s) => !present.has(`${s.stem}.log`) && !setAside.some((n) => n.startsWith(`${s.stem}.log${REPLACED_BY_SNAPSHOT}`)));
 }
 
 /** Whether a segment file has a batch after its header (a new segment has only zero fill). */
