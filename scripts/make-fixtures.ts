@@ -18,6 +18,7 @@ import {
   encodeJournalHeader,
   encodeSegmentHeader,
   encodeSnapshot,
+  encodeStoreIdentity,
   FrameOp,
   JOURNAL_HEADER_SIZE,
   type HintEntry,
@@ -34,6 +35,7 @@ export type Expected =
   | { kind: 'log'; records: Array<[number, string, string, string]>; validUpTo: number; nextOffset: number; end: string; damage: Array<[string, string, number]> }
   | { kind: 'hint' | 'snapshot'; entries: Array<[string, number]> }
   | { kind: 'journal'; frames: number; validUpTo: number; end: string; damage: [string, string, number] | null }
+  | { kind: 'identity'; storeId: string; createdMs: number }
   | { kind: 'error'; code: string; reason: string; offset: number };
 
 export interface Fixture {
@@ -238,8 +240,32 @@ function journalFixtures(): Fixture[] {
   ];
 }
 
+function identityFixtures(): Fixture[] {
+  const storeId = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const createdMs = 1_700_000_000_000;
+  const valid = encodeStoreIdentity({ storeId, createdMs });
+  const bad = (name: string, bytes: Buffer, code: string, reason: string, offset: number): Fixture => ({ file: `identity/${name}.IDENTITY`, bytes, expected: { kind: 'error', code, reason, offset } });
+  const flipAt = (pos: number) => {
+    const b = Buffer.from(valid);
+    b[pos]! ^= 0x01;
+    return b;
+  };
+  const flags = Buffer.from(valid);
+  flags.writeUInt16LE(1, 6);
+  flags.writeUInt32LE(crc32c(flags.subarray(0, 32)), 32);
+  return [
+    { file: 'identity/valid.IDENTITY', bytes: valid, expected: { kind: 'identity', storeId: hex(storeId), createdMs } },
+    bad('flip-store-id', flipAt(10), 'CORRUPT', 'header-crc', 0),
+    bad('flip-crc', flipAt(35), 'CORRUPT', 'header-crc', 0),
+    bad('torn', valid.subarray(0, 20), 'TRUNCATED', 'truncated', 20),
+    bad('trailing-bytes', Buffer.concat([valid, Buffer.from([0])]), 'CORRUPT', 'file-size', 36),
+    bad('unknown-flag', flags, 'CORRUPT', 'field-range', 0),
+    bad('wrong-magic', Buffer.concat([Buffer.from('LKVJ'), valid.subarray(4)]), 'BAD_MAGIC', 'magic', 0),
+  ];
+}
+
 export function allFixtures(): Fixture[] {
-  return [...logFixtures(), ...hintFixtures(), ...snapshotFixtures(), ...journalFixtures()];
+  return [...logFixtures(), ...hintFixtures(), ...snapshotFixtures(), ...journalFixtures(), ...identityFixtures()];
 }
 
 export function writeFixtures(dir: string): void {

@@ -10,3 +10,5 @@ export * from './snapshot-reader.js';
 export * from './journal-value.js';
 export * from './journal-writer.js';
 export * from './journal-reader.js';
+export * from './store-identity-writer.js';
+export * from './store-identity-reader.js';

@@ -8,6 +8,7 @@ import type * as LogSegmentModule from './generated/LogSegment.js';
 import type * as HintModule from './generated/Hint.js';
 import type * as SnapshotModule from './generated/Snapshot.js';
 import type * as JournalModule from './generated/Journal.js';
+import type * as StoreIdentityModule from './generated/StoreIdentity.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,6 +22,7 @@ export const { LogSegment } = require('./generated/LogSegment.js') as typeof Log
 export const { Hint } = require('./generated/Hint.js') as typeof HintModule;
 export const { Snapshot } = require('./generated/Snapshot.js') as typeof SnapshotModule;
 export const { Journal } = require('./generated/Journal.js') as typeof JournalModule;
+export const { StoreIdentity } = require('./generated/StoreIdentity.js') as typeof StoreIdentityModule;
 
 /** A Kaitai stream over exactly `bytes` (not the rest of a pooled buffer). */
 export function streamOver(bytes: Uint8Array): KaitaiStream {

@@ -18,6 +18,7 @@ export const LOG_MAGIC = 'LKVL';
 export const HINT_MAGIC = 'LKVH';
 export const SNAPSHOT_MAGIC = 'LKVS';
 export const JOURNAL_MAGIC = 'LKVJ';
+export const IDENTITY_MAGIC = 'LKVI';
 export const FORMAT_VERSION = 1;
 
 export const SEGMENT_HEADER_SIZE = 28;
@@ -43,6 +44,10 @@ export const SNAPSHOT_ENTRY_FIXED_SIZE = 15;
 export const SHA256_SIZE = 32;
 /** Writers close a snapshot chunk once it holds this many bytes of entries. */
 export const SNAPSHOT_CHUNK_TARGET = 64 * 1024;
+
+/** The whole IDENTITY file. */
+export const IDENTITY_SIZE = 36;
+export const STORE_ID_SIZE = 16;
 
 export const JOURNAL_HEADER_SIZE = 36;
 /** journal_header.flags bit 0: a newer generation is durable in the other file. */

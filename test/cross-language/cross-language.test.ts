@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { allFixtures } from '../../scripts/make-fixtures.js';
-import { Hint, Journal, LogSegment, Snapshot, streamOver } from '../../src/formats/kaitai.js';
+import { Hint, Journal, LogSegment, Snapshot, StoreIdentity, streamOver } from '../../src/formats/kaitai.js';
 import { JournalStore } from '../../src/journal/journal-store.js';
 import { LogStore } from '../../src/log/log-store.js';
 
@@ -21,8 +21,8 @@ const here = import.meta.dirname;
 const root = join(here, '..', '..');
 const PYTHON = '/usr/bin/python3';
 
-type Kind = 'segment' | 'hint' | 'journal' | 'snapshot';
-const MAGIC: Record<string, Kind> = { LKVL: 'segment', LKVH: 'hint', LKVJ: 'journal', LKVS: 'snapshot' };
+type Kind = 'segment' | 'hint' | 'journal' | 'snapshot' | 'identity';
+const MAGIC: Record<string, Kind> = { LKVL: 'segment', LKVH: 'hint', LKVJ: 'journal', LKVS: 'snapshot', LKVI: 'identity' };
 
 const norm = (name: string) => name.replace(/_/g, '').toLowerCase();
 
@@ -63,7 +63,7 @@ function canonical(x: unknown): string {
 function parseJs(kind: Kind, bytes: Buffer): { fields: unknown } | { error: string } {
   const io = streamOver(bytes);
   try {
-    const parsed = kind === 'segment' ? new LogSegment(io) : kind === 'hint' ? new Hint(io) : kind === 'journal' ? new Journal(io) : new Snapshot(io);
+    const parsed = kind === 'segment' ? new LogSegment(io) : kind === 'hint' ? new Hint(io) : kind === 'journal' ? new Journal(io) : kind === 'identity' ? new StoreIdentity(io) : new Snapshot(io);
     return { fields: walk(parsed) };
   } catch (e) {
     return { error: e instanceof Error ? e.name : String(e) };
@@ -138,7 +138,7 @@ const python = pythonStatus();
 t.test('Python parsers agree with the JavaScript parsers field for field', { skip: python.ok ? false : python.reason }, async (t) => {
   const fixtures = allFixtures()
     .filter((f) => !(f.expected.kind === 'error' || (f.expected.kind === 'log' && f.expected.damage.length > 0) || (f.expected.kind === 'journal' && f.expected.damage)))
-    .map((f) => ({ path: join(root, 'fixtures', f.file), kind: ({ log: 'segment', hint: 'hint', snapshot: 'snapshot', journal: 'journal' } as const)[f.file.split('/')[0] as 'log'] }));
+    .map((f) => ({ path: join(root, 'fixtures', f.file), kind: ({ log: 'segment', hint: 'hint', snapshot: 'snapshot', journal: 'journal', identity: 'identity' } as const)[f.file.split('/')[0] as 'log'] }));
   const dir = mkdtempSync(join(tmpdir(), 'logkv-xlang-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   await writeStores(dir);
@@ -179,6 +179,7 @@ t.test('Python parsers agree with the JavaScript parsers field for field', { ski
   }
   t.ok(instancesSeen, 'value instances (is_compacted, has_expiry) are compared too');
   t.ok(written.some((w) => /-\d+\.log$/.test(w.path)), 'the written files include a compacted segment');
+  t.ok(written.some((w) => w.kind === 'identity'), 'and a store\'s IDENTITY');
   t.ok(fixtures.length >= 10 && written.length >= 10, `${fixtures.length} fixtures and ${written.length} written files`);
   t.equal(agreed + refusedByBoth, jobs.length, `${agreed} files agree field for field, ${refusedByBoth} refused by both`);
   t.comment(`cross-language: Python (kaitaistruct ${python.ok ? python.version : '?'}) and JavaScript agree on ${agreed} files (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}); ${refusedByBoth} refused by both`);

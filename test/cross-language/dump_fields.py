@@ -21,6 +21,7 @@ import hint  # noqa: E402
 import journal  # noqa: E402
 import log_segment  # noqa: E402
 import snapshot  # noqa: E402
+import store_identity  # noqa: E402
 
 # kaitai-struct-compiler 0.10, run through its JavaScript build, emits no
 # import for `meta.imports`: the modules refer to Common without importing
@@ -29,7 +30,7 @@ for module in (hint, log_segment, snapshot):
     module.Common = common.Common
 Hint, Journal, LogSegment, Snapshot = hint.Hint, journal.Journal, log_segment.LogSegment, snapshot.Snapshot
 
-TOP = {'segment': LogSegment, 'hint': Hint, 'journal': Journal, 'snapshot': Snapshot}
+TOP = {'segment': LogSegment, 'hint': Hint, 'journal': Journal, 'snapshot': Snapshot, 'identity': store_identity.StoreIdentity}
 
 
 def norm(name):

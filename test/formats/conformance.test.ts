@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { allFixtures, type Expected } from '../../scripts/make-fixtures.js';
 import { LogkvError } from '../../src/errors.js';
-import { readHint, readSegment, readSnapshot, scanJournal } from '../../src/formats/index.js';
-import { Hint, Journal, LogSegment, Snapshot, streamOver } from '../../src/formats/kaitai.js';
+import { readHint, readSegment, readSnapshot, readStoreIdentity, scanJournal } from '../../src/formats/index.js';
+import { Hint, Journal, LogSegment, Snapshot, StoreIdentity, streamOver } from '../../src/formats/kaitai.js';
 
 const root = join(import.meta.dirname, '..', '..', 'fixtures');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -30,6 +30,10 @@ function read(file: string, bytes: Buffer): Expected {
     }
     if (file.startsWith('hint/')) return { kind: 'hint', entries: readHint(bytes, file).entries.map((e) => [hex(e.key), e.offset]) };
     if (file.startsWith('snapshot/')) return { kind: 'snapshot', entries: readSnapshot(bytes, file).entries.map((e) => [hex(e.key), e.offset]) };
+    if (file.startsWith('identity/')) {
+      const id = readStoreIdentity(bytes, file);
+      return { kind: 'identity', storeId: hex(id.storeId), createdMs: id.createdMs };
+    }
     const j = scanJournal(bytes, file);
     return { kind: 'journal', frames: j.frames.length, validUpTo: j.validUpTo, end: j.end, damage: j.damage ? [j.damage.code, j.damage.reason, j.damage.offset] : null };
   } catch (e) {
@@ -79,6 +83,9 @@ t.test('valid fixtures parse with the generated top-level parsers', async (t) =>
       t.same(new Snapshot(io).chunks.flatMap((c) => (c.entryCount === 0 ? [] : c.body.entries.map((x) => [hex(x.key), x.offset]))), e.entries, f.file);
     } else if (e.kind === 'journal') {
       t.equal(new Journal(io).frames.filter((x) => x.frameLength !== 0).length, e.frames, f.file);
+    } else if (e.kind === 'identity') {
+      const id = new StoreIdentity(io);
+      t.same([hex(id.storeId), id.createdMs], [e.storeId, e.createdMs], f.file);
     }
   }
 });
