@@ -27,7 +27,29 @@ export type ErrorCode =
    * reopened, because after a failed fsync the kernel may have dropped the
    * dirty pages it could not write (PostgreSQL's fsyncgate).
    */
-  | 'IO';
+  | 'IO'
+  /**
+   * A directory that is neither empty nor a logkv store (it has no IDENTITY
+   * file, formats/store_identity.ksy): open creates nothing in it and
+   * touches none of its files.
+   */
+  | 'NOT_A_STORE'
+  /** The store path (or a part of it) is a file, not a directory. */
+  | 'NOT_A_DIRECTORY'
+  /** The store does not exist, and this open may not create it (createIfMissing false, readOnly). */
+  | 'NOT_FOUND'
+  /** The file system refused access (permissions, a read-only mount). */
+  | 'PERMISSION_DENIED'
+  /** The disk (or the quota) is full. */
+  | 'NO_SPACE'
+  /** A write to a store opened with readOnly: true. */
+  | 'READ_ONLY'
+  /**
+   * A read-only open found work that only a writable open does (a torn tail
+   * to cut, a manifest to heal, a start from a snapshot): open it writable
+   * once, or run kvtool repair.
+   */
+  | 'NEEDS_RECOVERY';
 
 export interface ErrorDetails {
   /** File the problem is in, when there is one. */
@@ -53,4 +75,46 @@ export class LogkvError extends Error {
     this.offset = details.offset;
     this.reason = details.reason;
   }
+}
+
+/** What each errno a user can act on means, as a code and words. */
+const ERRNO: Readonly<Record<string, readonly [ErrorCode, string]>> = {
+  ENOTDIR: ['NOT_A_DIRECTORY', 'not a directory'],
+  ENOENT: ['NOT_FOUND', 'no such file or directory'],
+  EACCES: ['PERMISSION_DENIED', 'permission denied'],
+  EPERM: ['PERMISSION_DENIED', 'operation not permitted'],
+  EROFS: ['PERMISSION_DENIED', 'read-only file system'],
+  ENOSPC: ['NO_SPACE', 'no space left on the device'],
+  EDQUOT: ['NO_SPACE', 'disk quota exceeded'],
+};
+
+/**
+ * A file system error (an errno exception of node:fs) as a LogkvError with
+ * the code that says what the user can do about it; `what` says what was
+ * being done ("create the store directory /x"). Anything else comes back
+ * as it is.
+ */
+export function fileSystemError(e: unknown, what: string): unknown {
+  if (e instanceof LogkvError || !(e instanceof Error)) return e;
+  const known = ERRNO[(e as NodeJS.ErrnoException).code ?? ''];
+  if (known === undefined) return e;
+  return new LogkvError(known[0], `cannot ${what}: ${known[1]}`, { file: (e as NodeJS.ErrnoException).path, cause: e });
+}
+
+function isNoSpace(e: unknown): boolean {
+  for (let at = e, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
+    const code = (at as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'NO_SPACE') return true;
+  }
+  return false;
+}
+
+/**
+ * The error for a failed write or fsync, after which a store refuses
+ * writes until reopened: NO_SPACE when the disk (or quota) filled, IO
+ * otherwise. `message` says what failed and that a reopen is needed.
+ */
+export function writeFailure(cause: unknown, message: string, details: Omit<ErrorDetails, 'cause'> = {}): LogkvError {
+  const full = isNoSpace(cause);
+  return new LogkvError(full ? 'NO_SPACE' : 'IO', full ? `${message} (no space left on the device: free some, then reopen)` : message, { ...details, cause });
 }

@@ -107,10 +107,11 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
   const recover = plan.actions.find((a) => a.kind === 'recover-manifest');
   const list = plan.actions.find((a): a is Extract<Action, { kind: 'manifest' }> => a.kind === 'manifest');
   if (recover || list) {
-    const before = new Set(fs.readdirSync(plan.dir));
-    const manifest = await Manifest.open(io, plan.dir, options.now);
+    // The journal keeps its copies of damaged manifest files in this run's folder, with the rest.
+    const manifest = await Manifest.open(io, plan.dir, options.now, lostDir);
     try {
       if (recover) done.push(`manifest recovered by the JournalStore: ${manifest.report.events.map((e) => e.message).join('; ') || 'clean'}`);
+      for (const kept of manifest.keptAside) done.push(`kept ${rel(kept)} (the JournalStore's copy of a damaged manifest file or its cut tail)`);
       if (list) {
         // One frame: the segment list and the snapshot list together.
         await manifest.reset(plan.valueEncoding, list.segments, { snapshots: list.snapshots });
@@ -118,14 +119,6 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
       }
     } finally {
       await manifest.close();
-    }
-    // The JournalStore keeps damaged copies beside its files; they belong in lost/ with the rest.
-    for (const name of fs.readdirSync(plan.dir)) {
-      if (before.has(name) || !/\.damaged-\d+$/.test(name)) continue;
-      const file = path.join(plan.dir, name);
-      await keepWhole(file, keptPath(plan, lostDir, file), false);
-      io.unlink(file);
-      done.push(`moved ${name} (the JournalStore's copy of a damaged manifest file) to ${rel(keptPath(plan, lostDir, file))}`);
     }
   }
   tick();

@@ -37,10 +37,15 @@ export interface FileIO {
   open(path: string, mode: OpenMode): FileHandle;
   readFile(path: string): Buffer;
   exists(path: string): boolean;
+  /** Whether `path` is a directory (false when missing or another kind of file). */
+  isDirectory(path: string): boolean;
   /** Atomically replaces `to` with `from` (durable after syncDir). */
   rename(from: string, to: string): void;
   unlink(path: string): void;
+  /** Makes `path` and any missing parents. */
   mkdir(path: string): void;
+  /** Removes an empty directory. */
+  rmdir(path: string): void;
   readdir(path: string): string[];
   /** Makes creations, renames and unlinks in `dir` durable. */
   syncDir(dir: string): Promise<void>;
@@ -107,11 +112,13 @@ function realFileIO(inlineSync: boolean): FileIO {
     open: (path, mode) => new NodeFileHandle(path, fs.openSync(path, FLAGS[mode]), inlineSync),
     readFile: (path) => fs.readFileSync(path),
     exists: (path) => fs.existsSync(path),
+    isDirectory: (path) => fs.statSync(path, { throwIfNoEntry: false })?.isDirectory() === true,
     rename: (from, to) => fs.renameSync(from, to),
     unlink: (path) => fs.unlinkSync(path),
     mkdir: (path) => {
       fs.mkdirSync(path, { recursive: true });
     },
+    rmdir: (path) => fs.rmdirSync(path),
     readdir: (path) => fs.readdirSync(path),
     syncDir: (dir) =>
       new Promise((resolve, reject) => {

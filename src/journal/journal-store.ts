@@ -11,8 +11,8 @@
 // removing its key), appended and, with durability 'sync', fdatasynced
 // before the promise resolves.
 
-import { dirname } from 'node:path';
-import { LogkvError } from '../errors.js';
+import { basename, dirname, join } from 'node:path';
+import { LogkvError, writeFailure } from '../errors.js';
 import { encodeFrame, type JournalEntry } from '../formats/journal-writer.js';
 import type { JournalValue } from '../formats/journal-value.js';
 import { FrameOp, JOURNAL_HEADER_SIZE, MAX_JOURNAL_FILE_SIZE, MIN_JOURNAL_FILE_SIZE } from '../formats/limits.js';
@@ -41,6 +41,11 @@ export interface JournalStoreOptions {
   syncIntervalMs?: number;
   /** Throw CORRUPT instead of opening when any data would be lost; nothing is written then. */
   failOnDataLoss?: boolean;
+  /**
+   * Where copies of damaged files and cut tails go (made when missing).
+   * Default: beside the journal files (`BASE.jrna.damaged-1`).
+   */
+  keepAsideDir?: string;
   /** The I/O implementation (tests pass one that crashes on command). */
   io?: FileIO;
   /** Clock for header timestamps. */
@@ -142,7 +147,7 @@ export class JournalStore {
       if (bytesNeeded(body.length) > fileSize) {
         throw new LogkvError('FULL', `the state needs ${bytesNeeded(body.length)} bytes, more than a bufferSize of ${fileSize}`);
       }
-      const keptAside = await keepAside(io, plan);
+      const keptAside = await keepAside(io, plan, options.keepAsideDir);
       const opened = await carryOut(io, paths, plan, { fileSize, generation, body, now, resize: activeSize !== undefined && activeSize !== fileSize });
       await ensureSpare(io, opened.active === 0 ? paths[1] : paths[0], plan, fileSize);
       const store = new JournalStore({
@@ -261,7 +266,7 @@ export class JournalStore {
   async sync(): Promise<void> {
     await this.#enqueue(async () => {
       // After a failed write or fsync nothing may be acknowledged (fsyncgate).
-      if (this.#failed !== undefined) throw new LogkvError('IO', 'an earlier write or fsync failed; reopen the store', { cause: this.#failed });
+      if (this.#failed !== undefined) throw writeFailure(this.#failed, 'an earlier write or fsync failed; reopen the store');
       await this.#syncIfDirty();
     });
   }
@@ -320,7 +325,7 @@ export class JournalStore {
       if (this.#durability === 'sync') await this.#syncIfDirty();
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO', `write to ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
+      throw writeFailure(e, `write to ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path });
     }
   }
 
@@ -331,7 +336,7 @@ export class JournalStore {
       this.#dirty = false;
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO', `fsync of ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path, cause: e });
+      throw writeFailure(e, `fsync of ${this.#handle.path} failed; reopen the store`, { file: this.#handle.path });
     }
   }
 
@@ -351,14 +356,14 @@ export class JournalStore {
       handle = await writeGeneration(this.#io, this.#paths[target], { generation, fileSize: this.#fileSize, body, createdMs: this.#now() });
     } catch (e) {
       this.#failed = e;
-      throw new LogkvError('IO', `compaction into ${this.#paths[target]} failed; reopen the store`, { cause: e });
+      throw writeFailure(e, `compaction into ${this.#paths[target]} failed; reopen the store`);
     }
     try {
       await markSuperseded(this.#handle);
     } catch (e) {
       handle.close();
       this.#failed = e;
-      throw new LogkvError('IO', `marking ${this.#handle.path} superseded failed; reopen the store`, { cause: e });
+      throw writeFailure(e, `marking ${this.#handle.path} superseded failed; reopen the store`);
     }
     this.#handle.close();
     this.#handle = handle;
@@ -398,7 +403,7 @@ export class JournalStore {
   #checkWritable(): void {
     this.#checkOpen();
     if (this.#failed !== undefined) {
-      throw new LogkvError('IO', 'an earlier write or fsync failed; reopen the store', { cause: this.#failed });
+      throw writeFailure(this.#failed, 'an earlier write or fsync failed; reopen the store');
     }
   }
 }
@@ -434,11 +439,16 @@ function checkValue(value: unknown): void {
   if (value === undefined) throw new LogkvError('INVALID_ARGUMENT', 'undefined is not a value; use null to remove a key');
 }
 
-async function keepAside(io: FileIO, plan: RecoveryPlan): Promise<string[]> {
+async function keepAside(io: FileIO, plan: RecoveryPlan, dir: string | undefined): Promise<string[]> {
   const kept: string[] = [];
+  if (dir !== undefined && (plan.quarantine.length > 0 || plan.cutTail) && !io.exists(dir)) {
+    io.mkdir(dir);
+    await io.syncDir(dirname(dir));
+  }
   const aside = (path: string, tag: string) => {
+    const at = dir === undefined ? path : join(dir, basename(path));
     for (let n = 1; ; n++) {
-      const candidate = `${path}.${tag}-${n}`;
+      const candidate = `${at}.${tag}-${n}`;
       if (!io.exists(candidate)) return candidate;
     }
   };

@@ -7,23 +7,22 @@
 // look up the key directory. A get is a hash lookup and one positioned read
 // of just that record.
 
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE } from '../formats/limits.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
-import { acquireLock, type LockFile } from '../io/lock-file.js';
-import { KeySpace, prefixEnd, recoveryTarget } from './key-space.js';
+import type { LockFile } from '../io/lock-file.js';
+import { KeySpace, prefixEnd } from './key-space.js';
 import { storePath } from './store-path.js';
-import { parseSegmentFileName } from './segment-names.js';
-import { type LogOpenReport, recoverLog, type RecoveryMode } from './recovery.js';
-import { type AppendedBatch, type Durability, extendWithZeros, type RecordToAppend, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
-import { Manifest, type SnapshotRecord } from './manifest.js';
-import { RESTORE_MARKER } from './restore.js';
+import type { LogOpenReport, RecoveryMode } from './recovery.js';
+import { type AppendedBatch, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
+import { Manifest, type ManifestView } from './manifest.js';
+import { type LogHooks, type OpenedStore, openStore } from './opening.js';
 import { capture, type Capture, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
-import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
-import { liveFiles } from './store-files.js';
+import type { SnapshotStart } from './start-from-snapshot.js';
+import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
 import { ChangeFeed, type FeedSource, type RawChange } from './change-feed.js';
@@ -62,6 +61,16 @@ export interface LogStoreOptions {
    * the default). Group commit is unchanged. Default false; not with `io`.
    */
   syncOnMainThread?: boolean;
+  /**
+   * Open without taking the lock and write nothing: for tools and second
+   * processes reading a store another process may be writing. Every write
+   * is refused (READ_ONLY), and an open that would have to repair
+   * something (a torn tail to cut, a damaged manifest) fails with
+   * NEEDS_RECOVERY. Default false.
+   */
+  readOnly?: boolean;
+  /** Make the store when the directory is missing or empty. Default true; false: NOT_FOUND instead. */
+  createIfMissing?: boolean;
   /** Clock for timestamps and expiry. */
   now?: () => number;
   io?: FileIO;
@@ -141,8 +150,13 @@ export class LogStore<V = unknown> {
   readonly #log: SegmentLog;
   readonly #space: KeySpace;
   readonly #keys: KeySpace['directory'];
-  readonly #lock: LockFile;
-  readonly #manifest: Manifest;
+  /** True when opened with readOnly: no lock taken, every write refused with READ_ONLY. */
+  readonly readOnly: boolean;
+  readonly #lock: LockFile | undefined;
+  readonly #manifest: ManifestView;
+  /** The manifest to write to; undefined for a read-only open. */
+  readonly #writable: Manifest | undefined;
+  readonly #storeId: string | undefined;
   readonly #now: () => number;
   readonly #maxValueSize: number;
   readonly #codec: ValueCodec<V>;
@@ -158,29 +172,20 @@ export class LogStore<V = unknown> {
   #feedWaiters: Array<() => void> = [];
   #closed = false;
 
-  private constructor(init: {
-    dir: string;
-    log: SegmentLog;
-    space: KeySpace;
-    lock: LockFile;
-    manifest: Manifest;
-    now: () => number;
-    valueEncoding: ValueEncodingName;
-    maxValueSize: number;
-    report: LogOpenReport;
-    io: FileIO;
-    options: CheckedOptions;
-  }) {
+  private constructor(init: OpenedStore & { dir: string; io: FileIO; options: CheckedOptions }) {
     this.dir = init.dir;
     this.#log = init.log;
     this.#space = init.space;
     this.#keys = init.space.directory;
     this.#lock = init.lock;
     this.#manifest = init.manifest;
-    this.#now = init.now;
+    this.#writable = init.manifest instanceof Manifest ? init.manifest : undefined;
+    this.readOnly = init.options.readOnly;
+    this.#storeId = init.storeId;
+    this.#now = init.options.now;
     this.valueEncoding = init.valueEncoding;
     this.#codec = valueCodec<V>(init.valueEncoding);
-    this.#maxValueSize = init.maxValueSize;
+    this.#maxValueSize = init.options.maxValueSize;
     this.openReport = init.report;
     this.#io = init.io;
     this.#o = init.options;
@@ -188,104 +193,46 @@ export class LogStore<V = unknown> {
     this.#committed = init.log.nextOffset;
   }
 
-  /** Opens (creating if needed) the store in directory `dirOrName`, or under LOGKV_DIR for a bare name. */
+  /**
+   * Opens the store in directory `dirOrName` (or under LOGKV_DIR for a bare
+   * name, store-path.ts), creating it when the directory is missing or
+   * empty. A directory that holds anything else and is not a store is
+   * refused (NOT_A_STORE) and left as it was; so is every open that fails
+   * for any other reason (opening.ts).
+   */
   static async open<V = unknown>(dirOrName: string, options: LogStoreOptions = {}): Promise<LogStore<V>> {
-    const started = performance.now();
     const dir = storePath(dirOrName);
     const o = checkOptions(options);
     const io = options.io ?? (o.syncOnMainThread ? inlineSyncFileIO : nodeFileIO);
-    io.mkdir(dir);
-    const lock = acquireLock(io, `${dir}/LOCK`);
-    let manifest: Manifest | undefined;
+    let opened: LogStore<V> | undefined;
+    const hooks: LogHooks = {
+      onRoll: () => {
+        if (opened) opened.#afterRoll();
+      },
+      onCommit: (nextOffset) => {
+        if (opened) opened.#afterCommit(nextOffset);
+      },
+    };
+    const parts = await openStore(dir, { ...o, valueEncoding: options.valueEncoding }, io, hooks);
+    opened = new LogStore<V>({ dir, ...parts, io, options: o });
+    return opened;
+  }
+
+  /** Whether a store lives in directory `dirOrName` (its IDENTITY, or for an older store its manifest, is there). Creates nothing. */
+  static exists(dirOrName: string, io: FileIO = nodeFileIO): boolean {
     try {
-      if (io.exists(join(dir, RESTORE_MARKER))) {
-        throw new LogkvError('CORRUPT', `${dir} holds an interrupted restore; run restore again`, { file: join(dir, RESTORE_MARKER), reason: 'interrupted-restore' });
-      }
-      manifest = await Manifest.open(io, dir, o.now);
-      let files = liveFiles(io, dir, manifest);
-      for (const folder of new Set(files.removed.map((f) => dirname(f)))) await io.syncDir(folder);
-      let space = new KeySpace();
-      let names = files.segments;
-      let startedFromSnapshot: SnapshotStart | undefined;
-      let recovered;
-      try {
-        recovered = await recoverLog(io, dir, names, o.recovery, recoveryTarget(space));
-      } catch (e) {
-        // A lost or damaged sealed segment that a snapshot covers: start from the snapshot.
-        const start = e instanceof LogkvError && e.code === 'CORRUPT' && manifest.trusted ? await startFromSnapshot(io, dir, manifest, names, e, o) : undefined;
-        if (!start) throw e;
-        ({ names, start: startedFromSnapshot } = start);
-        // Every file the manifest lists is there now: what it does not list is left from an earlier attempt.
-        const leftovers = liveFiles(io, dir, manifest);
-        for (const folder of new Set(leftovers.removed.map((f) => dirname(f)))) await io.syncDir(folder);
-        files = { ...files, removed: [...files.removed, ...leftovers.removed] };
-        space = new KeySpace();
-        recovered = await recoverLog(io, dir, names, o.recovery, recoveryTarget(space));
-      }
-      const stored = manifest.valueEncoding ?? encodingOf(recovered.segments.find((s) => s.valueEncoding !== undefined)?.valueEncoding);
-      const valueEncoding = stored ?? options.valueEncoding ?? 'binary';
-      if (options.valueEncoding !== undefined && options.valueEncoding !== valueEncoding) {
-        throw new LogkvError('INVALID_ARGUMENT', `the store at ${dir} holds ${valueEncoding} values, not ${options.valueEncoding}`);
-      }
-      if (!manifest.trusted || files.rebuilt) {
-        await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
-      }
-      const store = manifest;
-      let opened: LogStore<V> | undefined;
-      const logOptions: SegmentLogOptions = {
-        io,
-        dir,
-        valueEncoding: ENCODINGS[valueEncoding],
-        segmentSize: o.segmentSize,
-        durability: o.durability,
-        syncIntervalMs: o.syncIntervalMs,
-        now: o.now,
-        onSegmentCreated: (segment, lastTimestampMs) => store.addSegment(segment, lastTimestampMs),
-        onRoll: () => {
-          if (opened) opened.#afterRoll();
-        },
-        onCommit: (nextOffset) => {
-          if (opened) opened.#afterCommit(nextOffset);
-        },
-      };
-      const segments: Segment[] = recovered.segments.map((s, id) => {
-        const handle = io.open(s.path, s.sealed ? 'read' : 'update');
-        return { ...s, id, handle, fileSize: handle.size() };
-      });
-      const created = segments.length === 0;
-      if (created) {
-        const first = await SegmentLog.createSegment(logOptions, 0, 0);
-        segments.push(first);
-        await manifest.addSegment(first, 0);
-      } else {
-        await extendWithZeros(segments.at(-1)!, o.segmentSize);
-      }
-      const lastTimestampMs = recovered.segments.at(-1)?.lastTimestampMs ?? manifest.lastTimestampMs;
-      const log = new SegmentLog(logOptions, segments, lastTimestampMs);
-      const report: LogOpenReport = {
-        ...recovered.report,
-        clean: recovered.report.clean && files.removed.length === 0 && !files.rebuilt && !startedFromSnapshot,
-        created,
-        startedFromSnapshot,
-        removedFiles: files.removed,
-        manifestRebuilt: files.rebuilt,
-        keys: space.directory.size,
-        durationMs: performance.now() - started,
-      };
-      opened = new LogStore<V>({ dir, log, space, lock, manifest, now: o.now, valueEncoding, maxValueSize: o.maxValueSize, report, io, options: o });
-      return opened;
+      return inspectStoreDir(io, storePath(dirOrName)).kind === 'store';
     } catch (e) {
-      await manifest?.close().catch(() => undefined);
-      lock.release();
+      if (e instanceof LogkvError && e.code === 'NOT_A_DIRECTORY') return false;
+      // A damaged IDENTITY is still a store's (open says what is wrong with it).
+      if (e instanceof LogkvError && e.code === 'CORRUPT') return true;
       throw e;
     }
   }
 
-  /** Whether a store lives in directory `dirOrName` (its manifest or a segment is there). Creates nothing. */
-  static exists(dirOrName: string, io: FileIO = nodeFileIO): boolean {
-    const dir = storePath(dirOrName);
-    if (!io.exists(dir)) return false;
-    return io.readdir(dir).some((name) => Manifest.owns(name) || parseSegmentFileName(name) !== undefined);
+  /** The store's id (32 hex digits, from its IDENTITY file); undefined only for a read-only open of a store made before IDENTITY existed. */
+  get storeId(): string | undefined {
+    return this.#storeId;
   }
 
   // ---- reads -------------------------------------------------------------
@@ -436,7 +383,7 @@ export class LogStore<V = unknown> {
    * of keys deleted.
    */
   async clear(options: RangeQuery = {}): Promise<number> {
-    this.#checkOpen();
+    this.#checkWritable();
     const bounds = boundsOf(options);
     let remaining = limitOf(options.limit);
     /** Offsets from here on were written after the clear began. */
@@ -484,7 +431,7 @@ export class LogStore<V = unknown> {
    * stored as decimal digits. Without ttlMs/expireAt the key keeps its expiry.
    */
   async incr(key: Key, by: number | bigint = 1, options: WriteOptions = {}): Promise<bigint> {
-    this.#checkOpen();
+    this.#checkWritable();
     const keyBytes = checkKey(key);
     const delta = checkIncrement(by);
     const expireAtMs = this.#expiry(options);
@@ -560,7 +507,7 @@ export class LogStore<V = unknown> {
   }
 
   #lockRecord(key: Key, owner: string, ttlMs: number): RecordToAppend {
-    this.#checkOpen();
+    this.#checkWritable();
     const keyBytes = checkKey(key);
     const ownerBytes = this.#ownerBytes(owner);
     return this.#valueRecord(keyBytes, ownerBytes, this.#expiry({ ttlMs }));
@@ -573,7 +520,7 @@ export class LogStore<V = unknown> {
 
   /** Queues a write whose prepare may decide to write nothing; resolves whether it wrote. */
   #appendIf(prepare: () => RecordToAppend[] | undefined): Promise<boolean> {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#log.append({
       prepare,
       apply: (b) => {
@@ -640,7 +587,7 @@ export class LogStore<V = unknown> {
    * Writes go on meanwhile.
    */
   async compact(): Promise<CompactionResult> {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
@@ -660,7 +607,7 @@ export class LogStore<V = unknown> {
    * `keepSnapshots`. The same state always gives the same bytes.
    */
   async snapshot(): Promise<SnapshotInfo> {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#exclusive(async () => {
       let captured: Capture | undefined;
       // In the write queue: after every earlier write was applied, before any later one.
@@ -674,7 +621,7 @@ export class LogStore<V = unknown> {
       // What the snapshot stands for must be in the log durably before the snapshot is listed.
       await this.#log.flush();
       const info = await writeSnapshot(this.#io, this.dir, this.#log, captured!, ENCODINGS[this.valueEncoding]);
-      await listSnapshot(this.#io, this.dir, this.#manifest, info, this.#o.keepSnapshots);
+      await listSnapshot(this.#io, this.dir, this.#manifestForWrites, info, this.#o.keepSnapshots);
       return info;
     });
   }
@@ -691,7 +638,7 @@ export class LogStore<V = unknown> {
       dir: this.dir,
       log: this.#log,
       space: this.#space,
-      manifest: this.#manifest,
+      manifest: this.#manifestForWrites,
       valueEncoding: ENCODINGS[this.valueEncoding],
       segmentSize: this.#o.segmentSize,
       now: this.#now,
@@ -732,6 +679,7 @@ export class LogStore<V = unknown> {
   /** Makes every write so far durable (for 'interval' and 'none'). */
   async flush(): Promise<void> {
     this.#checkOpen();
+    if (this.readOnly) return;
     await this.#log.flush();
   }
 
@@ -742,10 +690,11 @@ export class LogStore<V = unknown> {
     try {
       // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
       await this.#maintenance.catch(() => undefined);
-      await this.#log.close();
-      await this.#manifest.close();
+      if (this.readOnly) this.#log.release();
+      else await this.#log.close();
+      await this.#writable?.close();
     } finally {
-      this.#lock.release();
+      this.#lock?.release();
     }
   }
 
@@ -758,12 +707,12 @@ export class LogStore<V = unknown> {
 
   /** Queues records decided now (no reads in the queue): they may share one write() with their neighbours. */
   #appendPlain(records: RecordToAppend[]): Promise<void> {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#log.append({ prepare: () => records, apply: (b) => this.#applyBatch(b), plain: true });
   }
 
   #append(prepare: () => RecordToAppend[] | undefined): Promise<void> {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#log.append({ prepare, apply: (b) => this.#applyBatch(b) });
   }
 
@@ -777,7 +726,7 @@ export class LogStore<V = unknown> {
   }
 
   #putRecord(key: Key, value: V, options: WriteOptions): RecordToAppend {
-    this.#checkOpen();
+    this.#checkWritable();
     const keyBytes = checkKey(key);
     return this.#valueRecord(keyBytes, this.#codec.encode(value), this.#expiry(options));
   }
@@ -790,7 +739,7 @@ export class LogStore<V = unknown> {
   }
 
   #deleteRecord(key: Key): RecordToAppend {
-    this.#checkOpen();
+    this.#checkWritable();
     return { op: Op.Delete, key: checkKey(key), value: EMPTY };
   }
 
@@ -810,16 +759,17 @@ export class LogStore<V = unknown> {
   #checkOpen(): void {
     if (this.#closed) throw new LogkvError('CLOSED', 'the store is closed');
   }
-}
 
-/** Snapshot files in the snapshots folder, for a manifest rebuilt from the directory (nothing is dropped on a lost manifest's word). */
-function snapshotsOnDisk(io: FileIO, dir: string): SnapshotRecord[] {
-  const folder = snapshotDir(dir);
-  if (!io.exists(folder)) return [];
-  return io
-    .readdir(folder)
-    .filter((n) => /^\d{20}\.snap$/.test(n))
-    .map((file) => ({ file, nextOffset: Number(file.slice(0, 20)) }));
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.readOnly) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is open read-only`);
+  }
+
+  /** The manifest to write to (every caller has passed #checkWritable). */
+  get #manifestForWrites(): Manifest {
+    if (this.#writable === undefined) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is open read-only`);
+    return this.#writable;
+  }
 }
 
 /** The ordered index's bounds for a query; a prefix overrides gt/gte/lt/lte. */
@@ -836,10 +786,6 @@ function boundsOf(options: RangeQuery): { gt?: Uint8Array; gte?: Uint8Array; lt?
 
 function limitOf(limit: number | undefined): number {
   return limit === undefined || limit < 0 ? Infinity : limit;
-}
-
-function encodingOf(stored: ValueEncoding | undefined): ValueEncodingName | undefined {
-  return stored === undefined ? undefined : ENCODING_NAMES[stored];
 }
 
 function toKeyBytes(key: Key): Uint8Array {
@@ -891,7 +837,12 @@ function checkOptions(options: LogStoreOptions) {
   const syncOnMainThread = options.syncOnMainThread ?? false;
   if (typeof syncOnMainThread !== 'boolean') throw new LogkvError('INVALID_ARGUMENT', 'syncOnMainThread must be true or false');
   if (syncOnMainThread && options.io) throw new LogkvError('INVALID_ARGUMENT', 'syncOnMainThread chooses the real file system; it cannot be given with io');
+  const readOnly = options.readOnly ?? false;
+  const createIfMissing = options.createIfMissing ?? true;
+  if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean') throw new LogkvError('INVALID_ARGUMENT', 'readOnly and createIfMissing are true or false');
   return {
+    readOnly,
+    createIfMissing,
     syncOnMainThread,
     keepSnapshots,
     segmentSize,

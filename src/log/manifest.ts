@@ -10,7 +10,8 @@
 // lists, and each change is a single setMany.
 
 import { join } from 'node:path';
-import { JournalStore, type JournalOpenReport } from '../journal/journal-store.js';
+import { JournalStore } from '../journal/journal-store.js';
+import { type DataLoss, planRecovery, readJournalFile, type RecoveryEvent } from '../journal/journal-recovery.js';
 import type { JournalValue } from '../formats/journal-value.js';
 import type { FileIO } from '../io/file-io.js';
 import { parseSegmentFileName, type SegmentName, sortSegmentNames } from './segment-names.js';
@@ -36,25 +37,48 @@ export interface CleanerProgress {
   bytesAfter: number;
 }
 
-export class Manifest {
-  readonly #journal: JournalStore;
+/** The reads a manifest makes of its journal's state (a JournalStore, or a state read without opening one). */
+interface ManifestState {
+  get(key: string): JournalValue | undefined;
+  entries(): Iterable<[string, JournalValue]>;
+}
+
+/** What a manifest's journal says of its health, as JournalStore's open report or its recovery plan says it. */
+export interface ManifestHealth {
+  dataLoss: DataLoss;
+  events: readonly RecoveryEvent[];
+}
+
+/**
+ * The manifest as read, without writing anything: open decides from it
+ * before it changes any file, and a read-only open (or kvtool) goes by it
+ * alone. Manifest adds the writes.
+ */
+export class ManifestView {
+  readonly #state: ManifestState;
   /** True when the journal existed and opened without loss: its file list can be trusted to delete by. */
   readonly trusted: boolean;
   readonly existed: boolean;
-  readonly report: JournalOpenReport;
+  readonly report: ManifestHealth;
 
-  private constructor(journal: JournalStore, existed: boolean) {
-    this.#journal = journal;
+  protected constructor(state: ManifestState, existed: boolean, report: ManifestHealth) {
+    this.#state = state;
     this.existed = existed;
-    this.report = journal.openReport;
-    this.trusted = existed && journal.openReport.dataLoss === 'none';
+    this.report = report;
+    this.trusted = existed && report.dataLoss === 'none';
   }
 
-  static async open(io: FileIO, dir: string, now: () => number): Promise<Manifest> {
-    const base = join(dir, MANIFEST_BASE);
-    const existed = io.exists(`${base}.jrna`) || io.exists(`${base}.jrnb`);
-    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now });
-    return new Manifest(journal, existed);
+  /** The manifest of the store in `dir` as its files hold it: both journal files read and judged as JournalStore.open would, nothing written. */
+  static read(io: FileIO, dir: string): ManifestView {
+    const [a, b] = manifestPaths(dir);
+    const existed = io.exists(a) || io.exists(b);
+    const plan = planRecovery(readJournalFile(io, a), readJournalFile(io, b));
+    return new ManifestView(plan.state, existed, plan);
+  }
+
+  /** A view of a journal state read elsewhere (kvtool's reading of the files). */
+  static of(state: ReadonlyMap<string, JournalValue>, health: ManifestHealth): ManifestView {
+    return new ManifestView(state as Map<string, JournalValue>, true, health);
   }
 
   /** Whether `fileName` belongs to the manifest itself. */
@@ -64,7 +88,7 @@ export class Manifest {
 
   segments(): SegmentName[] {
     const names: SegmentName[] = [];
-    for (const key of this.#journal.keys()) {
+    for (const [key] of this.#state.entries()) {
       if (!key.startsWith(SEGMENT)) continue;
       const name = parseSegmentFileName(`${key.slice(SEGMENT.length)}.log`);
       if (name) names.push(name);
@@ -74,7 +98,7 @@ export class Manifest {
 
   snapshots(): SnapshotRecord[] {
     const out: SnapshotRecord[] = [];
-    for (const [key, value] of this.#journal.entries()) {
+    for (const [key, value] of this.#state.entries()) {
       if (!key.startsWith(SNAPSHOT)) continue;
       const nextOffset = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? value['nextOffset'] : undefined;
       out.push({ file: key.slice(SNAPSHOT.length), nextOffset: typeof nextOffset === 'number' ? nextOffset : 0 });
@@ -83,14 +107,13 @@ export class Manifest {
   }
 
   get valueEncoding(): ValueEncodingName | undefined {
-    const v = this.#journal.get('valueEncoding');
+    const v = this.#state.get('valueEncoding');
     return v === 'binary' || v === 'utf8' || v === 'json' ? v : undefined;
   }
 
   /** Timestamp of the newest batch in sealed segments, kept at each roll (snapshot headers use it). */
   get lastTimestampMs(): number {
-    const v = this.#journal.get('lastTimestampMs');
-    return typeof v === 'number' ? v : 0;
+    return this.#number('lastTimestampMs') ?? 0;
   }
 
   /**
@@ -99,14 +122,53 @@ export class Manifest {
    * one), whose state stands for everything below its offset.
    */
   get logStartOffset(): number {
-    const v = this.#journal.get('logStartOffset');
-    return typeof v === 'number' ? v : 0;
+    return this.#number('logStartOffset') ?? 0;
   }
 
   /** The highest generation in a segment file name so far (cleaner runs, base segments): the next one must be higher. */
   get generation(): number {
-    const v = this.#journal.get('generation');
-    return typeof v === 'number' ? v : 0;
+    return this.#number('generation') ?? 0;
+  }
+
+  /** Base offset of the active segment as of the last roll: every segment below it is sealed. */
+  get recoveryPoint(): number | undefined {
+    return this.#number('recoveryPoint');
+  }
+
+  #number(key: string): number | undefined {
+    const v = this.#state.get(key);
+    return typeof v === 'number' ? v : undefined;
+  }
+}
+
+export function manifestPaths(dir: string): [string, string] {
+  const base = join(dir, MANIFEST_BASE);
+  return [`${base}.jrna`, `${base}.jrnb`];
+}
+
+/** The manifest open for writing: every change of the file set is one journal frame. */
+export class Manifest extends ManifestView {
+  readonly #journal: JournalStore;
+  /** Copies of damaged manifest files and cut tails the journal's recovery kept (in `lostDir`). */
+  readonly keptAside: readonly string[];
+
+  private constructor(journal: JournalStore, existed: boolean) {
+    super(journal, existed, journal.openReport);
+    this.#journal = journal;
+    this.keptAside = journal.openReport.keptAside;
+  }
+
+  /**
+   * Opens (creating when missing) the manifest journal of `dir`, carrying
+   * out its recovery: a torn tail cut, damaged files copied into `lostDir`
+   * (the store's lost/, so a healed manifest leaves nothing beside it that
+   * kvtool verify would keep reporting).
+   */
+  static async open(io: FileIO, dir: string, now: () => number, lostDir = join(dir, 'lost')): Promise<Manifest> {
+    const base = join(dir, MANIFEST_BASE);
+    const existed = io.exists(`${base}.jrna`) || io.exists(`${base}.jrnb`);
+    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now, keepAsideDir: lostDir });
+    return new Manifest(journal, existed);
   }
 
   /** Records a whole file set at once: a new or restored store, or one whose manifest had to be rebuilt. */
@@ -172,27 +234,12 @@ export interface ListedFiles {
 }
 
 /**
- * The file set a manifest's journal state lists, read the way the methods
- * of Manifest read it, for a caller that reads the journal files without
- * opening them as a JournalStore (kvtool inspecting a store that another
- * process has open for writing takes no lock and writes nothing).
+ * The file set a manifest's journal state lists, read the way the engine
+ * reads it, for a caller that reads the journal files without opening them
+ * as a JournalStore (kvtool inspecting a store that another process has
+ * open for writing takes no lock and writes nothing).
  */
 export function listedFiles(state: ReadonlyMap<string, JournalValue>): ListedFiles {
-  const segments: SegmentName[] = [];
-  const snapshots: SnapshotRecord[] = [];
-  for (const [key, value] of state) {
-    if (key.startsWith(SEGMENT)) {
-      const name = parseSegmentFileName(`${key.slice(SEGMENT.length)}.log`);
-      if (name) segments.push(name);
-    } else if (key.startsWith(SNAPSHOT)) {
-      const nextOffset = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? value['nextOffset'] : undefined;
-      snapshots.push({ file: key.slice(SNAPSHOT.length), nextOffset: typeof nextOffset === 'number' ? nextOffset : 0 });
-    }
-  }
-  const v = state.get('valueEncoding');
-  return {
-    segments: sortSegmentNames(segments),
-    snapshots: snapshots.sort((a, b) => a.nextOffset - b.nextOffset),
-    valueEncoding: v === 'binary' || v === 'utf8' || v === 'json' ? v : undefined,
-  };
+  const view = ManifestView.of(state, { dataLoss: 'none', events: [] });
+  return { segments: view.segments(), snapshots: view.snapshots(), valueEncoding: view.valueEncoding };
 }

@@ -12,6 +12,8 @@
 // tail is cut, then the newest segment's hint is removed (used or stale: it
 // describes the segment only until the next write, and open is about to
 // extend the segment with zero fill), then missing hints are rewritten.
+// Open runs phase two only once every check that could refuse the open has
+// passed (the value encoding among them), so a refused open changes nothing.
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
@@ -56,8 +58,10 @@ export interface LogOpenReport {
   /** True when nothing was cut, skipped, removed or rebuilt. */
   clean: boolean;
   created: boolean;
-  /** Files the manifest did not list (left by a crash mid-roll, mid-compaction or mid-snapshot), removed. */
+  /** Files the manifest did not list (left by a crash mid-roll, mid-compaction or mid-snapshot), removed: only files provably the store's own (store-dir.ts). */
   removedFiles: string[];
+  /** Files in the store directory (or its snapshots/) that are not the store's: left alone, and not counted against `clean`. */
+  foreignFiles: string[];
   /** The manifest was missing or damaged and was rebuilt from the segments on disk. */
   manifestRebuilt: boolean;
   segments: number;
@@ -87,7 +91,15 @@ export interface SegmentState {
 
 export interface RecoveryResult {
   segments: SegmentState[];
-  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'manifestRebuilt' | 'startedFromSnapshot'>;
+  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'foreignFiles' | 'manifestRebuilt' | 'startedFromSnapshot'>;
+}
+
+/** What phase one read and decided; nothing written yet. */
+export interface LogRecoveryPlan {
+  readonly plans: readonly SegmentPlan[];
+  readonly segments: SegmentState[];
+  /** The value encoding the first segment header that was read records. */
+  readonly valueEncoding: ValueEncoding | undefined;
 }
 
 interface SegmentPlan {
@@ -103,8 +115,12 @@ interface SegmentPlan {
   dropHint: boolean;
 }
 
-/** Recovers the segments `names` (in log order, as the manifest lists them). */
-export async function recoverLog(io: FileIO, dir: string, names: readonly SegmentName[], mode: RecoveryMode, target: RecoveryTarget): Promise<RecoveryResult> {
+/**
+ * Phase one, for the segments `names` (in log order, as the manifest lists
+ * them): reads and decides, filling `target`, writing nothing. Throws
+ * CORRUPT (strict) on damage outside the newest segment's tail.
+ */
+export function planLogRecovery(io: FileIO, dir: string, names: readonly SegmentName[], mode: RecoveryMode, target: RecoveryTarget): LogRecoveryPlan {
   const plans: SegmentPlan[] = [];
   reserveForHints(io, dir, names, target);
   let expectedFrom = 0;
@@ -128,7 +144,7 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
     }
     // The key directory is filled here, segment by segment in log order, so
     // records go straight from the file into it (nothing is kept per record).
-    // Only memory changes before phase two: an open that fails drops it all.
+    // Only memory changes in phase one: an open that fails drops it all.
     // A hint made from the scan needs every record of the segment in the directory: not when base segments stand for some.
     const derive = skipBelow === 0 && heldHintBytes < MAX_HELD_HINT_BYTES;
     const plan = planSegment(io, dir, name, i === names.length - 1, mode, i, skipBelow === 0 ? target : above(skipBelow, target), derive);
@@ -136,37 +152,55 @@ export async function recoverLog(io: FileIO, dir: string, names: readonly Segmen
     expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
   }
+  return { plans, segments: plans.map((p) => p.state), valueEncoding: plans.find((p) => p.state.valueEncoding !== undefined)?.state.valueEncoding };
+}
 
-  // Phase two: act.
+/** Whether carrying out `plan` would have to repair something (cut a torn tail), as a read-only open may not. */
+export function planNeedsRepair(plan: LogRecoveryPlan): DamageReport | undefined {
+  const p = plan.plans.find((x) => x.cut !== undefined);
+  const d = p?.damage[0];
+  return p && d ? { file: p.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: 'cut' } : undefined;
+}
+
+/**
+ * Phase two: acts on `plan`. Cut bytes are kept in lost/ first, then the
+ * tail is cut, then the newest segment's hint is removed, then missing
+ * hints are rewritten. With `write: false` (a read-only open) nothing is
+ * written and only the report is made; the caller has refused a plan that
+ * needs a cut.
+ */
+export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogRecoveryPlan, write = true): Promise<RecoveryResult> {
+  const { plans } = plan;
   const report: RecoveryResult['report'] = { clean: true, created: false, segments: plans.length, hintsUsed: 0, hintsRebuilt: 0, bytesCut: 0, damage: [], keptAside: [] };
-  for (const [id, plan] of plans.entries()) {
-    if (plan.fromHint) report.hintsUsed++;
-    for (const d of plan.damage) {
+  for (const p of plans) {
+    if (p.fromHint) report.hintsUsed++;
+    for (const d of p.damage) {
       report.clean = false;
-      report.damage.push({ file: plan.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: plan.cut ? 'cut' : 'skipped' });
+      report.damage.push({ file: p.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: p.cut ? 'cut' : 'skipped' });
     }
-    if (plan.cut) {
+    if (!write) continue;
+    if (p.cut) {
       const lostDir = join(dir, 'lost');
       io.mkdir(lostDir);
-      const aside = join(lostDir, `${plan.state.stem}.log.at-${plan.cut.from}`);
-      await replaceFile(io, aside, plan.cut.bytes);
+      const aside = join(lostDir, `${p.state.stem}.log.at-${p.cut.from}`);
+      await replaceFile(io, aside, p.cut.bytes);
       report.keptAside.push(aside);
-      const h = io.open(plan.state.path, 'update');
+      const h = io.open(p.state.path, 'update');
       try {
-        h.truncate(plan.cut.from);
+        h.truncate(p.cut.from);
         await h.sync();
       } finally {
         h.close();
       }
-      report.bytesCut += plan.cut.bytes.length;
+      report.bytesCut += p.cut.bytes.length;
     }
-    if (plan.dropHint) {
-      io.unlink(hintPath(dir, plan.state.stem));
+    if (p.dropHint) {
+      io.unlink(hintPath(dir, p.state.stem));
       await io.syncDir(dir);
     }
-    if (plan.rewriteHint) {
-      if (plan.hintBytes) await replaceFile(io, hintPath(dir, plan.state.stem), plan.hintBytes);
-      else if (!(await writeHint(io, dir, plan.state))) continue;
+    if (p.rewriteHint) {
+      if (p.hintBytes) await replaceFile(io, hintPath(dir, p.state.stem), p.hintBytes);
+      else if (!(await writeHint(io, dir, p.state))) continue;
       report.hintsRebuilt++;
       report.clean = false;
     }

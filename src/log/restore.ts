@@ -10,7 +10,7 @@
 // restore), and restore() into such a directory starts over.
 
 import { join } from 'node:path';
-import { LogkvError } from '../errors.js';
+import { fileSystemError, LogkvError } from '../errors.js';
 import { readSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
 import { Op } from '../formats/limits.js';
 import { type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
@@ -20,9 +20,10 @@ import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
 import { snapshotDir, snapshotFileName } from './snapshots.js';
 import { storePath } from './store-path.js';
+import { IDENTITY_FILE, inspectStoreDir, isStoreFile, LOCK_FILE, RESTORE_MARKER, writeIdentity } from './store-dir.js';
 import { ENCODING_NAMES } from './value-codec.js';
 
-export const RESTORE_MARKER = 'RESTORING';
+export { RESTORE_MARKER };
 
 export interface RestoreOptions {
   /** Segment size of the restored store. Default 64 MiB. */
@@ -76,14 +77,19 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
   const bytes = io.readFile(snapshotPath);
   const contents = readSnapshot(bytes, snapshotPath);
 
-  io.mkdir(dir);
-  const present = io.readdir(dir);
-  const interrupted = present.includes(RESTORE_MARKER);
-  if (present.length > 0 && !interrupted) throw new LogkvError('INVALID_ARGUMENT', `${dir} is not empty; restore builds a new store`);
-  const lock = acquireLock(io, join(dir, 'LOCK'));
+  const found = inspectStoreDir(io, dir);
+  if (found.kind === 'store' || found.kind === 'foreign') throw new LogkvError('INVALID_ARGUMENT', `${dir} is not empty; restore builds a new store`);
   try {
-    if (interrupted) clearInterruptedRestore(io, dir);
+    io.mkdir(dir);
+  } catch (e) {
+    throw fileSystemError(e, `create the store directory ${dir}`);
+  }
+  const lock = acquireLock(io, join(dir, LOCK_FILE));
+  try {
+    if (found.kind === 'restoring') clearInterruptedRestore(io, dir);
     await replaceFile(io, join(dir, RESTORE_MARKER), Buffer.from(`restoring ${snapshotPath}\n`));
+    // A store of its own: a new id, not the snapshot's source's.
+    await writeIdentity(io, dir, now);
 
     const base = await writeBaseSegments(io, dir, contents, { segmentSize, generation: 1, now });
     const valueEncoding = contents.header.valueEncoding;
@@ -118,12 +124,11 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
   }
 }
 
-/** Removes what an interrupted restore left (only our own kinds of file). */
+/** Removes what an interrupted restore left: only files provably of the store's own making (store-dir.ts). */
 function clearInterruptedRestore(io: FileIO, dir: string): void {
   const folder = snapshotDir(dir);
-  if (io.exists(folder)) for (const name of io.readdir(folder)) io.unlink(join(folder, name));
+  if (io.isDirectory(folder)) for (const name of io.readdir(folder)) if (isStoreFile(io, folder, name, true)) io.unlink(join(folder, name));
   for (const name of io.readdir(dir)) {
-    if (name === 'LOCK' || name === RESTORE_MARKER || name === 'snapshots') continue;
-    if (/\.(log|hint|tmp|jrna|jrnb)$/.test(name) || name === 'MANIFEST.lock') io.unlink(join(dir, name));
+    if (Manifest.owns(name) || name === 'MANIFEST.lock' || name === `${IDENTITY_FILE}.tmp` || isStoreFile(io, dir, name)) io.unlink(join(dir, name));
   }
 }

@@ -24,7 +24,7 @@
 //   one: after a failed fsync the kernel may have dropped the pages, so
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
-import { LogkvError } from '../errors.js';
+import { LogkvError, writeFailure } from '../errors.js';
 import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
 import { recordCrcMatches, recordValueAt, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
@@ -314,6 +314,12 @@ export class SegmentLog {
     await this.#syncActive();
   }
 
+  /** Closes every file, writing nothing (a read-only store's close). */
+  release(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const s of this.segments) s.handle.close();
+  }
+
   /** Flushes, trims the active segment's zero fill, writes its hint, and closes every file. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
@@ -470,8 +476,8 @@ export class SegmentLog {
 }
 
 function failedError(cause: unknown): LogkvError {
-  if (cause instanceof LogkvError && cause.code === 'IO') return cause;
-  return new LogkvError('IO', 'a write or fsync of the log failed; reopen the store', { cause });
+  if (cause instanceof LogkvError && (cause.code === 'IO' || cause.code === 'NO_SPACE')) return cause;
+  return writeFailure(cause, 'a write or fsync of the log failed; reopen the store');
 }
 
 /**

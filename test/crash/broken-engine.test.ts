@@ -14,23 +14,16 @@ import { LogStore } from '../../src/log/log-store.js';
 import { type Clock, LogModel, matchPrefix } from '../support/log-model.js';
 import { runOps } from '../support/log-driver.js';
 import { capture, VARIANTS } from '../support/crash-points.js';
-import { MemoryFileIO } from '../support/memory-file-io.js';
+import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
 
 /** A FileIO over `inner` whose file handles' sync is replaced. */
 function withSync(inner: MemoryFileIO, sync: (h: FileHandle) => Promise<void>): FileIO {
-  return {
+  return overriding(inner, {
     open: (path: string, mode: OpenMode) => {
       const h = inner.open(path, mode);
       return { ...h, path: h.path, read: h.read, write: h.write, size: h.size, truncate: h.truncate, close: h.close, sync: () => sync(h) };
     },
-    readFile: (p) => inner.readFile(p),
-    exists: (p) => inner.exists(p),
-    rename: (a, b) => inner.rename(a, b),
-    unlink: (p) => inner.unlink(p),
-    mkdir: (p) => inner.mkdir(p),
-    readdir: (p) => inner.readdir(p),
-    syncDir: (d) => inner.syncDir(d),
-  };
+  });
 }
 
 /** Runs a write workload on `io` (backed by `disk`), crashing before every step; returns how many images broke the contract. */

@@ -94,7 +94,7 @@ async function write(m: Model, r: Real, w: Write): Promise<unknown> {
       m.states.pop();
       return e;
     }
-    if (e instanceof LogkvError && e.code === 'IO') return e;
+    if (e instanceof LogkvError && (e.code === 'IO' || e.code === 'NO_SPACE')) return e;
     fail(r, `${JSON.stringify(w, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))} failed: ${String(e)}`);
   }
   m.live = next;
@@ -120,11 +120,11 @@ class WriteCmd extends Cmd {
   async go(m: Model, r: Real) {
     if (r.failed) {
       const e = await perform(r.store, this.w).then(() => undefined, (err: unknown) => err);
-      if (!(e instanceof LogkvError && e.code === 'IO')) fail(r, `a write after a failure was not refused with IO: ${String(e ?? 'it succeeded')}`);
+      if (!(e instanceof LogkvError && (e.code === 'IO' || e.code === 'NO_SPACE'))) fail(r, `a write after a failure was not refused with IO: ${String(e ?? 'it succeeded')}`);
       return;
     }
     const e = await write(m, r, this.w);
-    if (e && (e as LogkvError).code === 'IO') fail(r, `a write failed with IO with no fault armed: ${String(e)}`);
+    if (e && ((e as LogkvError).code === 'IO' || (e as LogkvError).code === 'NO_SPACE')) fail(r, `a write failed with IO with no fault armed: ${String(e)}`);
   }
   toString = () => `write ${this.w.kind}`;
 }
@@ -133,7 +133,7 @@ class SyncCmd extends Cmd {
   async go(m: Model, r: Real) {
     const e = await r.store.sync().then(() => undefined, (err: unknown) => err);
     if (r.failed) {
-      if (!(e instanceof LogkvError && e.code === 'IO')) fail(r, `sync() after a failure ${e ? `threw ${String(e)}` : 'resolved'}: it must refuse with IO`);
+      if (!(e instanceof LogkvError && (e.code === 'IO' || e.code === 'NO_SPACE'))) fail(r, `sync() after a failure ${e ? `threw ${String(e)}` : 'resolved'}: it must refuse with IO`);
       return;
     }
     if (e) fail(r, `sync() failed: ${String(e)}`);
@@ -181,13 +181,15 @@ class FaultCmd extends Cmd {
     r.io.failSyncs = 0;
     r.io.failWrites = 0;
     if (!hit) return;
-    if (!(e instanceof LogkvError && e.code === 'IO')) fail(r, `${this.fault} was not reported as IO: ${String(e ?? 'it succeeded')}`);
+    // A full disk says so (NO_SPACE); any other failed write or fsync is IO.
+    const code = this.fault === 'ENOSPC' ? 'NO_SPACE' : 'IO';
+    if (!(e instanceof LogkvError && e.code === code)) fail(r, `${this.fault} was not reported as ${code}: ${String(e ?? 'it succeeded')}`);
     r.failed = true;
     const again = await r.store.set('after', 1).then(() => undefined, (err: unknown) => err);
-    if (!(again instanceof LogkvError && again.code === 'IO')) fail(r, `after ${this.fault} a write was not refused: ${String(again ?? 'it succeeded')}`);
+    if (!(again instanceof LogkvError && again.code === code)) fail(r, `after ${this.fault} a write was not refused with ${code}: ${String(again ?? 'it succeeded')}`);
     for (let i = 1; i <= 2; i++) {
       const synced = await r.store.sync().then(() => undefined, (err: unknown) => err);
-      if (!(synced instanceof LogkvError && synced.code === 'IO')) fail(r, `sync() #${i} after ${this.fault} ${synced ? `threw ${String(synced)}` : 'resolved'}: it must refuse with IO`);
+      if (!(synced instanceof LogkvError && synced.code === code)) fail(r, `sync() #${i} after ${this.fault} ${synced ? `threw ${String(synced)}` : 'resolved'}: it must refuse with ${code}`);
     }
     await open(r, r.io.crash({ random: seededRandom(this.seed), tearModes: ['prefix', 'zero', 'garbage'] }));
     expectFromDurable(m, r, `power loss after ${this.fault}`);

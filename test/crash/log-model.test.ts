@@ -343,7 +343,7 @@ class FsyncFailsCmd extends LiveCmd {
   toString = () => `fsync fails (EIO) under ${JSON.stringify(this.op)}, then power loss (seed ${this.seed})`;
 }
 
-/** The disk fills during a write: it fails with IO (nothing acknowledged), later writes are refused, a reopen keeps every acknowledged write. */
+/** The disk fills during a write: it fails with NO_SPACE (nothing acknowledged), later writes are refused, a reopen keeps every acknowledged write. */
 class NoSpaceCmd extends LiveCmd {
   constructor(readonly op: WriteOp, readonly room: number | undefined) {
     super();
@@ -356,7 +356,7 @@ class NoSpaceCmd extends LiveCmd {
     r.io.failWrites = 0;
     r.io.capacity = Infinity;
     if (!o!.error) return expectState(r, m, 'after a write that fit');
-    if (!isIoFailure(o!.error)) fail(r, `a write that met ENOSPC failed with ${String(o!.error)}, not IO`);
+    if (!(o!.error instanceof LogkvError && o!.error.code === 'NO_SPACE')) fail(r, `a write that met ENOSPC failed with ${String(o!.error)}, not NO_SPACE`);
     r.failed = true;
     const again = await r.store.put('a', 'after').then(() => undefined, (e: unknown) => e);
     if (!isIoFailure(again)) fail(r, `after ENOSPC a write was not refused: ${String(again ?? 'it succeeded')}`);

@@ -4,9 +4,9 @@
 // keys, resizing, persistence, and damaged headers and frames. Plus one test
 // for each known flaw of the original, showing it is not here.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { JournalStore, type JournalStoreOptions } from '../../src/journal/journal-store.js';
 import { JOURNAL_HEADER_SIZE, scanJournal } from '../../src/formats/index.js';
@@ -318,6 +318,24 @@ t.test('damage is reported and kept aside, never silently recreated', async (t) 
     t.ok(readFileSync(r.openReport.keptAside[0]!).equals(bytes), 'the damaged file is kept byte for byte');
     for (const [k, v] of r.entries()) t.equal(v, expected[k], 'no value that was not written');
     t.ok(active.length > 0);
+  });
+
+  t.test('keepAsideDir: the copies go there, nothing beside the journal files', async (t) => {
+    const base = tempBase(t);
+    const s = await JournalStore.open(base, { bufferSize: 4096 });
+    for (let i = 0; i < 100; i++) await s.set(`k${i % 5}`, i);
+    await s.close();
+    const current = [`${base}.jrna`, `${base}.jrnb`].map((p) => ({ p, scan: scanJournal(readFileSync(p)) })).sort((x, y) => y.scan.header.generation - x.scan.header.generation)[0]!;
+    const bytes = readFileSync(current.p);
+    bytes[JOURNAL_HEADER_SIZE + 30]! ^= 1;
+    writeFileSync(current.p, bytes);
+    const aside = `${base}-lost`;
+    const r = await JournalStore.open(base, { keepAsideDir: aside });
+    t.teardown(() => r.close());
+    t.equal(r.openReport.keptAside.length, 1);
+    t.equal(dirname(r.openReport.keptAside[0]!), aside, 'kept in the given folder');
+    t.ok(readFileSync(r.openReport.keptAside[0]!).equals(bytes), 'byte for byte');
+    t.same(readdirSync(dirname(base)).filter((n) => n.includes('.damaged-')), [], 'nothing beside the journal files');
   });
 });
 

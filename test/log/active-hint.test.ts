@@ -9,7 +9,7 @@ import t from 'tap';
 import { encodeHint, readHint, readSegment } from '../../src/formats/index.js';
 import type { FileIO } from '../../src/io/file-io.js';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
-import { MemoryFileIO } from '../support/memory-file-io.js';
+import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
 
 const SEG = '/db/00000000000000000000.log';
 const HINT = '/db/00000000000000000000.hint';
@@ -17,19 +17,12 @@ const HINT = '/db/00000000000000000000.hint';
 /** `io`, recording the paths of the segment files read whole. */
 function counting(io: MemoryFileIO): { io: FileIO; segmentReads: string[] } {
   const segmentReads: string[] = [];
-  const wrapped: FileIO = {
-    open: (p, m) => io.open(p, m),
+  const wrapped: FileIO = overriding(io, {
     readFile: (p) => {
       if (p.endsWith('.log')) segmentReads.push(p);
       return io.readFile(p);
     },
-    exists: (p) => io.exists(p),
-    rename: (a, b) => io.rename(a, b),
-    unlink: (p) => io.unlink(p),
-    mkdir: (p) => io.mkdir(p),
-    readdir: (p) => io.readdir(p),
-    syncDir: (d) => io.syncDir(d),
-  };
+  });
   return { io: wrapped, segmentReads };
 }
 

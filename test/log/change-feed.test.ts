@@ -6,24 +6,18 @@ import t, { type Test } from 'tap';
 import { type Change, LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { restore } from '../../src/log/restore.js';
 import type { FileIO } from '../../src/io/file-io.js';
-import { MemoryFileIO } from '../support/memory-file-io.js';
+import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
 
 /** `io` with every fsync taking a turn of the event loop, as a real one takes time: writes wait unsynced meanwhile. */
 function slowSyncs(io: MemoryFileIO): FileIO {
   const later = () => new Promise<void>((r) => setImmediate(r));
-  return {
+  return overriding(io, {
     open: (path, mode) => {
       const h = io.open(path, mode);
       return { ...h, path: h.path, sync: async () => (await later(), h.sync()) };
     },
-    readFile: (p) => io.readFile(p),
-    exists: (p) => io.exists(p),
-    rename: (a, b) => io.rename(a, b),
-    unlink: (p) => io.unlink(p),
-    mkdir: (p) => io.mkdir(p),
-    readdir: (p) => io.readdir(p),
     syncDir: async (d) => (await later(), io.syncDir(d)),
-  };
+  });
 }
 
 const base: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false, tombstoneRetentionMs: 0 };

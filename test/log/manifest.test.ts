@@ -12,7 +12,7 @@ const ls = (io: MemoryFileIO) => io.readdir('/db').sort();
 t.test('a new store lists its first segment; a roll adds the next before writing into it', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096 });
-  t.same(ls(io), ['00000000000000000000.log', 'LOCK', 'MANIFEST.jrna', 'MANIFEST.jrnb', 'MANIFEST.lock']);
+  t.same(ls(io), ['00000000000000000000.log', 'IDENTITY', 'LOCK', 'MANIFEST.jrna', 'MANIFEST.jrnb', 'MANIFEST.lock']);
   for (let i = 0; i < 100; i++) await s.put(`k${i}`, 'v'.repeat(50));
   const segments = ls(io).filter((n) => n.endsWith('.log'));
   t.ok(segments.length > 1, `${segments.length} segments`);
@@ -25,26 +25,45 @@ t.test('a new store lists its first segment; a roll adds the next before writing
   await r.close();
 });
 
-t.test('files the manifest does not list are removed on open and reported', async (t) => {
+t.test('files the manifest does not list are removed on open and reported, only when provably the store\'s', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8' });
   await s.put('a', '1');
   await s.close();
   // What crashes leave: a cleaner output and its hint never switched in, a
-  // segment created by a roll but never listed, temp files, a snapshot.
-  for (const name of ['00000000000000000000-1.log', '00000000000000000000-1.hint', '00000000000000000099.log', '00000000000000000099.log.tmp', 'snapshot-00000000000000000001.snap']) {
-    io.setFile(`/db/${name}`, Buffer.from('leftover'));
-  }
-  io.setFile('/db/notes.txt', Buffer.from('not ours'));
+  // segment created by a roll but never listed, temp files, a snapshot:
+  // each named as the store names them and holding its kind's magic (or
+  // only zeros, as a file created and never written).
+  const ours: Array<[string, Buffer]> = [
+    ['00000000000000000000-1.log', Buffer.from('LKVL leftover')],
+    ['00000000000000000000-1.hint', Buffer.from('LKVH leftover')],
+    ['00000000000000000099.log', Buffer.alloc(4096)],
+    ['00000000000000000099.log.tmp', Buffer.from('LKVL')],
+    ['snapshots/00000000000000000001.snap', Buffer.from('LKVS leftover')],
+    ['snapshots/00000000000000000002.snap.tmp', Buffer.alloc(0)],
+  ];
+  // Not the store's: other names, or the store's names without its magic.
+  const theirs: Array<[string, Buffer]> = [
+    ['notes.txt', Buffer.from('not ours')],
+    ['readme.hint', Buffer.from('LKVH but not a segment name')],
+    ['upload.tmp', Buffer.from('LKVL but not a store name')],
+    ['00000000000000000007.log', Buffer.from('a text file named like a segment')],
+    ['snapshots/2024-01-01.snap', Buffer.from('LKVS in a name the store never gives')],
+    ['snapshots/00000000000000000003.snap', Buffer.from('a text file named like a snapshot')],
+  ];
+  io.mkdir('/db/snapshots');
+  for (const [name, bytes] of [...ours, ...theirs]) io.setFile(`/db/${name}`, bytes);
   const r = await LogStore.open<string>('/db', { io });
-  t.same(
-    [...r.openReport.removedFiles].sort(),
-    ['/db/00000000000000000000-1.hint', '/db/00000000000000000000-1.log', '/db/00000000000000000099.log', '/db/00000000000000000099.log.tmp', '/db/snapshot-00000000000000000001.snap'],
-  );
+  t.same([...r.openReport.removedFiles].sort(), ours.map(([n]) => `/db/${n}`).sort(), 'the store\'s leftovers are removed');
+  t.same([...r.openReport.foreignFiles].sort(), theirs.map(([n]) => `/db/${n}`).sort(), 'the others are reported');
+  for (const [name, bytes] of theirs) t.same(io.readFile(`/db/${name}`), bytes, `${name} is left as it was`);
   t.equal(r.openReport.clean, false, 'a removal makes the open unclean');
-  t.ok(ls(io).includes('notes.txt'), 'files that are not ours are left alone');
   t.equal(r.get('a'), '1');
   await r.close();
+  const again = await LogStore.open<string>('/db', { io });
+  t.equal(again.openReport.clean, true, 'files that are not the store\'s do not make an open unclean');
+  t.equal(again.openReport.foreignFiles.length, theirs.length);
+  await again.close();
 });
 
 t.test('a crash right after a roll created its segment, before the manifest listed it', async (t) => {

@@ -156,5 +156,6 @@ export async function runOps(store: LogStore<string>, model: LogModel, durabilit
 
 /** True when the error is the store refusing or failing a write because of I/O (EIO, ENOSPC, or an earlier such failure). */
 export function isIoFailure(e: unknown): boolean {
-  return e instanceof LogkvError && e.code === 'IO';
+  // NO_SPACE: the failed write met a full disk.
+  return e instanceof LogkvError && (e.code === 'IO' || e.code === 'NO_SPACE');
 }

@@ -278,6 +278,10 @@ export class MemoryFileIO implements FileIO {
     return this.#names.has(path) || this.#dirs.has(path);
   }
 
+  isDirectory(path: string): boolean {
+    return this.#dirs.has(path);
+  }
+
   rename(from: string, to: string): void {
     const inode = this.#names.get(from);
     if (!inode) throw errnoError('ENOENT', from);
@@ -300,7 +304,14 @@ export class MemoryFileIO implements FileIO {
     for (let p = path; p !== dirname(p); p = dirname(p)) this.#dirs.add(p);
   }
 
+  rmdir(path: string): void {
+    if (!this.#dirs.has(path)) throw errnoError('ENOENT', path);
+    if (this.readdir(path).length > 0) throw errnoError('ENOTEMPTY', path);
+    this.#dirs.delete(path);
+  }
+
   readdir(path: string): string[] {
+    if (this.#names.has(path)) throw errnoError('ENOTDIR', path);
     if (!this.#dirs.has(path)) throw errnoError('ENOENT', path);
     const names = [...this.#names.keys()].filter((p) => dirname(p) === path).map((p) => basename(p));
     const dirs = [...this.#dirs].filter((p) => p !== path && dirname(p) === path).map((p) => basename(p));
@@ -390,4 +401,21 @@ export class MemoryFileIO implements FileIO {
     for (const [p, inode] of [...this.#names].sort(([a], [b]) => (a < b ? -1 : 1))) out.set(p, Buffer.from(inode.data));
     return out;
   }
+}
+
+/** `inner` with some of its operations replaced, for tests that watch or slow one of them. */
+export function overriding(inner: FileIO, overrides: Partial<FileIO>): FileIO {
+  return {
+    open: (p, m) => inner.open(p, m),
+    readFile: (p) => inner.readFile(p),
+    exists: (p) => inner.exists(p),
+    isDirectory: (p) => inner.isDirectory(p),
+    rename: (a, b) => inner.rename(a, b),
+    unlink: (p) => inner.unlink(p),
+    mkdir: (p) => inner.mkdir(p),
+    rmdir: (p) => inner.rmdir(p),
+    readdir: (p) => inner.readdir(p),
+    syncDir: (d) => inner.syncDir(d),
+    ...overrides,
+  };
 }
