@@ -3,15 +3,16 @@
 // only to tell "not ours, skip it" from "ours but damaged" in a directory.
 
 import { firstNonZero } from '../src/formats/damage.js';
-import { HINT_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
+import { HINT_MAGIC, IDENTITY_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
 
-export type FileKind = 'segment' | 'hint' | 'snapshot' | 'journal';
+export type FileKind = 'segment' | 'hint' | 'snapshot' | 'journal' | 'identity';
 
 const MAGICS: ReadonlyArray<[string, FileKind]> = [
   [LOG_MAGIC, 'segment'],
   [HINT_MAGIC, 'hint'],
   [SNAPSHOT_MAGIC, 'snapshot'],
   [JOURNAL_MAGIC, 'journal'],
+  [IDENTITY_MAGIC, 'identity'],
 ];
 
 /** The extensions logkv gives its files, and the kind each one names. */
@@ -21,6 +22,8 @@ const EXTENSIONS: Readonly<Record<string, FileKind>> = {
   '.snap': 'snapshot',
   '.jrna': 'journal',
   '.jrnb': 'journal',
+  // A store's marker is named IDENTITY; the golden files are NAME.IDENTITY.
+  '.identity': 'identity',
 };
 
 /** True when `bytes` begins with the first `n` characters of `magic`. */
@@ -38,6 +41,7 @@ export function kindByMagic(bytes: Uint8Array): FileKind | undefined {
 
 /** The kind a logkv file name suggests (by extension), or undefined. */
 export function kindByName(name: string): FileKind | undefined {
+  if (name === 'IDENTITY') return 'identity';
   const dot = name.lastIndexOf('.');
   return dot < 0 ? undefined : EXTENSIONS[name.slice(dot).toLowerCase()];
 }

@@ -260,7 +260,7 @@ function identityFixtures(): Fixture[] {
     bad('torn', valid.subarray(0, 20), 'TRUNCATED', 'truncated', 20),
     bad('trailing-bytes', Buffer.concat([valid, Buffer.from([0])]), 'CORRUPT', 'file-size', 36),
     bad('unknown-flag', flags, 'CORRUPT', 'field-range', 0),
-    bad('wrong-magic', Buffer.concat([Buffer.from('LKVJ'), valid.subarray(4)]), 'BAD_MAGIC', 'magic', 0),
+    bad('wrong-magic', Buffer.concat([Buffer.from('NOPE'), valid.subarray(4)]), 'BAD_MAGIC', 'magic', 0),
   ];
 }
 

@@ -3,6 +3,7 @@
 
 import { type DumpEvent, type DumpOptions, type Emit } from '../dump/events.js';
 import { dumpHint } from '../dump/hint.js';
+import { dumpIdentity } from '../dump/identity.js';
 import { dumpJournal } from '../dump/journal.js';
 import { renderJson, renderText } from '../dump/render.js';
 import { dumpSegment } from '../dump/segment.js';
@@ -25,6 +26,7 @@ export interface DumpArgs {
 const DUMPERS: Record<FileKind, (bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit) => void> = {
   segment: dumpSegment,
   hint: dumpHint,
+  identity: dumpIdentity,
   snapshot: dumpSnapshot,
   journal: dumpJournal,
 };

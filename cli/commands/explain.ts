@@ -3,6 +3,7 @@
 // of where each field lies, with the bytes around it. Read-only.
 
 import { readHint } from '../../src/formats/hint-reader.js';
+import { readStoreIdentity } from '../../src/formats/store-identity-reader.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
@@ -35,7 +36,7 @@ export function runExplain(args: ExplainArgs, ctx: Context): number {
   if (at >= bytes.length) throw new CliError(`--at ${at}: ${ref.path} has ${bytes.length} bytes (positions 0..${bytes.length - 1})`);
   const kind = recognise(bytes, ref.name);
   if (kind === undefined) throw new CliError(`${ref.path} is not a logkv file (magic ${magicHex(bytes)})`, EXIT.PROBLEMS);
-  const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b) });
+  const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b), identity: (b) => readStoreIdentity(b) });
   if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, kind, bytes, at, explained, args.context)));
   else for (const l of renderExplainText(ref.path, kind, bytes, at, explained, args.context)) ctx.out.line(l);
   return EXIT.OK;

@@ -6,6 +6,7 @@
 import { LogkvError } from '../../src/errors.js';
 import { readHint } from '../../src/formats/hint-reader.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import type { Context } from '../context.js';
@@ -74,6 +75,11 @@ export function runStats(args: StatsArgs, ctx: Context): number {
       return print(doc, [
         `snapshot: ${doc.file} nextOffset: ${doc.nextOffset} entries: ${doc.entries} size: ${doc.size} created: ${doc.created} keyAndValueBytes: ${valueBytes}`,
       ]);
+    }
+    case 'identity': {
+      const id = readStoreIdentity(bytes, ref.path);
+      const doc = { file: ref.path, size: bytes.length, storeId: storeIdText(id.storeId), created: id.createdMs };
+      return print(doc, [`identity: ${doc.file} storeId: ${doc.storeId} created: ${doc.created}`]);
     }
     case undefined:
       throw new LogkvError('BAD_MAGIC', `${ref.path} is not a logkv file`, { file: ref.path, offset: 0, reason: 'magic' });

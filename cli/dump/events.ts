@@ -65,6 +65,7 @@ export type DumpEvent =
       records: number;
       zeroFill: number;
     }
+  | { type: 'identity'; file: string; storeId: string; created: number }
   | { type: 'hint'; file: string; segmentBaseOffset: number; segmentNextOffset: number; coveredLength: number; entries: number }
   | {
       type: 'hint-entry';

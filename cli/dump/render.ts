@@ -43,6 +43,8 @@ export function renderText(e: DumpEvent): string {
         `end: ${e.end} validUpTo: ${e.validUpTo} nextOffset: ${e.nextOffset} batches: ${e.batches} records: ${e.records}` +
         ` zeroFill: ${e.zeroFill}`
       );
+    case 'identity':
+      return `identity: storeId: ${e.storeId} created: ${e.created}`;
     case 'hint':
       return (
         `hint: segmentBaseOffset: ${e.segmentBaseOffset} segmentNextOffset: ${e.segmentNextOffset} ` +

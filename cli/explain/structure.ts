@@ -14,7 +14,7 @@ import { readSegment } from '../../src/formats/log-segment-reader.js';
 import { JOURNAL_HEADER_SIZE, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import type { FileKind } from '../file-kind.js';
 import { refusal } from '../reader-error.js';
-import { type DebugType, HintDebug, JournalDebug, LogSegmentDebug, SnapshotDebug } from './debug-parsers.js';
+import { type DebugType, HintDebug, JournalDebug, LogSegmentDebug, SnapshotDebug, StoreIdentityDebug } from './debug-parsers.js';
 import { type Located, parseAndLocate } from './locate.js';
 
 export interface Explained extends Located {
@@ -83,12 +83,18 @@ function whole(type: DebugType, read: (bytes: Uint8Array) => unknown, what: stri
   };
 }
 
-export function explainByte(kind: FileKind, bytes: Uint8Array, at: number, readers: { hint: (b: Uint8Array) => unknown; snapshot: (b: Uint8Array) => unknown }): Explained {
+export function explainByte(
+  kind: FileKind,
+  bytes: Uint8Array,
+  at: number,
+  readers: { hint: (b: Uint8Array) => unknown; snapshot: (b: Uint8Array) => unknown; identity: (b: Uint8Array) => unknown },
+): Explained {
   const finders: Record<FileKind, Finder> = {
     segment,
     journal,
     hint: whole(HintDebug, readers.hint, 'hint'),
     snapshot: whole(SnapshotDebug, readers.snapshot, 'snapshot'),
+    identity: whole(StoreIdentityDebug, readers.identity, 'identity'),
   };
   const found = finders[kind](bytes, at);
   const located = parseAndLocate(found.type, streamOver(bytes), found.position, at);

@@ -7,6 +7,7 @@ import { checkHint as checkHintBytes } from '../../src/formats/hint-reader.js';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { scanSegment } from '../../src/formats/log-segment-reader.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { trimZeroTail } from '../damage-range.js';
 import { type FileKind, isUninitialized, magicHex } from '../file-kind.js';
 import { refusal } from '../reader-error.js';
@@ -132,7 +133,17 @@ export function checkUnknown(bytes: Uint8Array, file: string): FileReport {
   return report(file, 'unknown', bytes, [problem], {});
 }
 
+export function checkIdentity(bytes: Uint8Array, file: string): FileReport {
+  try {
+    const id = readStoreIdentity(bytes);
+    return report(file, 'identity', bytes, [], { storeId: storeIdText(id.storeId), created: id.createdMs });
+  } catch (e) {
+    return report(file, 'identity', bytes, [refused(e)], {});
+  }
+}
+
 export const CHECKS: Record<FileKind, (bytes: Uint8Array, file: string) => FileReport> = {
+  identity: checkIdentity,
   segment: checkSegment,
   hint: checkHint,
   snapshot: checkSnapshot,
