@@ -126,15 +126,18 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       "make a damaged store verify clean and open: says what it will change, asks, keeps everything it removes in lost/; takes the store's lock",
       (y) =>
         positionalPath(y, 'a store directory')
-          .option('truncate-tail', { type: 'boolean', describe: 'cut the log at its first damage (the default)' })
-          .option('salvage', { type: 'boolean', describe: 'keep every valid batch, also those after damage (offsets unchanged)' })
+          .option('truncate-tail', { type: 'boolean', describe: 'cut the log at its first damage, moving every later write to lost/ (a prefix of the history, maybe older than what the store served)' })
+          .option('salvage', {
+            type: 'boolean',
+            describe: 'keep every valid batch and every record the hints vouch for (the default), and go on even where no hint says what damaged bytes held',
+          })
           .conflicts('salvage', 'truncate-tail')
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would change (exit 1 if anything would)' })
           .option('json', { type: 'boolean', default: false, describe: 'the plan (and the result) as JSON' }),
       (a) =>
         select('repair', a, (ctx) =>
-          runRepair({ path: a.path, mode: a.salvage === true ? 'salvage' : 'truncate-tail', yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
+          runRepair({ path: a.path, mode: a['truncate-tail'] === true ? 'truncate-tail' : 'salvage', acceptRisks: a.salvage === true, yes: a.yes, dryRun: a['dry-run'], json: a.json }, ctx),
         ),
     )
     .command(

@@ -21,6 +21,8 @@ import { EXIT } from './exit-codes.js';
 export interface RepairArgs {
   path: string;
   mode: RepairMode;
+  /** --salvage given: go on past damage no hint accounts for (the default run stops there). */
+  acceptRisks: boolean;
   yes: boolean;
   dryRun: boolean;
   json: boolean;
@@ -55,6 +57,15 @@ export async function runRepair(args: RepairArgs, ctx: Context): Promise<number>
     if (args.json) ctx.out.line(JSON.stringify(planJson(plan, lostDir)));
     else for (const l of lines) ctx.out.line(l);
     if (plan.actions.length === 0) return EXIT.OK;
+    if (plan.risks.length > 0 && !args.acceptRisks && args.mode === 'salvage') {
+      // The only safe choice needs the user: say what each way keeps and loses, change nothing.
+      ctx.out.error(
+        `kvtool repair: stopped, nothing changed: ${plan.risks.length} damaged range${plan.risks.length === 1 ? '' : 's'} that no hint accounts for (listed as risk above). ` +
+          'Run again with --salvage to keep every valid batch and drop those bytes (a delete among them would be lost, letting an older value back), ' +
+          'or with --truncate-tail to keep the log only up to its first damage (every later write is moved to lost/).',
+      );
+      return EXIT.PROBLEMS;
+    }
     if (args.dryRun) return EXIT.PROBLEMS;
     if (!args.yes) {
       ctx.out.flush();

@@ -23,7 +23,8 @@ import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { nodeFileIO, replaceFile } from '../../src/io/file-io.js';
 import { Manifest } from '../../src/log/manifest.js';
 import { writeHint } from '../../src/log/segment-log.js';
-import type { Action, RepairPlan } from './plan.js';
+import { writeBatch } from '../../src/formats/log-segment-writer.js';
+import { type Action, asLogBatch, type RepairPlan } from './plan.js';
 
 export interface RepairResult {
   lostDir: string;
@@ -139,10 +140,19 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
       const out = Buffer.allocUnsafe(a.newSize);
       if (a.header) a.header.copy(out, 0);
       else bytes.copy(out, 0, 0, SEGMENT_HEADER_SIZE);
+      // Valid batches as they are, each recovered batch where its damaged range was: file order is offset order.
+      const pieces = [
+        ...a.batches.map((r) => ({ at: r.from, write: (to: number) => bytes.copy(out, to, r.from, r.to) })),
+        ...a.recovered.map((b) => ({ at: b.at, write: (to: number) => writeBatch(out, to, asLogBatch(b)) - to })),
+      ].sort((x, y) => x.at - y.at);
       let at = SEGMENT_HEADER_SIZE;
-      for (const r of a.batches) at += bytes.copy(out, at, r.from, r.to);
+      for (const piece of pieces) at += piece.write(at);
+      if (at !== a.newSize) throw new Error(`repair: the rewrite of ${a.file} came to ${at} bytes, not the ${a.newSize} planned`);
       await replaceFile(io, a.file, out);
-      done.push(`rewrote ${rel(a.file)} from its ${a.batches.length} valid batches (${a.size} -> ${a.newSize} bytes)`);
+      const records = a.recovered.reduce((n, b) => n + b.records.length, 0);
+      const kept = records > 0 ? ` and ${records} record${records === 1 ? '' : 's'} recovered from the damaged bytes` : '';
+      done.push(`rewrote ${rel(a.file)} from its ${a.batches.length} valid batches${kept} (${a.size} -> ${a.newSize} bytes)`);
+      for (const l of a.lost) done.push(`lost: key ${l.key} (offset ${l.offset}): its newest record in ${rel(a.file)} is damaged`);
     }
     tick();
   }

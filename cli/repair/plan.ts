@@ -6,17 +6,28 @@
 // no file contents; applying it reads the files again, under the lock.
 //
 // Policies:
-// - truncate-tail (default): the log is cut at the first thing that breaks
-//   its history (damage, a segment whose header is unusable, a listed
-//   segment that is missing). The segment holding the damage keeps the
-//   batches before it; every later segment moves to lost/ whole. What is
-//   left is a prefix of the history, as after a crash (recovery contract,
-//   item 2).
-// - salvage: every valid batch is kept. A segment with damage inside is
+// - salvage (the default): every valid batch is kept, and so is every
+//   record the engine can still serve. A segment with damage inside is
 //   rewritten from its valid batches, bytes and offsets unchanged (the
-//   batch CRCs cover them), so offsets keep their gaps; a damaged tail is
-//   cut. What is left may not be a prefix: a delete lost in a damaged
-//   batch lets an older value come back.
+//   batch CRCs cover them), so offsets keep their gaps. Inside a damaged
+//   range, the segment's hint says which records the engine serves from
+//   there (the newest record of each key in the segment, at its offset):
+//   each one whose record still passes its own CRC is kept, and each
+//   delete among them is kept even when its record is damaged (the hint
+//   holds its key and offset), in a new batch where the damage was. So a
+//   damaged old record whose key has a newer value elsewhere costs
+//   nothing, and no delete is lost to bring an older value back. A value
+//   whose own record is damaged is lost (the engine refused it too), and
+//   said so by key. A damaged range the hints cannot account for (no
+//   usable hint: a delete in it may be lost) is a risk: the default run
+//   stops there and explains, and --salvage takes it. A torn tail of the
+//   newest segment is cut, as open cuts it.
+// - truncate-tail: the log is cut at the first thing that breaks its
+//   history (damage, a segment whose header is unusable, a listed segment
+//   that is missing). The segment holding the damage keeps the batches
+//   before it; every later segment moves to lost/ whole. What is left is a
+//   prefix of the history, as after a crash (recovery contract, item 2),
+//   which may be older than what the engine served.
 // Salvage rebuilds an unusable header from the file name (base offset),
 // the store's value encoding and the first batch's timestamp, and keeps
 // the batches behind it. Either way a segment whose header is unusable
@@ -29,10 +40,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
 import { readHint } from '../../src/formats/hint-reader.js';
+import type { HintFile } from '../../src/formats/hint-writer.js';
 import type { Damage } from '../../src/formats/damage.js';
-import { readSegment, readSegmentHeader } from '../../src/formats/log-segment-reader.js';
-import { encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
-import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
+import { readRecordAt, readSegment, readSegmentHeader } from '../../src/formats/log-segment-reader.js';
+import { batchSize, encodeSegmentHeader, type LogBatch } from '../../src/formats/log-segment-writer.js';
+import { Op, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
+import { showKey } from '../format-value.js';
 import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from '../../src/log/segment-names.js';
 import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from '../../src/log/value-codec.js';
@@ -53,13 +66,21 @@ export interface Range {
 export type Action =
   /** Truncate a segment at `at`; the bytes up to its last non-zero byte are kept in lost/ first. */
   | { kind: 'cut'; file: string; at: number; keep: Range | undefined; size: number; damage: Damage; droppedOffsets: Range | undefined; why: string }
-  /** Rewrite a segment from its valid batches (salvage); the original and each damaged range are kept in lost/ first. */
+  /**
+   * Rewrite a segment from its valid batches (salvage), with the records
+   * recovered from each damaged range in a new batch where it was; the
+   * original and each damaged range are kept in lost/ first.
+   */
   | {
       kind: 'rewrite';
       file: string;
       size: number;
       batches: Range[];
       damage: Array<Damage & { keep: Range | undefined }>;
+      /** One new batch per damaged range that held records the hint accounts for. */
+      recovered: RecoveredBatch[];
+      /** Keys whose newest record in this segment is damaged beyond recovery (a value the engine could not serve either). */
+      lost: Array<{ key: string; offset: number }>;
       newSize: number;
       /** A header rebuilt from the file name (salvage of a segment whose own header is unusable). */
       header?: Buffer;
@@ -74,10 +95,25 @@ export type Action =
   /** Set the manifest's segment list (and drop snapshots it lists that are gone). */
   | { kind: 'manifest'; segments: SegmentName[]; snapshots: SnapshotRecord[]; droppedSegments: string[]; droppedSnapshots: string[]; why: string };
 
+/** Records recovered from a damaged range, to be written as one compacted batch at `at`. */
+export interface RecoveredBatch {
+  /** Where the damaged range starts: the batch goes there, in file order. */
+  at: number;
+  timestampMs: number;
+  /** In offset order. `fromHint`: a delete remade from its hint entry (its record was damaged). */
+  records: Array<{ op: Op; key: Buffer; value: Buffer; offset: number; expireAtMs: number | undefined; fromHint: boolean }>;
+}
+
 export interface RepairPlan {
   dir: string;
   mode: RepairMode;
   actions: Action[];
+  /**
+   * Damaged ranges no hint accounts for, which salvage would drop unseen (a
+   * delete among them would let an older value back): the default run
+   * stops and explains; --salvage (or --truncate-tail) is the user's call.
+   */
+  risks: Array<{ file: string; range: Range; why: string }>;
   /** The segments the store will have, in log order. */
   segments: SegmentName[];
   valueEncoding: ValueEncodingName;
@@ -116,6 +152,7 @@ interface Planner {
   actions: Action[];
   kept: SegmentName[];
   moved: Set<string>;
+  risks: RepairPlan['risks'];
 }
 
 function move(p: Planner, file: string, why: string): void {
@@ -132,7 +169,7 @@ function moveSegment(p: Planner, s: SegmentName, why: string): void {
 export function planRepair(dir: string, mode: RepairMode, options: PlanOptions = {}): RepairPlan {
   const found = storeLayout(dir);
   const layout = found.staleList ? segmentsOnDisk(found) : found;
-  const p: Planner = { dir, mode, actions: [], kept: [], moved: new Set() };
+  const p: Planner = { dir, mode, actions: [], kept: [], moved: new Set(), risks: [] };
   const manifest = layout.manifest;
   let encoding: ValueEncodingName | undefined = manifest?.listed.valueEncoding;
 
@@ -197,39 +234,35 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     let nextOffset = scan.nextOffset;
     let changed = false;
     const first = scan.damage[0];
-    if (rebuiltHeader) {
-      const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
-      const damage = [rebuiltHeader.damage, ...scan.damage].map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));
-      const newSize = SEGMENT_HEADER_SIZE + batches.reduce((n, r) => n + r.to - r.from, 0);
-      const why = `salvage keeps every valid batch: the header is rebuilt from the file name (base offset ${s.baseOffset}) and the store's value encoding`;
-      p.actions.push({ kind: 'rewrite', file, size: bytes.length, batches, damage, newSize, header: rebuiltHeader.header, why });
+    const validAfter = first !== undefined && scan.batches.some((b) => b.position > first.offset);
+    const hint = first || rebuiltHeader ? hintOf(dir, s, bytes) : undefined;
+    if (rebuiltHeader || (first && mode === 'salvage' && (hint || validAfter || !newest))) {
+      const why = rebuiltHeader
+        ? `salvage keeps every valid batch: the header is rebuilt from the file name (base offset ${s.baseOffset}) and the store's value encoding`
+        : hint
+          ? 'salvage keeps every valid batch, offsets unchanged, and every record the hint says the engine serves from the damaged bytes'
+          : 'salvage keeps every valid batch, offsets unchanged';
+      const action = rewriteOf(file, bytes, scan, rebuiltHeader, hint, why);
+      if (!hint) for (const d of scan.damage) p.risks.push({ file, range: { from: d.offset, to: d.offset + d.length }, why: 'no usable hint says what these bytes held: a delete among them would be lost, letting an older value back' });
+      p.actions.push(action);
+      for (const b of action.recovered) nextOffset = Math.max(nextOffset, b.records.at(-1)!.offset + 1);
       changed = true;
     } else if (first) {
-      const validAfter = scan.batches.some((b) => b.position > first.offset);
       const before = scan.batches.filter((b) => b.position < first.offset);
       const after = scan.batches.filter((b) => b.position > first.offset);
-      const cutHere = !validAfter || mode === 'truncate-tail';
-      if (cutHere) {
-        const droppedOffsets = after.length > 0 ? { from: after[0]!.baseOffset, to: after.at(-1)!.baseOffset + after.at(-1)!.lastOffsetDelta + 1 } : undefined;
-        const tail = !validAfter && newest;
-        const why = tail
-          ? 'a torn or damaged tail of the newest segment, as open cuts it'
-          : validAfter
-            ? '--truncate-tail cuts the log at its first damage (--salvage would keep the valid batches after it)'
-            : `a damaged tail of a sealed segment${newest ? '' : '; --truncate-tail cuts the log here'}`;
-        p.actions.push({ kind: 'cut', file, at: first.offset, keep: keptRange(bytes, first.offset), size: bytes.length, damage: first, droppedOffsets, why });
-        const last = before.at(-1);
-        nextOffset = last ? last.baseOffset + last.lastOffsetDelta + 1 : s.baseOffset;
-        changed = true;
-        // Later segments go too, unless salvage keeps them past a damaged tail of a sealed segment.
-        if (!newest) breaks(`byte ${first.offset} of ${s.stem}.log`);
-      } else {
-        const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
-        const damage = scan.damage.map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));
-        const newSize = SEGMENT_HEADER_SIZE + batches.reduce((n, r) => n + r.to - r.from, 0);
-        p.actions.push({ kind: 'rewrite', file, size: bytes.length, batches, damage, newSize, why: 'salvage keeps every valid batch, offsets unchanged' });
-        changed = true;
-      }
+      const droppedOffsets = after.length > 0 ? { from: after[0]!.baseOffset, to: after.at(-1)!.baseOffset + after.at(-1)!.lastOffsetDelta + 1 } : undefined;
+      const tail = !validAfter && newest;
+      const why = tail
+        ? 'a torn or damaged tail of the newest segment, as open cuts it'
+        : validAfter
+          ? '--truncate-tail cuts the log at its first damage (salvage would keep the valid batches after it)'
+          : 'a damaged tail of a sealed segment; --truncate-tail cuts the log here';
+      p.actions.push({ kind: 'cut', file, at: first.offset, keep: keptRange(bytes, first.offset), size: bytes.length, damage: first, droppedOffsets, why });
+      const last = before.at(-1);
+      nextOffset = last ? last.baseOffset + last.lastOffsetDelta + 1 : s.baseOffset;
+      changed = true;
+      // Later segments go too.
+      if (!newest) breaks(`byte ${first.offset} of ${s.stem}.log`);
     }
     p.kept.push(s);
     // Judged once the final list is known: whether this segment is the last decides whether it keeps a hint.
@@ -278,10 +311,97 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     dir,
     mode,
     actions: p.actions,
+    risks: p.risks,
     segments: p.kept,
     valueEncoding: encoding ?? 'binary',
     untouched: foreignFiles(layout, p),
     bytesRead: total,
+  };
+}
+
+/** The segment's hint when it passes every check and was made from exactly these bytes (base offset and length); else undefined. */
+function hintOf(dir: string, s: SegmentName, bytes: Uint8Array): HintFile | undefined {
+  const file = path.join(dir, `${s.stem}.hint`);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const hint = readHint(fs.readFileSync(file), file);
+    return hint.segmentBaseOffset === s.baseOffset && hint.coveredLength === bytes.length ? hint : undefined;
+  } catch (e) {
+    if (!(e instanceof LogkvError)) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * The salvage rewrite of a segment: its valid batches, and for each damaged
+ * range the records its hint accounts for (recoverRecords()).
+ */
+function rewriteOf(
+  file: string,
+  bytes: Buffer,
+  scan: ReturnType<typeof readSegment>,
+  rebuilt: { header: Buffer; damage: Damage } | undefined,
+  hint: HintFile | undefined,
+  why: string,
+): Extract<Action, { kind: 'rewrite' }> {
+  const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
+  const damage = [...(rebuilt ? [rebuilt.damage] : []), ...scan.damage].map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));
+  const { batches: recovered, lost } = hint ? recoverRecords(bytes, scan, hint) : { batches: [], lost: [] };
+  const newSize = SEGMENT_HEADER_SIZE + batches.reduce((n, r) => n + r.to - r.from, 0) + recovered.reduce((n, b) => n + batchSize(asLogBatch(b)), 0);
+  return { kind: 'rewrite', file, size: bytes.length, batches, damage, recovered, lost, newSize, ...(rebuilt ? { header: rebuilt.header } : {}), why };
+}
+
+/**
+ * What the engine still serves from each damaged range of a segment: the
+ * hint's entries there (each key's newest record in the segment). A record
+ * that passes its own CRC and matches its entry is kept at the entry's
+ * offset; a delete whose record is damaged is made again from the entry
+ * (key and offset are all a delete holds); a value whose record is damaged
+ * is lost, and named. Records of the range that no entry points at were
+ * superseded inside the segment, and cost nothing.
+ */
+function recoverRecords(bytes: Buffer, scan: ReturnType<typeof readSegment>, hint: HintFile): { batches: RecoveredBatch[]; lost: Array<{ key: string; offset: number }> } {
+  const batches: RecoveredBatch[] = [];
+  const lost: Array<{ key: string; offset: number }> = [];
+  for (const d of scan.damage) {
+    const from = d.offset;
+    const to = d.offset + d.length;
+    const previous = scan.batches.filter((b) => b.position < from).at(-1);
+    const next = scan.batches.find((b) => b.position >= to);
+    // Offsets the range can hold: after the batch before it, below the batch after it.
+    const low = previous ? previous.baseOffset + previous.lastOffsetDelta + 1 : scan.header.baseOffset;
+    const high = next ? next.baseOffset : Infinity;
+    const records: RecoveredBatch['records'] = [];
+    for (const e of hint.entries) {
+      if (e.position < from || e.position >= to) continue;
+      const r = readRecordAt(bytes, e.position, e.size);
+      const whole = r !== undefined && Buffer.compare(r.key, e.key) === 0 && (r.op === Op.Delete) === e.tombstone;
+      if (e.offset < low || e.offset >= high) lost.push({ key: keyText(e.key), offset: e.offset });
+      else if (whole) records.push({ op: r.op, key: Buffer.from(r.key), value: Buffer.from(r.value), offset: e.offset, expireAtMs: r.expireAtMs, fromHint: false });
+      else if (e.tombstone) records.push({ op: Op.Delete, key: Buffer.from(e.key), value: Buffer.alloc(0), offset: e.offset, expireAtMs: undefined, fromHint: true });
+      else lost.push({ key: keyText(e.key), offset: e.offset });
+    }
+    if (records.length === 0) continue;
+    records.sort((a, b) => a.offset - b.offset);
+    batches.push({ at: from, timestampMs: previous?.timestampMs ?? scan.header.createdMs, records });
+  }
+  return { batches, lost };
+}
+
+/** A key for the plan's lines: its text, or 0x and hex. */
+function keyText(key: Uint8Array): string {
+  const k = showKey(key);
+  return k.text !== undefined ? JSON.stringify(k.text) : `0x${k.hex}`;
+}
+
+/** A recovered batch as the writer takes it: compacted (its offsets have gaps), deltas from its first offset. */
+export function asLogBatch(b: RecoveredBatch): LogBatch {
+  const base = b.records[0]!.offset;
+  return {
+    baseOffset: base,
+    timestampMs: b.timestampMs,
+    compacted: true,
+    records: b.records.map((r) => ({ op: r.op, offsetDelta: r.offset - base, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
   };
 }
 

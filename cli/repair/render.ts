@@ -3,7 +3,9 @@
 // are kept; then what is left alone.
 
 import path from 'node:path';
-import type { Action, RepairPlan } from './plan.js';
+import { Op } from '../../src/formats/limits.js';
+import { showKey } from '../format-value.js';
+import type { Action, RecoveredBatch, RepairPlan } from './plan.js';
 import { keptPath } from './apply.js';
 
 function describe(plan: RepairPlan, lostDir: string, a: Action): string {
@@ -18,7 +20,11 @@ function describe(plan: RepairPlan, lostDir: string, a: Action): string {
     }
     case 'rewrite': {
       const ranges = a.damage.map((d) => `${d.offset}..${d.offset + d.length} (${d.reason})`).join(', ');
-      return `rewrite ${rel(a.file)} from its ${a.batches.length} valid batches (${a.size} -> ${a.newSize} bytes), leaving out damaged bytes ${ranges}; the original goes to ${lost(a.file)}; ${a.why}`;
+      const records = a.recovered.reduce((n, b) => n + b.records.length, 0);
+      const remade = a.recovered.reduce((n, b) => n + b.records.filter((r) => r.fromHint).length, 0);
+      const recovered = records > 0 ? `, plus ${records} record${records === 1 ? '' : 's'} the engine serves recovered from the damaged bytes${remade > 0 ? ` (${remade} delete${remade === 1 ? '' : 's'} made again from the hint)` : ''}` : '';
+      const gone = a.lost.length > 0 ? `; loses the newest value of ${a.lost.map((l) => `${l.key} (offset ${l.offset})`).join(', ')}, whose own records are damaged` : '';
+      return `rewrite ${rel(a.file)} from its ${a.batches.length} valid batches${recovered} (${a.size} -> ${a.newSize} bytes), leaving out damaged bytes ${ranges}${gone}; the original goes to ${lost(a.file)}; ${a.why}`;
     }
     case 'move':
       return `move ${rel(a.file)} to ${lost(a.file)}: ${a.why}`;
@@ -38,6 +44,7 @@ export function renderPlan(plan: RepairPlan, lostDir: string): string[] {
   const lines = [`repair ${plan.dir} (--${plan.mode}): ${n === 0 ? 'nothing to change' : `${n} change${n === 1 ? '' : 's'}`}`];
   plan.actions.forEach((a, i) => lines.push(`  ${i + 1}. ${describe(plan, lostDir, a)}`));
   for (const u of plan.untouched) lines.push(`  left alone: ${path.relative(plan.dir, u.file)}: ${u.why}`);
+  for (const r of plan.risks) lines.push(`  risk: ${path.relative(plan.dir, r.file)} bytes ${r.range.from}..${r.range.to}: ${r.why}`);
   if (n > 0) lines.push(`Nothing is deleted: what leaves the store is kept in ${path.relative(plan.dir, lostDir)}/, with report.txt.`);
   return lines;
 }
@@ -47,8 +54,18 @@ export function planJson(plan: RepairPlan, lostDir: string): Record<string, unkn
     path: plan.dir,
     mode: plan.mode,
     lostDir,
-    changes: plan.actions.map((a) => ({ ...a, text: describe(plan, lostDir, a) })),
+    changes: plan.actions.map((a) => ({ ...(a.kind === 'rewrite' ? { ...a, recovered: a.recovered.map(recoveredJson) } : a), text: describe(plan, lostDir, a) })),
     segments: plan.segments.map((s) => s.stem),
     untouched: plan.untouched,
+    risks: plan.risks,
+  };
+}
+
+/** A recovered batch for JSON: keys as text (or hex), values by size, not as Buffer objects. */
+function recoveredJson(b: RecoveredBatch): Record<string, unknown> {
+  return {
+    at: b.at,
+    timestampMs: b.timestampMs,
+    records: b.records.map((r) => ({ op: r.op === Op.Delete ? 'delete' : 'put', key: showKey(r.key), valueSize: r.value.length, offset: r.offset, fromHint: r.fromHint })),
   };
 }

@@ -455,3 +455,34 @@ export function recordCrcMatches(bytes: Uint8Array, start: number, end: number, 
 function hex8(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
+
+/** One record read on its own, outside any batch: its offset is the batch's to give. */
+export interface LoneRecord {
+  op: Op;
+  /** Views into the bytes read: copy them to keep them. */
+  key: Uint8Array;
+  value: Uint8Array;
+  expireAtMs: number | undefined;
+}
+
+/**
+ * The record that bytes[position, position + size) holds whole, when every
+ * check a record alone can pass does (its fields in range, its lengths
+ * filling exactly `size`, its own CRC-32C); undefined otherwise. For a
+ * record whose batch failed its CRC (kvtool repair): the record CRC still
+ * proves the record's own bytes, as it does for every get.
+ */
+export function readRecordAt(bytes: Uint8Array, position: number, size: number): LoneRecord | undefined {
+  if (position < 0 || size < RECORD_FIXED_SIZE || position + size > bytes.length) return undefined;
+  const b = bytes.subarray(position, position + size);
+  const op = b[4]!;
+  const flags = b[5]!;
+  if ((op !== Op.Put && op !== Op.Delete) || flags > 1) return undefined;
+  const valueAt = recordValueAt(b);
+  if (valueAt < 0 || !recordCrcMatches(b, 0, size)) return undefined;
+  const keyAt = RECORD_FIXED_SIZE + (flags === 1 ? EXPIRY_SIZE : 0);
+  if (op === Op.Delete && valueAt !== size) return undefined;
+  const expireAtMs = flags === 1 ? u32(b, RECORD_FIXED_SIZE + 4) * TWO_32 + u32(b, RECORD_FIXED_SIZE) : undefined;
+  if (expireAtMs !== undefined && expireAtMs > Number.MAX_SAFE_INTEGER) return undefined;
+  return { op, key: b.subarray(keyAt, valueAt), value: b.subarray(valueAt), expireAtMs };
+}

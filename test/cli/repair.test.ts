@@ -38,14 +38,14 @@ async function healthy(t: Test, dir: string, expected: Array<[string, string]>):
   t.strictSame(opened.entries, expected, 'the store holds the state the policy promises');
   const again = await kvtool('repair', dir);
   t.equal(again.status, 0);
-  t.equal(again.lines[0], `repair ${dir} (--truncate-tail): nothing to change`, 'a second repair finds nothing');
+  t.equal(again.lines[0], `repair ${dir} (--salvage): nothing to change`, 'a second repair finds nothing');
 }
 
 t.test('a clean store: nothing to change, nothing written', async (t) => {
   const s = await makeStore(fresh(), 60);
   const r = await kvtool('repair', s.dir);
   t.equal(r.status, 0);
-  t.strictSame(r.lines, [`repair ${s.dir} (--truncate-tail): nothing to change`]);
+  t.strictSame(r.lines, [`repair ${s.dir} (--salvage): nothing to change`]);
   t.notOk(fs.existsSync(path.join(s.dir, 'lost')), 'no lost/ folder');
   t.strictSame(r.asked, [], 'nothing to ask');
 });
@@ -61,7 +61,7 @@ t.test('a torn tail: says what it cuts, asks, refuses without a terminal, cuts o
   // The clean close left a hint of the newest segment; the torn bytes made it stale, so it goes to lost/ too.
   const hint = name(newest).replace('.log', '.hint');
   const expectLines = (lines: string[]) => {
-    t.equal(lines[0], `repair ${s.dir} (--truncate-tail): 2 changes`);
+    t.equal(lines[0], `repair ${s.dir} (--salvage): 2 changes`);
     t.match(
       lines[1]!,
       new RegExp(
@@ -111,7 +111,7 @@ t.test('a flipped bit in a sealed segment, --truncate-tail: the log is cut there
   flipByte(seg, damaged.position + 12);
   const size = fs.statSync(seg).size;
   const after = batchesOf(seg).filter((b) => b.position > damaged.position);
-  const r = await kvtool('repair', '--yes', s.dir);
+  const r = await kvtool('repair', '--yes', '--truncate-tail', s.dir);
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(
     r.lines[1]!,
@@ -144,7 +144,7 @@ t.test('the same damage with --salvage: every valid batch stays, offsets unchang
   t.equal(plan.status, 1);
   t.strictSame(plan.lines.slice(0, 3).map((l) => l.replace(/repair-\d{8}-\d{6}/g, 'RUN')), [
     `repair ${s.dir} (--salvage): 2 changes`,
-    `  1. rewrite ${name(seg)} from its ${batches.length - 1} valid batches (${original.length} -> ${original.length - damaged.size} bytes), leaving out damaged bytes ${damaged.position}..${damaged.position + damaged.size} (batch-crc); the original goes to lost/RUN/${name(seg)}; salvage keeps every valid batch, offsets unchanged`,
+    `  1. rewrite ${name(seg)} from its ${batches.length - 1} valid batches (${original.length} -> ${original.length - damaged.size} bytes), leaving out damaged bytes ${damaged.position}..${damaged.position + damaged.size} (batch-crc); the original goes to lost/RUN/${name(seg)}; salvage keeps every valid batch, offsets unchanged, and every record the hint says the engine serves from the damaged bytes`,
     `  2. write ${name(seg).replace('.log', '.hint')} from its segment (its segment changes); the old one goes to lost/RUN/${name(seg).replace('.log', '.hint')}`,
   ]);
   const r = await kvtool('repair', '--salvage', '-y', s.dir);
