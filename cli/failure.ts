@@ -24,6 +24,7 @@ const LOGKV_EXIT: Partial<Record<LogkvError['code'], ExitCode>> = {
   BAD_MAGIC: EXIT.PROBLEMS,
   UNSUPPORTED_VERSION: EXIT.PROBLEMS,
   FULL: EXIT.PROBLEMS,
+  NEEDS_RECOVERY: EXIT.PROBLEMS,
 };
 
 function isSystemError(e: unknown): e is NodeJS.ErrnoException {

@@ -13,6 +13,7 @@ import { runStats } from './commands/stats.js';
 import { runTail } from './commands/tail.js';
 import { runVerify } from './commands/verify.js';
 import type { Context } from './context.js';
+import { resolveStoreArgument } from './store/argument.js';
 import { DEFAULT_HIGH_WATER_MARK } from './stats/collect.js';
 import { describeFailure } from './failure.js';
 import type { Terminal } from './terminal.js';
@@ -23,11 +24,16 @@ const USAGE = `$0 <command> PATH
 
 PATH is a store directory; the inspection commands (dump, verify, stats,
 explain) also take one logkv file, recognised by its magic whatever its name.
+A bare name (no slash) is a store under $LOGKV_DIR (default ./data), as
+open() takes it: write ./name for one in this directory.
 Inspection commands take no lock and never write, so they work on a store
 another process has open; write commands take the store's lock.`;
 
+/** PATH: a store (a bare name is one under LOGKV_DIR, as for open(): store/argument.ts) or, where a command says so, one file. */
 const positionalPath = <T>(y: Argv<T>, describe = 'a store directory or one logkv file') =>
-  y.positional('path', { type: 'string', demandOption: true, describe });
+  y.positional('path', { type: 'string', demandOption: true, describe, coerce: resolveStoreArgument });
+/** A file and nothing else: a path as given. */
+const positionalFile = <T>(y: Argv<T>, describe: string) => y.positional('path', { type: 'string', demandOption: true, describe });
 
 interface Globals {
   quiet: boolean;
@@ -86,7 +92,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       'explain <path>',
       'say which field of which record the byte at --at belongs to (from the debug-mode parsers), with the bytes around it',
       (y) =>
-        positionalPath(y, 'one logkv file')
+        positionalFile(y, 'one logkv file')
           .option('at', { type: 'string', demandOption: true, describe: 'the byte position (decimal, or hex with 0x)' })
           .option('context', { type: 'number', default: 32, describe: 'bytes to show on each side' })
           .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
@@ -158,7 +164,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       (y) =>
         y
           .positional('snapshot', { type: 'string', demandOption: true, describe: 'a snapshot file (.snap)' })
-          .positional('dir', { type: 'string', demandOption: true, describe: 'the new store directory' })
+          .positional('dir', { type: 'string', demandOption: true, describe: 'the new store directory (a bare name: under LOGKV_DIR, as for open())', coerce: resolveStoreArgument })
           .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
           .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
       (a) => select('restore', a, (ctx) => runRestore({ snapshot: a.snapshot, dir: a.dir, segmentSize: a['segment-size'], json: a.json }, ctx)),

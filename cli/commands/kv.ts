@@ -14,7 +14,7 @@ import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
 import { hexOf, keyFields, keyText, showKey, showValue, valueFields } from '../format-value.js';
-import { isStore, storeLayout, type StoreLayout } from '../store/layout.js';
+import { isStore, notAStoreError, storeLayout, type StoreLayout } from '../store/layout.js';
 import { findKey, loadSegment, readValue } from '../store/segments.js';
 import { openForWriting } from '../store/open-store.js';
 import { EXIT } from './exit-codes.js';
@@ -61,7 +61,7 @@ export function storeEncoding(dir: string, layout: StoreLayout): ValueEncodingNa
 
 export function runGet(a: GetArgs, ctx: Context): number {
   const layout = storeLayout(a.path);
-  if (!isStore(layout)) throw new CliError(`${a.path} is not a logkv store directory (no manifest, no segments)`);
+  if (!isStore(layout)) throw notAStoreError(a.path);
   const key = keyBytes(a);
   const present = layout.segments.filter((s) => !layout.missing.includes(s));
   const encoding = storeEncoding(a.path, layout);

@@ -14,7 +14,7 @@ import { progress } from '../progress.js';
 import { applyRepair, lostDirFor } from '../repair/apply.js';
 import { planRepair, type RepairMode } from '../repair/plan.js';
 import { planJson, renderPlan } from '../repair/render.js';
-import { isStore, storeLayout } from '../store/layout.js';
+import { isStore, notAStoreError, storeLayout } from '../store/layout.js';
 import { verify } from './verify.js';
 import { EXIT } from './exit-codes.js';
 
@@ -41,7 +41,7 @@ export async function runRepair(args: RepairArgs, ctx: Context): Promise<number>
   if (layout.restoring) {
     throw new CliError(`${dir} holds an interrupted restore (a RESTORING marker): run kvtool restore SNAPSHOT ${dir} again, which starts over`, EXIT.PROBLEMS);
   }
-  if (!isStore(layout)) throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments)`);
+  if (!isStore(layout)) throw notAStoreError(dir);
   // A dry run only reads; a real one decides under the lock, so no writer changes the store between plan and act.
   const lock = args.dryRun ? undefined : acquireLock(nodeFileIO, path.join(dir, 'LOCK'));
   try {

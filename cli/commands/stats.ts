@@ -16,6 +16,7 @@ import { listFiles, readBytes } from '../paths.js';
 import { progress } from '../progress.js';
 import { journalStats, liveBySegment, segmentStats, storeStats } from '../stats/collect.js';
 import { journalLine, renderStoreText, segmentLine } from '../stats/render.js';
+import { notAStoreError } from '../store/layout.js';
 import { loadSegmentBytes } from '../store/segments.js';
 import { EXIT } from './exit-codes.js';
 
@@ -40,7 +41,7 @@ export function runStats(args: StatsArgs, ctx: Context): number {
     } finally {
       bar.finish();
     }
-    if (!stats) throw new CliError(`${args.path} is not a logkv store (no manifest, no segments)`);
+    if (!stats) throw notAStoreError(args.path);
     return print(stats, renderStoreText(stats));
   }
   const ref = listing.files[0]!;

@@ -9,7 +9,7 @@ import { ENCODINGS } from '../../src/log/value-codec.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
 import { keyFields, keyText, showKey, showValue, valueFields, valueText, type ValuesMode } from '../format-value.js';
-import { isStore, storeLayout } from '../store/layout.js';
+import { isStore, notAStoreError, storeLayout } from '../store/layout.js';
 import { FilesFeedSource } from '../tail/files-feed.js';
 import { EXIT } from './exit-codes.js';
 import { storeEncoding } from './kv.js';
@@ -26,7 +26,7 @@ export interface TailArgs {
 
 export async function runTail(args: TailArgs, ctx: Context): Promise<number> {
   const layout = storeLayout(args.path);
-  if (!isStore(layout)) throw new CliError(`${args.path} is not a logkv store directory (no manifest, no segments)`);
+  if (!isStore(layout)) throw notAStoreError(args.path);
   const start = layout.manifest?.logStartOffset ?? 0;
   const from = args.from ?? start;
   if (from < start) {

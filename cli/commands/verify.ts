@@ -14,6 +14,7 @@ import { progress } from '../progress.js';
 import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
 import { addJournalPairProblems, checkHintAgainstSegment, checkStore, segmentOfHint } from '../verify/store-checks.js';
+import { isStore, notAStoreError, storeLayout } from '../store/layout.js';
 import { EXIT } from './exit-codes.js';
 
 export interface VerifyArgs {
@@ -48,6 +49,10 @@ function compareHint(hintPath: string, hintBytes: Buffer | undefined, segmentByt
 export function verify(target: string, options: VerifyOptions = {}): VerifyResult {
   const result: VerifyResult = { path: target, exitCode: EXIT.OK, files: [], ioErrors: [] };
   const listing = listFiles(target);
+  // A directory is checked only when it is a store (verify of an empty folder, /etc or a store's parent says so, exit 2).
+  if (listing.isDirectory && !isStore(storeLayout(target))) {
+    throw new PathError(notAStoreError(target).message, 'not a logkv store');
+  }
   result.ioErrors.push(...listing.ioProblems);
   const names = new Set(listing.files.map((f) => f.path));
   const hintProblems = new Map<string, Problem[]>();

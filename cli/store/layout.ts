@@ -4,7 +4,11 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { LogkvError } from '../../src/errors.js';
+import { CliError } from '../failure.js';
+import { nodeFileIO } from '../../src/io/file-io.js';
 import { Manifest } from '../../src/log/manifest.js';
+import { inspectStoreDir, isStoreFile, type StoreDir } from '../../src/log/store-dir.js';
 import { RESTORE_MARKER } from '../../src/log/restore.js';
 import { hintPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from '../../src/log/segment-names.js';
 import { SNAPSHOT_DIR } from '../../src/log/snapshots.js';
@@ -24,6 +28,12 @@ export interface StoreLayout {
   snapshots: string[];
   /** Every name in the directory. */
   names: string[];
+  /**
+   * What the directory is by the engine's rule (src/log/store-dir.ts):
+   * 'damaged-identity' when its IDENTITY fails a check (still a store, to
+   * verify and repair).
+   */
+  kind: StoreDir['kind'] | 'damaged-identity';
   /** A restore was interrupted here: open refuses the directory until restore runs again. */
   restoring: boolean;
   /**
@@ -36,41 +46,48 @@ export interface StoreLayout {
 }
 
 /** The kinds of file the engine removes when its manifest does not list them (store-files.ts). */
-const STORE_FILE = /\.(log|hint|snap|tmp)$/;
-const SNAPSHOT_FILE = /\.(snap|tmp)$/;
 
 export function storeLayout(dir: string): StoreLayout {
   const names = fs.readdirSync(dir);
   const manifest = readManifest(dir);
   const restoring = names.includes(RESTORE_MARKER);
+  const kind = storeKind(dir);
   if (!manifest?.trusted) {
-    return { dir, manifest, segments: segmentNamesIn(names), missing: [], unlisted: [], snapshots: [], names, restoring, staleList: false };
+    return { dir, manifest, segments: segmentNamesIn(names), missing: [], unlisted: [], snapshots: [], names, restoring, staleList: false, kind };
   }
   const segments = manifest.listed.segments;
   const onDisk = new Set(names);
   const live = new Set<string>();
   for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
-  const unlisted = names.filter(
-    (name) => !live.has(name) && !Manifest.owns(name) && STORE_FILE.test(name) && !(name.endsWith('.log') && !parseSegmentFileName(name)),
-  );
+  // Only what the engine would remove: files provably the store's own (store-dir.ts).
+  const unlisted = names.filter((name) => !live.has(name) && !Manifest.owns(name) && isStoreFile(nodeFileIO, dir, name));
   const snapshots = manifest.listed.snapshots.map((s) => join(SNAPSHOT_DIR, s.file));
   const folder = join(dir, SNAPSHOT_DIR);
   if (fs.existsSync(folder)) {
     for (const name of fs.readdirSync(folder).sort()) {
       const rel = join(SNAPSHOT_DIR, name);
-      if (SNAPSHOT_FILE.test(name) && !snapshots.includes(rel)) unlisted.push(rel);
+      if (!snapshots.includes(rel) && isStoreFile(nodeFileIO, folder, name, true)) unlisted.push(rel);
     }
   }
   const missing = segments.filter((s) => !onDisk.has(`${s.stem}.log`));
   const lost = join(dir, 'lost');
   const setAside = fs.existsSync(lost) ? fs.readdirSync(lost) : [];
   const staleList = missingSegments(segments, names, setAside).length > 0 && unlisted.some((name) => parseSegmentFileName(name) !== undefined);
-  return { dir, manifest, segments, missing, unlisted, snapshots, names, restoring, staleList };
+  return { dir, manifest, segments, missing, unlisted, snapshots, names, restoring, staleList, kind };
 }
 
-/** Whether `dir` looks like a store: a manifest or at least one segment. */
+function storeKind(dir: string): StoreLayout['kind'] {
+  try {
+    return inspectStoreDir(nodeFileIO, dir).kind;
+  } catch (e) {
+    if (e instanceof LogkvError && e.reason === 'store-identity') return 'damaged-identity';
+    throw e;
+  }
+}
+
+/** Whether `dir` is a store by the engine's rule: its IDENTITY (even a damaged one), or for an older store its manifest; or an interrupted restore. */
 export function isStore(layout: StoreLayout): boolean {
-  return layout.manifest !== undefined || layout.segments.length > 0;
+  return layout.kind === 'store' || layout.kind === 'restoring' || layout.kind === 'damaged-identity';
 }
 
 /**
@@ -83,3 +100,8 @@ export function overlapAllowed(previous: SegmentName | undefined): boolean {
 }
 
 export { hintPath, segmentPath, join, SNAPSHOT_DIR };
+
+/** The error for a PATH that is not a store: one line, exit 2 (kvtool never creates a store). */
+export function notAStoreError(dir: string): CliError {
+  return new CliError(`${dir} is not a logkv store (no IDENTITY file, no logkv manifest); kvtool never creates or changes anything there`);
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LogStore } from '../../src/log/log-store.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
-import { isStore, storeLayout } from './layout.js';
+import { isStore, notAStoreError, storeLayout } from './layout.js';
 
 export async function openForWriting(dir: string, ctx: Context, command: string): Promise<LogStore> {
   let stat: fs.Stats;
@@ -18,11 +18,11 @@ export async function openForWriting(dir: string, ctx: Context, command: string)
     throw new CliError(`cannot read ${dir}: ${(e as Error).message}`);
   }
   if (!stat.isDirectory() || !isStore(storeLayout(dir))) {
-    throw new CliError(`${dir} is not a logkv store directory (no manifest, no segments); kvtool does not create stores`);
+    throw notAStoreError(dir);
   }
   // No background cleaner: a kvtool command does what it was asked and nothing else.
   // PATH is a path, never a bare store name under LOGKV_DIR (store-path.ts): resolve it.
-  const store = await LogStore.open(path.resolve(dir), { autoCompact: false });
+  const store = await LogStore.open(path.resolve(dir), { autoCompact: false, createIfMissing: false });
   const r = store.openReport;
   if (!r.clean && !ctx.quiet) {
     const done: string[] = [];

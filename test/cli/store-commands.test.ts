@@ -90,7 +90,7 @@ t.test('stats: expired keys, single files, not a store', async (t) => {
   fs.mkdirSync(notStore);
   const bad = await kvtool('stats', notStore);
   t.equal(bad.status, 2);
-  t.strictSame(bad.errors, [`kvtool stats: ${notStore} is not a logkv store (no manifest, no segments)`]);
+  t.strictSame(bad.errors, [`kvtool stats: ${notStore} is not a logkv store (no IDENTITY file, no logkv manifest); kvtool never creates or changes anything there`]);
 });
 
 t.test('verify: an engine store, open or closed, is clean; a sealed segment grown past its hint is not', async (t) => {
@@ -162,7 +162,7 @@ t.test('put and del need a store and its lock; get does not take it', async (t) 
   fs.mkdirSync(notStore);
   const r = await kvtool('put', notStore, 'k', 'v');
   t.equal(r.status, 2);
-  t.strictSame(r.errors, [`kvtool put: ${notStore} is not a logkv store directory (no manifest, no segments); kvtool does not create stores`]);
+  t.strictSame(r.errors, [`kvtool put: ${notStore} is not a logkv store (no IDENTITY file, no logkv manifest); kvtool never creates or changes anything there`]);
   t.strictSame(fs.readdirSync(notStore), [], 'nothing created');
 
   const dir = fresh();
@@ -261,17 +261,35 @@ t.test('tail: every write in offset order, as it was written', async (t) => {
   t.strictSame([old.status, old.errors], [2, [`kvtool tail: OUT_OF_RANGE: offset 0 is older than the oldest this store holds the history of (${s.history.length}): it began from a snapshot at ${s.history.length}`]]);
 });
 
-t.test('relative paths are paths, not store names under LOGKV_DIR', async (t) => {
-  const s = await makeStore(fresh(), 20);
+t.test('a name means the same place for open() and kvtool: a bare name is a store under LOGKV_DIR, ./name a path', async (t) => {
+  const root = fresh();
+  fs.mkdirSync(root);
   const cwd = process.cwd();
-  process.chdir(path.dirname(s.dir));
-  t.teardown(() => process.chdir(cwd));
-  const rel = path.basename(s.dir);
-  t.equal((await kvtool('put', rel, 'relative', 'yes')).status, 0);
-  t.strictSame((await kvtool('get', rel, 'relative')).lines, ['yes'], 'the write went to ./' + rel);
-  t.notOk(fs.existsSync(path.join(path.dirname(s.dir), 'data')), 'no store was made under ./data');
-  const snap = JSON.parse((await kvtool('snapshot', '--json', rel)).stdout) as { path: string };
-  t.equal((await kvtool('restore', path.relative(process.cwd(), snap.path), `${rel}-copy`)).status, 0);
-  t.strictSame((await kvtool('get', `${rel}-copy`, 'relative')).lines, ['yes']);
-  t.notOk(fs.existsSync(path.join(path.dirname(s.dir), 'data')));
+  const env = process.env.LOGKV_DIR;
+  process.chdir(root);
+  process.env.LOGKV_DIR = path.join(root, 'stores');
+  t.teardown(() => {
+    process.chdir(cwd);
+    if (env === undefined) delete process.env.LOGKV_DIR;
+    else process.env.LOGKV_DIR = env;
+  });
+  const byName = await LogStore.open<string>('orders', { valueEncoding: 'utf8' });
+  await byName.put('k', 'under LOGKV_DIR');
+  await byName.close();
+  t.ok(fs.existsSync(path.join(root, 'stores', 'orders', 'IDENTITY')), 'open(\'orders\') made $LOGKV_DIR/orders');
+  t.strictSame((await kvtool('get', 'orders', 'k')).lines, ['under LOGKV_DIR'], 'kvtool get orders reads that store');
+  t.equal((await kvtool('put', 'orders', 'k2', 'v2')).status, 0);
+  t.equal((await kvtool('verify', 'orders')).status, 0);
+
+  const here = await LogStore.open<string>('./local', { valueEncoding: 'utf8' });
+  await here.put('k', 'in the current directory');
+  await here.close();
+  t.strictSame((await kvtool('get', './local', 'k')).lines, ['in the current directory'], './local is the path');
+  const bare = await kvtool('verify', 'local');
+  t.equal(bare.status, 2);
+  t.match(bare.errors.join('\n'), /a bare name is a store under LOGKV_DIR .* write \.\/local/, 'a bare name only found here gets a hint');
+  t.notOk(fs.existsSync(path.join(root, 'stores', 'local')), 'and nothing is made under LOGKV_DIR');
+  const snap = JSON.parse((await kvtool('snapshot', '--json', 'orders')).stdout) as { path: string };
+  t.equal((await kvtool('restore', snap.path, 'copy')).status, 0);
+  t.ok(fs.existsSync(path.join(root, 'stores', 'copy', 'IDENTITY')), 'restore DIR follows the same rule');
 });
