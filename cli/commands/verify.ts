@@ -49,8 +49,8 @@ function compareHint(hintPath: string, hintBytes: Buffer | undefined, segmentByt
 export function verify(target: string, options: VerifyOptions = {}): VerifyResult {
   const result: VerifyResult = { path: target, exitCode: EXIT.OK, files: [], ioErrors: [] };
   const listing = listFiles(target);
-  // A directory is checked only when it is a store (verify of an empty folder, /etc or a store's parent says so, exit 2).
-  if (listing.isDirectory && !isStore(storeLayout(target))) {
+  // A directory is checked only when it is a store, or holds a JournalStore's files (verify of an empty folder, /etc or a store's parent says so, exit 2).
+  if (listing.isDirectory && !isStore(storeLayout(target)) && !listing.files.some((f) => kindByName(f.name) === 'journal')) {
     throw new PathError(notAStoreError(target).message, 'not a logkv store');
   }
   result.ioErrors.push(...listing.ioProblems);
