@@ -22,7 +22,7 @@ import { readSegment } from '../../src/formats/log-segment-reader.js';
 import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { nodeFileIO, replaceFile } from '../../src/io/file-io.js';
 import { Manifest } from '../../src/log/manifest.js';
-import { writeHint } from '../../src/log/segment-log.js';
+import { writeHint } from '../../src/log/segment-hint.js';
 import { writeBatch } from '../../src/formats/log-segment-writer.js';
 import { type Action, asLogBatch, type RepairPlan } from './plan.js';
 

@@ -11,7 +11,7 @@ import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { planRecovery, readJournalFile } from '../../src/journal/journal-recovery.js';
-import { newestEntry, newestRecords } from '../../src/log/segment-log.js';
+import { newestEntry, newestRecords } from '../../src/log/segment-hint.js';
 import { parseSegmentFileName, type SegmentName } from '../../src/log/segment-names.js';
 import { keyText, showKey } from '../format-value.js';
 import { isStore, overlapAllowed, storeLayout } from '../store/layout.js';

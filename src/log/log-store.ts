@@ -52,7 +52,7 @@ export interface LogStoreOptions {
   tombstoneRetentionMs?: number;
   /** Snapshots kept; snapshot() drops the oldest beyond this. Default 2. */
   keepSnapshots?: number;
-  /** Errors of background work (the cleaner). Default: a process warning. */
+  /** Errors of background work (the cleaner, a sealed segment's hint). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
   /**
    * Run each fdatasync on the JavaScript thread instead of libuv's thread
@@ -211,6 +211,9 @@ export class LogStore<V = unknown> {
       },
       onCommit: (nextOffset) => {
         if (opened) opened.#afterCommit(nextOffset);
+      },
+      onBackgroundError: (error) => {
+        if (opened) opened.#backgroundError(error);
       },
     };
     const parts = await openStore(dir, { ...o, valueEncoding: options.valueEncoding }, io, hooks);
@@ -673,7 +676,7 @@ export class LogStore<V = unknown> {
 
   #backgroundError(e: unknown): void {
     if (this.#o.onBackgroundError) this.#o.onBackgroundError(e);
-    else process.emitWarning(`logkv: background compaction of ${this.dir} failed: ${e instanceof Error ? e.message : String(e)}`);
+    else process.emitWarning(`logkv: background work on ${this.dir} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   /** Makes every write so far durable (for 'interval' and 'none'). */

@@ -25,7 +25,8 @@ import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { KeySpace, recoveryTarget } from './key-space.js';
 import { Manifest, ManifestView, type SnapshotRecord } from './manifest.js';
 import { carryOutLogRecovery, type LogOpenReport, type LogRecoveryPlan, planLogRecovery, planNeedsRepair, type RecoveryMode } from './recovery.js';
-import { extendWithZeros, type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
+import { extendWithZeros } from './segment-file.js';
+import { type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
 import { type SegmentName } from './segment-names.js';
 import { snapshotDir } from './snapshots.js';
 import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
@@ -49,6 +50,7 @@ export interface OpenSettings {
 export interface LogHooks {
   onRoll(): void;
   onCommit(nextOffset: number): void;
+  onBackgroundError(error: unknown): void;
 }
 
 export interface OpenedStore {
@@ -169,6 +171,7 @@ async function openExisting(
       onSegmentCreated: (segment, lastTimestampMs) => writable!.addSegment(segment, lastTimestampMs),
       onRoll: () => hooks.onRoll(),
       onCommit: (nextOffset) => hooks.onCommit(nextOffset),
+      onBackgroundError: (error) => hooks.onBackgroundError(error),
     };
     const segments: Segment[] = [];
     try {

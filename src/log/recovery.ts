@@ -23,7 +23,7 @@ import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from 
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
-import { writeHint } from './segment-log.js';
+import { writeHint } from './segment-hint.js';
 import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
 

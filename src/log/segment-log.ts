@@ -1,16 +1,22 @@
 // The append side of the log: the active segment, group commit, rolling and
 // sealing. Crash stories:
-// - A segment is created with its header and preallocated zero fill,
-//   fsynced, and its name made durable (directory fsync) before any batch
-//   goes into it; recovery reads the zero fill as the end of the log.
+// - A segment file is made whole under a temporary name (header, zero fill
+//   preallocated, fsynced: segment-file.ts), then its header is written
+//   for its base offset, fsynced, and the file renamed into place and its
+//   name made durable (directory fsync) before the manifest lists it and
+//   any batch goes into it; recovery reads the zero fill as the end of the
+//   log. The next segment's file (the spare) is prepared in the background
+//   once the active one is half full, so a roll does not write 64 MiB.
 // - Writers queue requests; one loop takes every request waiting, encodes
 //   them into one buffer, writes it with one write() and, in 'sync' mode,
 //   makes it durable with one fdatasync for all of them (group commit). A
 //   promise resolves only after that fdatasync. A crash before it leaves
 //   any prefix of the group, possibly a torn batch, which recovery cuts.
-// - Rolling trims the old segment to its last batch, fsyncs it, then writes
-//   its hint atomically (temp, fsync, rename, directory fsync); a crash in
-//   between leaves a segment without a valid hint, which open rescans.
+// - Rolling trims the old segment to its last batch, fsyncs it, switches
+//   to the next segment, and then writes the old one's hint in the
+//   background (background-files.ts), atomically (temp, fsync, rename,
+//   directory fsync); a crash before that leaves a sealed segment without
+//   a hint, which open rescans. The cleaner and close wait for it.
 // - A clean close does the same for the active segment (trim, fsync, hint),
 //   so the next open reads no segment at all. A hint is only ever used for a
 //   segment whose length equals its covered_length, and the next open, after
@@ -19,19 +25,20 @@
 //   durable yet, one whose length no longer matches), so that open rescans.
 //   recovery.ts also checks every batch CRC of that segment, and its last
 //   batch whole, before using the hint. writeHint refuses a segment that
-//   does not read back whole (see there).
+//   does not read back whole (segment-hint.ts).
 // - A failed write or fsync fails every request it covered and every later
 //   one: after a failed fsync the kernel may have dropped the pages, so
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
 import { LogkvError, writeFailure } from '../errors.js';
-import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
-import { recordCrcMatches, recordValueAt, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
+import { recordCrcMatches, recordValueAt } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
-import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
-import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
-import { KeyDirectory } from './key-directory.js';
-import { hintPath, segmentPath, segmentStem } from './segment-names.js';
+import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import type { FileHandle, FileIO } from '../io/file-io.js';
+import { backgroundFiles, type BackgroundFiles } from './background-files.js';
+import { prepareSegmentFile, trim } from './segment-file.js';
+import { writeHint } from './segment-hint.js';
+import { segmentPath, segmentStem } from './segment-names.js';
 
 import type { Durability } from '../io/durability.js';
 
@@ -106,6 +113,8 @@ export interface SegmentLogOptions {
   onSegmentCreated?: (segment: Segment, lastTimestampMs: number) => Promise<void>;
   /** Called after a segment was sealed (the cleaner's cue). */
   onRoll?: () => void;
+  /** Errors of work done outside the queue (a sealed segment's hint): the store goes on, open rescans a segment left without one. */
+  onBackgroundError?: (error: unknown) => void;
   /** Called with the log's next offset each time writes become acknowledged (the change feed's cue). */
   onCommit?: (nextOffset: number) => void;
 }
@@ -116,7 +125,6 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-const ZEROS = Buffer.alloc(1024 * 1024);
 /** Encoded batches waiting for their write() are written out past this. */
 const PENDING_LIMIT = 4 * 1024 * 1024;
 
@@ -145,9 +153,15 @@ export class SegmentLog {
   syncCount = 0;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
   lastTimestampMs: number;
+  readonly #background: BackgroundFiles;
+  /** The next segment's file, being prepared under a temporary name. */
+  #spare: { path: string; ready: Promise<void> } | undefined;
+  /** Hints of sealed segments still being written. */
+  readonly #sealing = new Set<Promise<void>>();
 
   constructor(options: SegmentLogOptions, segments: Segment[], lastTimestampMs: number) {
     this.#o = options;
+    this.#background = backgroundFiles(options.io);
     this.segments = segments;
     for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
@@ -210,19 +224,31 @@ export class SegmentLog {
   }
 
   /**
-   * Creates a new segment with its header and zero fill under a temporary
-   * name, fsyncs it, and renames it into place (then fsyncs the directory),
-   * so the newest segment is never a half-written file.
+   * Creates a new segment: its file made whole under a temporary name,
+   * then put in place (see #activate), so the newest segment is never a
+   * half-written file.
    */
   static async createSegment(o: SegmentLogOptions, id: number, baseOffset: number): Promise<Segment> {
+    const tmp = `${segmentPath(o.dir, segmentStem(baseOffset))}.tmp`;
+    await prepareSegmentFile(o.io, tmp, SegmentLog.#header(o, baseOffset), o.segmentSize);
+    return SegmentLog.#activate(o, tmp, id, baseOffset);
+  }
+
+  static #header(o: SegmentLogOptions, baseOffset: number): Buffer {
+    return encodeSegmentHeader({ baseOffset, valueEncoding: o.valueEncoding, createdMs: o.now() });
+  }
+
+  /**
+   * Turns a prepared file into segment `baseOffset`: its header written for
+   * that offset and fsynced, then renamed into place and the directory
+   * fsynced, before anything lists it.
+   */
+  static async #activate(o: SegmentLogOptions, tmp: string, id: number, baseOffset: number): Promise<Segment> {
     const stem = segmentStem(baseOffset);
     const path = segmentPath(o.dir, stem);
-    const tmp = `${path}.tmp`;
-    if (o.io.exists(tmp)) o.io.unlink(tmp);
-    const building = o.io.open(tmp, 'create');
+    const building = o.io.open(tmp, 'update');
     try {
-      building.write(encodeSegmentHeader({ baseOffset, valueEncoding: o.valueEncoding, createdMs: o.now() }), 0);
-      preallocate(building, SEGMENT_HEADER_SIZE, o.segmentSize);
+      building.write(SegmentLog.#header(o, baseOffset), 0);
       await building.sync();
     } finally {
       building.close();
@@ -314,6 +340,20 @@ export class SegmentLog {
     await this.#syncActive();
   }
 
+  /** Waits until every sealed segment's hint written in the background is on disk (or failed). */
+  async sealed(): Promise<void> {
+    while (this.#sealing.size > 0) await Promise.all(this.#sealing);
+  }
+
+  /** Removes the spare segment file, which nothing lists: the next open would only remove it. */
+  async #dropSpare(): Promise<void> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (!spare) return;
+    await spare.ready.catch(() => undefined);
+    if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
+  }
+
   /** Closes every file, writing nothing (a read-only store's close). */
   release(): void {
     if (this.#timer) clearInterval(this.#timer);
@@ -325,6 +365,8 @@ export class SegmentLog {
     if (this.#timer) clearInterval(this.#timer);
     try {
       await this.#running;
+      await this.sealed();
+      await this.#dropSpare();
       if (this.#failed === undefined) {
         await this.#syncActive();
         await trim(this.#active);
@@ -435,6 +477,7 @@ export class SegmentLog {
         segment.handle.truncate(segment.tail);
         segment.fileSize = segment.tail;
       }
+      if (this.#spare === undefined && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
     }
     const deferred = this.#deferred;
     this.#deferred = [];
@@ -454,14 +497,16 @@ export class SegmentLog {
     }
   }
 
-  /** Seals the active segment (trim, fsync, hint) and starts the next one. */
+  /**
+   * Seals the active segment (trim, fsync) and starts the next one from the
+   * spare file; the sealed segment's hint is written in the background.
+   */
   async #roll(): Promise<void> {
     const old = this.#active;
     await this.#syncActive();
     await trim(old);
-    await writeHint(this.#o.io, this.#o.dir, old);
     old.sealed = true;
-    const next = await SegmentLog.createSegment(this.#o, this.#nextId++, old.nextOffset);
+    const next = await this.#nextSegment(old.nextOffset);
     try {
       await this.#o.onSegmentCreated?.(next, this.lastTimestampMs);
     } catch (e) {
@@ -471,7 +516,51 @@ export class SegmentLog {
     this.segments.push(next);
     this.#byId.set(next.id, next);
     this.#active = next;
+    const sealing = this.#sealInBackground(old);
+    if (!this.#background.detached) await sealing;
     this.#o.onRoll?.();
+  }
+
+  /** Starts preparing the next segment's file (named after the active one's: unique while it is active). */
+  #prepareSpare(): void {
+    const path = `${this.#active.path}.tmp`;
+    const header = SegmentLog.#header(this.#o, this.#active.baseOffset);
+    const ready = this.#background.prepareSegmentFile(path, header, this.#o.segmentSize);
+    // Awaited by the roll, which falls back to making the file itself.
+    ready.catch(() => undefined);
+    this.#spare = { path, ready };
+  }
+
+  /** The segment that follows at `baseOffset`: the spare when it was prepared, else a file made now. */
+  async #nextSegment(baseOffset: number): Promise<Segment> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare) {
+      try {
+        await spare.ready;
+      } catch (e) {
+        // Preparing it failed (no space, say): making the file here tells whether the log can go on.
+        this.#o.onBackgroundError?.(e);
+        if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
+        return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset);
+      }
+      return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
+    }
+    return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset);
+  }
+
+  /** Writes the hint of `segment`, just sealed, outside the write queue; close and the cleaner wait for it (sealed()). */
+  #sealInBackground(segment: Segment): Promise<void> {
+    const { path, stem, baseOffset, nextOffset } = segment;
+    const done: Promise<void> = this.#background
+      .writeHint(this.#o.dir, { path, stem, baseOffset, nextOffset })
+      .then(
+        () => undefined,
+        (e: unknown) => this.#o.onBackgroundError?.(e),
+      )
+      .finally(() => this.#sealing.delete(done));
+    this.#sealing.add(done);
+    return done;
   }
 }
 
@@ -480,103 +569,3 @@ function failedError(cause: unknown): LogkvError {
   return writeFailure(cause, 'a write or fsync of the log failed; reopen the store');
 }
 
-/**
- * Fills [from, to) with written zeros, so the blocks are allocated and a
- * later fdatasync over them changes no file size (DESIGN: 1.5x cheaper).
- * The file is extended once first, so it does not grow write by write.
- */
-function preallocate(handle: FileHandle, from: number, to: number): void {
-  if (to <= from) return;
-  handle.truncate(to);
-  for (let at = from; at < to; at += ZEROS.length) handle.write(ZEROS.subarray(0, Math.min(ZEROS.length, to - at)), at);
-}
-
-/** Cuts the zero fill after the last batch and makes the length durable. */
-export async function trim(segment: Segment): Promise<void> {
-  if (segment.fileSize === segment.tail) return;
-  segment.handle.truncate(segment.tail);
-  segment.fileSize = segment.tail;
-  await segment.handle.sync();
-}
-
-/** Extends a segment with zero fill up to `size` (after reopening a trimmed one). */
-export async function extendWithZeros(segment: Segment, size: number): Promise<void> {
-  if (segment.fileSize >= size) return;
-  preallocate(segment.handle, segment.fileSize, size);
-  segment.fileSize = size;
-  await segment.handle.sync();
-}
-
-/**
- * The newest record of each key in a segment's bytes, tombstones included,
- * in order of first appearance: a key directory of this segment alone,
- * whose segment field says 1 for a tombstone. Records go from the scan into
- * it with no object per record (a full 64 MiB segment holds ~500k of them,
- * and a roll or a close runs this).
- */
-export function newestRecords(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): KeyDirectory {
-  return scanNewest(bytes, file, options).newest;
-}
-
-export interface NewestRecordsOptions {
-  /** Keys expected (a hint's count, say): the directory is made that big. */
-  capacity?: number;
-  /** false: the caller has already checked this segment's record CRCs (scanSegment's option). */
-  recordCrcs?: boolean;
-}
-
-function scanNewest(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
-  const newest = new KeyDirectory(Math.max(1024, options.capacity ?? 0));
-  const scan = scanSegment(bytes, {
-    file,
-    recordCrcs: options.recordCrcs ?? true,
-    onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
-      newest.setAt(b, keyAt, keyLength, op === Op.Delete ? 1 : 0, position, size, offset, expireAtMs);
-    },
-  });
-  return { newest, scan };
-}
-
-/** The hint entry that entry `id` of a newestRecords() directory stands for. */
-export function newestEntry(newest: KeyDirectory, id: number): HintEntry {
-  return {
-    key: Buffer.from(newest.keyOf(id)),
-    offset: newest.offsetOf(id),
-    position: newest.positionOf(id),
-    size: newest.sizeOf(id),
-    tombstone: newest.segmentOf(id) === 1,
-    expireAtMs: newest.expireAtOf(id),
-  };
-}
-
-/** The newest record of each key in a segment, tombstones included, as hint entries in order of first appearance. */
-export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
-  const newest = newestRecords(bytes, file);
-  return [...newest.ids()].map((id) => newestEntry(newest, id));
-}
-
-/**
- * Writes the hint of a segment (sealed, or trimmed at a clean close)
- * atomically; returns false, writing nothing, when the segment does not
- * read back whole: damage (a byte gone bad on disk since it was written) or
- * a next offset other than the log's. A hint made from what the reader
- * could still read would cover the whole file and be trusted by the next
- * open, which would never see the records behind the damage: without a
- * hint, open scans the segment and reports the damage.
- */
-export async function writeHint(io: FileIO, dir: string, segment: Pick<Segment, 'path' | 'stem' | 'baseOffset' | 'nextOffset'>): Promise<boolean> {
-  const bytes = io.readFile(segment.path);
-  const { newest, scan } = scanNewest(bytes, segment.path);
-  if (scan.damage.length > 0 || scan.nextOffset !== segment.nextOffset) return false;
-  let entryBytes = 0;
-  newest.forEachKey((id, _keys, _keyAt, keyLength) => {
-    entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
-  });
-  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength: bytes.length }, newest.size, entryBytes);
-  // In hash order: an open loading this hint then fills the key directory front to back (key-directory.ts).
-  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => {
-    hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
-  });
-  await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
-  return true;
-}

@@ -8,7 +8,7 @@ import t from 'tap';
 import { encodeBatch, encodeSegmentHeader, Op, ValueEncoding } from '../../src/formats/index.js';
 import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { HINT_HEADER_SIZE } from '../../src/formats/limits.js';
-import { hintEntries } from '../../src/log/segment-log.js';
+import { hintEntries } from '../../src/log/segment-hint.js';
 import { checkHintAgainstSegment } from '../../cli/verify/store-checks.js';
 
 const key = (s: string) => Buffer.from(s);

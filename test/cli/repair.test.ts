@@ -12,7 +12,7 @@ import { encodeHint } from '../../src/formats/hint-writer.js';
 import { encodeSnapshot } from '../../src/formats/snapshot-writer.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import { LogStore } from '../../src/log/log-store.js';
-import { hintEntries } from '../../src/log/segment-log.js';
+import { hintEntries } from '../../src/log/segment-hint.js';
 import { kvtool, kvtoolIn } from './run-kvtool.js';
 import { batchesOf, flipByte, makeStore, openAndRead, stateOf } from './stores.js';
 

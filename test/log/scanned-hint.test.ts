@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { encodeBatch, encodeSegmentHeader, readHint, scanSegment, ValueEncoding } from '../../src/formats/index.js';
 import { KeySpace, recoveryTarget } from '../../src/log/key-space.js';
 import { ScannedHint } from '../../src/log/scanned-hint.js';
-import { hintEntries } from '../../src/log/segment-log.js';
+import { hintEntries } from '../../src/log/segment-hint.js';
 import { batches } from '../formats/arbitraries.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -1,0 +1,94 @@
+// A segment's hint (formats/hint.ksy) made from the segment's own bytes:
+// the newest record of each key, tombstones included, in hash order. Made
+// when a segment is sealed (in the background: background-files.ts), at a
+// clean close, and by recovery and kvtool repair.
+
+import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
+import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
+import { Op } from '../formats/limits.js';
+import { type FileIO, replaceFile } from '../io/file-io.js';
+import { KeyDirectory } from './key-directory.js';
+import { hintPath } from './segment-names.js';
+
+/** What writeHint needs to know of a segment. */
+export interface HintedSegment {
+  path: string;
+  stem: string;
+  baseOffset: number;
+  /** One past the last offset the segment holds, as the log knows it. */
+  nextOffset: number;
+}
+
+/**
+ * The newest record of each key in a segment's bytes, tombstones included,
+ * in order of first appearance: a key directory of this segment alone,
+ * whose segment field says 1 for a tombstone. Records go from the scan into
+ * it with no object per record (a full 64 MiB segment holds ~500k of them,
+ * and a roll or a close runs this).
+ */
+export function newestRecords(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): KeyDirectory {
+  return scanNewest(bytes, file, options).newest;
+}
+
+export interface NewestRecordsOptions {
+  /** Keys expected (a hint's count, say): the directory is made that big. */
+  capacity?: number;
+  /** false: the caller has already checked this segment's record CRCs (scanSegment's option). */
+  recordCrcs?: boolean;
+}
+
+function scanNewest(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
+  const newest = new KeyDirectory(Math.max(1024, options.capacity ?? 0));
+  const scan = scanSegment(bytes, {
+    file,
+    recordCrcs: options.recordCrcs ?? true,
+    onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
+      newest.setAt(b, keyAt, keyLength, op === Op.Delete ? 1 : 0, position, size, offset, expireAtMs);
+    },
+  });
+  return { newest, scan };
+}
+
+/** The hint entry that entry `id` of a newestRecords() directory stands for. */
+export function newestEntry(newest: KeyDirectory, id: number): HintEntry {
+  return {
+    key: Buffer.from(newest.keyOf(id)),
+    offset: newest.offsetOf(id),
+    position: newest.positionOf(id),
+    size: newest.sizeOf(id),
+    tombstone: newest.segmentOf(id) === 1,
+    expireAtMs: newest.expireAtOf(id),
+  };
+}
+
+/** The newest record of each key in a segment, tombstones included, as hint entries in order of first appearance. */
+export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
+  const newest = newestRecords(bytes, file);
+  return [...newest.ids()].map((id) => newestEntry(newest, id));
+}
+
+/**
+ * Writes the hint of a segment (sealed, or trimmed at a clean close)
+ * atomically; returns false, writing nothing, when the segment does not
+ * read back whole: damage (a byte gone bad on disk since it was written) or
+ * a next offset other than the log's. A hint made from what the reader
+ * could still read would cover the whole file and be trusted by the next
+ * open, which would never see the records behind the damage: without a
+ * hint, open scans the segment and reports the damage.
+ */
+export async function writeHint(io: FileIO, dir: string, segment: HintedSegment): Promise<boolean> {
+  const bytes = io.readFile(segment.path);
+  const { newest, scan } = scanNewest(bytes, segment.path);
+  if (scan.damage.length > 0 || scan.nextOffset !== segment.nextOffset) return false;
+  let entryBytes = 0;
+  newest.forEachKey((id, _keys, _keyAt, keyLength) => {
+    entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
+  });
+  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength: bytes.length }, newest.size, entryBytes);
+  // In hash order: an open loading this hint then fills the key directory front to back (key-directory.ts).
+  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => {
+    hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
+  });
+  await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
+  return true;
+}

@@ -1,0 +1,99 @@
+// A roll on the real file system (segment-log.ts, background-files.ts):
+// the next segment comes from a spare file prepared beside the writes, the
+// sealed segment's hint is written in a worker thread, and close and the
+// cleaner wait for those hints. What a user can see of it: the same
+// values, a hint for every sealed segment after close, no temporary file
+// left behind, and a reopen that scans no segment.
+
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { LogStore } from '../../src/log/log-store.js';
+
+const SEGMENT = 64 * 1024;
+
+function scratch(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'logkv-seal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function logs(names: string[]): string[] {
+  return names.filter((n) => n.endsWith('.log')).sort();
+}
+
+async function waitFor(what: string, check: () => boolean): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+t.test('rolls on real files: every sealed segment gets its hint, nothing temporary stays, the reopen scans nothing', async (t) => {
+  const dir = scratch(t);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
+  const expected = new Map<string, string>();
+  // 64 in flight, as a server would have them: rolls happen under a full queue.
+  for (let round = 0; round < 40; round++) {
+    await Promise.all(
+      Array.from({ length: 64 }, (_, i) => {
+        const key = `k${(round * 64 + i) % 1500}`;
+        const value = `${round}:${i}:${'v'.repeat(40)}`;
+        expected.set(key, value);
+        return s.put(key, value);
+      }),
+    );
+  }
+  await s.close();
+  const names = readdirSync(dir);
+  const segments = logs(names);
+  t.ok(segments.length >= 4, `${segments.length} segments: the run rolled`);
+  for (const seg of segments) t.ok(names.includes(seg.replace(/\.log$/, '.hint')), `${seg} has its hint`);
+  t.same(names.filter((n) => n.endsWith('.tmp')), [], 'no spare or hint temporary file is left');
+
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT });
+  t.equal(r.openReport.hintsUsed, segments.length, 'the reopen loads every segment from its hint');
+  t.equal(r.openReport.clean, true, 'and reports a clean store');
+  for (const [k, v] of expected) if (r.get(k) !== v) t.fail(`${k}: ${r.get(k)} instead of ${v}`);
+  t.equal(r.count(), expected.size, 'every key holds its last value');
+  await r.close();
+});
+
+t.test('the next segment is the spare prepared once the active one is half full', async (t) => {
+  const dir = scratch(t);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
+  const value = 'x'.repeat(1000);
+  let i = 0;
+  // Past half of the first segment, short of the roll.
+  while (i < 40) await s.put(`a${i++}`, value);
+  const spare = '00000000000000000000.log.tmp';
+  await waitFor('the spare file', () => readdirSync(dir).includes(spare));
+  t.same(logs(readdirSync(dir)), ['00000000000000000000.log'], 'no roll yet');
+  while (logs(readdirSync(dir)).length < 2) await s.put(`a${i++}`, value);
+  t.notOk(readdirSync(dir).includes(spare), 'the roll renamed the spare into place');
+  t.equal(s.get('a0'), value);
+  await s.close();
+  t.notOk(readdirSync(dir).some((n) => n.endsWith('.tmp')), 'close removes an unused spare');
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.same(r.openReport.removedFiles, [], 'the next open has nothing to clean up');
+  t.equal(r.get(`a${i - 1}`), value);
+  await r.close();
+});
+
+t.test('a compaction right after rolls waits for their hints: no hint outlives its segment', async (t) => {
+  const dir = scratch(t);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
+  for (let i = 0; i < 3000; i++) void s.put(`k${i % 100}`, `${i}:${'y'.repeat(60)}`);
+  await s.flush();
+  const result = await s.compact();
+  t.ok(result.segmentsBefore >= 2, `${result.segmentsBefore} sealed segments compacted`);
+  await s.close();
+  const names = readdirSync(dir);
+  for (const hint of names.filter((n) => n.endsWith('.hint'))) t.ok(names.includes(hint.replace(/\.hint$/, '.log')), `${hint} belongs to a live segment`);
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.same(r.openReport.removedFiles, [], 'no leftover for open to remove');
+  for (let k = 0; k < 100; k++) t.equal(r.get(`k${k}`), `${2900 + k}:${'y'.repeat(60)}`);
+  await r.close();
+});
