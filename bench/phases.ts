@@ -9,6 +9,7 @@ import { scanSegment } from '../src/formats/log-segment-reader.js';
 import { JournalStore } from '../src/journal/journal-store.js';
 import { LogStore } from '../src/log/log-store.js';
 import { ENGINE, type EngineName } from './engines.js';
+import { rolls } from './roll-latency.js';
 import { diskBytes, memoryNow, peakRss, sample, timeOnce } from './measure.js';
 import { KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, writeKey } from './workload.js';
 
@@ -290,5 +291,5 @@ export async function journal(_engine: EngineName, dir: string, sizes: Sizes): P
   return { journalSetPerSec: 1000 / set.meanMs, journalSetP50Ms: set.p50Ms, journalGetPerSec: (GETS_PER_SAMPLE / get.meanMs) * 1000 };
 }
 
-export const PHASES = { load, reopen, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal } as const;
+export const PHASES = { load, reopen, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls } as const;
 export type PhaseName = keyof typeof PHASES;

@@ -137,6 +137,9 @@ export async function main(): Promise<void> {
     log('durable puts');
     for (const e of turn(2)) put('durable', e, await runChild('durable', e, fresh(`durable-${e}`), scale));
 
+    log('put latency across segment rolls (logkv)');
+    put('rolls', 'logkv', await runChild('rolls', 'logkv', fresh('rolls'), scale));
+
     log('overwrites and compaction');
     for (const e of turn(3)) put('overwrite', e, await runChild('overwrite', e, fresh(`overwrite-${e}`), scale));
 

@@ -55,6 +55,9 @@ export type BackgroundReply =
 
 let shared: WorkerFiles | undefined;
 
+/** Flags a worker refuses (`node --input-type=module -e ...` starts a store too). */
+const MAIN_SCRIPT_FLAGS = ['--input-type', '--eval', '-e', '--print', '-p', '--check', '-c', '--interactive', '-i', '--test'];
+
 function sharedWorker(): WorkerFiles {
   shared ??= new WorkerFiles();
   return shared;
@@ -88,7 +91,9 @@ class WorkerFiles implements BackgroundFiles {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./background-worker.js', import.meta.url));
+    // The worker inherits the process's flags (a TypeScript loader under tests), except those that only make sense for a main script.
+    const execArgv = process.execArgv.filter((a) => !MAIN_SCRIPT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    const worker = new Worker(new URL('./background-worker.js', import.meta.url), { execArgv });
     worker.unref();
     worker.on('message', (reply: BackgroundReply) => this.#settle(reply));
     worker.on('error', (e) => this.#failAll(e));
