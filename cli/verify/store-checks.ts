@@ -10,9 +10,11 @@ import { type CheckedHint, forEachHintEntry, type HintEntryVisitor } from '../..
 import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
+import { ownerAlive, parseLockLine } from '../../src/io/lock-file.js';
 import { planRecovery, readJournalFile } from '../../src/journal/journal-recovery.js';
 import { newestEntry, newestRecords } from '../../src/log/segment-hint.js';
 import { parseSegmentFileName, type SegmentName } from '../../src/log/segment-names.js';
+import { LOCK_FILE } from '../../src/log/store-dir.js';
 import { keyText, showKey } from '../format-value.js';
 import { isStore, overlapAllowed, storeLayout } from '../store/layout.js';
 import type { FileReport, Problem } from './check.js';
@@ -110,6 +112,18 @@ export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: U
   return problems;
 }
 
+/** Whether the store's LOCK names a process that still runs (the store is open for writing). */
+function heldByLiveProcess(dir: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, LOCK_FILE), 'latin1');
+  } catch {
+    return false;
+  }
+  const owner = parseLockLine(text);
+  return owner !== undefined && ownerAlive(owner);
+}
+
 function storeProblem(code: string, reason: string, message: string): Problem {
   return { offset: undefined, length: undefined, code, reason, message };
 }
@@ -133,7 +147,10 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
   for (const snap of layout.snapshots) {
     if (!fs.existsSync(path.join(dir, snap))) problems.push(storeProblem('MISSING_FILE', 'manifest', `the manifest lists ${snap}, which does not exist`));
   }
+  const writing = heldByLiveProcess(dir);
   for (const name of layout.unlisted) {
+    // A running writer's temporary files are its work under way (the next segment prepared ahead, a hint being written).
+    if (writing && name.endsWith('.tmp')) continue;
     const what = layout.staleList
       ? 'which lists missing segments, so the list may be older than the files: open keeps it and fails (kvtool repair lists the segments on disk)'
       : 'the next open removes it (kvtool repair moves it to lost/)';

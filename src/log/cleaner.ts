@@ -33,6 +33,8 @@ import { LogkvError } from '../errors.js';
 import { BatchReader } from '../formats/log-segment-reader.js';
 import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
+import { backgroundFiles } from './background-files.js';
+import { TimeSlices } from './time-slices.js';
 import { CompactedOutput, type KeptRecord } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
@@ -67,10 +69,6 @@ export interface CompactionResult {
   durationMs: number;
 }
 
-/** Input bytes read between yields to the event loop, so writes keep flowing. */
-const SLICE_BYTES = 1024 * 1024;
-/** Key directory entries moved between yields. */
-const MOVE_SLICE = 20_000;
 
 /**
  * Share of the sealed segments' bytes that no live key needs (0 when there
@@ -97,8 +95,18 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   if (inputs.length === 0) return { ...result, durationMs: performance.now() - started };
 
   const moves = new Moves();
+  const background = backgroundFiles(ctx.io);
   const output = new CompactedOutput(
-    { io: ctx.io, dir: ctx.dir, valueEncoding: ctx.valueEncoding, segmentSize: ctx.segmentSize, generation: ctx.run, now: ctx.now, boundaries: ctx.snapshotOffsets },
+    {
+      io: ctx.io,
+      dir: ctx.dir,
+      valueEncoding: ctx.valueEncoding,
+      segmentSize: ctx.segmentSize,
+      generation: ctx.run,
+      now: ctx.now,
+      boundaries: ctx.snapshotOffsets,
+      writeHint: (segment) => background.writeHint(ctx.dir, segment),
+    },
     (out, position, _size, r) => {
       if (r.op === Op.Put) moves.moved(out, position);
     },
@@ -165,7 +173,7 @@ async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number
   const floor = Math.min(Infinity, ...ctx.snapshotOffsets);
   let position = SEGMENT_HEADER_SIZE;
   let minOffset = segment.baseOffset;
-  let sinceYield = 0;
+  const slices = new TimeSlices();
   while (position < segment.tail) {
     const step = reader.at(position, minOffset);
     if (step.kind === 'end') break;
@@ -205,16 +213,8 @@ async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number
     }
     position += b.size;
     minOffset = b.baseOffset + b.lastOffsetDelta + 1;
-    sinceYield += b.size;
-    if (sinceYield >= SLICE_BYTES) {
-      sinceYield = 0;
-      await yieldToEventLoop();
-    }
+    if (slices.due()) await slices.next();
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -251,6 +251,7 @@ class Moves {
 
   async apply(space: KeySpace, outputs: readonly Segment[]): Promise<void> {
     const w = this.#words;
+    const slices = new TimeSlices();
     for (let i = 0; i < this.#count; i++) {
       const e = 6 * i;
       const key = this.#keys.subarray(w[e]!, w[e]! + w[e + 1]!);
@@ -261,7 +262,7 @@ class Moves {
       } else {
         space.relocate(key, from, outputs[out]!.id, w[e + 5]!);
       }
-      if (i % MOVE_SLICE === MOVE_SLICE - 1) await yieldToEventLoop();
+      if ((i & 255) === 255 && slices.due()) await slices.next();
     }
   }
 

@@ -10,10 +10,11 @@
 // written atomically, then the directory is fsynced; a crash anywhere before
 // the switch leaves unlisted files, which open removes.
 
-import { encodeHint, type HintEntry } from '../formats/hint-writer.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
+import { LogkvError } from '../errors.js';
 import { MAX_RECORDS_PER_BATCH, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
-import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
+import type { FileHandle, FileIO } from '../io/file-io.js';
+import type { HintedSegment } from './segment-hint.js';
 import { hintPath, segmentPath, segmentStem } from './segment-names.js';
 
 export interface KeptRecord {
@@ -53,6 +54,13 @@ export interface OutputOptions {
    * snapshot can stand in for it (start-from-snapshot.ts).
    */
   boundaries?: readonly number[];
+  /**
+   * Writes a sealed output's hint from the file just written (the log's
+   * background: a worker thread on real files, segment-log.ts). Read back
+   * rather than built from what was written, so the hint is made the way
+   * every other hint is and the output's bytes are checked once on disk.
+   */
+  writeHint(segment: HintedSegment): Promise<boolean>;
 }
 
 /** Where a record went: output index and byte position, told as each batch is written. */
@@ -67,7 +75,6 @@ export class CompactedOutput {
   readonly outputs: OutputSegment[] = [];
   #handle: FileHandle | undefined;
   #current: OutputSegment | undefined;
-  #hint: HintEntry[] = [];
   #pending: KeptRecord[] = [];
   #pendingBytes = 0;
   readonly #boundaries: number[];
@@ -143,9 +150,7 @@ export class CompactedOutput {
     const index = this.outputs.length - 1;
     let i = 0;
     writeBatch(buf, 0, batch, (position, recordSize) => {
-      const r = records[i++]!;
-      this.#hint.push({ key: r.key, offset: r.offset, position: at + position, size: recordSize, tombstone: r.op === Op.Delete, expireAtMs: r.expireAtMs });
-      this.#onPlaced(index, at + position, recordSize, r);
+      this.#onPlaced(index, at + position, recordSize, records[i++]!);
     });
     handle.write(buf, at);
     out.tail += size;
@@ -178,15 +183,9 @@ export class CompactedOutput {
     } finally {
       handle.close();
     }
-    const hint = encodeHint({ segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, entries: newestPerKey(this.#hint) });
-    this.#hint = [];
-    await replaceFile(this.#o.io, hintPath(this.#o.dir, out.stem), hint);
+    const { path, stem, baseOffset } = out;
+    if (!(await this.#o.writeHint({ path, stem, baseOffset, nextOffset: out.nextOffset, compacted: true }))) {
+      throw new LogkvError('CORRUPT', `${path}: the cleaner's output does not read back as written; compaction stopped, nothing changed`, { file: path, reason: 'output-read-back' });
+    }
   }
-}
-
-/** A hint lists the newest record of each key in its segment. */
-function newestPerKey(entries: HintEntry[]): HintEntry[] {
-  const newest = new Map<string, HintEntry>();
-  for (const e of entries) newest.set(Buffer.from(e.key.buffer, e.key.byteOffset, e.key.length).toString('latin1'), e);
-  return newest.size === entries.length ? entries : [...newest.values()];
 }

@@ -18,6 +18,7 @@ import { acquireLock } from '../io/lock-file.js';
 import { CompactedOutput, type OutputSegment } from './compacted-output.js';
 import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
+import { backgroundFiles } from './background-files.js';
 import { snapshotDir, snapshotFileName } from './snapshots.js';
 import { storePath } from './store-path.js';
 import { IDENTITY_FILE, inspectStoreDir, isStoreFile, LOCK_FILE, RESTORE_MARKER, writeIdentity } from './store-dir.js';
@@ -47,8 +48,17 @@ export async function writeBaseSegments(
   contents: SnapshotContents,
   options: { segmentSize: number; generation: number; now: () => number },
 ): Promise<OutputSegment[]> {
+  const background = backgroundFiles(io);
   const output = new CompactedOutput(
-    { io, dir, valueEncoding: contents.header.valueEncoding, segmentSize: options.segmentSize, generation: options.generation, now: options.now },
+    {
+      io,
+      dir,
+      valueEncoding: contents.header.valueEncoding,
+      segmentSize: options.segmentSize,
+      generation: options.generation,
+      now: options.now,
+      writeHint: (segment) => background.writeHint(dir, segment),
+    },
     () => undefined,
   );
   try {

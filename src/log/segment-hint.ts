@@ -17,6 +17,8 @@ export interface HintedSegment {
   baseOffset: number;
   /** One past the last offset the segment holds, as the log knows it. */
   nextOffset: number;
+  /** A cleaner output: it stands for offsets up to nextOffset, which may lie past its last record. */
+  compacted?: boolean;
 }
 
 /**
@@ -79,7 +81,8 @@ export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
 export async function writeHint(io: FileIO, dir: string, segment: HintedSegment): Promise<boolean> {
   const bytes = io.readFile(segment.path);
   const { newest, scan } = scanNewest(bytes, segment.path);
-  if (scan.damage.length > 0 || scan.nextOffset !== segment.nextOffset) return false;
+  const offsetsAgree = segment.compacted ? scan.nextOffset <= segment.nextOffset : scan.nextOffset === segment.nextOffset;
+  if (scan.damage.length > 0 || !offsetsAgree) return false;
   let entryBytes = 0;
   newest.forEachKey((id, _keys, _keyAt, keyLength) => {
     entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);

@@ -26,6 +26,7 @@ import type { FileIO } from '../io/file-io.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest, SnapshotRecord } from './manifest.js';
 import type { SegmentLog } from './segment-log.js';
+import { TimeSlices } from './time-slices.js';
 
 export const SNAPSHOT_DIR = 'snapshots';
 
@@ -110,11 +111,12 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
       pendingBytes += b.length;
       if (pendingBytes >= 1024 * 1024) flush();
     });
+    const slices = new TimeSlices();
     for (let i = 0; i < c.count; i++) {
       const record = log.readRecord(log.segment(c.segment[i]!), c.position[i]!, c.size[i]!);
       const r = new LogSegment.Record(streamOver(record));
       writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expiry?.expireAtMs });
-      if (i % 10_000 === 9_999) await new Promise((resolve) => setImmediate(resolve));
+      if (slices.due()) await slices.next();
     }
     writer.finish();
     flush();
