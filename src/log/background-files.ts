@@ -1,7 +1,8 @@
-// Slow file work kept off the write queue, so that a segment roll is a
-// rename and a manifest frame, not a stall: the sealed segment's hint
-// (which reads and scans the whole segment) and the preallocation of the
-// next segment (which writes its whole size in zeros).
+// Slow work kept off the write queue, so that a segment roll is a rename
+// and a manifest frame, not a stall: the sealed segment's hint (which reads
+// and scans the whole segment), the preallocation of the next segment
+// (which writes its whole size in zeros), a cleaner output's hint, and the
+// key order of a snapshot (a sort of every live key).
 //
 // On the real file system the work runs in one worker thread shared by
 // every store of the process: the event loop, and the writes queued on it,
@@ -22,6 +23,8 @@
 import { Worker } from 'node:worker_threads';
 import { LogkvError, type ErrorCode } from '../errors.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
+import { type BackgroundResult, type BackgroundTask, perform } from './background-tasks.js';
+import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
 import { type HintedSegment, writeHint } from './segment-hint.js';
 
@@ -32,6 +35,8 @@ export interface BackgroundFiles {
   writeHint(dir: string, segment: HintedSegment): Promise<boolean>;
   /** prepareSegmentFile() (segment-file.ts). */
   prepareSegmentFile(path: string, header: Uint8Array, size: number): Promise<void>;
+  /** sortByKey() (key-order.ts). The arrays are handed over: the caller must not use them after. */
+  sortByKey(arena: Uint8Array<ArrayBuffer>, offsets: Uint32Array<ArrayBuffer>): Promise<Uint32Array>;
 }
 
 /** The worker thread on the real file system, this thread otherwise. */
@@ -41,16 +46,12 @@ export function backgroundFiles(io: FileIO): BackgroundFiles {
     detached: false,
     writeHint: (dir, segment) => writeHint(io, dir, segment),
     prepareSegmentFile: (path, header, size) => prepareSegmentFile(io, path, header, size),
+    sortByKey: (arena, offsets) => Promise.resolve(sortByKey(arena, offsets)),
   };
 }
 
-/** A task as posted to the worker (background-worker.ts). */
-export type BackgroundTask =
-  | { kind: 'hint'; dir: string; segment: HintedSegment }
-  | { kind: 'prepare'; path: string; header: Uint8Array; size: number };
-
 export type BackgroundReply =
-  | { id: number; ok: true; result: boolean | undefined }
+  | { id: number; ok: true; result: BackgroundResult }
   | { id: number; ok: false; error: { code?: ErrorCode | undefined; message: string; file?: string | undefined; reason?: string | undefined } };
 
 let shared: WorkerFiles | undefined;
@@ -63,62 +64,122 @@ function sharedWorker(): WorkerFiles {
   return shared;
 }
 
+interface Queued {
+  task: BackgroundTask;
+  transfer: ArrayBuffer[];
+  resolve(result: BackgroundResult): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Tasks go to the worker once it has said it is ready. A worker that
+ * cannot start (flags it refuses, a module it cannot load) is not retried:
+ * its tasks, and every later one, run on this thread instead (slower
+ * rolls, nothing lost), with one warning.
+ */
 class WorkerFiles implements BackgroundFiles {
   readonly detached = true;
   #worker: Worker | undefined;
+  #ready = false;
+  #broken = false;
   #nextId = 1;
-  readonly #waiting = new Map<number, { resolve(result: boolean | undefined): void; reject(e: unknown): void }>();
+  /** Tasks waiting for the worker to be ready. */
+  #queued: Queued[] = [];
+  /** Tasks posted to the worker, by id. */
+  readonly #posted = new Map<number, Queued>();
 
   writeHint(dir: string, segment: HintedSegment): Promise<boolean> {
-    const { path, stem, baseOffset, nextOffset } = segment;
-    return this.#run({ kind: 'hint', dir, segment: { path, stem, baseOffset, nextOffset } }).then((r) => r === true);
+    const { path, stem, baseOffset, nextOffset, compacted } = segment;
+    return this.#run({ kind: 'hint', dir, segment: { path, stem, baseOffset, nextOffset, compacted } }).then((r) => r === true);
   }
 
   async prepareSegmentFile(path: string, header: Uint8Array, size: number): Promise<void> {
     await this.#run({ kind: 'prepare', path, header, size });
   }
 
-  #run(task: BackgroundTask): Promise<boolean | undefined> {
-    const worker = this.#start();
-    const id = this.#nextId++;
+  async sortByKey(arena: Uint8Array<ArrayBuffer>, offsets: Uint32Array<ArrayBuffer>): Promise<Uint32Array> {
+    const order = await this.#run({ kind: 'sort', arena, offsets }, [arena.buffer, offsets.buffer]);
+    if (!(order instanceof Uint32Array)) throw new Error('logkv background worker: a sort answered without an order');
+    return order;
+  }
+
+  #run(task: BackgroundTask, transfer: ArrayBuffer[] = []): Promise<BackgroundResult> {
+    if (this.#broken) return perform(task);
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      // Held only while work is pending: an idle worker must not keep the process alive.
-      if (this.#waiting.size === 1) worker.ref();
-      worker.postMessage({ id, task });
+      const q: Queued = { task, transfer, resolve, reject };
+      if (this.#ready) this.#post(q);
+      else {
+        this.#queued.push(q);
+        this.#start();
+      }
     });
   }
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
+  #post(q: Queued): void {
+    const worker = this.#worker!;
+    const id = this.#nextId++;
+    this.#posted.set(id, q);
+    // Held only while work is pending: an idle worker must not keep the process alive.
+    if (this.#posted.size === 1) worker.ref();
+    worker.postMessage({ id, task: q.task }, q.transfer);
+  }
+
+  #start(): void {
+    if (this.#worker) return;
     // The worker inherits the process's flags (a TypeScript loader under tests), except those that only make sense for a main script.
     const execArgv = process.execArgv.filter((a) => !MAIN_SCRIPT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
-    const worker = new Worker(new URL('./background-worker.js', import.meta.url), { execArgv });
-    worker.unref();
-    worker.on('message', (reply: BackgroundReply) => this.#settle(reply));
-    worker.on('error', (e) => this.#failAll(e));
-    worker.on('exit', (code) => this.#failAll(new Error(`logkv background worker exited with code ${code}`)));
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./background-worker.js', import.meta.url), { execArgv });
+    } catch (e) {
+      this.#giveUp(e);
+      return;
+    }
     this.#worker = worker;
-    return worker;
+    worker.on('message', (reply: BackgroundReply | 'ready') => {
+      if (reply === 'ready') {
+        this.#ready = true;
+        const queued = this.#queued;
+        this.#queued = [];
+        for (const q of queued) this.#post(q);
+        if (this.#posted.size === 0) worker.unref();
+      } else this.#settle(reply);
+    });
+    worker.on('error', (e) => this.#lost(e));
+    worker.on('exit', (code) => this.#lost(new Error(`logkv background worker exited with code ${code}`)));
   }
 
   #settle(reply: BackgroundReply): void {
-    const w = this.#waiting.get(reply.id);
-    if (!w) return;
-    this.#waiting.delete(reply.id);
-    if (this.#waiting.size === 0) this.#worker?.unref();
-    if (reply.ok) w.resolve(reply.result);
+    const q = this.#posted.get(reply.id);
+    if (!q) return;
+    this.#posted.delete(reply.id);
+    if (this.#posted.size === 0) this.#worker?.unref();
+    if (reply.ok) q.resolve(reply.result);
     else {
       const { code, message, file, reason } = reply.error;
-      w.reject(code ? new LogkvError(code, message, { file, reason }) : new Error(message));
+      q.reject(code ? new LogkvError(code, message, { file, reason }) : new Error(message));
     }
   }
 
-  /** The worker died (it should not): every task fails, and the next one starts a new worker. */
-  #failAll(e: unknown): void {
+  /** The worker failed. Before it was ready: no worker for this process. After: what it held fails, and the next task starts a new one. */
+  #lost(e: unknown): void {
+    if (!this.#ready) {
+      this.#giveUp(e);
+      return;
+    }
     this.#worker = undefined;
-    const waiting = [...this.#waiting.values()];
-    this.#waiting.clear();
-    for (const w of waiting) w.reject(e);
+    this.#ready = false;
+    const posted = [...this.#posted.values()];
+    this.#posted.clear();
+    for (const q of posted) q.reject(e);
+  }
+
+  #giveUp(e: unknown): void {
+    this.#broken = true;
+    this.#worker = undefined;
+    process.emitWarning(`logkv: no background worker thread (${e instanceof Error ? e.message : String(e)}); segment rolls and snapshots do their slow work on the main thread`);
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const q of queued) perform(q.task).then(q.resolve, q.reject);
   }
 }

@@ -1,22 +1,15 @@
-// The worker thread of background-files.ts: runs each task on the real
-// file system and answers with its result or its error.
+// The worker thread of background-files.ts: says it is ready once its
+// modules have loaded, then runs each task and answers with its result or
+// its error.
 
 import { parentPort } from 'node:worker_threads';
 import { LogkvError } from '../errors.js';
-import { nodeFileIO } from '../io/file-io.js';
-import type { BackgroundReply, BackgroundTask } from './background-files.js';
-import { prepareSegmentFile } from './segment-file.js';
-import { writeHint } from './segment-hint.js';
-
-async function perform(task: BackgroundTask): Promise<boolean | undefined> {
-  if (task.kind === 'hint') return writeHint(nodeFileIO, task.dir, task.segment);
-  await prepareSegmentFile(nodeFileIO, task.path, task.header, task.size);
-  return undefined;
-}
+import type { BackgroundReply } from './background-files.js';
+import { type BackgroundTask, perform } from './background-tasks.js';
 
 parentPort?.on('message', ({ id, task }: { id: number; task: BackgroundTask }) => {
   perform(task).then(
-    (result) => parentPort!.postMessage({ id, ok: true, result } satisfies BackgroundReply),
+    (result) => parentPort!.postMessage({ id, ok: true, result } satisfies BackgroundReply, result instanceof Uint32Array ? [result.buffer as ArrayBuffer] : []),
     (e: unknown) => {
       const error =
         e instanceof LogkvError
@@ -26,3 +19,4 @@ parentPort?.on('message', ({ id, task }: { id: number; task: BackgroundTask }) =
     },
   );
 });
+parentPort?.postMessage('ready');

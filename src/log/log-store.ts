@@ -20,7 +20,8 @@ import type { LogOpenReport, RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
 import { Manifest, type ManifestView } from './manifest.js';
 import { type LogHooks, type OpenedStore, openStore } from './opening.js';
-import { capture, type Capture, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
+import { capture, freeze, type Frozen, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
+import { backgroundFiles } from './background-files.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
 import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
@@ -612,18 +613,19 @@ export class LogStore<V = unknown> {
   async snapshot(): Promise<SnapshotInfo> {
     this.#checkWritable();
     return this.#exclusive(async () => {
-      let captured: Capture | undefined;
+      let frozen: Frozen | undefined;
       // In the write queue: after every earlier write was applied, before any later one.
       await this.#log.append({
         prepare: () => {
-          captured = capture(this.#space, this.#log, this.#now());
+          frozen = freeze(this.#space, this.#log, this.#now());
           return undefined;
         },
         apply: () => undefined,
       });
       // What the snapshot stands for must be in the log durably before the snapshot is listed.
       await this.#log.flush();
-      const info = await writeSnapshot(this.#io, this.dir, this.#log, captured!, ENCODINGS[this.valueEncoding]);
+      const captured = await capture(frozen!, backgroundFiles(this.#io));
+      const info = await writeSnapshot(this.#io, this.dir, this.#log, captured, ENCODINGS[this.valueEncoding]);
       await listSnapshot(this.#io, this.dir, this.#manifestForWrites, info, this.#o.keepSnapshots);
       return info;
     });

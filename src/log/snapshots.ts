@@ -26,6 +26,8 @@ import type { FileIO } from '../io/file-io.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest, SnapshotRecord } from './manifest.js';
 import type { SegmentLog } from './segment-log.js';
+import type { BackgroundFiles } from './background-files.js';
+import type { FrozenDirectory } from './key-directory.js';
 import { TimeSlices } from './time-slices.js';
 
 export const SNAPSHOT_DIR = 'snapshots';
@@ -59,23 +61,55 @@ export function snapshotDir(dir: string): string {
   return join(dir, SNAPSHOT_DIR);
 }
 
-/** Copies the places of every live, unexpired key (call between two writes). */
-export function capture(space: KeySpace, log: SegmentLog, now: number): Capture {
-  const d = space.directory;
-  const n = d.size;
+/** The live state at one moment between two writes: what a snapshot is made of, not yet in key order. */
+export interface Frozen {
+  nextOffset: number;
+  createdMs: number;
+  /** Entries that expire at or before this are left out. */
+  now: number;
+  entries: FrozenDirectory;
+}
+
+/**
+ * Freezes the key directory (call between two writes, in the write queue).
+ * Two memcpys and no walk of the keys: the ordering, the expensive part,
+ * waits for capture(), outside the queue (a key-ordered walk here held
+ * every write for 280-330 ms at 550k keys).
+ */
+export function freeze(space: KeySpace, log: SegmentLog, now: number): Frozen {
+  return { nextOffset: log.nextOffset, createdMs: log.lastTimestampMs, now, entries: space.directory.freeze() };
+}
+
+/** The places of every live, unexpired key of a frozen directory, in key order (the sort runs in the background worker on real files). */
+export async function capture(frozen: Frozen, background: BackgroundFiles): Promise<Capture> {
+  const d = frozen.entries;
+  const ids = new Uint32Array(d.used);
+  const offsets = new Uint32Array(d.used);
+  let n = 0;
+  // In time slices, like every loop here over all the keys: writes go on meanwhile.
+  const slices = new TimeSlices();
+  for (let id = 0; id < d.used; id++) {
+    if ((id & 1023) === 1023 && slices.due()) await slices.next();
+    if (!d.isLive(id)) continue;
+    const expireAt = d.expireAtOf(id);
+    if (expireAt !== undefined && expireAt <= frozen.now) continue;
+    ids[n] = id;
+    offsets[n++] = d.keyOffsetOf(id);
+  }
+  const order = await background.sortByKey(d.arena, offsets.slice(0, n));
   const c: Capture = {
-    nextOffset: log.nextOffset,
-    createdMs: log.lastTimestampMs,
-    count: 0,
+    nextOffset: frozen.nextOffset,
+    createdMs: frozen.createdMs,
+    count: n,
     segment: new Uint32Array(n),
     position: new Uint32Array(n),
     size: new Uint32Array(n),
     offset: new Float64Array(n),
   };
-  for (const id of space.range({})) {
-    const expireAt = d.expireAtOf(id);
-    if (expireAt !== undefined && expireAt <= now) continue;
-    const i = c.count++;
+  for (let i = 0; i < n; i++) {
+    // Key order visits the entries at random: a cache miss or two each, ~150 ms at 550k keys unsliced.
+    if ((i & 1023) === 1023 && slices.due()) await slices.next();
+    const id = ids[order[i]!]!;
     c.segment[i] = d.segmentOf(id);
     c.position[i] = d.positionOf(id);
     c.size[i] = d.sizeOf(id);

@@ -97,3 +97,28 @@ t.test('a compaction right after rolls waits for their hints: no hint outlives i
   for (let k = 0; k < 100; k++) t.equal(r.get(`k${k}`), `${2900 + k}:${'y'.repeat(60)}`);
   await r.close();
 });
+
+t.test('where no worker thread can start, the slow work runs on the main thread: a warning, nothing lost', async (t) => {
+  // Worker threads refuse some of the process's own flags (--trace-gc among them in Node 20).
+  const dir = scratch(t);
+  const engine = new URL('../../dist/src/index.js', import.meta.url).href;
+  const script = `
+    import { open } from ${JSON.stringify(engine)};
+    const db = await open(process.argv[1], { valueEncoding: 'utf8', segmentSize: 65536, autoCompact: false });
+    for (let i = 0; i < 3000; i++) await db.put('k' + (i % 500), 'v' + i + 'x'.repeat(40));
+    const snap = await db.snapshot();
+    await db.close();
+    console.log(JSON.stringify({ entries: snap.entries }));
+  `;
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--trace-gc', '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /no background worker thread/, 'one warning says so');
+  const out = r.stdout.trim().split('\n').at(-1)!;
+  t.same(JSON.parse(out), { entries: 500 }, 'the snapshot holds every key');
+  const names = readdirSync(dir);
+  for (const seg of logs(names)) t.ok(names.includes(seg.replace(/\.log$/, '.hint')), `${seg} has its hint`);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.equal(s.get('k499'), `v2999${'x'.repeat(40)}`);
+  await s.close();
+});

@@ -1,0 +1,28 @@
+// What each background task does (background-files.ts), on the real file
+// system: run by the worker thread, or on this thread when no worker can
+// be started.
+
+import { nodeFileIO } from '../io/file-io.js';
+import type { HintedSegment } from './segment-hint.js';
+import { sortByKey } from './key-order.js';
+import { prepareSegmentFile } from './segment-file.js';
+import { writeHint } from './segment-hint.js';
+
+export type BackgroundTask =
+  | { kind: 'hint'; dir: string; segment: HintedSegment }
+  | { kind: 'prepare'; path: string; header: Uint8Array; size: number }
+  | { kind: 'sort'; arena: Uint8Array; offsets: Uint32Array };
+
+export type BackgroundResult = boolean | Uint32Array | undefined;
+
+export async function perform(task: BackgroundTask): Promise<BackgroundResult> {
+  switch (task.kind) {
+    case 'hint':
+      return writeHint(nodeFileIO, task.dir, task.segment);
+    case 'sort':
+      return sortByKey(task.arena, task.offsets);
+    case 'prepare':
+      await prepareSegmentFile(nodeFileIO, task.path, task.header, task.size);
+      return undefined;
+  }
+}
