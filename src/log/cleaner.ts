@@ -30,10 +30,10 @@
 // on the next open which one is live.
 
 import { LogkvError } from '../errors.js';
-import { BatchReader } from '../formats/log-segment-reader.js';
 import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
+import { BatchWindows } from './batch-windows.js';
 import { TimeSlices } from './time-slices.js';
 import { CompactedOutput, type KeptRecord } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
@@ -165,8 +165,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
  * (a store started from a snapshot: restore.ts), so they are not needed.
  */
 async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number, output: CompactedOutput, moves: Moves, result: CompactionResult): Promise<void> {
-  const bytes = ctx.io.readFile(segment.path);
-  const reader = new BatchReader(bytes.subarray(0, segment.tail));
+  const reader = new BatchWindows(segment.handle, segment.tail);
   const d = ctx.space.directory;
   const now = ctx.now();
   // A store started from a kept snapshot replays the log after it, so a delete (or expiry) after one must stay.
