@@ -4,6 +4,7 @@
 // p99.9 are of all of them, not of samples. logkv only: the peers have no
 // segment roll; their durable latency is in the durable rows.
 
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { LogStore } from '../src/log/log-store.js';
 import type { EngineName } from './engines.js';
@@ -22,7 +23,7 @@ export async function rolls(engine: EngineName, dir: string, sizes: Sizes): Prom
   // Smaller segments at smaller scales, so a quick run still rolls twice.
   const segmentSize = Math.max(1 << 20, Math.round(FULL_SEGMENT * sizes.scale));
   const puts = Math.ceil((2.3 * segmentSize) / BYTES_PER_PUT);
-  const figures: Figures = { rollSegmentBytes: segmentSize, rollPuts: puts };
+  const figures: Figures = { rollSegmentBytes: segmentSize, rollPuts: puts, ...rawSyncLatency(dir, Math.max(2000, Math.round(20_000 * sizes.scale))) };
   for (const mid of [undefined, 'compact', 'snapshot'] as const) {
     const f = await putsOverRolls(join(dir, mid ?? 'plain'), segmentSize, puts, mid);
     for (const [k, v] of Object.entries(f)) figures[`${mid ?? 'plain'}${k}`] = v;
@@ -70,4 +71,37 @@ async function putsOverRolls(dir: string, segmentSize: number, puts: number, mid
     MaxMs: latency[puts - 1]!,
     ...(mid ? { MidMs: midMs ?? null, MidOverlap: overlapped } : {}),
   };
+}
+
+/**
+ * The disk's own tail, the reference for the rows above: a 64-put group is
+ * one write of about 9 KB and one fdatasync, so no put can do better than
+ * this loop's percentiles (and a put that arrives during a sync waits for
+ * two). Measured in the same run, on the same file system.
+ */
+function rawSyncLatency(dir: string, syncs: number): Figures {
+  fs.mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'raw-fdatasync');
+  const size = 64 * 1024 * 1024;
+  const fd = fs.openSync(path, 'w+');
+  try {
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (let at = 0; at < size; at += zeros.length) fs.writeSync(fd, zeros, 0, zeros.length, at);
+    fs.fdatasyncSync(fd);
+    const group = Buffer.alloc(IN_FLIGHT * BYTES_PER_PUT, 7);
+    const latency = new Float64Array(syncs);
+    let position = 0;
+    for (let i = 0; i < syncs; i++) {
+      const s = performance.now();
+      fs.writeSync(fd, group, 0, group.length, position);
+      fs.fdatasyncSync(fd);
+      latency[i] = performance.now() - s;
+      position = (position + group.length) % (size - group.length);
+    }
+    latency.sort();
+    return { rawSyncP50Ms: latency[Math.floor(0.5 * syncs)]!, rawSyncP999Ms: latency[Math.floor(0.999 * syncs)]!, rawSyncMaxMs: latency[syncs - 1]! };
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(path);
+  }
 }

@@ -60,6 +60,11 @@ const SPECS: Spec[] = [
     id: 'durable-put-pool', label: 'single durable put, logkv default (fdatasync in the thread pool)', phase: 'durable', field: 'durablePutPoolPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
     note: 'LogStore without syncOnMainThread: the event loop runs during each sync',
   },
+  {
+    id: 'roll-ref-sync-p99-9', label: 'reference: the disk alone, one 9 KB write + fdatasync (a 64-put group): p99.9 latency', phase: 'rolls', field: 'rawSyncP999Ms', unit: 'ms', better: 'lower', only: ['logkv'],
+    note: 'no engine: writeSync + fdatasyncSync in a loop over preallocated space, just before the put runs below',
+  },
+  { id: 'roll-ref-sync-max', label: 'reference: the disk alone, one 9 KB write + fdatasync: max latency', phase: 'rolls', field: 'rawSyncMaxMs', unit: 'ms', better: 'lower', only: ['logkv'] },
   { id: 'roll-put-p50-plain', label: '64 durable puts in flight over 2 segment rolls: median latency', phase: 'rolls', field: 'plainP50Ms', unit: 'ms', better: 'lower', only: ['logkv'] },
   { id: 'roll-put-p99-plain', label: '64 durable puts in flight over 2 segment rolls: p99 latency', phase: 'rolls', field: 'plainP99Ms', unit: 'ms', better: 'lower', only: ['logkv'] },
   {
