@@ -60,12 +60,15 @@ export function encodeSegmentHeader(h: SegmentHeader): Buffer {
   return buf;
 }
 
-export function recordSize(r: LogRecord): number {
+/** What a record's size depends on. */
+export type SizedRecord = Pick<LogRecord, 'key' | 'value' | 'expireAtMs'>;
+
+export function recordSize(r: SizedRecord): number {
   return RECORD_FIXED_SIZE + (r.expireAtMs === undefined ? 0 : EXPIRY_SIZE) + r.key.length + r.value.length;
 }
 
-/** Bytes the batch takes in the file, framing included. */
-export function batchSize(b: LogBatch): number {
+/** Bytes the batch takes in the file, framing included (only its records' sizes matter). */
+export function batchSize(b: { records: readonly SizedRecord[] }): number {
   let n = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
   for (const r of b.records) n += recordSize(r);
   return n;

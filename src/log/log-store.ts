@@ -371,7 +371,7 @@ export class LogStore<V = unknown> {
     if (records.length === 0) return;
     // The format's bounds on a batch, checked here so the write loop never meets them.
     if (records.length > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} operations`);
-    const bytes = batchSize({ baseOffset: 0, timestampMs: 0, records: records.map((r, i) => ({ ...r, offsetDelta: i })) });
+    const bytes = batchSize({ records });
     if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
     await this.#appendPlain(records);
   }
