@@ -23,12 +23,11 @@ formats: $(STAMP)
 	node scripts/build-formats.mjs
 	node test/cross-language/build-python.mjs
 
+# scripts/build.mjs: TypeScript into dist/ and the generated parsers copied
+# beside it, skipped when dist/ is newer than every source (npm's prepare,
+# which npm ci runs, has usually just done it).
 build: $(STAMP)
-	$(TSC) -p .
-	rm -rf dist/src/formats/generated dist/src/formats/generated-debug
-	cp -r src/formats/generated dist/src/formats/generated
-	cp -r src/formats/generated-debug dist/src/formats/generated-debug
-	chmod +x dist/cli/kvtool.js
+	node scripts/build.mjs --if-changed
 
 # Regenerate the golden files in fixtures/ (deterministic).
 fixtures: build
@@ -71,5 +70,17 @@ clean:
 
 # Benchmarks against lmdb, classic-level and better-sqlite3 in one run
 # (bench/README.md). BENCH_SCALE=0.01 for a quick run. Not part of `make test`.
-bench: build
+# The peers are bench/package.json's, installed here only (better-sqlite3
+# compiles SQLite when no prebuilt binary fits), so make test and make demo
+# need no C++ compiler; their adapters (bench/peers.ts) are compiled once
+# they are there, and dist/bench finds them through a link.
+BENCH_STAMP := bench/node_modules/.install-stamp
+
+$(BENCH_STAMP): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+	@touch $@
+
+bench: build $(BENCH_STAMP)
+	$(TSC) -p bench/tsconfig.json
+	ln -sfn ../../bench/node_modules dist/bench/node_modules
 	node dist/bench/run.js

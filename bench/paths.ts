@@ -16,7 +16,9 @@ export function repoRoot(): string {
   }
 }
 
+/** The version of logkv, of a package of the repository, or of a peer (bench/node_modules). */
 export function packageVersion(name: string): string {
-  const pkg = name === 'logkv' ? join(repoRoot(), 'package.json') : join(repoRoot(), 'node_modules', name, 'package.json');
+  const root = repoRoot();
+  const pkg = name === 'logkv' ? join(root, 'package.json') : [join(root, 'bench', 'node_modules', name, 'package.json'), join(root, 'node_modules', name, 'package.json')].find((p) => fs.existsSync(p))!;
   return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
 }

@@ -41,7 +41,7 @@ interface Spec {
 const num = (c: Cell | undefined): number | undefined => (typeof c === 'number' ? c : undefined);
 const bestPeer = (v: Row['values'], better: Row['better']): number | undefined => {
   const xs = PEERS.map((p) => num(v[p])).filter((x): x is number => x !== undefined);
-  if (xs.length !== PEERS.length) return undefined;
+  if (PEERS.length === 0 || xs.length !== PEERS.length) return undefined;
   return better === 'higher' ? Math.max(...xs) : Math.min(...xs);
 };
 

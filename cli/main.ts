@@ -17,6 +17,7 @@ import { resolveStoreArgument } from './store/argument.js';
 import { DEFAULT_HIGH_WATER_MARK } from './stats/collect.js';
 import { describeFailure } from './failure.js';
 import type { Terminal } from './terminal.js';
+import { logkvVersion } from './version.js';
 
 type Run = (ctx: Context) => number | Promise<number>;
 
@@ -188,7 +189,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
     )
     .demandCommand(1, 'Give a command.')
     .strict()
-    .version(false)
+    .version(logkvVersion())
     .help()
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns ?? 80))

@@ -64,7 +64,8 @@ export interface JournalOpenReport {
 
 export const DEFAULT_JOURNAL_SIZE = 1024 * 1024;
 
-type Entries = Iterable<readonly [string, JournalValue]> | { readonly [key: string]: JournalValue };
+/** What setMany() takes: [key, value] pairs or an object's own properties. */
+export type JournalEntries = Iterable<readonly [string, JournalValue]> | { readonly [key: string]: JournalValue };
 
 export class JournalStore {
   readonly openReport: JournalOpenReport;
@@ -245,7 +246,7 @@ export class JournalStore {
   }
 
   /** Sets many keys in one frame: after a crash, all of them or none. */
-  async setMany(entries: Entries): Promise<void> {
+  async setMany(entries: JournalEntries): Promise<void> {
     const list: JournalEntry[] = [];
     const iterable = Symbol.iterator in entries ? (entries as Iterable<readonly [string, JournalValue]>) : Object.entries(entries);
     for (const [key, value] of iterable) {

@@ -1,3 +1,3 @@
 // logkv/level: the Level ecosystem's interface (abstract-level 3) over a LogStore.
-export { LogLevel, type LogLevelOptions } from './log-level.js';
+export { LogLevel, type LogLevelOptions, type LogLevelWriteOptions } from './log-level.js';
 export { LevelError } from './level-error.js';

@@ -1,0 +1,73 @@
+// The package as a user gets it: `npm pack` ships the build and nothing
+// else, and `npm install` of the tarball works on a machine with no C++
+// compiler (the native CRC is optional) and gives a working LogStore,
+// LogLevel and kvtool. The build itself is what prepack runs
+// (scripts/build.mjs); here the tree make test built is packed.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-package-'));
+t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** No compiler anywhere: node-gyp, cc and c++ all fail at once. */
+const noCompiler = { ...process.env, CC: '/bin/false', CXX: '/bin/false', npm_config_node_gyp: '/bin/false', npm_config_audit: 'false', npm_config_fund: 'false' };
+
+t.test('npm pack builds first and ships dist/, the formats and a LICENSE, nothing else', async (t) => {
+  t.match(pkg.scripts.prepack, /scripts\/build\.mjs/, 'prepack runs the build (npm pack, npm publish)');
+  t.match(pkg.scripts.prepare, /scripts\/build\.mjs/, 'prepare runs it too (an install from git)');
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  const [packed] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const files = packed!.files.map((f) => f.path);
+  for (const needed of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/level/index.js', 'dist/cli/kvtool.js', 'dist/src/log/background-worker.js', 'formats/log_segment.ksy']) {
+    t.ok(files.includes(needed), `ships ${needed}`);
+  }
+  t.ok(files.some((f) => f.startsWith('dist/src/formats/generated/')), 'ships the generated parsers');
+  t.same(files.filter((f) => f.endsWith('.map')), [], 'no source maps (they point at .ts files it does not ship)');
+  t.same(files.filter((f) => /^(dist\/)?(bench|scripts|test)\//.test(f)), [], 'no bench, scripts or tests');
+  fs.renameSync(path.join(work, packed!.filename), path.join(work, 'logkv.tgz'));
+});
+
+t.test('the tarball installs with no compiler and works: LogStore, LogLevel, kvtool', async (t) => {
+  const app = path.join(work, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const install = spawnSync('npm', ['install', '--prefer-offline', path.join(work, 'logkv.tgz')], { cwd: app, env: noCompiler, encoding: 'utf8' });
+  t.equal(install.status, 0, `npm install: ${install.stderr.slice(-2000)}`);
+  if (install.status !== 0) return;
+
+  fs.writeFileSync(
+    path.join(app, 'main.js'),
+    `import { LogStore } from 'logkv';
+import { LogLevel } from 'logkv/level';
+const s = await LogStore.open('./store', { valueEncoding: 'utf8' });
+await s.put('greeting', 'hello');
+await s.close();
+const r = await LogStore.open('./store', { valueEncoding: 'utf8' });
+const got = r.get('greeting');
+await r.close();
+const db = new LogLevel('./level', { valueEncoding: 'json' });
+await db.put('k', { n: 1 });
+const v = await db.get('k');
+await db.close();
+console.log(JSON.stringify({ got, v }));
+`,
+  );
+  const run = spawnSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  t.same(JSON.parse(run.stdout.trim() || '{}'), { got: 'hello', v: { n: 1 } }, 'a value survives a reopen; LogLevel reads back JSON');
+
+  const kvtool = path.join(app, 'node_modules', '.bin', 'kvtool');
+  const version = spawnSync(kvtool, ['--version'], { cwd: app, encoding: 'utf8' });
+  t.equal(version.stdout.trim(), pkg.version, 'kvtool --version');
+  const verify = spawnSync(kvtool, ['verify', './store'], { cwd: app, encoding: 'utf8' });
+  t.equal(verify.status, 0, `kvtool verify ./store: ${verify.stdout}${verify.stderr}`);
+  const get = spawnSync(kvtool, ['get', './store', 'greeting'], { cwd: app, encoding: 'utf8' });
+  t.equal(get.stdout.trim(), 'hello', 'kvtool get');
+});
