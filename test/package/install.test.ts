@@ -71,3 +71,17 @@ console.log(JSON.stringify({ got, v }));
   const get = spawnSync(kvtool, ['get', './store', 'greeting'], { cwd: app, encoding: 'utf8' });
   t.equal(get.stdout.trim(), 'hello', 'kvtool get');
 });
+
+t.test('npm install git+file:// of the repository builds it (prepare) and works, with no compiler', async (t) => {
+  // npm clones the repository's HEAD, installs its dev dependencies, runs prepare (the build) and installs what npm pack would ship.
+  const app = path.join(work, 'from-git');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'from-git', private: true, type: 'module' }));
+  const install = spawnSync('npm', ['install', '--prefer-offline', `git+file://${root.replace(/\/$/, '')}`], { cwd: app, env: noCompiler, encoding: 'utf8' });
+  t.equal(install.status, 0, `npm install: ${install.stderr.slice(-2000)}`);
+  if (install.status !== 0) return;
+  const installed = path.join(app, 'node_modules', 'logkv');
+  t.ok(fs.existsSync(path.join(installed, 'dist', 'src', 'index.js')), 'the build is there');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', "import { LogStore } from 'logkv'; const s = await LogStore.open('./s'); await s.put('k', Buffer.from('v')); console.log(String(s.get('k'))); await s.close();"], { cwd: app, encoding: 'utf8' });
+  t.equal(run.stdout.trim(), 'v', run.stderr);
+});
