@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { type FileKind, recognise } from './file-kind.js';
 
 export interface FileRef {
   /** Path to open and to print (PATH joined with the name). */
@@ -107,5 +108,50 @@ export function readBytes(ref: FileRef): Buffer {
     return fs.readFileSync(ref.path);
   } catch (e) {
     throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
+  }
+}
+
+/** Bytes read to tell what a file is (every logkv magic and header fits). */
+const HEAD_BYTES = 64;
+/** The most kvtool reads into one Buffer (readFileSync's own limit). */
+export const MAX_WHOLE_FILE = 2 ** 31 - 1;
+
+export type ReadFile = { kind: FileKind; bytes: Buffer; size: number } | { kind: undefined; head: Buffer; size: number };
+
+/**
+ * What a file is, from its first bytes only, and for a logkv file its
+ * bytes, read whole (up to MAX_WHOLE_FILE: a bigger one is a PathError).
+ * A file that is not ours is never read past its head, whatever its size.
+ * Throws PathError on failure. Never writes.
+ */
+export function readIfLogkv(ref: FileRef): ReadFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(ref.path, 'r');
+  } catch (e) {
+    throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const kind = recognise(head, ref.name);
+    if (kind === undefined) return { kind, head, size };
+    if (size > MAX_WHOLE_FILE) {
+      throw new PathError(`${ref.path}: a ${kind} file of ${size} bytes; kvtool reads a logkv file whole, up to ${MAX_WHOLE_FILE} bytes`, `a ${kind} file of ${size} bytes, too large to read whole (kvtool's limit: ${MAX_WHOLE_FILE} bytes)`);
+    }
+    const bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = fs.readSync(fd, bytes, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return { kind, bytes: done === size ? bytes : bytes.subarray(0, done), size };
+  } catch (e) {
+    if (e instanceof PathError) throw e;
+    throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -8,10 +8,10 @@ import { dumpJournal } from '../dump/journal.js';
 import { renderJson, renderText } from '../dump/render.js';
 import { dumpSegment } from '../dump/segment.js';
 import { dumpSnapshot } from '../dump/snapshot.js';
-import { type FileKind, kindByName, magicHex, recognise } from '../file-kind.js';
+import { type FileKind, kindByName, magicHex } from '../file-kind.js';
 import { keyMatcher, type ValuesMode } from '../format-value.js';
 import type { Context } from '../context.js';
-import { listFiles, PathError, readBytes } from '../paths.js';
+import { listFiles, PathError, type ReadFile, readIfLogkv } from '../paths.js';
 import { progress } from '../progress.js';
 import { EXIT } from './exit-codes.js';
 
@@ -72,25 +72,25 @@ function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total
   for (const ref of listing.files) {
     onProgress(done, total);
     done += ref.size;
-    let bytes: Buffer;
+    let read: ReadFile;
     try {
-      bytes = readBytes(ref);
+      read = readIfLogkv(ref);
     } catch (e) {
       if (!(e instanceof PathError)) throw e;
       out.error(`kvtool: ${e.message}`);
       code = EXIT.USAGE_OR_IO;
       continue;
     }
-    const kind = recognise(bytes, ref.name);
-    if (kind === undefined) {
+    if (read.kind === undefined) {
       // In a directory, files that are not ours are passed over in silence,
       // but one named like ours is mentioned.
       if (ref.explicit || kindByName(ref.name) !== undefined) {
-        emit({ type: 'not-logkv', file: ref.path, size: bytes.length, magic: magicHex(bytes) });
+        emit({ type: 'not-logkv', file: ref.path, size: read.size, magic: magicHex(read.head) });
       }
       if (ref.explicit && code === EXIT.OK) code = EXIT.PROBLEMS;
       continue;
     }
+    const { kind, bytes } = read;
     emit({ type: 'file', file: ref.path, kind, size: bytes.length });
     DUMPERS[kind](bytes, ref.path, opts, emit);
   }

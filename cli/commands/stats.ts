@@ -11,8 +11,7 @@ import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
-import { recognise } from '../file-kind.js';
-import { listFiles, readBytes } from '../paths.js';
+import { listFiles, readIfLogkv } from '../paths.js';
 import { progress } from '../progress.js';
 import { journalStats, liveBySegment, segmentStats, storeStats } from '../stats/collect.js';
 import { journalLine, renderStoreText, segmentLine } from '../stats/render.js';
@@ -45,8 +44,9 @@ export function runStats(args: StatsArgs, ctx: Context): number {
     return print(stats, renderStoreText(stats));
   }
   const ref = listing.files[0]!;
-  const bytes = readBytes(ref);
-  const kind = recognise(bytes, ref.name);
+  const read = readIfLogkv(ref);
+  if (read.kind === undefined) throw new LogkvError('BAD_MAGIC', `${ref.path} is not a logkv file`, { file: ref.path, offset: 0, reason: 'magic' });
+  const { kind, bytes } = read;
   switch (kind) {
     case 'segment': {
       const seg = loadSegmentBytes(ref.path, { stem: ref.name, baseOffset: 0, generation: 0 }, bytes);
@@ -82,7 +82,5 @@ export function runStats(args: StatsArgs, ctx: Context): number {
       const doc = { file: ref.path, size: bytes.length, storeId: storeIdText(id.storeId), created: id.createdMs };
       return print(doc, [`identity: ${doc.file} storeId: ${doc.storeId} created: ${doc.created}`]);
     }
-    case undefined:
-      throw new LogkvError('BAD_MAGIC', `${ref.path} is not a logkv file`, { file: ref.path, offset: 0, reason: 'magic' });
   }
 }

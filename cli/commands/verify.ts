@@ -8,8 +8,8 @@ import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import type { Context } from '../context.js';
-import { kindByName, recognise } from '../file-kind.js';
-import { listFiles, PathError, readBytes } from '../paths.js';
+import { kindByName } from '../file-kind.js';
+import { listFiles, PathError, readBytes, type ReadFile, readIfLogkv } from '../paths.js';
 import { progress } from '../progress.js';
 import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
@@ -61,16 +61,16 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
   const total = listing.files.reduce((n, f) => n + f.size, 0);
   let done = 0;
   for (const ref of listing.files) {
-    let bytes: Buffer;
+    let read: ReadFile;
     try {
-      bytes = readBytes(ref);
+      read = readIfLogkv(ref);
     } catch (e) {
       if (!(e instanceof PathError)) throw e;
       result.ioErrors.push({ path: ref.path, message: `cannot read: ${e.detail}` });
       continue;
     }
-    const kind = recognise(bytes, ref.name);
-    if (kind !== undefined) {
+    if (read.kind !== undefined) {
+      const { kind, bytes } = read;
       const report = CHECKS[kind](bytes, ref.path);
       result.files.push(report);
       const hintPath = ref.path.replace(/\.log$/, '.hint');
@@ -82,7 +82,7 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
     }
     // A file named like ours, or named on the command line, must be ours;
     // anything else in a store directory (LOCK, notes, ...) is not looked at.
-    else if (ref.explicit || kindByName(ref.name) !== undefined) result.files.push(checkUnknown(bytes, ref.path));
+    else if (ref.explicit || kindByName(ref.name) !== undefined) result.files.push({ ...checkUnknown(read.head, ref.path), size: read.size });
     done += ref.size;
     options.onProgress?.(done, total);
   }

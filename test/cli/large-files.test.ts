@@ -1,0 +1,64 @@
+// kvtool and files it must not read whole: a file that is not logkv's is
+// judged from its first bytes, whatever its size (a 1 GiB file named like
+// a segment cost 1.1 GB of memory to call "not a logkv file"), and a logkv
+// file over 2 GiB gets a one-line error and exit 2, not a crash. Sparse
+// files: no disk space is used.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
+import { ValueEncoding } from '../../src/formats/limits.js';
+
+const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
+const TIME = '/usr/bin/time';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-large-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function sparse(name: string, head: Uint8Array, size: number): string {
+  const file = path.join(tmp, name);
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, head);
+  fs.ftruncateSync(fd, size);
+  fs.closeSync(fd);
+  return file;
+}
+
+/** Runs kvtool; with GNU time present, also its peak resident memory in MB. */
+function kvtool(...args: string[]): { status: number | null; out: string; peakMb: number | undefined } {
+  const timed = fs.existsSync(TIME);
+  const r = timed
+    ? spawnSync(TIME, ['-f', 'PEAK_KB %M', process.execPath, KVTOOL, '--quiet', ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, [KVTOOL, '--quiet', ...args], { encoding: 'utf8' });
+  const peak = /PEAK_KB (\d+)/.exec(r.stderr);
+  return { status: r.status, out: (r.stdout + r.stderr).replace(/.*PEAK_KB \d+\n?/, '').replace(/Command exited with non-zero status \d+\n/, ''), peakMb: peak ? Number(peak[1]) / 1024 : undefined };
+}
+
+const GiB = 2 ** 30;
+const foreign = sparse('00000000000000000000.log', Buffer.from('user data, not a segment'), GiB);
+const huge = sparse('00000000000000000007.log', encodeSegmentHeader({ baseOffset: 7, valueEncoding: ValueEncoding.Binary, createdMs: 0 }), 3 * GiB);
+
+t.test('a 1 GiB file that is not logkv is judged from its head, in bounded memory', async (t) => {
+  for (const command of ['verify', 'dump', 'stats']) {
+    const r = kvtool(command, foreign);
+    t.equal(r.status, 1, `${command}: exit 1 (not a logkv file)`);
+    t.match(r.out, /not a logkv file/, `${command}: says so`);
+    if (r.peakMb !== undefined) t.ok(r.peakMb < 200, `${command}: peak memory ${r.peakMb.toFixed(0)} MB (the file is 1024 MB)`);
+  }
+  const e = kvtool('explain', foreign, '--at', String(GiB - 1));
+  t.equal(e.status, 1, 'explain: exit 1');
+  t.match(e.out, /not a logkv file/);
+});
+
+t.test('a segment over 2 GiB: one line, exit 2, nothing read whole', async (t) => {
+  for (const args of [['verify', huge], ['dump', huge], ['stats', huge], ['explain', huge, '--at', '3']]) {
+    const r = kvtool(...args);
+    t.equal(r.status, 2, `${args[0]}: exit 2`);
+    t.match(r.out, /3221225472 bytes, too large to read whole|a segment file of 3221225472 bytes; kvtool reads a logkv file whole/, `${args[0]}: says why`);
+    t.notMatch(r.out, /RangeError|greater than 2 GiB|\n\s+at /, `${args[0]}: no stack trace`);
+    if (r.peakMb !== undefined) t.ok(r.peakMb < 200, `${args[0]}: peak memory ${r.peakMb.toFixed(0)} MB`);
+  }
+});
