@@ -61,6 +61,8 @@ export interface OutputOptions {
    * every other hint is and the output's bytes are checked once on disk.
    */
   writeHint(segment: HintedSegment): Promise<boolean>;
+  /** Base offset of the first output, when below its first record's offset (default: that offset). */
+  startAt?: number | undefined;
 }
 
 /** Where a record went: output index and byte position, told as each batch is written. */
@@ -86,6 +88,7 @@ export class CompactedOutput {
     this.#o = options;
     this.#onPlaced = onPlaced;
     this.#boundaries = [...(options.boundaries ?? [])].sort((a, b) => a - b);
+    this.#startAt = options.startAt;
   }
 
   /** Adds the next record; offsets must increase. */
@@ -142,7 +145,8 @@ export class CompactedOutput {
       await this.#sealCurrent(baseOffset);
       out = undefined;
     }
-    if (!out) out = this.#start(this.#startAt ?? baseOffset);
+    // A base offset never above the segment's first record.
+    if (!out) out = this.#start(Math.min(this.#startAt ?? baseOffset, baseOffset));
     this.#startAt = undefined;
     const handle = this.#handle!;
     const buf = Buffer.allocUnsafe(size);

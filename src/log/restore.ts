@@ -41,12 +41,16 @@ export interface RestoreReport {
   segments: number;
 }
 
-/** Writes the base segments for a snapshot's state (sealed, with hints; names carry `generation`). */
+/**
+ * Writes the base segments for a snapshot's state (sealed, with hints;
+ * names carry `generation`). `startAt`: the first one's base offset (the
+ * first segment they stand in for) when below its first record's offset.
+ */
 export async function writeBaseSegments(
   io: FileIO,
   dir: string,
   contents: SnapshotContents,
-  options: { segmentSize: number; generation: number; now: () => number },
+  options: { segmentSize: number; generation: number; now: () => number; startAt?: number },
 ): Promise<OutputSegment[]> {
   const background = backgroundFiles(io);
   const output = new CompactedOutput(
@@ -57,6 +61,7 @@ export async function writeBaseSegments(
       segmentSize: options.segmentSize,
       generation: options.generation,
       now: options.now,
+      startAt: options.startAt,
       writeHint: (segment) => background.writeHint(dir, segment),
     },
     () => undefined,

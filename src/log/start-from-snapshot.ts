@@ -61,7 +61,9 @@ export async function startFromSnapshot(
   // stopped before its manifest frame left base segments of its own, and a
   // file the manifest does not list is never written over.
   const generation = Math.max(manifest.generation, ...segmentNamesIn(io.readdir(dir)).map((n) => n.generation)) + 1;
-  const base = await writeBaseSegments(io, dir, found.contents, { ...options, generation });
+  // Named from the first segment they stand in for: one that started at the snapshot's first record's offset would sort after
+  // a segment sharing that base offset (equal offsets sort by generation), and every later open would find the two overlapping.
+  const base = await writeBaseSegments(io, dir, found.contents, { ...options, generation, startAt: covered[0]?.baseOffset });
   const lost = join(dir, 'lost');
   io.mkdir(lost);
   const setAside: string[] = [];
