@@ -11,6 +11,7 @@
 
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { mapFile, type Mapping } from './mapped-file.js';
 
 export interface FileHandle {
   readonly path: string;
@@ -23,6 +24,12 @@ export interface FileHandle {
   size(): number;
   truncate(length: number): void;
   close(): void;
+  /**
+   * The file's first `length` bytes mapped read-only (mapped-file.ts), or
+   * undefined where this file system cannot map. Only for a file that is
+   * never truncated while mapped; the mapping outlives close().
+   */
+  map?(length: number): Mapping | undefined;
 }
 
 export type OpenMode =
@@ -98,6 +105,10 @@ class NodeFileHandle implements FileHandle {
 
   truncate(length: number): void {
     fs.ftruncateSync(this.#fd, length);
+  }
+
+  map(length: number): Mapping | undefined {
+    return mapFile(this.#fd, length);
   }
 
   close(): void {

@@ -70,6 +70,13 @@ export interface LogStoreOptions {
    * NEEDS_RECOVERY. Default false.
    */
   readOnly?: boolean;
+  /**
+   * Read sealed segments from read-only memory maps, so a get makes no system
+   * call (README, "Reads"). Needs the optional addon built at install
+   * (mmapAvailable()); without it, or with false, every get is a pread.
+   * Never for a read-only store. Default true.
+   */
+  mmap?: boolean;
   /** Make the store when the directory is missing or empty. Default true; false: NOT_FOUND instead. */
   createIfMissing?: boolean;
   /** Clock for timestamps and expiry. */
@@ -844,10 +851,14 @@ function checkOptions(options: LogStoreOptions) {
   if (syncOnMainThread && options.io) throw new LogkvError('INVALID_ARGUMENT', 'syncOnMainThread chooses the real file system; it cannot be given with io');
   const readOnly = options.readOnly ?? false;
   const createIfMissing = options.createIfMissing ?? true;
-  if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean') throw new LogkvError('INVALID_ARGUMENT', 'readOnly and createIfMissing are true or false');
+  const mmap = options.mmap ?? true;
+  if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean' || typeof mmap !== 'boolean') {
+    throw new LogkvError('INVALID_ARGUMENT', 'readOnly, createIfMissing and mmap are true or false');
+  }
   return {
     readOnly,
     createIfMissing,
+    mmap,
     syncOnMainThread,
     keepSnapshots,
     segmentSize,

@@ -43,6 +43,7 @@ export interface OpenSettings {
   recovery: RecoveryMode;
   readOnly: boolean;
   createIfMissing: boolean;
+  mmap: boolean;
   now: () => number;
 }
 
@@ -168,6 +169,8 @@ async function openExisting(
       durability: s.readOnly ? 'none' : s.durability,
       syncIntervalMs: s.syncIntervalMs,
       now: s.now,
+      // A read-only open holds no lock: a repair in another process could truncate a file under its map.
+      mapSegments: s.mmap && !s.readOnly,
       onSegmentCreated: (segment, lastTimestampMs) => writable!.addSegment(segment, lastTimestampMs),
       onRoll: () => hooks.onRoll(),
       onCommit: (nextOffset) => hooks.onCommit(nextOffset),

@@ -31,11 +31,12 @@
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
 import { LogkvError, writeFailure } from '../errors.js';
-import { recordCrcMatches, recordValueAt } from '../formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
+import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
+import { RecordReads } from './record-reads.js';
 import { prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
 import { segmentPath, segmentStem } from './segment-names.js';
@@ -59,6 +60,8 @@ export interface Segment {
   /** One past the last offset the segment holds. */
   nextOffset: number;
   sealed: boolean;
+  /** Its read-only map, once a read made it (record-reads.ts); null when it cannot be mapped. */
+  mapping?: Mapping | null;
 }
 
 /** A record as the engine asks for it; offsets are given by the log. */
@@ -117,6 +120,8 @@ export interface SegmentLogOptions {
   onBackgroundError?: (error: unknown) => void;
   /** Called with the log's next offset each time writes become acknowledged (the change feed's cue). */
   onCommit?: (nextOffset: number) => void;
+  /** Read segments from memory maps where the file system can make them (record-reads.ts). Default false. */
+  mapSegments?: boolean;
 }
 
 interface Waiting {
@@ -146,9 +151,7 @@ export class SegmentLog {
   /** Applies of plain requests, run once their bytes are written. */
   #deferred: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
-  /** readValue()'s scratch buffer, and its view of the last record size read. */
-  readonly #scratch = Buffer.allocUnsafe(4096);
-  #scratchView = this.#scratch.subarray(0, 0);
+  readonly #reads: RecordReads;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
@@ -162,6 +165,7 @@ export class SegmentLog {
   constructor(options: SegmentLogOptions, segments: Segment[], lastTimestampMs: number) {
     this.#o = options;
     this.#background = backgroundFiles(options.io);
+    this.#reads = new RecordReads({ mapSegments: options.mapSegments ?? false });
     this.segments = segments;
     for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
@@ -209,7 +213,7 @@ export class SegmentLog {
   retire(removed: readonly Segment[]): void {
     for (const s of removed) {
       this.#byId.delete(s.id);
-      s.handle.close();
+      this.#closeSegment(s);
     }
   }
 
@@ -281,55 +285,20 @@ export class SegmentLog {
     });
   }
 
-  /**
-   * Reads the record at `position` and checks its own CRC, since a point
-   * read does not see the batch CRC: a byte damaged after open must be
-   * reported, never returned.
-   */
+  /** The record at `position`, CRC-checked, in a Buffer of its own (record-reads.ts). */
   readRecord(segment: Segment, position: number, size: number): Buffer {
-    const buf = Buffer.allocUnsafe(size);
-    this.#readChecked(segment, position, buf);
-    return buf;
+    return this.#reads.readRecord(segment, position, size);
   }
 
-  /**
-   * The value of the record at `position` (`size` bytes), CRC and layout
-   * checked as readRecord does, in a Buffer of its own. The get path: the
-   * record is read into a scratch buffer reused from read to read and only
-   * the value is copied out, one allocation a get instead of three (the
-   * record, a view of the value, the caller's copy).
-   */
+  /** The value of the record at `position`, CRC-checked, in a Buffer of its own: the get path (record-reads.ts). */
   readValue(segment: Segment, position: number, size: number): Buffer {
-    // A large record is read into a buffer of its own instead: copying its value out would cost more than the allocation saves.
-    const large = size > this.#scratch.length;
-    let buf = large ? Buffer.allocUnsafe(size) : this.#scratchView;
-    if (buf.length !== size) {
-      // The view is kept while records keep their size (a store's records mostly share it).
-      buf = this.#scratchView = this.#scratch.subarray(0, size);
-    }
-    this.#readChecked(segment, position, buf);
-    const at = recordValueAt(buf);
-    if (at < 0) {
-      throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
-    }
-    if (large) return buf.subarray(at);
-    const value = Buffer.allocUnsafe(size - at);
-    // A loop: Buffer#copy makes a view of its own, dearer than copying a few hundred bytes.
-    for (let i = 0; i < value.length; i++) value[i] = buf[at + i]!;
-    return value;
+    return this.#reads.readValue(segment, position, size);
   }
 
-  #readChecked(segment: Segment, position: number, buf: Buffer): void {
-    const size = buf.length;
-    const n = segment.handle.read(buf, position);
-    const where = { file: segment.path, offset: position };
-    if (n !== size) throw new LogkvError('CORRUPT', `${segment.path}: short read at ${position}`, { ...where, reason: 'truncated' });
-    if (!recordCrcMatches(buf, 0, size)) {
-      throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} fails its CRC-32C; run kvtool verify and kvtool repair`, {
-        ...where,
-        reason: 'record-crc',
-      });
-    }
+  /** Unmaps and closes `segment`'s file. */
+  #closeSegment(segment: Segment): void {
+    this.#reads.release(segment);
+    segment.handle.close();
   }
 
   /** Makes every write so far durable. */
@@ -357,7 +326,7 @@ export class SegmentLog {
   /** Closes every file, writing nothing (a read-only store's close). */
   release(): void {
     if (this.#timer) clearInterval(this.#timer);
-    for (const s of this.segments) s.handle.close();
+    for (const s of this.segments) this.#closeSegment(s);
   }
 
   /** Flushes, trims the active segment's zero fill, writes its hint, and closes every file. */
@@ -369,12 +338,13 @@ export class SegmentLog {
       await this.#dropSpare();
       if (this.#failed === undefined) {
         await this.#syncActive();
+        this.#reads.release(this.#active);
         await trim(this.#active);
         // After the trim is durable: the hint covers the trimmed length (see the crash stories above).
         if (this.#active.tail > SEGMENT_HEADER_SIZE) await writeHint(this.#o.io, this.#o.dir, this.#active);
       }
     } finally {
-      for (const s of this.segments) s.handle.close();
+      for (const s of this.segments) this.#closeSegment(s);
     }
   }
 
@@ -474,6 +444,7 @@ export class SegmentLog {
       segment.tail = p.position + p.bytes;
       segment.fileSize = Math.max(segment.fileSize, segment.tail);
       if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
+        this.#reads.release(segment);
         segment.handle.truncate(segment.tail);
         segment.fileSize = segment.tail;
       }
@@ -504,6 +475,7 @@ export class SegmentLog {
   async #roll(): Promise<void> {
     const old = this.#active;
     await this.#syncActive();
+    this.#reads.release(old);
     await trim(old);
     old.sealed = true;
     const next = await this.#nextSegment(old.nextOffset);

@@ -29,6 +29,8 @@ t.test('npm pack builds first and ships dist/, the formats and a LICENSE, nothin
     t.ok(files.includes(needed), `ships ${needed}`);
   }
   t.ok(files.some((f) => f.startsWith('dist/src/formats/generated/')), 'ships the generated parsers');
+  for (const source of ['native/mmap.c', 'native/binding.gyp', 'native/build.mjs']) t.ok(files.includes(source), `ships ${source}, built at install`);
+  t.same(files.filter((f) => f.startsWith('native/build/')), [], 'no addon built here (it is built for the machine it installs on)');
   t.same(files.filter((f) => f.endsWith('.map')), [], 'no source maps (they point at .ts files it does not ship)');
   t.same(files.filter((f) => /^(dist\/)?(bench|scripts|test)\//.test(f)), [], 'no bench, scripts or tests');
   fs.renameSync(path.join(work, packed!.filename), path.join(work, 'logkv.tgz'));
@@ -52,16 +54,17 @@ await s.close();
 const r = await LogStore.open('./store', { valueEncoding: 'utf8' });
 const got = r.get('greeting');
 await r.close();
+const { available } = (await import('logkv')).mmapAvailable();
 const db = new LogLevel('./level', { valueEncoding: 'json' });
 await db.put('k', { n: 1 });
 const v = await db.get('k');
 await db.close();
-console.log(JSON.stringify({ got, v }));
+console.log(JSON.stringify({ got, v, available }));
 `,
   );
   const run = spawnSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' });
   t.equal(run.status, 0, run.stderr);
-  t.same(JSON.parse(run.stdout.trim() || '{}'), { got: 'hello', v: { n: 1 } }, 'a value survives a reopen; LogLevel reads back JSON');
+  t.same(JSON.parse(run.stdout.trim() || '{}'), { got: 'hello', v: { n: 1 }, available: false }, 'a value survives a reopen; LogLevel reads back JSON; gets use pread');
 
   const kvtool = path.join(app, 'node_modules', '.bin', 'kvtool');
   const version = spawnSync(kvtool, ['--version'], { cwd: app, encoding: 'utf8' });
@@ -70,6 +73,27 @@ console.log(JSON.stringify({ got, v }));
   t.equal(verify.status, 0, `kvtool verify ./store: ${verify.stdout}${verify.stderr}`);
   const get = spawnSync(kvtool, ['get', './store', 'greeting'], { cwd: app, encoding: 'utf8' });
   t.equal(get.stdout.trim(), 'hello', 'kvtool get');
+});
+
+t.test('with a compiler the tarball install builds the mmap addon, and gets read mapped segments', async (t) => {
+  const app = path.join(work, 'app-native');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app-native', private: true, type: 'module' }));
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, 'logkv.tgz')], { cwd: app, encoding: 'utf8' });
+  t.equal(install.status, 0, `npm install: ${install.stderr.slice(-2000)}`);
+  if (install.status !== 0) return;
+  const script = `import { LogStore, mmapAvailable } from 'logkv';
+import { readFileSync } from 'node:fs';
+const s = await LogStore.open('./store', { segmentSize: 4096 });
+for (let i = 0; i < 100; i++) await s.put('k' + i, Buffer.alloc(100, i));
+const ok = s.get('k1')?.[0] === 1;
+const maps = readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.includes('/store/') && l.endsWith('.log')).length;
+await s.close();
+console.log(JSON.stringify({ ...mmapAvailable(), ok, mapped: maps > 0 }));
+`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  t.same(JSON.parse(run.stdout.trim() || '{}'), { available: true, reason: 'loaded', ok: true, mapped: true }, 'the addon loads and a get reads a mapped segment');
 });
 
 t.test('npm install git+file:// of the repository builds it (prepare) and works, with no compiler', async (t) => {

@@ -35,6 +35,8 @@ interface Inode {
   /** `data` / `synced` may be shared with a crash image: copy before changing in place. */
   dataShared: boolean;
   syncedShared: boolean;
+  /** Live memory maps of the file (map()): truncating it then would be SIGBUS in a real process. */
+  maps: number;
 }
 
 export type StepKind = 'create' | 'write' | 'truncate' | 'sync' | 'syncDir' | 'rename' | 'unlink';
@@ -125,7 +127,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 function freshInode(data: Buffer = Buffer.alloc(0)): Inode {
-  return { data, synced: data, pending: [], dataShared: true, syncedShared: true };
+  return { data, synced: data, pending: [], dataShared: true, syncedShared: true, maps: 0 };
 }
 
 export class MemoryFileIO implements FileIO {
@@ -134,6 +136,8 @@ export class MemoryFileIO implements FileIO {
   readonly #dirs = new Set<string>(['/']);
   /** Name changes since each directory's last syncDir: path -> inode, or null for a removed name. */
   readonly #unsyncedNames = new Map<string, Map<string, Inode | null>>();
+  /** Whether handles offer map(), as the real file system does when the addon is loaded. */
+  mappable = true;
   /** Counts of operations, for tests that check what a step costs. */
   readonly stats = { syncs: 0, dirSyncs: 0, writes: 0, steps: 0 };
   /** Every step asked for, in order (also those that failed or were stopped by beforeStep). */
@@ -254,6 +258,10 @@ export class MemoryFileIO implements FileIO {
       size: () => inode.data.length,
       truncate: (length) => {
         check(true);
+        if (inode.maps > 0 && length < inode.data.length) {
+          // A real process would die of SIGBUS at its next read past the new end: a test must see it, not pass.
+          throw new Error(`${path}: truncated while memory-mapped (SIGBUS in a real process)`);
+        }
         const step = this.#step('truncate', path, { length });
         if (length > inode.data.length && this.#room(length - inode.data.length, path) < length - inode.data.length) {
           throw errnoError('ENOSPC', `no space left extending ${path} to ${length} bytes`);
@@ -264,6 +272,25 @@ export class MemoryFileIO implements FileIO {
       },
       close: () => {
         closed = true;
+      },
+      // The page cache's bytes, as a real map shows them: writes, flipped bytes and setFile() after the map are seen.
+      map: (length) => {
+        check(false);
+        if (!this.mappable || length <= 0) return undefined;
+        inode.maps++;
+        let mapped = true;
+        return {
+          get bytes() {
+            if (!mapped) return Buffer.alloc(0);
+            if (inode.data.length < length) throw new Error(`${path}: read past the end of a shrunk mapped file (SIGBUS in a real process)`);
+            return inode.data.subarray(0, length);
+          },
+          unmap: () => {
+            if (!mapped) return;
+            mapped = false;
+            inode.maps--;
+          },
+        };
       },
     };
   }
@@ -379,7 +406,7 @@ export class MemoryFileIO implements FileIO {
       else if (random && i === keep - 1 && random() < 0.5) bytes = tornWrite(op, modes.length === 1 ? modes[0]! : modes[Math.floor(random() * modes.length)]!, random);
       data = applyWrite(data, op.position, bytes);
     }
-    return { data, synced: data, pending: [], dataShared: true, syncedShared: true };
+    return { data, synced: data, pending: [], dataShared: true, syncedShared: true, maps: 0 };
   }
 
   /** Replaces a file's bytes outright, durably (for corruption tests). */

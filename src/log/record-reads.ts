@@ -1,0 +1,139 @@
+// Point reads of single records: the get path. Segments are read from
+// read-only memory maps when the file system can make them (mapped-file.ts),
+// so a get costs no system call; where no map can be made, and for a record
+// past a map's end, a pread. Either way the record's own CRC-32C is checked
+// before any byte of it is returned: a byte flipped on disk or in the page
+// cache after open is CORRUPT, never a value.
+//
+// Truncating a mapped file kills the process with SIGBUS at its next read
+// past the new end. A sealed segment is mapped to its length and never
+// written or truncated again; the active one is mapped over its preallocated
+// length (writes into it show through the map: one page cache), and
+// SegmentLog unmaps it (release()) before it trims it, at a roll or close.
+// Every segment is unmapped before the cleaner removes it or the store
+// closes. A read-only store maps nothing: it holds no lock, so a writer or
+// a kvtool repair in another process could truncate a file under its map.
+
+import { LogkvError } from '../errors.js';
+import { recordCrcMatches, recordValueAt } from '../formats/log-segment-reader.js';
+import type { Mapping } from '../io/mapped-file.js';
+import type { FileHandle } from '../io/file-io.js';
+
+/** What a record read needs of a segment. */
+export interface ReadableSegment {
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly sealed: boolean;
+  /** End of the last batch: the length a sealed segment's file was trimmed to. */
+  readonly tail: number;
+  /** Length of the file; the active segment's is its preallocated size. */
+  readonly fileSize: number;
+  /** Its map once made; null when it cannot be mapped. */
+  mapping?: Mapping | null;
+}
+
+export class RecordReads {
+  readonly #mapSegments: boolean;
+  /** readValue()'s pread buffer, and its view of the last record size read. */
+  readonly #scratch = Buffer.allocUnsafe(4096);
+  #scratchView = this.#scratch.subarray(0, 0);
+
+  constructor(options: { mapSegments: boolean }) {
+    this.#mapSegments = options.mapSegments;
+  }
+
+  /** The record at `position` (`size` bytes), CRC-checked, in a Buffer of its own. */
+  readRecord(segment: ReadableSegment, position: number, size: number): Buffer {
+    const buf = Buffer.allocUnsafe(size);
+    const mapped = this.#mapped(segment, position + size);
+    if (mapped) {
+      checkRecord(segment, mapped, position, size, position);
+      mapped.copy(buf, 0, position, position + size);
+    } else {
+      this.#pread(segment, position, buf);
+      checkRecord(segment, buf, 0, size, position);
+    }
+    return buf;
+  }
+
+  /**
+   * The value of the record at `position` (`size` bytes), CRC and layout
+   * checked, in a Buffer of its own: from the mapping, or read into a
+   * scratch buffer reused from read to read with only the value copied out
+   * (one allocation a get instead of three).
+   */
+  readValue(segment: ReadableSegment, position: number, size: number): Buffer {
+    const mapped = this.#mapped(segment, position + size);
+    if (mapped) {
+      checkRecord(segment, mapped, position, size, position);
+      return copyOut(mapped, position + valueAt(segment, mapped, position, size, position), position + size);
+    }
+    // A large record is read into a buffer of its own instead: copying its value out would cost more than the allocation saves.
+    const large = size > this.#scratch.length;
+    let buf = large ? Buffer.allocUnsafe(size) : this.#scratchView;
+    if (buf.length !== size) {
+      // The view is kept while records keep their size (a store's records mostly share it).
+      buf = this.#scratchView = this.#scratch.subarray(0, size);
+    }
+    this.#pread(segment, position, buf);
+    checkRecord(segment, buf, 0, size, position);
+    const at = valueAt(segment, buf, 0, size, position);
+    return large ? buf.subarray(at) : copyOut(buf, at, size);
+  }
+
+  /** Unmaps `segment` (before its file is trimmed or removed, or the store closes); the next read maps it again. */
+  release(segment: ReadableSegment): void {
+    segment.mapping?.unmap();
+    segment.mapping = undefined;
+  }
+
+  /** The mapped bytes of `segment` when they hold bytes [0, end). */
+  #mapped(segment: ReadableSegment, end: number): Buffer | undefined {
+    if (!this.#mapSegments) return undefined;
+    if (segment.mapping === undefined) {
+      try {
+        segment.mapping = segment.handle.map?.(segment.sealed ? segment.tail : segment.fileSize) ?? null;
+      } catch {
+        // Out of address space or map count (ENOMEM), say: this segment is read with pread.
+        segment.mapping = null;
+      }
+    }
+    const bytes = segment.mapping?.bytes;
+    // A write past the preallocated length (one batch larger than a segment) is read with pread.
+    return bytes !== undefined && end <= bytes.length ? bytes : undefined;
+  }
+
+  #pread(segment: ReadableSegment, position: number, buf: Buffer): void {
+    if (segment.handle.read(buf, position) !== buf.length) {
+      throw new LogkvError('CORRUPT', `${segment.path}: short read at ${position}`, { file: segment.path, offset: position, reason: 'truncated' });
+    }
+  }
+}
+
+/** Checks that bytes[start, start + size) hold the record whole and that it matches its CRC. */
+function checkRecord(segment: ReadableSegment, bytes: Buffer, start: number, size: number, position: number): void {
+  const where = { file: segment.path, offset: position };
+  if (start + size > bytes.length) throw new LogkvError('CORRUPT', `${segment.path}: short read at ${position}`, { ...where, reason: 'truncated' });
+  if (!recordCrcMatches(bytes, start, start + size)) {
+    throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} fails its CRC-32C; run kvtool verify and kvtool repair`, {
+      ...where,
+      reason: 'record-crc',
+    });
+  }
+}
+
+function valueAt(segment: ReadableSegment, bytes: Buffer, start: number, size: number, position: number): number {
+  const at = recordValueAt(bytes, start, size);
+  if (at < 0) {
+    throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
+  }
+  return at;
+}
+
+/** bytes[from, to) in a Buffer of their own. */
+function copyOut(bytes: Buffer, from: number, to: number): Buffer {
+  const value = Buffer.allocUnsafe(to - from);
+  // Buffer#copy: measured on Node 20 for 100 bytes in cache, 112 ns against 160-220 ns for a byte loop and 700 ns for Buffer.copyBytesFrom.
+  bytes.copy(value, 0, from, to);
+  return value;
+}
