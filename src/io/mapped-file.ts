@@ -1,30 +1,37 @@
-// Read-only memory maps of sealed segment files, through logkv's optional
-// addon (native/mmap.c). A get then reads its record from mapped pages
-// instead of a pread: measured on this machine (issue 16), 1M random
-// 132-byte reads from one 150 MB file run at 695k/s with readSync and at
-// 2.09M/s from a mapping. The addon is built at install when a compiler is
-// there; without it every read is a pread, as before (mmapAvailable()).
+// Read-only memory maps of segment files, through logkv's optional addon
+// (native/mmap.c). A get then copies its record out of mapped pages instead
+// of reading it with a pread: measured on this machine (issue 16), 1M
+// random 132-byte reads from one 150 MB file run at 695k/s with readSync
+// and at 2.09M/s from a map. The addon is built at install where there is
+// a compiler; without it every read is a pread, as before (mmapAvailable()
+// says which).
 //
-// Hazards, and how the engine keeps clear of them (DESIGN-read-path.md):
-// - Truncating a mapped file kills the process with SIGBUS on the next read
-//   past the new end: only sealed segments, never truncated or written
-//   again, are mapped, and they are unmapped before anything removes them.
-// - An unlinked file keeps its disk space while mapped: unmap() releases the
-//   pages at once (before the next turn of the event loop) instead of at GC.
-// - V8 refuses two ArrayBuffers over one mapping: each map() is its own mmap.
+// The mapped bytes are never handed to JavaScript as a Buffer: V8 would
+// count the whole map as external memory (a 128 MB map showed as +128 MB,
+// which drives the collector), and a view could outlive munmap. The addon
+// copies a record into a buffer of the caller's and checks its CRC-32C
+// there. Hazards the engine keeps clear of (record-reads.ts): truncating a
+// mapped file kills the process with SIGBUS; an unlinked file keeps its
+// disk space until unmapped.
 
 import { createRequire } from 'node:module';
+import { recordCrcMatches } from '../formats/log-segment-reader.js';
 
 interface MmapAddon {
-  map(fd: number, length: number): ArrayBuffer;
-  unmap(buffer: ArrayBuffer): void;
+  map(fd: number, length: number): object;
+  unmap(handle: object): void;
+  read(handle: object, position: number, target: Buffer): boolean;
 }
 
-/** A file's first bytes, mapped read-only. */
+/** A file's first `length` bytes, mapped read-only. */
 export interface Mapping {
-  /** The mapped bytes as the file holds them now (a view of the page cache). */
-  readonly bytes: Buffer;
-  /** Releases the mapping; `bytes` is empty afterwards. Idempotent. */
+  readonly length: number;
+  /**
+   * Copies the record at `position` (target.length bytes, inside the map)
+   * into `target`; true when the copy matches the record's CRC-32C.
+   */
+  readRecord(position: number, target: Buffer): boolean;
+  /** Releases the map at once. Idempotent; no read may follow. */
   unmap(): void;
 }
 
@@ -34,7 +41,7 @@ const ADDON_PATHS = ['../../../native/build/Release/logkv_mmap.node', '../../nat
 function loadAddon(): { addon: MmapAddon | undefined; reason: string } {
   if (process.env.LOGKV_MMAP === '0') return { addon: undefined, reason: 'LOGKV_MMAP=0' };
   const require = createRequire(import.meta.url);
-  let lastError = 'not built';
+  let lastError = 'not built (no compiler at install, or LOGKV_BUILD_NATIVE=0)';
   for (const path of ADDON_PATHS) {
     try {
       return { addon: require(path) as MmapAddon, reason: 'loaded' };
@@ -57,16 +64,26 @@ export function mmapAvailable(): { available: boolean; reason: string } {
 export function mapFile(fd: number, length: number): Mapping | undefined {
   const addon = loaded.addon;
   if (!addon || length <= 0) return undefined;
-  const buffer = addon.map(fd, length);
-  let bytes = Buffer.from(buffer);
+  const handle = addon.map(fd, length);
   return {
-    get bytes() {
-      return bytes;
+    length,
+    readRecord: (position, target) => addon.read(handle, position, target),
+    unmap: () => addon.unmap(handle),
+  };
+}
+
+/**
+ * A Mapping read in JavaScript from `bytes()` (asked at every read, so it
+ * can be a live view): the test file system's map(), checked as the addon
+ * checks.
+ */
+export function mappingOverBytes(bytes: () => Buffer, length: number, unmap: () => void): Mapping {
+  return {
+    length,
+    readRecord: (position, target) => {
+      bytes().copy(target, 0, position, position + target.length);
+      return recordCrcMatches(target, 0, target.length);
     },
-    unmap() {
-      if (bytes.length === 0) return;
-      bytes = Buffer.alloc(0);
-      addon.unmap(buffer);
-    },
+    unmap,
   };
 }

@@ -24,6 +24,7 @@
 
 import { basename, dirname } from 'node:path';
 import type { FileHandle, FileIO, OpenMode } from '../../src/io/file-io.js';
+import { mappingOverBytes } from '../../src/io/mapped-file.js';
 
 type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; length: number };
 
@@ -279,18 +280,16 @@ export class MemoryFileIO implements FileIO {
         if (!this.mappable || length <= 0) return undefined;
         inode.maps++;
         let mapped = true;
-        return {
-          get bytes() {
-            if (!mapped) return Buffer.alloc(0);
-            if (inode.data.length < length) throw new Error(`${path}: read past the end of a shrunk mapped file (SIGBUS in a real process)`);
-            return inode.data.subarray(0, length);
-          },
-          unmap: () => {
-            if (!mapped) return;
-            mapped = false;
-            inode.maps--;
-          },
+        const bytes = () => {
+          if (!mapped) throw new Error(`${path}: read through a released map (a use after munmap in a real process)`);
+          if (inode.data.length < length) throw new Error(`${path}: read past the end of a shrunk mapped file (SIGBUS in a real process)`);
+          return inode.data.subarray(0, length);
         };
+        return mappingOverBytes(bytes, length, () => {
+          if (!mapped) return;
+          mapped = false;
+          inode.maps--;
+        });
       },
     };
   }
