@@ -59,6 +59,9 @@ let shared: WorkerFiles | undefined;
 /** Flags a worker refuses (`node --input-type=module -e ...` starts a store too). */
 const MAIN_SCRIPT_FLAGS = ['--input-type', '--eval', '-e', '--print', '-p', '--check', '-c', '--interactive', '-i', '--test'];
 
+/** Flags that decide how modules load (a TypeScript loader under tests): what a worker keeps when it refuses the rest. */
+const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r', '--conditions', '-C', '--enable-source-maps', '--no-warnings'];
+
 function sharedWorker(): WorkerFiles {
   shared ??= new WorkerFiles();
   return shared;
@@ -126,11 +129,22 @@ class WorkerFiles implements BackgroundFiles {
 
   #start(): void {
     if (this.#worker) return;
+    if (process.env.LOGKV_WORKER === '0') {
+      this.#giveUp(new Error('LOGKV_WORKER=0'));
+      return;
+    }
     // The worker inherits the process's flags (a TypeScript loader under tests), except those that only make sense for a main script.
-    const execArgv = process.execArgv.filter((a) => !MAIN_SCRIPT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    const inherited = process.execArgv.filter((a) => !MAIN_SCRIPT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    const url = new URL('./background-worker.js', import.meta.url);
     let worker: Worker;
     try {
-      worker = new Worker(new URL('./background-worker.js', import.meta.url), { execArgv });
+      try {
+        worker = new Worker(url, { execArgv: inherited });
+      } catch (e) {
+        // A V8 flag (--expose-gc, --max-old-space-size) is refused in a worker: keep only what loading the worker's modules needs.
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+        worker = new Worker(url, { execArgv: inherited.filter((a) => LOADER_FLAGS.some((f) => a === f || a.startsWith(`${f}=`))) });
+      }
     } catch (e) {
       this.#giveUp(e);
       return;
