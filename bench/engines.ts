@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { mmapAvailable } from '../src/io/mapped-file.js';
 import { LogStore } from '../src/log/log-store.js';
 import { packageVersion, repoRoot } from './paths.js';
 import { BATCH, chunks, identity } from './batches.js';
@@ -17,6 +18,8 @@ export type Purpose = 'load' | 'durable' | 'read';
 export interface Store {
   /** Puts keys [from, from + count) with value version `version`, in the engine's best bulk mode, durable at the end. */
   load(from: number, count: number, version?: number, keyOf?: (i: number) => number): Promise<void>;
+  /** Reads up to `count` entries (key and value) in key order from the first key >= `from`; returns how many. */
+  scan(from: Uint8Array, count: number): Promise<number>;
   /** The value of `key`, synchronously, in the engine's fastest read. */
   get(key: Uint8Array): Uint8Array | undefined;
   /** One durable put. */
@@ -31,7 +34,7 @@ export interface Store {
 export interface Engine {
   name: EngineName;
   version: string;
-  modes: Record<'bulk' | 'durable' | 'concurrent' | 'get' | 'reopen' | 'compact', string>;
+  modes: Record<'bulk' | 'durable' | 'concurrent' | 'get' | 'reopen' | 'scan' | 'compact', string>;
   open(dir: string, purpose: Purpose): Promise<Store>;
 }
 
@@ -43,8 +46,9 @@ const logkv: Engine = {
     bulk: `batch() of ${BATCH} puts per log batch, durability 'none', one flush() (fdatasync) at the end`,
     durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default thread-pool fdatasync has a row of its own)",
     concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
-    get: 'get(): key directory lookup, one positioned readSync of the record into a reused buffer, its CRC checked, the value copied out',
+    get: `get(): key directory lookup, the record copied out of its memory-mapped segment by logkv's addon and its CRC checked there (${mmapAvailable().available ? 'addon loaded' : `addon not loaded, so a readSync instead: ${mmapAvailable().reason}`}), the value copied out`,
     reopen: "LogStore.open(): every segment's hint (a clean close writes the active segment's), the newest segment read for its batch CRCs, then get()",
+    scan: 'entries({ gte, limit }) (the ordered index, built at open, then a get per entry)',
     compact: 'store.compact() (the log cleaner)',
   },
   async open(dir, purpose) {
@@ -56,6 +60,11 @@ const logkv: Engine = {
         await db.flush();
       },
       get: (key) => db.get(key),
+      async scan(from, count) {
+        let n = 0;
+        for (const _ of db.entries({ gte: from, limit: count })) n++;
+        return n;
+      },
       put: (key, value) => db.put(key, value),
       compact: typeof compact === 'function' ? async () => void (await compact.call(db)) : undefined,
       syncCount: () => db.syncCount,

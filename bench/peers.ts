@@ -19,6 +19,7 @@ const lmdb: Engine = {
     concurrent: '100 put() calls in flight: lmdb-js batches them into one synced commit',
     get: 'getBinaryFast() (memory-mapped read, no copy into a new buffer)',
     reopen: 'open() then getBinaryFast()',
+    scan: 'getRange({ start, limit }) (memory-mapped B-tree)',
     compact: 'none needed: B-tree pages are updated in place (file size after the overwrites is shown)',
   },
   async open(dir) {
@@ -31,6 +32,11 @@ const lmdb: Engine = {
         await db.flushed;
       },
       get: (key) => db.getBinaryFast(key as Buffer),
+      async scan(from, count) {
+        let n = 0;
+        for (const _ of db.getRange({ start: from as Buffer, limit: count })) n++;
+        return n;
+      },
       put: async (key, value) => void (await db.put(key as Buffer, value as Buffer)),
       compact: undefined,
       syncCount: () => undefined,
@@ -48,6 +54,7 @@ const classicLevel: Engine = {
     concurrent: '100 put(k, v, { sync: true }) in flight (LevelDB groups concurrent writers)',
     get: 'getSync() (classic-level 3)',
     reopen: 'new ClassicLevel() + open() + getSync()',
+    scan: 'iterator({ gte, limit }).all()',
     compact: 'compactRange() over the whole key range',
   },
   async open(dir) {
@@ -62,6 +69,7 @@ const classicLevel: Engine = {
         }
       },
       get: (key) => db.getSync(key),
+      scan: async (from, count) => (await db.iterator({ gte: from, limit: count }).all()).length,
       put: (key, value) => db.put(key, value, { sync: true }),
       compact: () => db.compactRange(new Uint8Array(0), Buffer.alloc(17, 0xff)),
       syncCount: () => undefined,
@@ -79,6 +87,7 @@ const sqlite: Engine = {
     concurrent: 'synchronous API: 100 callers each commit on their own (no group commit to be had)',
     get: 'prepared SELECT with pluck().get()',
     reopen: 'new Database() + pragmas + prepare + get()',
+    scan: 'prepared SELECT k, v WHERE k >= ? ORDER BY k LIMIT ?, all()',
     compact: 'VACUUM, then wal_checkpoint(TRUNCATE)',
   },
   async open(dir) {
@@ -88,6 +97,7 @@ const sqlite: Engine = {
     db.exec('CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID');
     const insert = db.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)');
     const select = db.prepare('SELECT v FROM kv WHERE k = ?').pluck();
+    const range = db.prepare('SELECT k, v FROM kv WHERE k >= ? ORDER BY k LIMIT ?');
     const many = db.transaction((rows: Array<[Buffer, Buffer]>) => {
       for (const [k, v] of rows) insert.run(k, v);
     });
@@ -96,6 +106,7 @@ const sqlite: Engine = {
         for (const chunk of chunks(from, count, version, keyOf)) many(chunk);
       },
       get: (key) => select.get(key) as Uint8Array | undefined,
+      scan: async (from, count) => range.all(from, count).length,
       put: async (key, value) => void insert.run(key, value),
       compact: async () => {
         db.exec('VACUUM');

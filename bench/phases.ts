@@ -11,7 +11,7 @@ import { LogStore } from '../src/log/log-store.js';
 import { ENGINE, type EngineName } from './engines.js';
 import { rolls } from './roll-latency.js';
 import { diskBytes, memoryNow, peakRss, sample, timeOnce } from './measure.js';
-import { KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, writeKey } from './workload.js';
+import { hotPicks, KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, writeKey } from './workload.js';
 
 export type Figures = Record<string, number | string | boolean | null>;
 
@@ -35,8 +35,24 @@ export async function load(engine: EngineName, dir: string, sizes: Sizes): Promi
   const after = memoryNow();
   const peak = peakRss();
 
-  // Random gets: keys made up front, so the loop times only the engine.
-  const picks = randomPicks(n, 1 << 16);
+  const gets = await getRate(engine, store, randomPicks(n, 1 << 16), sizes);
+  const hotGets = await getRate(engine, store, hotPicks(n, 1 << 16), sizes);
+  await store.close();
+  return {
+    keys: n,
+    loadMs,
+    bulkPutPerSec: (n / loadMs) * 1000,
+    getPerSec: gets,
+    hotGetPerSec: hotGets,
+    heapPerKey: (after.heap - before.heap) / n,
+    rssPerKey: (after.rss - before.rss) / n,
+    peakRssPerKey: (peak - before.rss) / n,
+    diskBytes: diskBytes(dir),
+  };
+}
+
+/** Gets per second of the keys numbered `picks` (made up front, so the loop times only the engine); every one must be found. */
+async function getRate(engine: EngineName, store: Awaited<ReturnType<(typeof ENGINE)[EngineName]['open']>>, picks: Uint32Array, sizes: Sizes): Promise<number> {
   const keys = new Uint8Array(picks.length * KEY_BYTES);
   for (let i = 0; i < picks.length; i++) writeKey(keys, i * KEY_BYTES, picks[i]!);
   const views = Array.from(picks, (_, i) => Buffer.from(keys.buffer, i * KEY_BYTES, KEY_BYTES));
@@ -49,18 +65,8 @@ export async function load(engine: EngineName, dir: string, sizes: Sizes): Promi
       at = (at + 1) & (views.length - 1);
     }
   }, sizes.benchTimeMs, sizes.minSamples);
-  await store.close();
   if (found % GETS_PER_SAMPLE !== 0) throw new Error(`${engine}: a get of a loaded key found nothing`);
-  return {
-    keys: n,
-    loadMs,
-    bulkPutPerSec: (n / loadMs) * 1000,
-    getPerSec: (GETS_PER_SAMPLE / gets.meanMs) * 1000,
-    heapPerKey: (after.heap - before.heap) / n,
-    rssPerKey: (after.rss - before.rss) / n,
-    peakRssPerKey: (peak - before.rss) / n,
-    diskBytes: diskBytes(dir),
-  };
+  return (GETS_PER_SAMPLE / gets.meanMs) * 1000;
 }
 
 /** Open of the store `load` left, until the first get returns. */
@@ -78,6 +84,47 @@ export async function reopen(engine: EngineName, dir: string, sizes: Sizes): Pro
   await store!.close();
   // CPU time too: other agents share the cores, and CPU time moves less with their load than wall time.
   return { reopenMs: ms, reopenCpuMs: (cpu.user + cpu.system) / 1000, heapPerKeyAfterReopen: (after.heap - before.heap) / sizes.keys };
+}
+
+const SCAN_KEYS = 10_000;
+
+/** Open of the store `load` left, then a scan of 10k keys in key order from a random key: what a range read costs before anything is warm. */
+export async function reopenScan(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
+  const from = keyAt(randomPicks(sizes.keys, 1, 4242)[0]!);
+  // Keys are uniform over their first byte: from one at most 0xc0, a quarter of the keys follow, more than `want` (a twentieth).
+  from[0] = Math.min(from[0]!, 0xc0);
+  const want = Math.min(SCAN_KEYS, Math.floor(sizes.keys / 20));
+  let store: Awaited<ReturnType<(typeof ENGINE)[EngineName]['open']>> | undefined;
+  let scanned = 0;
+  let scanMs = 0;
+  const ms = await timeOnce(async () => {
+    store = await ENGINE[engine].open(dir, 'read');
+    scanMs = await timeOnce(async () => {
+      scanned = await store!.scan(from, want);
+    });
+  });
+  await store!.close();
+  if (scanned !== want) throw new Error(`${engine}: the scan read ${scanned} entries, not ${want}`);
+  return { openScanMs: ms, scanMs, scanned };
+}
+
+/** Bulk load of 4x the keys, for the memory and reopen figures at that size (no gets). */
+export async function load4x(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
+  const n = sizes.keys * 4;
+  keyAt(0);
+  valueAt(0);
+  const before = memoryNow();
+  const store = await ENGINE[engine].open(dir, 'load');
+  const loadMs = await timeOnce(() => store.load(0, n));
+  const after = memoryNow();
+  check(store.get(keyAt(n - 1)), `${engine} get after the load`);
+  await store.close();
+  return { keys: n, loadMs, heapPerKey: (after.heap - before.heap) / n, rssPerKey: (after.rss - before.rss) / n };
+}
+
+/** reopen() of the store load4x() left. */
+export function reopen4x(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
+  return reopen(engine, dir, { ...sizes, keys: sizes.keys * 4 });
 }
 
 /** Single durable puts (latency), then 100 in flight at a time (group commit). */
@@ -291,5 +338,5 @@ export async function journal(_engine: EngineName, dir: string, sizes: Sizes): P
   return { journalSetPerSec: 1000 / set.meanMs, journalSetP50Ms: set.p50Ms, journalGetPerSec: (GETS_PER_SAMPLE / get.meanMs) * 1000 };
 }
 
-export const PHASES = { load, reopen, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls } as const;
+export const PHASES = { load, reopen, reopenScan, load4x, reopen4x, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls } as const;
 export type PhaseName = keyof typeof PHASES;

@@ -17,7 +17,7 @@ import { ENGINE, ENGINES, type EngineName } from './engines.js';
 import { type Figures, PHASES, type PhaseName } from './phases.js';
 import { packageVersion, repoRoot } from './paths.js';
 import { markdown, type RunInfo, svgChart } from './report.js';
-import { buildRows, judgeCompaction, type Results } from './rows.js';
+import { buildRows, judgeCompaction, judgeReopen, type Results } from './rows.js';
 import { sizesFor } from './workload.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -128,11 +128,29 @@ export async function main(): Promise<void> {
       put('reopen', e, xs ? { reopenMs: median(xs), reopenRuns: xs.length } : (reopenError[e] ?? { error: 'no run' }));
     }
 
+    log('reopen and scan 10k keys');
+    for (const e of turn(1)) put('reopenScan', e, await runChild('reopenScan', e, loaded.get(e)!, scale));
+
     log('kvtool verify, snapshot, recovery without hints (logkv)');
     put('verify', 'logkv', await runChild('verify', 'logkv', loaded.get('logkv')!, scale));
     put('snapshot', 'logkv', await runChild('snapshot', 'logkv', loaded.get('logkv')!, scale));
     put('recovery', 'logkv', await runChild('recovery', 'logkv', loaded.get('logkv')!, scale));
     for (const dir of loaded.values()) fs.rmSync(dir, { recursive: true, force: true });
+
+    log('4x the keys: memory, reopen');
+    for (const e of turn(4)) {
+      const dir = fresh(`load4x-${e}`);
+      put('load4x', e, await runChild('load4x', e, dir, scale));
+      const xs: number[] = [];
+      let failed: { error: string } | undefined;
+      for (let run = 0; run < sizes.reopenRuns; run++) {
+        const f = await runChild('reopen4x', e, dir, scale);
+        if ('error' in f && typeof f.error === 'string') failed = { error: f.error };
+        else xs.push((f as Figures).reopenMs as number);
+      }
+      put('reopen4x', e, xs.length > 0 ? { reopenMs: median(xs), reopenRuns: xs.length } : (failed ?? { error: 'no run' }));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
 
     log('durable puts');
     for (const e of turn(2)) put('durable', e, await runChild('durable', e, fresh(`durable-${e}`), scale));
@@ -152,6 +170,7 @@ export async function main(): Promise<void> {
 
   const rows = buildRows(results);
   judgeCompaction(rows, results);
+  judgeReopen(rows);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...info, sizes, rows, figures: results }, null, 2)}\n`);
   const md = markdown(rows, info);

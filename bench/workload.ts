@@ -112,3 +112,20 @@ export function randomPicks(n: number, count: number, seed = 12345): Uint32Array
   }
   return out;
 }
+
+/**
+ * `count` key numbers below `n` where a hot fifth of the keys (every fifth
+ * key, so they are spread over every segment) takes 80% of the picks: the
+ * skewed read load of a cache or a session store (deterministic seed).
+ */
+export function hotPicks(n: number, count: number, seed = 54321): Uint32Array {
+  const uniform = randomPicks(n, 2 * count, seed);
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const r = uniform[2 * i]!;
+    const hot = uniform[2 * i + 1]! % 10 < 8;
+    const pick = hot ? (r - (r % 5)) % n : r % 5 === 0 ? (r + 1) % n : r;
+    out[i] = pick;
+  }
+  return out;
+}
