@@ -1,7 +1,7 @@
 // Dumps a log segment: header, then batches, records and damaged ranges in
 // file order. Reads with resync, so batches after damage are shown too.
 
-import { readSegment } from '../../src/formats/log-segment-reader.js';
+import { type ReadBatch, readSegmentHeader, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { Op, ValueEncoding } from '../../src/formats/limits.js';
 import { trimZeroTail } from '../damage-range.js';
 import { showKey, showValue } from '../format-value.js';
@@ -9,59 +9,22 @@ import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
 
 export function dumpSegment(bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit): void {
-  let scan: ReturnType<typeof readSegment>;
+  let header: ReturnType<typeof readSegmentHeader>;
   try {
-    scan = readSegment(bytes, { resync: true });
+    header = readSegmentHeader(bytes, file);
   } catch (e) {
     emit({ type: 'error', file, ...refusal(e) });
     return;
   }
-  const { header } = scan;
   const encoding = header.valueEncoding;
   emit({ type: 'segment', file, baseOffset: header.baseOffset, valueEncoding: ValueEncoding[encoding]!.toLowerCase(), created: header.createdMs });
-  const damage = [...scan.damage];
-  const emitDamageBefore = (position: number): void => {
-    while (damage.length > 0 && damage[0]!.offset <= position) {
-      const d = damage.shift()!;
-      emit({ type: 'damage', file, ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message });
-    }
-  };
-  for (const b of scan.batches) {
-    emitDamageBefore(b.position);
-    const lastOffset = b.baseOffset + b.lastOffsetDelta;
-    if (opts.fromOffset !== undefined && lastOffset < opts.fromOffset) continue;
-    const records = b.records.filter(
-      (r) => (opts.fromOffset === undefined || r.offset >= opts.fromOffset) && (opts.keyMatches === undefined || opts.keyMatches(r.key)),
-    );
-    if (records.length === 0) continue;
-    emit({
-      type: 'batch',
-      file,
-      baseOffset: b.baseOffset,
-      lastOffset,
-      count: b.records.length,
-      position: b.position,
-      size: b.size,
-      timestamp: b.timestampMs,
-      crc: b.crc.toString(16).padStart(8, '0'),
-      isValid: true,
-      compacted: b.compacted,
-    });
-    for (const r of records) {
-      emit({
-        type: 'record',
-        file,
-        offset: r.offset,
-        position: r.position,
-        size: r.size,
-        op: r.op === Op.Delete ? 'delete' : 'put',
-        expireAt: r.expireAtMs,
-        key: showKey(r.key),
-        value: r.op === Op.Delete ? undefined : showValue(r.value, encoding, opts.values),
-      });
-    }
-  }
-  emitDamageBefore(Infinity);
+  // Streamed batch by batch, damage where it is found: a dump of 1M records holds one batch's objects at a time, not the file's.
+  const scan = scanSegment(bytes, {
+    file,
+    resync: true,
+    onDamage: (d) => emit({ type: 'damage', file, ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }),
+    onBatch: (b) => emitBatch(b, file, encoding, opts, emit),
+  });
   emit({
     type: 'segment-end',
     file,
@@ -72,4 +35,39 @@ export function dumpSegment(bytes: Uint8Array, file: string, opts: DumpOptions, 
     records: scan.recordCount,
     zeroFill: scan.zeroFill,
   });
+}
+
+function emitBatch(b: ReadBatch, file: string, encoding: ValueEncoding, opts: DumpOptions, emit: Emit): void {
+  const lastOffset = b.baseOffset + b.lastOffsetDelta;
+  if (opts.fromOffset !== undefined && lastOffset < opts.fromOffset) return;
+  const records = b.records.filter(
+    (r) => (opts.fromOffset === undefined || r.offset >= opts.fromOffset) && (opts.keyMatches === undefined || opts.keyMatches(r.key)),
+  );
+  if (records.length === 0) return;
+  emit({
+    type: 'batch',
+    file,
+    baseOffset: b.baseOffset,
+    lastOffset,
+    count: b.records.length,
+    position: b.position,
+    size: b.size,
+    timestamp: b.timestampMs,
+    crc: b.crc.toString(16).padStart(8, '0'),
+    isValid: true,
+    compacted: b.compacted,
+  });
+  for (const r of records) {
+    emit({
+      type: 'record',
+      file,
+      offset: r.offset,
+      position: r.position,
+      size: r.size,
+      op: r.op === Op.Delete ? 'delete' : 'put',
+      expireAt: r.expireAtMs,
+      key: showKey(r.key),
+      value: r.op === Op.Delete ? undefined : showValue(r.value, encoding, opts.values),
+    });
+  }
 }

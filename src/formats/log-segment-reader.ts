@@ -65,6 +65,8 @@ export interface SegmentScanOptions {
   resync?: boolean;
   /** Called for each valid batch in file order. */
   onBatch?: (batch: ReadBatch) => void;
+  /** Called for each damaged range as it is found: before the batch that follows it (a tool streaming a dump in file order). */
+  onDamage?: (damage: Damage) => void;
   /**
    * Called for each record of each valid batch, in file order, with the
    * record's fields as arguments: no object is made per record (recovery
@@ -194,10 +196,13 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
     result.end = 'damage';
     if (!options.resync) {
       result.damage.push(step.damage);
+      options.onDamage?.(step.damage);
       return result;
     }
     const next = findNextBatch(bytes, pos + 1, result.nextOffset);
-    result.damage.push({ ...step.damage, length: (next ?? bytes.length) - step.damage.offset });
+    const damage = { ...step.damage, length: (next ?? bytes.length) - step.damage.offset };
+    result.damage.push(damage);
+    options.onDamage?.(damage);
     if (next === undefined) return result;
     pos = next;
   }
