@@ -3,8 +3,9 @@
 // Each returns plain figures; bench/run.ts turns them into rows and ratios.
 
 import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { verify } from '../cli/commands/verify.js';
+import { type verify, verifyParallel } from '../cli/commands/verify.js';
 import { scanSegment } from '../src/formats/log-segment-reader.js';
 import { JournalStore } from '../src/journal/journal-store.js';
 import { LogStore } from '../src/log/log-store.js';
@@ -242,14 +243,15 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
 }
 
 /**
- * kvtool verify over the store, as the command runs it (in process: node's
- * start-up is not counted). Every segment and hint must check out; problems
+ * kvtool verify over the store, as the command runs it by default (--jobs:
+ * the cores; in process: node's start-up is not counted). Every segment and hint must check out; problems
  * kvtool reports in other files are counted, not fatal, and shown.
  */
 export async function verifyStore(_engine: EngineName, dir: string): Promise<Figures> {
   let result: ReturnType<typeof verify> | undefined;
-  const ms = await timeOnce(() => {
-    result = verify(dir);
+  const jobs = availableParallelism();
+  const ms = await timeOnce(async () => {
+    result = await verifyParallel(dir, { jobs });
   });
   const files = result!.files;
   const bad = files.filter((f) => !f.ok);
@@ -260,6 +262,7 @@ export async function verifyStore(_engine: EngineName, dir: string): Promise<Fig
     verifyBytes: bytes,
     verifyMs: ms,
     verifyMBps: bytes / 1e6 / (ms / 1000),
+    verifyJobs: jobs,
     verifyFiles: files.length,
     verifyOtherProblems: bad.map((f) => `${f.file.slice(dir.length + 1)}: ${f.problems[0]?.code ?? '?'}`).join(', '),
   };

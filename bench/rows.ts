@@ -164,7 +164,7 @@ const SPECS: Spec[] = [
   {
     id: 'verify', label: 'kvtool verify', phase: 'verify', field: 'verifyMBps', unit: 'MB/s', better: 'higher', only: ['logkv'],
     target: { text: '>= 1000 MB/s', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! >= 1000) },
-    note: "the verify command in process over the 1M-key store (node's start-up not counted)",
+    note: "the verify command in process over the 1M-key store, --jobs as its default (the cores; node's start-up not counted)",
   },
   { id: 'snapshot-write', label: 'snapshot write', phase: 'snapshot', field: 'snapshotWriteMBps', unit: 'MB/s', better: 'higher', only: ['logkv'], missingWhen: (f) => f.snapshotAvailable === false },
   { id: 'snapshot-restore', label: 'snapshot restore', phase: 'snapshot', field: 'snapshotRestoreMBps', unit: 'MB/s', better: 'higher', only: ['logkv'], missingWhen: (f) => f.snapshotAvailable === false },

@@ -2,6 +2,7 @@
 // command. Runs in-process (tests) as well as from cli/kvtool.ts; the
 // process around it is reached only through a Terminal.
 
+import { availableParallelism } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { EXIT } from './commands/exit-codes.js';
 import { runDump } from './commands/dump.js';
@@ -72,8 +73,15 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
     .command(
       'verify <path>',
       'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
-      (y) => positionalPath(y).option('json', { type: 'boolean', default: false, describe: 'one JSON document' }),
-      (a) => select('verify', a, (ctx) => runVerify({ path: a.path, json: a.json }, ctx)),
+      (y) =>
+        positionalPath(y)
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })
+          .option('jobs', { type: 'number', default: availableParallelism(), describe: 'files checked at once, each in a worker thread (default: the cores); 1: no worker' })
+          .check((a) => {
+            if (!Number.isSafeInteger(a.jobs) || a.jobs < 1) throw new Error('--jobs must be a whole number of at least 1');
+            return true;
+          }),
+      (a) => select('verify', a, (ctx) => runVerify({ path: a.path, json: a.json, jobs: a.jobs }, ctx)),
     )
     .command(
       'stats <path>',

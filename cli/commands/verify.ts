@@ -9,17 +9,20 @@ import { LogkvError } from '../../src/errors.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import type { Context } from '../context.js';
 import { kindByName } from '../file-kind.js';
-import { listFiles, PathError, readBytes, type ReadFile, readIfLogkv } from '../paths.js';
+import { type FileRef, type IoProblem, type Listing, listFiles, PathError, readBytes, type ReadFile, readIfLogkv } from '../paths.js';
 import { progress } from '../progress.js';
 import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
 import { addJournalPairProblems, checkHintAgainstSegment, checkStore, segmentOfHint } from '../verify/store-checks.js';
+import { checkInWorkers } from '../verify/verify-pool.js';
 import { isStore, notAStoreError, storeLayout } from '../store/layout.js';
 import { EXIT } from './exit-codes.js';
 
 export interface VerifyArgs {
   path: string;
   json: boolean;
+  /** Worker threads checking files at once; 1: all on this thread. */
+  jobs: number;
 }
 
 export interface VerifyOptions {
@@ -27,15 +30,11 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/**
- * Problems of each hint found by comparing it with its segment, by hint
- * path. `hintBytes`: the hint as verify already read it (a hint sorts
- * before its segment), else it is read here.
- */
-function compareHint(hintPath: string, hintBytes: Buffer | undefined, segmentBytes: Buffer, report: FileReport): Problem[] {
+/** Problems of the hint at `hintPath` found by comparing it with its segment's bytes. */
+function compareHint(hintPath: string, segmentBytes: Buffer, report: FileReport): Problem[] {
   let hint;
   try {
-    hint = checkHint(hintBytes ?? readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
+    hint = checkHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
   } catch (e) {
     // The hint's own check reports what is wrong with it.
     if (e instanceof LogkvError || e instanceof PathError) return [];
@@ -46,45 +45,65 @@ function compareHint(hintPath: string, hintBytes: Buffer | undefined, segmentByt
   return checkHintAgainstSegment(hint, segmentBytes, typeof next === 'number' ? next : -1, !report.ok, { recordCrcsChecked: true });
 }
 
-export function verify(target: string, options: VerifyOptions = {}): VerifyResult {
-  const result: VerifyResult = { path: target, exitCode: EXIT.OK, files: [], ioErrors: [] };
+/** What checking one listed file gave: its report, or why it could not be read; for a segment, the problems of its hint. */
+export type FileCheck =
+  | { report: FileReport | undefined; hint: { path: string; problems: Problem[] } | undefined }
+  | { ioError: IoProblem };
+
+/**
+ * Checks one listed file. `pairedHint`: the path of the segment's hint when
+ * the listing holds it, so the two are compared. Pure apart from reading
+ * files: the workers of verifyParallel() run it too.
+ */
+export function checkListedFile(ref: FileRef, pairedHint: string | undefined): FileCheck {
+  let read: ReadFile;
+  try {
+    read = readIfLogkv(ref);
+  } catch (e) {
+    if (!(e instanceof PathError)) throw e;
+    return { ioError: { path: ref.path, message: `cannot read: ${e.detail}` } };
+  }
+  if (read.kind !== undefined) {
+    const { kind, bytes } = read;
+    const report = CHECKS[kind](bytes, ref.path);
+    const hint = kind === 'segment' && pairedHint !== undefined ? { path: pairedHint, problems: compareHint(pairedHint, bytes, report) } : undefined;
+    return { report, hint };
+  }
+  // A file named like ours, or named on the command line, must be ours;
+  // anything else in a store directory (LOCK, notes, ...) is not looked at.
+  if (ref.explicit || kindByName(ref.name) !== undefined) return { report: { ...checkUnknown(read.head, ref.path), size: read.size }, hint: undefined };
+  return { report: undefined, hint: undefined };
+}
+
+/** What verify looks at for `target`, and, for each file, the hint to compare it with. */
+function plan(target: string): { listing: Listing; pairedHints: Array<string | undefined> } {
   const listing = listFiles(target);
   // A directory is checked only when it is a store, or holds a JournalStore's files (verify of an empty folder, /etc or a store's parent says so, exit 2).
   if (listing.isDirectory && !isStore(storeLayout(target)) && !listing.files.some((f) => kindByName(f.name) === 'journal')) {
     throw new PathError(notAStoreError(target).message, 'not a logkv store');
   }
-  result.ioErrors.push(...listing.ioProblems);
+  const names = new Set(listing.files.map((f) => f.path));
+  const pairedHints = listing.files.map((ref) => {
+    if (!listing.isDirectory || !ref.path.endsWith('.log')) return undefined;
+    const hintPath = ref.path.replace(/\.log$/, '.hint');
+    return names.has(hintPath) ? hintPath : undefined;
+  });
+  return { listing, pairedHints };
+}
+
+/** The result from every file's check, in listing order, and the checks of the store as a whole. */
+function finish(target: string, listing: Listing, checks: FileCheck[]): VerifyResult {
+  const result: VerifyResult = { path: target, exitCode: EXIT.OK, files: [], ioErrors: [...listing.ioProblems] };
   const names = new Set(listing.files.map((f) => f.path));
   const hintProblems = new Map<string, Problem[]>();
-  /** Hints read and not yet compared with their segment. */
-  const hintsRead = new Map<string, Buffer>();
-  const total = listing.files.reduce((n, f) => n + f.size, 0);
-  let done = 0;
-  for (const ref of listing.files) {
-    let read: ReadFile;
-    try {
-      read = readIfLogkv(ref);
-    } catch (e) {
-      if (!(e instanceof PathError)) throw e;
-      result.ioErrors.push({ path: ref.path, message: `cannot read: ${e.detail}` });
+  for (const check of checks) {
+    if ('ioError' in check) {
+      result.ioErrors.push(check.ioError);
       continue;
     }
-    if (read.kind !== undefined) {
-      const { kind, bytes } = read;
-      const report = CHECKS[kind](bytes, ref.path);
-      result.files.push(report);
-      const hintPath = ref.path.replace(/\.log$/, '.hint');
-      if (listing.isDirectory && kind === 'hint') hintsRead.set(ref.path, bytes);
-      if (listing.isDirectory && kind === 'segment' && hintPath !== ref.path && names.has(hintPath)) {
-        hintProblems.set(hintPath, compareHint(hintPath, hintsRead.get(hintPath), bytes, report));
-        hintsRead.delete(hintPath);
-      }
-    }
-    // A file named like ours, or named on the command line, must be ours;
-    // anything else in a store directory (LOCK, notes, ...) is not looked at.
-    else if (ref.explicit || kindByName(ref.name) !== undefined) result.files.push({ ...checkUnknown(read.head, ref.path), size: read.size });
-    done += ref.size;
-    options.onProgress?.(done, total);
+    if (check.report) result.files.push(check.report);
+    // A hint is judged by its own reader and by the segment it describes (the segment's check compared them).
+    if (check.hint && check.report?.kind === 'segment') hintProblems.set(check.hint.path, check.hint.problems);
   }
   if (listing.isDirectory) {
     for (const f of result.files) {
@@ -108,12 +127,43 @@ export function verify(target: string, options: VerifyOptions = {}): VerifyResul
   return result;
 }
 
-export function runVerify(args: VerifyArgs, ctx: Context): number {
+/** Checks `target` (a file or a store directory) on this thread. */
+export function verify(target: string, options: VerifyOptions = {}): VerifyResult {
+  const { listing, pairedHints } = plan(target);
+  const total = listing.files.reduce((n, f) => n + f.size, 0);
+  const checks: FileCheck[] = [];
+  let done = 0;
+  for (const [i, ref] of listing.files.entries()) {
+    checks.push(checkListedFile(ref, pairedHints[i]));
+    done += ref.size;
+    options.onProgress?.(done, total);
+  }
+  return finish(target, listing, checks);
+}
+
+/** Below this many bytes a store is checked on this thread: starting a worker costs ~100 ms here, more than it saves. */
+const WORKERS_FROM_BYTES = 16 * 1024 * 1024;
+
+/**
+ * verify() with the files checked by `jobs` worker threads (verify-pool.ts),
+ * each file whole in one of them, the results put back in listing order: the
+ * same result, sooner where there are cores for it. `jobs` 1, or a store
+ * smaller than `workersFromBytes` (default 16 MiB), is verify().
+ */
+export async function verifyParallel(target: string, options: VerifyOptions & { jobs: number; workersFromBytes?: number }): Promise<VerifyResult> {
+  const { listing, pairedHints } = plan(target);
+  const total = listing.files.reduce((n, f) => n + f.size, 0);
+  if (options.jobs <= 1 || total < (options.workersFromBytes ?? WORKERS_FROM_BYTES)) return verify(target, options);
+  const checks = await checkInWorkers(listing.files, pairedHints, options.jobs, options.onProgress);
+  return finish(target, listing, checks);
+}
+
+export async function runVerify(args: VerifyArgs, ctx: Context): Promise<number> {
   const { out } = ctx;
   let result: VerifyResult;
   const bar = progress(ctx.term, ctx.quiet, 'verify');
   try {
-    result = verify(args.path, { onProgress: (done, total) => bar.update(done, total) });
+    result = await verifyParallel(args.path, { jobs: args.jobs, onProgress: (done, total) => bar.update(done, total) });
   } catch (e) {
     if (!(e instanceof PathError)) throw e;
     out.error(`kvtool: ${e.message}`);

@@ -23,6 +23,7 @@
 import { Worker } from 'node:worker_threads';
 import { LogkvError, type ErrorCode } from '../errors.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
+import { inheritedFlags, loaderFlags } from '../io/worker-flags.js';
 import { type BackgroundResult, type BackgroundTask, perform } from './background-tasks.js';
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
@@ -56,11 +57,6 @@ export type BackgroundReply =
 
 let shared: WorkerFiles | undefined;
 
-/** Flags a worker refuses (`node --input-type=module -e ...` starts a store too). */
-const MAIN_SCRIPT_FLAGS = ['--input-type', '--eval', '-e', '--print', '-p', '--check', '-c', '--interactive', '-i', '--test'];
-
-/** Flags that decide how modules load (a TypeScript loader under tests): what a worker keeps when it refuses the rest. */
-const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r', '--conditions', '-C', '--enable-source-maps', '--no-warnings'];
 
 function sharedWorker(): WorkerFiles {
   shared ??= new WorkerFiles();
@@ -134,7 +130,7 @@ class WorkerFiles implements BackgroundFiles {
       return;
     }
     // The worker inherits the process's flags (a TypeScript loader under tests), except those that only make sense for a main script.
-    const inherited = process.execArgv.filter((a) => !MAIN_SCRIPT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    const inherited = inheritedFlags();
     const url = new URL('./background-worker.js', import.meta.url);
     let worker: Worker;
     try {
@@ -143,7 +139,7 @@ class WorkerFiles implements BackgroundFiles {
       } catch (e) {
         // A V8 flag (--expose-gc, --max-old-space-size) is refused in a worker: keep only what loading the worker's modules needs.
         if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
-        worker = new Worker(url, { execArgv: inherited.filter((a) => LOADER_FLAGS.some((f) => a === f || a.startsWith(`${f}=`))) });
+        worker = new Worker(url, { execArgv: loaderFlags() });
       }
     } catch (e) {
       this.#giveUp(e);
