@@ -481,14 +481,15 @@ export interface LoneRecord {
  * record whose batch failed its CRC (kvtool repair): the record CRC still
  * proves the record's own bytes, as it does for every get.
  */
-export function readRecordAt(bytes: Uint8Array, position: number, size: number): LoneRecord | undefined {
+export function readRecordAt(bytes: Uint8Array, position: number, size: number, options: { crcChecked?: boolean } = {}): LoneRecord | undefined {
   if (position < 0 || size < RECORD_FIXED_SIZE || position + size > bytes.length) return undefined;
   const b = bytes.subarray(position, position + size);
   const op = b[4]!;
   const flags = b[5]!;
   if ((op !== Op.Put && op !== Op.Delete) || flags > 1) return undefined;
   const valueAt = recordValueAt(b);
-  if (valueAt < 0 || !recordCrcMatches(b, 0, size)) return undefined;
+  // crcChecked: the caller has just checked the record's CRC on these bytes (a point read does).
+  if (valueAt < 0 || (!options.crcChecked && !recordCrcMatches(b, 0, size))) return undefined;
   const keyAt = RECORD_FIXED_SIZE + (flags === 1 ? EXPIRY_SIZE : 0);
   if (op === Op.Delete && valueAt !== size) return undefined;
   const expireAtMs = flags === 1 ? u32(b, RECORD_FIXED_SIZE + 4) * TWO_32 + u32(b, RECORD_FIXED_SIZE) : undefined;

@@ -40,8 +40,10 @@ export class SnapshotWriter {
   readonly #sink: (bytes: Buffer) => void;
   readonly #hash: Hash = createHash('sha256');
   readonly #expected: number;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** The chunk being filled: entries are encoded straight into it (no buffer per entry, no concatenation). */
+  #chunk: Buffer = Buffer.allocUnsafe(2 * SNAPSHOT_CHUNK_TARGET);
+  #chunkBytes = 0;
+  #chunkEntries = 0;
   #written = 0;
   #lastKey: Uint8Array | undefined;
   #finished = false;
@@ -70,24 +72,33 @@ export class SnapshotWriter {
     }
     if (e.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${e.key.length} bytes is over ${MAX_KEY_LENGTH}`);
     if (e.value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${e.value.length} bytes is over ${MAX_VALUE_LENGTH}`);
-    this.#lastKey = e.key;
     const hasExpiry = e.expireAtMs !== undefined;
-    const buf = Buffer.alloc(SNAPSHOT_ENTRY_FIXED_SIZE + (hasExpiry ? EXPIRY_SIZE : 0) + e.key.length + e.value.length);
-    buf[0] = hasExpiry ? 1 : 0;
-    buf.writeUInt16LE(e.key.length, 1);
-    buf.writeUInt32LE(e.value.length, 3);
-    writeU64(buf, 7, e.offset, 'offset');
-    let pos = SNAPSHOT_ENTRY_FIXED_SIZE;
+    const size = SNAPSHOT_ENTRY_FIXED_SIZE + (hasExpiry ? EXPIRY_SIZE : 0) + e.key.length + e.value.length;
+    if (this.#chunkBytes + size > this.#chunk.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.#chunk.length, this.#chunkBytes + size));
+      this.#chunk.copy(grown, 0, 0, this.#chunkBytes);
+      this.#chunk = grown;
+    }
+    // Written past the chunk's end and counted in only once whole: an entry refused half-way (a bad offset) leaves the chunk as it was.
+    const buf = this.#chunk;
+    const at = this.#chunkBytes;
+    buf[at] = hasExpiry ? 1 : 0;
+    buf.writeUInt16LE(e.key.length, at + 1);
+    buf.writeUInt32LE(e.value.length, at + 3);
+    writeU64(buf, at + 7, e.offset, 'offset');
+    let pos = at + SNAPSHOT_ENTRY_FIXED_SIZE;
     if (e.expireAtMs !== undefined) {
       writeU64(buf, pos, e.expireAtMs, 'expireAtMs');
       pos += EXPIRY_SIZE;
     }
     buf.set(e.key, pos);
     buf.set(e.value, pos + e.key.length);
-    this.#pending.push(buf);
-    this.#pendingBytes += buf.length;
+    // The chunk's own copy: the caller may reuse the bytes it passed (a chunk buffer is never written again once left).
+    this.#lastKey = buf.subarray(pos, pos + e.key.length);
+    this.#chunkBytes += size;
+    this.#chunkEntries++;
     this.#written++;
-    if (this.#pendingBytes >= SNAPSHOT_CHUNK_TARGET) this.#flushChunk();
+    if (this.#chunkBytes >= SNAPSHOT_CHUNK_TARGET) this.#flushChunk();
   }
 
   /** Writes the end chunk and the SHA-256 trailer. */
@@ -103,12 +114,14 @@ export class SnapshotWriter {
   }
 
   #flushChunk(): void {
-    if (this.#pending.length === 0) return;
-    const body = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#emit(chunkFrame(this.#pending.length, body.length, crc32c(body)));
+    if (this.#chunkEntries === 0) return;
+    const body = this.#chunk.subarray(0, this.#chunkBytes);
+    this.#emit(chunkFrame(this.#chunkEntries, body.length, crc32c(body)));
     this.#emit(body);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    // The sink may keep what it was given: the next chunk gets a buffer of its own.
+    this.#chunk = Buffer.allocUnsafe(2 * SNAPSHOT_CHUNK_TARGET);
+    this.#chunkBytes = 0;
+    this.#chunkEntries = 0;
   }
 
   #emit(bytes: Buffer): void {

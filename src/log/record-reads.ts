@@ -42,11 +42,9 @@ export class RecordReads {
     this.#mapSegments = options.mapSegments;
   }
 
-  /** The record at `position` (`size` bytes), CRC-checked, in a Buffer of its own. */
-  readRecord(segment: ReadableSegment, position: number, size: number): Buffer {
-    const buf = Buffer.allocUnsafe(size);
-    this.#readChecked(segment, position, buf);
-    return buf;
+  /** Fills `target` with the record at `position` (target.length bytes), CRC-checked: a reader of many records reuses one buffer. */
+  readRecordInto(segment: ReadableSegment, position: number, target: Buffer): void {
+    this.#readChecked(segment, position, target);
   }
 
   /**

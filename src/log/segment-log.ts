@@ -285,9 +285,9 @@ export class SegmentLog {
     });
   }
 
-  /** The record at `position`, CRC-checked, in a Buffer of its own (record-reads.ts). */
-  readRecord(segment: Segment, position: number, size: number): Buffer {
-    return this.#reads.readRecord(segment, position, size);
+  /** Fills `target` with the record at `position`, CRC-checked (record-reads.ts). */
+  readRecordInto(segment: Segment, position: number, target: Buffer): void {
+    this.#reads.readRecordInto(segment, position, target);
   }
 
   /** The value of the record at `position`, CRC-checked, in a Buffer of its own: the get path (record-reads.ts). */

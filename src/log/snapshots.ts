@@ -18,7 +18,7 @@
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import { LogSegment, streamOver } from '../formats/kaitai.js';
+import { readRecordAt } from '../formats/log-segment-reader.js';
 import { readSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
 import { SnapshotWriter } from '../formats/snapshot-writer.js';
 import type { ValueEncoding } from '../formats/limits.js';
@@ -146,10 +146,19 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
       if (pendingBytes >= 1024 * 1024) flush();
     });
     const slices = new TimeSlices();
+    // One buffer for every record read (the writer copies what it keeps), and a view of it kept while records keep their size.
+    let scratch = Buffer.allocUnsafe(64 * 1024);
+    let record = scratch.subarray(0, 0);
     for (let i = 0; i < c.count; i++) {
-      const record = log.readRecord(log.segment(c.segment[i]!), c.position[i]!, c.size[i]!);
-      const r = new LogSegment.Record(streamOver(record));
-      writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expiry?.expireAtMs });
+      const size = c.size[i]!;
+      if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+      if (record.length !== size || record.buffer !== scratch.buffer) record = scratch.subarray(0, size);
+      const segment = log.segment(c.segment[i]!);
+      const position = c.position[i]!;
+      log.readRecordInto(segment, position, record);
+      const r = readRecordAt(record, 0, size, { crcChecked: true });
+      if (!r) throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
+      writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expireAtMs });
       if (slices.due()) await slices.next();
     }
     writer.finish();
