@@ -125,7 +125,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
     // switch makes the drop durable, or a crash would leave neither value.
     await ctx.log.flush();
   } catch (e) {
-    output.abandon();
+    await output.abandon();
     throw e;
   }
 
@@ -135,7 +135,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   } catch (e) {
     // FULL means nothing was written: the outputs can go. Any other failure
     // may have reached the disk, so both sets stay for the next open to sort.
-    if (e instanceof LogkvError && e.code === 'FULL') output.abandon();
+    if (e instanceof LogkvError && e.code === 'FULL') await output.abandon();
     throw e;
   }
 
@@ -208,7 +208,8 @@ async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number
       result.recordsKept++;
       if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
       const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
-      await output.add(kept);
+      const writing = output.add(kept);
+      if (writing) await writing;
     }
     position += b.size;
     minOffset = b.baseOffset + b.lastOffsetDelta + 1;

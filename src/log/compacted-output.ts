@@ -83,6 +83,12 @@ export class CompactedOutput {
   #nextBoundary = 0;
   /** Base offset for the next output, when a boundary says where it starts. */
   #startAt: number | undefined;
+  /**
+   * Hints of sealed outputs being written (and their outputs read back) in
+   * the background while the next output is written; finish() waits for
+   * every one, so a run is only ever switched in with all of them checked.
+   */
+  readonly #hints: Array<Promise<void>> = [];
 
   constructor(options: OutputOptions, onPlaced: PlacementListener) {
     this.#o = options;
@@ -91,8 +97,24 @@ export class CompactedOutput {
     this.#startAt = options.startAt;
   }
 
-  /** Adds the next record; offsets must increase. */
-  async add(r: KeptRecord): Promise<void> {
+  /**
+   * Adds the next record; offsets must increase. Returns a promise only when
+   * the record made it write (a batch out, an output sealed): the caller
+   * awaits that, and a million records that only join the pending batch cost
+   * no promise each.
+   */
+  add(r: KeptRecord): Promise<void> | undefined {
+    const last = this.#pending.at(-1);
+    const atBoundary = this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!;
+    if (atBoundary || (last && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH))) {
+      return this.#writeThenAdd(r);
+    }
+    this.#pending.push(r);
+    this.#pendingBytes += r.key.length + r.value.length + 24;
+    return undefined;
+  }
+
+  async #writeThenAdd(r: KeptRecord): Promise<void> {
     while (this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!) {
       await this.#flushBatch();
       this.#startAt = this.#boundaries[this.#nextBoundary++]!;
@@ -114,12 +136,14 @@ export class CompactedOutput {
   async finish(nextOffset: number): Promise<OutputSegment[]> {
     await this.#flushBatch();
     await this.#sealCurrent(nextOffset);
+    await Promise.all(this.#hints);
     await this.#o.io.syncDir(this.#o.dir);
     return this.outputs;
   }
 
-  /** Removes every output written so far (the run failed before its switch). */
-  abandon(): void {
+  /** Removes every output written so far (the run failed before its switch), once no hint of theirs is still being written. */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.#hints);
     this.#handle?.close();
     this.#handle = undefined;
     for (const s of this.outputs) {
@@ -188,8 +212,13 @@ export class CompactedOutput {
       handle.close();
     }
     const { path, stem, baseOffset } = out;
-    if (!(await this.#o.writeHint({ path, stem, baseOffset, nextOffset: out.nextOffset, compacted: true }))) {
-      throw new LogkvError('CORRUPT', `${path}: the cleaner's output does not read back as written; compaction stopped, nothing changed`, { file: path, reason: 'output-read-back' });
-    }
+    const hint = this.#o.writeHint({ path, stem, baseOffset, nextOffset: out.nextOffset, compacted: true }).then((readBack) => {
+      if (!readBack) {
+        throw new LogkvError('CORRUPT', `${path}: the cleaner's output does not read back as written; compaction stopped, nothing changed`, { file: path, reason: 'output-read-back' });
+      }
+    });
+    // Awaited by finish() or abandon(); until then a failure must not count as unhandled.
+    hint.catch(() => undefined);
+    this.#hints.push(hint);
   }
 }

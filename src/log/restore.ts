@@ -67,15 +67,43 @@ export async function writeBaseSegments(
     () => undefined,
   );
   try {
-    const byOffset = [...contents.entries].sort((a, b) => a.offset - b.offset);
-    for (const e of byOffset) {
-      await output.add({ op: Op.Put, key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expireAtMs, timestampMs: contents.header.createdMs });
+    const entries = contents.entries;
+    for (const i of offsetOrder(entries)) {
+      const e = entries[i]!;
+      const writing = output.add({ op: Op.Put, key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expireAtMs, timestampMs: contents.header.createdMs });
+      if (writing) await writing;
     }
     return await output.finish(contents.header.nextOffset);
   } catch (e) {
-    output.abandon();
+    await output.abandon();
     throw e;
   }
+}
+
+/**
+ * Indices of `entries` (key order, as a snapshot holds them) in ascending
+ * offset order. Offsets are unique: each one and its index are packed into
+ * one float64 (offset above, index below) and sorted as numbers, which a
+ * Float64Array does natively; a comparator sort over 1M objects was ~20% of
+ * a restore (profiled). Offsets too large to pack fall back to it.
+ */
+export function offsetOrder(entries: ReadonlyArray<{ offset: number }>): Uint32Array {
+  const n = entries.length;
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** indexBits;
+  let max = 0;
+  for (const e of entries) if (e.offset > max) max = e.offset;
+  const order = new Uint32Array(n);
+  if (max * scale + scale > Number.MAX_SAFE_INTEGER) {
+    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => entries[a]!.offset - entries[b]!.offset);
+    order.set(idx);
+    return order;
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = entries[i]!.offset * scale + i;
+  packed.sort();
+  for (let i = 0; i < n; i++) order[i] = packed[i]! % scale;
+  return order;
 }
 
 /**
