@@ -48,7 +48,7 @@ const logkv: Engine = {
     concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
     get: `get(): key directory lookup, the record copied out of its memory-mapped segment by logkv's addon and its CRC checked there (${mmapAvailable().available ? 'addon loaded' : `addon not loaded, so a readSync instead: ${mmapAvailable().reason}`}), the value copied out`,
     reopen: "LogStore.open(): every segment's hint (a clean close writes the active segment's), the newest segment read for its batch CRCs, then get()",
-    scan: 'entries({ gte, limit }) (the ordered index, built at open, then a get per entry)',
+    scan: 'entries({ gte, limit }): the ordered index (sorted at the first range read after open), then a get per entry',
     compact: 'store.compact() (the log cleaner)',
   },
   async open(dir, purpose) {
