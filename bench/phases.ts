@@ -25,15 +25,21 @@ function check(value: Uint8Array | undefined, what: string): void {
   if (value === undefined || value.length !== VALUE_BYTES) throw new Error(`${what}: expected a ${VALUE_BYTES}-byte value, got ${value === undefined ? 'none' : value.length}`);
 }
 
-/** Bulk load of `keys` keys into a fresh store, memory at that point, then random gets over them. */
-export async function load(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
-  const n = sizes.keys;
+/** A fresh store bulk-loaded with keys [0, n), with the load's time and the memory before and after it. */
+async function loaded(engine: EngineName, dir: string, n: number) {
+  // The key and value pools are made before the first memory figure.
   keyAt(0);
   valueAt(0);
   const before = memoryNow();
   const store = await ENGINE[engine].open(dir, 'load');
   const loadMs = await timeOnce(() => store.load(0, n));
-  const after = memoryNow();
+  return { store, loadMs, before, after: memoryNow() };
+}
+
+/** Bulk load of `keys` keys into a fresh store, memory at that point, then random gets over them. */
+export async function load(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
+  const n = sizes.keys;
+  const { store, loadMs, before, after } = await loaded(engine, dir, n);
   const peak = peakRss();
 
   const gets = await getRate(engine, store, randomPicks(n, 1 << 16), sizes);
@@ -112,12 +118,7 @@ export async function reopenScan(engine: EngineName, dir: string, sizes: Sizes):
 /** Bulk load of 4x the keys, for the memory and reopen figures at that size (no gets). */
 export async function load4x(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
   const n = sizes.keys * 4;
-  keyAt(0);
-  valueAt(0);
-  const before = memoryNow();
-  const store = await ENGINE[engine].open(dir, 'load');
-  const loadMs = await timeOnce(() => store.load(0, n));
-  const after = memoryNow();
+  const { store, loadMs, before, after } = await loaded(engine, dir, n);
   check(store.get(keyAt(n - 1)), `${engine} get after the load`);
   await store.close();
   return { keys: n, loadMs, heapPerKey: (after.heap - before.heap) / n, rssPerKey: (after.rss - before.rss) / n };
