@@ -443,16 +443,12 @@ export function recordValue(bytes: Uint8Array): Uint8Array | undefined {
   return at < 0 ? undefined : bytes.subarray(at);
 }
 
-/**
- * Where the value of the record in bytes[start, start + size) starts,
- * counted from `start`, or -1 when its lengths do not fill those `size`
- * bytes exactly (recordValue without the view). Defaults: all of `bytes`.
- */
-export function recordValueAt(bytes: Uint8Array, start = 0, size = bytes.length - start): number {
-  if (size < RECORD_FIXED_SIZE) return -1;
-  const keyLength = bytes[start + 10]! | (bytes[start + 11]! << 8);
-  const valueAt = RECORD_FIXED_SIZE + (bytes[start + 5] === 1 ? EXPIRY_SIZE : 0) + keyLength;
-  return valueAt + u32(bytes, start + 12) === size ? valueAt : -1;
+/** Where the value of the one record `bytes` holds whole starts, or -1 when its lengths do not fill `bytes` exactly (recordValue without the view). */
+export function recordValueAt(bytes: Uint8Array): number {
+  if (bytes.length < RECORD_FIXED_SIZE) return -1;
+  const keyLength = bytes[10]! | (bytes[11]! << 8);
+  const valueAt = RECORD_FIXED_SIZE + (bytes[5] === 1 ? EXPIRY_SIZE : 0) + keyLength;
+  return valueAt + u32(bytes, 12) === bytes.length ? valueAt : -1;
 }
 
 /** Whether the record in bytes[start, end) matches its stored CRC (its first 4 bytes). */

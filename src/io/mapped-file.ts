@@ -15,7 +15,6 @@
 // disk space until unmapped.
 
 import { createRequire } from 'node:module';
-import { recordCrcMatches } from '../formats/log-segment-reader.js';
 
 interface MmapAddon {
   map(fd: number, length: number): object;
@@ -69,21 +68,5 @@ export function mapFile(fd: number, length: number): Mapping | undefined {
     length,
     readRecord: (position, target) => addon.read(handle, position, target),
     unmap: () => addon.unmap(handle),
-  };
-}
-
-/**
- * A Mapping read in JavaScript from `bytes()` (asked at every read, so it
- * can be a live view): the test file system's map(), checked as the addon
- * checks.
- */
-export function mappingOverBytes(bytes: () => Buffer, length: number, unmap: () => void): Mapping {
-  return {
-    length,
-    readRecord: (position, target) => {
-      bytes().copy(target, 0, position, position + target.length);
-      return recordCrcMatches(target, 0, target.length);
-    },
-    unmap,
   };
 }

@@ -104,26 +104,33 @@ export class CompactedOutput {
    * no promise each.
    */
   add(r: KeptRecord): Promise<void> | undefined {
-    const last = this.#pending.at(-1);
-    const atBoundary = this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!;
-    if (atBoundary || (last && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH))) {
-      return this.#writeThenAdd(r);
-    }
-    this.#pending.push(r);
-    this.#pendingBytes += r.key.length + r.value.length + 24;
+    if (this.#atBoundary(r) || this.#batchFull(r)) return this.#writeThenAdd(r);
+    this.#join(r);
     return undefined;
   }
 
   async #writeThenAdd(r: KeptRecord): Promise<void> {
-    while (this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!) {
+    while (this.#atBoundary(r)) {
       await this.#flushBatch();
       this.#startAt = this.#boundaries[this.#nextBoundary++]!;
       await this.#sealCurrent(this.#startAt);
     }
+    if (this.#batchFull(r)) await this.#flushBatch();
+    this.#join(r);
+  }
+
+  /** Whether `r` is at or past the next boundary: the outputs split there. */
+  #atBoundary(r: KeptRecord): boolean {
+    return this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!;
+  }
+
+  /** Whether the pending batch must go out before `r` joins it (another timestamp, or the batch is full). */
+  #batchFull(r: KeptRecord): boolean {
     const last = this.#pending.at(-1);
-    if (last && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH)) {
-      await this.#flushBatch();
-    }
+    return last !== undefined && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH);
+  }
+
+  #join(r: KeptRecord): void {
     this.#pending.push(r);
     this.#pendingBytes += r.key.length + r.value.length + 24;
   }

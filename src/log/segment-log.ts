@@ -285,9 +285,9 @@ export class SegmentLog {
     });
   }
 
-  /** Fills `target` with the record at `position`, CRC-checked (record-reads.ts). */
-  readRecordInto(segment: Segment, position: number, target: Buffer): void {
-    this.#reads.readRecordInto(segment, position, target);
+  /** The record at `position`, CRC-checked, in a buffer the next read reuses (record-reads.ts). */
+  readRecordView(segment: Segment, position: number, size: number): Buffer {
+    return this.#reads.readRecordView(segment, position, size);
   }
 
   /** The value of the record at `position`, CRC-checked, in a Buffer of its own: the get path (record-reads.ts). */

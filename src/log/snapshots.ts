@@ -146,16 +146,12 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
       if (pendingBytes >= 1024 * 1024) flush();
     });
     const slices = new TimeSlices();
-    // One buffer for every record read (the writer copies what it keeps), and a view of it kept while records keep their size.
-    let scratch = Buffer.allocUnsafe(64 * 1024);
-    let record = scratch.subarray(0, 0);
     for (let i = 0; i < c.count; i++) {
       const size = c.size[i]!;
-      if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
-      if (record.length !== size || record.buffer !== scratch.buffer) record = scratch.subarray(0, size);
       const segment = log.segment(c.segment[i]!);
       const position = c.position[i]!;
-      log.readRecordInto(segment, position, record);
+      // A view of the log's reused record buffer: the writer copies what it keeps before the next read.
+      const record = log.readRecordView(segment, position, size);
       const r = readRecordAt(record, 0, size, { crcChecked: true });
       if (!r) throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
       writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expireAtMs });

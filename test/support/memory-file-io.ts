@@ -24,7 +24,8 @@
 
 import { basename, dirname } from 'node:path';
 import type { FileHandle, FileIO, OpenMode } from '../../src/io/file-io.js';
-import { mappingOverBytes } from '../../src/io/mapped-file.js';
+import { recordCrcMatches } from '../../src/formats/log-segment-reader.js';
+import type { Mapping } from '../../src/io/mapped-file.js';
 
 type PendingOp = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; length: number };
 
@@ -129,6 +130,21 @@ export function seededRandom(seed: number): () => number {
 
 function freshInode(data: Buffer = Buffer.alloc(0)): Inode {
   return { data, synced: data, pending: [], dataShared: true, syncedShared: true, maps: 0 };
+}
+
+/**
+ * A Mapping read in JavaScript from `bytes()` (asked at every read, so it
+ * can be a live view of the page cache), checked as the addon checks.
+ */
+function mappingOverBytes(bytes: () => Buffer, length: number, unmap: () => void): Mapping {
+  return {
+    length,
+    readRecord: (position, target) => {
+      bytes().copy(target, 0, position, position + target.length);
+      return recordCrcMatches(target, 0, target.length);
+    },
+    unmap,
+  };
 }
 
 export class MemoryFileIO implements FileIO {
