@@ -3,6 +3,8 @@
 // kvtool shows the range up to its last non-zero byte and the zero fill
 // after it separately.
 
+import { type ByteSource, lastNonZeroIn } from '../src/formats/byte-source.js';
+
 export interface ShownRange {
   offset: number;
   length: number;
@@ -10,11 +12,10 @@ export interface ShownRange {
   zeroFillAfter: number;
 }
 
-export function trimZeroTail(bytes: Uint8Array, offset: number, length: number): ShownRange {
+export function trimZeroTail(source: ByteSource, offset: number, length: number): ShownRange {
   const end = offset + length;
-  if (end !== bytes.length) return { offset, length, zeroFillAfter: 0 };
-  let last = end - 1;
-  while (last >= offset && bytes[last] === 0) last--;
+  if (end !== source.size) return { offset, length, zeroFillAfter: 0 };
+  const last = lastNonZeroIn(source, offset);
   // An all-zero range (a torn end marker, missing committed frames) stays as it is.
   if (last < offset) return { offset, length, zeroFillAfter: 0 };
   return { offset, length: last + 1 - offset, zeroFillAfter: end - last - 1 };

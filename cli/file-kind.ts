@@ -2,6 +2,7 @@
 // name: a segment renamed to foo.bin is still a segment. The name is used
 // only to tell "not ours, skip it" from "ours but damaged" in a directory.
 
+import { type ByteSource, firstNonZeroIn } from '../src/formats/byte-source.js';
 import { firstNonZero } from '../src/formats/damage.js';
 import { HINT_MAGIC, IDENTITY_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
 
@@ -70,6 +71,11 @@ export function recognise(bytes: Uint8Array, name: string): FileKind | undefined
 /** All zero bytes (and not empty): a journal spare never written. */
 export function isUninitialized(bytes: Uint8Array): boolean {
   return bytes.length > 0 && firstNonZero(bytes, 0) < 0;
+}
+
+/** isUninitialized for a whole file, read a window at a time. */
+export function isUninitializedFile(source: ByteSource): boolean {
+  return source.size > 0 && firstNonZeroIn(source, 0) < 0;
 }
 
 /** The first bytes of a file as hex, for "not a logkv file" messages. */

@@ -4,6 +4,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { type ByteSource } from '../src/formats/byte-source.js';
+import { MAX_JOURNAL_FILE_SIZE } from '../src/formats/limits.js';
+import { type FileHandle, nodeFileIO } from '../src/io/file-io.js';
+import { handleSource } from '../src/io/file-source.js';
 import { type FileKind, recognise } from './file-kind.js';
 
 export interface FileRef {
@@ -102,56 +106,70 @@ function addFolder(dir: string, listing: Listing, top: boolean): void {
   if (snapshots) addFolder(path.join(dir, SNAPSHOT_FOLDER), listing, false);
 }
 
-/** Reads a whole file; throws PathError on failure. Never writes. */
-export function readBytes(ref: FileRef): Buffer {
+/** Bytes read to tell what a file is (every logkv magic and header fits). */
+const HEAD_BYTES = 64;
+
+/** A logkv file, read a window at a time (byte-source.ts): kvtool never holds a whole file. */
+export interface LogkvFile {
+  kind: FileKind;
+  source: ByteSource;
+  size: number;
+}
+
+/** A file that is not ours: only its first bytes were read, whatever its size. */
+export interface OtherFile {
+  kind: undefined;
+  head: Uint8Array;
+  size: number;
+}
+
+/**
+ * Opens `ref`, tells what it is from its first bytes, and hands it to
+ * `use`, which reads it through the file's source; closes it after.
+ * Opening or reading it fails with a PathError. Never writes.
+ */
+export function withFile<T>(ref: FileRef, use: (file: LogkvFile | OtherFile) => T): T {
+  let handle: FileHandle;
   try {
-    return fs.readFileSync(ref.path);
+    handle = nodeFileIO.open(ref.path, 'read');
   } catch (e) {
     throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
+  }
+  try {
+    const source = readFailuresAsPathErrors(ref.path, () => handleSource(handle));
+    const head = source.read(0, HEAD_BYTES);
+    const kind = recognise(head, ref.name);
+    return use(kind === undefined ? { kind, head, size: source.size } : { kind, source, size: source.size });
+  } finally {
+    handle.close();
   }
 }
 
-/** Bytes read to tell what a file is (every logkv magic and header fits). */
-const HEAD_BYTES = 64;
-/** The most kvtool reads into one Buffer (readFileSync's own limit). */
-export const MAX_WHOLE_FILE = 2 ** 31 - 1;
-
-export type ReadFile = { kind: FileKind; bytes: Buffer; size: number } | { kind: undefined; head: Buffer; size: number };
-
-/**
- * What a file is, from its first bytes only, and for a logkv file its
- * bytes, read whole (up to MAX_WHOLE_FILE: a bigger one is a PathError).
- * A file that is not ours is never read past its head, whatever its size.
- * Throws PathError on failure. Never writes.
- */
-export function readIfLogkv(ref: FileRef): ReadFile {
-  let fd: number;
+/** `make()`'s source, with every failure to read the file (EIO, EISDIR, ...) a PathError naming it. */
+function readFailuresAsPathErrors(file: string, make: () => ByteSource): ByteSource {
+  const failed = (e: unknown): PathError => new PathError(`cannot read ${file}: ${describe(e)}`, describe(e));
+  let source: ByteSource;
   try {
-    fd = fs.openSync(ref.path, 'r');
+    source = make();
   } catch (e) {
-    throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
+    throw failed(e);
   }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
-    fs.readSync(fd, head, 0, head.length, 0);
-    const kind = recognise(head, ref.name);
-    if (kind === undefined) return { kind, head, size };
-    if (size > MAX_WHOLE_FILE) {
-      throw new PathError(`${ref.path}: a ${kind} file of ${size} bytes; kvtool reads a logkv file whole, up to ${MAX_WHOLE_FILE} bytes`, `a ${kind} file of ${size} bytes, too large to read whole (kvtool's limit: ${MAX_WHOLE_FILE} bytes)`);
-    }
-    const bytes = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, bytes, done, size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return { kind, bytes: done === size ? bytes : bytes.subarray(0, done), size };
-  } catch (e) {
-    if (e instanceof PathError) throw e;
-    throw new PathError(`cannot read ${ref.path}: ${describe(e)}`, describe(e));
-  } finally {
-    fs.closeSync(fd);
-  }
+  return {
+    get size() {
+      return source.size;
+    },
+    window: source.window,
+    read(position, length) {
+      try {
+        return source.read(position, length);
+      } catch (e) {
+        throw failed(e);
+      }
+    },
+  };
+}
+
+/** A file the reader takes whole: an identity (36 bytes) or a journal (at most 1 GiB by its format, MAX_JOURNAL_FILE_SIZE). */
+export function smallFileBytes(file: LogkvFile): Uint8Array {
+  return file.source.read(0, Math.min(file.size, MAX_JOURNAL_FILE_SIZE + 1));
 }

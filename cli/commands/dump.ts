@@ -11,7 +11,7 @@ import { dumpSnapshot } from '../dump/snapshot.js';
 import { type FileKind, kindByName, magicHex } from '../file-kind.js';
 import { keyMatcher, type ValuesMode } from '../format-value.js';
 import type { Context } from '../context.js';
-import { listFiles, PathError, type ReadFile, readIfLogkv } from '../paths.js';
+import { listFiles, type LogkvFile, PathError, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { EXIT } from './exit-codes.js';
 
@@ -23,7 +23,7 @@ export interface DumpArgs {
   values: ValuesMode;
 }
 
-const DUMPERS: Record<FileKind, (bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit) => void> = {
+const DUMPERS: Record<FileKind, (read: LogkvFile, file: string, opts: DumpOptions, emit: Emit) => void> = {
   segment: dumpSegment,
   hint: dumpHint,
   identity: dumpIdentity,
@@ -72,27 +72,25 @@ function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total
   for (const ref of listing.files) {
     onProgress(done, total);
     done += ref.size;
-    let read: ReadFile;
     try {
-      read = readIfLogkv(ref);
+      withFile(ref, (read) => {
+        if (read.kind === undefined) {
+          // In a directory, files that are not ours are passed over in silence,
+          // but one named like ours is mentioned.
+          if (ref.explicit || kindByName(ref.name) !== undefined) {
+            emit({ type: 'not-logkv', file: ref.path, size: read.size, magic: magicHex(read.head) });
+          }
+          if (ref.explicit && code === EXIT.OK) code = EXIT.PROBLEMS;
+          return;
+        }
+        emit({ type: 'file', file: ref.path, kind: read.kind, size: read.size });
+        DUMPERS[read.kind](read, ref.path, opts, emit);
+      });
     } catch (e) {
       if (!(e instanceof PathError)) throw e;
       out.error(`kvtool: ${e.message}`);
       code = EXIT.USAGE_OR_IO;
-      continue;
     }
-    if (read.kind === undefined) {
-      // In a directory, files that are not ours are passed over in silence,
-      // but one named like ours is mentioned.
-      if (ref.explicit || kindByName(ref.name) !== undefined) {
-        emit({ type: 'not-logkv', file: ref.path, size: read.size, magic: magicHex(read.head) });
-      }
-      if (ref.explicit && code === EXIT.OK) code = EXIT.PROBLEMS;
-      continue;
-    }
-    const { kind, bytes } = read;
-    emit({ type: 'file', file: ref.path, kind, size: bytes.length });
-    DUMPERS[kind](bytes, ref.path, opts, emit);
   }
   return code;
 }

@@ -8,7 +8,7 @@ import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
 import { magicHex } from '../file-kind.js';
-import { listFiles, readIfLogkv } from '../paths.js';
+import { listFiles, withFile } from '../paths.js';
 import { explainJson, renderExplainText } from '../explain/render.js';
 import { explainByte } from '../explain/structure.js';
 import { EXIT } from './exit-codes.js';
@@ -32,12 +32,14 @@ export function runExplain(args: ExplainArgs, ctx: Context): number {
   const ref = listing.files[0]!;
   const at = parsePosition(args.at);
   if (at === undefined) throw new CliError(`--at ${args.at}: give a byte position (decimal, or hex with 0x)`);
-  const read = readIfLogkv(ref);
-  if (at >= read.size) throw new CliError(`--at ${at}: ${ref.path} has ${read.size} bytes (positions 0..${read.size - 1})`);
-  if (read.kind === undefined) throw new CliError(`${ref.path} is not a logkv file (magic ${magicHex(read.head)})`, EXIT.PROBLEMS);
-  const { kind, bytes } = read;
-  const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b), identity: (b) => readStoreIdentity(b) });
-  if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, kind, bytes, at, explained, args.context)));
-  else for (const l of renderExplainText(ref.path, kind, bytes, at, explained, args.context)) ctx.out.line(l);
-  return EXIT.OK;
+  return withFile(ref, (read) => {
+    if (at >= read.size) throw new CliError(`--at ${at}: ${ref.path} has ${read.size} bytes (positions 0..${read.size - 1})`);
+    if (read.kind === undefined) throw new CliError(`${ref.path} is not a logkv file (magic ${magicHex(read.head)})`, EXIT.PROBLEMS);
+    const { kind } = read;
+    const bytes = read.source.read(0, read.size);
+    const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b), identity: (b) => readStoreIdentity(b) });
+    if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, kind, bytes, at, explained, args.context)));
+    else for (const l of renderExplainText(ref.path, kind, bytes, at, explained, args.context)) ctx.out.line(l);
+    return EXIT.OK;
+  });
 }

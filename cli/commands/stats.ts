@@ -4,19 +4,19 @@
 // takes no lock.
 
 import { LogkvError } from '../../src/errors.js';
-import { readHint } from '../../src/formats/hint-reader.js';
-import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { checkHint } from '../../src/formats/hint-reader.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
-import { listFiles, readIfLogkv } from '../paths.js';
+import { type FileRef, listFiles, type LogkvFile, smallFileBytes, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { journalStats, liveBySegment, segmentStats, storeStats } from '../stats/collect.js';
 import { journalLine, renderStoreText, segmentLine } from '../stats/render.js';
 import { notAStoreError } from '../store/layout.js';
-import { loadSegmentBytes } from '../store/segments.js';
+import { loadSegmentFile } from '../store/segments.js';
 import { EXIT } from './exit-codes.js';
 
 export interface StatsArgs {
@@ -44,12 +44,17 @@ export function runStats(args: StatsArgs, ctx: Context): number {
     return print(stats, renderStoreText(stats));
   }
   const ref = listing.files[0]!;
-  const read = readIfLogkv(ref);
-  if (read.kind === undefined) throw new LogkvError('BAD_MAGIC', `${ref.path} is not a logkv file`, { file: ref.path, offset: 0, reason: 'magic' });
-  const { kind, bytes } = read;
-  switch (kind) {
+  return withFile(ref, (read) => {
+    if (read.kind === undefined) throw new LogkvError('BAD_MAGIC', `${ref.path} is not a logkv file`, { file: ref.path, offset: 0, reason: 'magic' });
+    return fileStats(ref, read, args, print);
+  });
+}
+
+function fileStats(ref: FileRef, read: LogkvFile, args: StatsArgs, print: (doc: unknown, lines: string[]) => number): number {
+  const { source, size } = read;
+  switch (read.kind) {
     case 'segment': {
-      const seg = loadSegmentBytes(ref.path, { stem: ref.name, baseOffset: 0, generation: 0 }, bytes);
+      const seg = loadSegmentFile(ref.path, { stem: ref.name, baseOffset: 0, generation: 0 });
       if (seg.error) throw seg.error;
       seg.name.baseOffset = seg.scan!.header.baseOffset;
       const { live, keys, expired } = liveBySegment([seg], Date.now());
@@ -63,23 +68,23 @@ export function runStats(args: StatsArgs, ctx: Context): number {
       return print(j, [journalLine(j)]);
     }
     case 'hint': {
-      const h = readHint(bytes, ref.path);
-      const doc = { file: ref.path, size: bytes.length, segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, entries: h.entries.length, tombstones: h.entries.filter((e) => e.tombstone).length };
+      const h = checkHint(source, ref.path);
+      const doc = { file: ref.path, size, segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, entries: h.entryCount, tombstones: h.tombstones };
       return print(doc, [
         `hint: ${doc.file} size: ${doc.size} segmentBaseOffset: ${doc.segmentBaseOffset} segmentNextOffset: ${doc.segmentNextOffset} coveredLength: ${doc.coveredLength} entries: ${doc.entries} tombstones: ${doc.tombstones}`,
       ]);
     }
     case 'snapshot': {
-      const { header, entries } = readSnapshot(bytes, ref.path);
-      const valueBytes = entries.reduce((n, e) => n + e.key.length + e.value.length, 0);
-      const doc = { file: ref.path, size: bytes.length, nextOffset: header.nextOffset, entries: header.entryCount, created: header.createdMs, keyAndValueBytes: valueBytes };
+      let valueBytes = 0;
+      const header = scanSnapshot(source, (e) => (valueBytes += e.key.length + e.value.length), ref.path);
+      const doc = { file: ref.path, size, nextOffset: header.nextOffset, entries: header.entryCount, created: header.createdMs, keyAndValueBytes: valueBytes };
       return print(doc, [
         `snapshot: ${doc.file} nextOffset: ${doc.nextOffset} entries: ${doc.entries} size: ${doc.size} created: ${doc.created} keyAndValueBytes: ${valueBytes}`,
       ]);
     }
     case 'identity': {
-      const id = readStoreIdentity(bytes, ref.path);
-      const doc = { file: ref.path, size: bytes.length, storeId: storeIdText(id.storeId), created: id.createdMs };
+      const id = readStoreIdentity(smallFileBytes(read), ref.path);
+      const doc = { file: ref.path, size, storeId: storeIdText(id.storeId), created: id.createdMs };
       return print(doc, [`identity: ${doc.file} storeId: ${doc.storeId} created: ${doc.created}`]);
     }
   }

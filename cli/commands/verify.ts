@@ -6,10 +6,11 @@
 
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
+import type { ByteSource } from '../../src/formats/byte-source.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import type { Context } from '../context.js';
 import { kindByName } from '../file-kind.js';
-import { type FileRef, type IoProblem, type Listing, listFiles, PathError, readBytes, type ReadFile, readIfLogkv } from '../paths.js';
+import { type FileRef, type IoProblem, type Listing, listFiles, PathError, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { CHECKS, checkUnknown, type FileReport, type Problem } from '../verify/check.js';
 import { renderVerifyJson, renderVerifyText, type VerifyResult } from '../verify/render.js';
@@ -30,19 +31,22 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Problems of the hint at `hintPath` found by comparing it with its segment's bytes. */
-function compareHint(hintPath: string, segmentBytes: Buffer, report: FileReport): Problem[] {
-  let hint;
+/** Problems of the hint at `hintPath` found by comparing it with its segment. */
+function compareHint(hintPath: string, segment: ByteSource, report: FileReport): Problem[] {
   try {
-    hint = checkHint(readBytes({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }), hintPath);
+    return withFile({ path: hintPath, name: path.basename(hintPath), explicit: false, size: 0 }, (read) => {
+      // Not a hint at all: its own check says so.
+      if (read.kind !== 'hint') return [];
+      const hint = checkHint(read.source, hintPath);
+      const next = report.details.nextOffset;
+      // The segment's report came from a scan that checked every record CRC (a record-crc problem makes it not ok).
+      return checkHintAgainstSegment(hint, segment, typeof next === 'number' ? next : -1, !report.ok, { recordCrcsChecked: true });
+    });
   } catch (e) {
     // The hint's own check reports what is wrong with it.
     if (e instanceof LogkvError || e instanceof PathError) return [];
     throw e;
   }
-  const next = report.details.nextOffset;
-  // The segment's report came from a scan that checked every record CRC (a record-crc problem makes it not ok).
-  return checkHintAgainstSegment(hint, segmentBytes, typeof next === 'number' ? next : -1, !report.ok, { recordCrcsChecked: true });
 }
 
 /** What checking one listed file gave: its report, or why it could not be read; for a segment, the problems of its hint. */
@@ -56,23 +60,22 @@ export type FileCheck =
  * files: the workers of verifyParallel() run it too.
  */
 export function checkListedFile(ref: FileRef, pairedHint: string | undefined): FileCheck {
-  let read: ReadFile;
   try {
-    read = readIfLogkv(ref);
+    return withFile(ref, (read): FileCheck => {
+      if (read.kind !== undefined) {
+        const report = CHECKS[read.kind](read, ref.path);
+        const hint = read.kind === 'segment' && pairedHint !== undefined ? { path: pairedHint, problems: compareHint(pairedHint, read.source, report) } : undefined;
+        return { report, hint };
+      }
+      // A file named like ours, or named on the command line, must be ours;
+      // anything else in a store directory (LOCK, notes, ...) is not looked at.
+      if (ref.explicit || kindByName(ref.name) !== undefined) return { report: checkUnknown(read.head, read.size, ref.path), hint: undefined };
+      return { report: undefined, hint: undefined };
+    });
   } catch (e) {
     if (!(e instanceof PathError)) throw e;
     return { ioError: { path: ref.path, message: `cannot read: ${e.detail}` } };
   }
-  if (read.kind !== undefined) {
-    const { kind, bytes } = read;
-    const report = CHECKS[kind](bytes, ref.path);
-    const hint = kind === 'segment' && pairedHint !== undefined ? { path: pairedHint, problems: compareHint(pairedHint, bytes, report) } : undefined;
-    return { report, hint };
-  }
-  // A file named like ours, or named on the command line, must be ours;
-  // anything else in a store directory (LOCK, notes, ...) is not looked at.
-  if (ref.explicit || kindByName(ref.name) !== undefined) return { report: { ...checkUnknown(read.head, ref.path), size: read.size }, hint: undefined };
-  return { report: undefined, hint: undefined };
 }
 
 /** What verify looks at for `target`, and, for each file, the hint to compare it with. */

@@ -1,15 +1,17 @@
 // Dumps a hint file: its header, then one line per entry. A hint is read
 // whole or refused, so a damaged one shows only the reader's error.
 
-import { readHint } from '../../src/formats/hint-reader.js';
+import { type CheckedHint, checkHint, forEachHintEntry } from '../../src/formats/hint-reader.js';
 import { showKey } from '../format-value.js';
+import type { LogkvFile } from '../paths.js';
 import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
 
-export function dumpHint(bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit): void {
-  let hint: ReturnType<typeof readHint>;
+export function dumpHint(read: LogkvFile, file: string, opts: DumpOptions, emit: Emit): void {
+  let hint: CheckedHint;
   try {
-    hint = readHint(bytes);
+    // Checked whole before any entry is shown, then read again entry by entry.
+    hint = checkHint(read.source);
   } catch (e) {
     emit({ type: 'error', file, ...refusal(e) });
     return;
@@ -20,20 +22,21 @@ export function dumpHint(bytes: Uint8Array, file: string, opts: DumpOptions, emi
     segmentBaseOffset: hint.segmentBaseOffset,
     segmentNextOffset: hint.segmentNextOffset,
     coveredLength: hint.coveredLength,
-    entries: hint.entries.length,
+    entries: hint.entryCount,
   });
-  for (const e of hint.entries) {
-    if (opts.fromOffset !== undefined && e.offset < opts.fromOffset) continue;
-    if (opts.keyMatches !== undefined && !opts.keyMatches(e.key)) continue;
+  forEachHintEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
+    const key = bytes.subarray(keyAt, keyAt + keyLength);
+    if (opts.fromOffset !== undefined && offset < opts.fromOffset) return;
+    if (opts.keyMatches !== undefined && !opts.keyMatches(key)) return;
     emit({
       type: 'hint-entry',
       file,
-      offset: e.offset,
-      position: e.position,
-      size: e.size,
-      tombstone: e.tombstone,
-      expireAt: e.expireAtMs,
-      key: showKey(e.key),
+      offset,
+      position,
+      size,
+      tombstone,
+      expireAt: expireAtMs,
+      key: showKey(key),
     });
-  }
+  });
 }

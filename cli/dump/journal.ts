@@ -5,19 +5,20 @@
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { FrameOp, JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
 import { trimZeroTail } from '../damage-range.js';
-import { isUninitialized } from '../file-kind.js';
+import { isUninitializedFile } from '../file-kind.js';
 import { showJournalValue, showKey } from '../format-value.js';
+import { type LogkvFile, smallFileBytes } from '../paths.js';
 import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
 
-export function dumpJournal(bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit): void {
-  if (isUninitialized(bytes)) {
-    emit({ type: 'journal-spare', file, size: bytes.length });
+export function dumpJournal(read: LogkvFile, file: string, opts: DumpOptions, emit: Emit): void {
+  if (isUninitializedFile(read.source)) {
+    emit({ type: 'journal-spare', file, size: read.size });
     return;
   }
   let scan: ReturnType<typeof scanJournal>;
   try {
-    scan = scanJournal(bytes);
+    scan = scanJournal(smallFileBytes(read), file, read.size);
   } catch (e) {
     emit({ type: 'error', file, ...refusal(e) });
     return;
@@ -46,7 +47,7 @@ export function dumpJournal(bytes: Uint8Array, file: string, opts: DumpOptions, 
   const d = scan.damage;
   if (d !== undefined) {
     const note = scan.committedDamaged ? 'inside the committed length' : 'after the committed length: a torn tail';
-    emit({ type: 'damage', file, ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message, note });
+    emit({ type: 'damage', file, ...trimZeroTail(read.source, d.offset, d.length), code: d.code, reason: d.reason, message: d.message, note });
   }
   emit({
     type: 'journal-end',

@@ -2,27 +2,28 @@
 // file order. Reads with resync, so batches after damage are shown too.
 
 import { type ReadBatch, readSegmentHeader, scanSegment } from '../../src/formats/log-segment-reader.js';
-import { Op, ValueEncoding } from '../../src/formats/limits.js';
+import { Op, SEGMENT_HEADER_SIZE, ValueEncoding } from '../../src/formats/limits.js';
 import { trimZeroTail } from '../damage-range.js';
 import { showKey, showValue } from '../format-value.js';
+import type { LogkvFile } from '../paths.js';
 import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
 
-export function dumpSegment(bytes: Uint8Array, file: string, opts: DumpOptions, emit: Emit): void {
+export function dumpSegment(read: LogkvFile, file: string, opts: DumpOptions, emit: Emit): void {
   let header: ReturnType<typeof readSegmentHeader>;
   try {
-    header = readSegmentHeader(bytes, file);
+    header = readSegmentHeader(read.source.read(0, SEGMENT_HEADER_SIZE), file);
   } catch (e) {
     emit({ type: 'error', file, ...refusal(e) });
     return;
   }
   const encoding = header.valueEncoding;
   emit({ type: 'segment', file, baseOffset: header.baseOffset, valueEncoding: ValueEncoding[encoding]!.toLowerCase(), created: header.createdMs });
-  // Streamed batch by batch, damage where it is found: a dump of 1M records holds one batch's objects at a time, not the file's.
-  const scan = scanSegment(bytes, {
+  // Streamed batch by batch, damage where it is found: a dump holds one window of the file and one batch's objects at a time.
+  const scan = scanSegment(read.source, {
     file,
     resync: true,
-    onDamage: (d) => emit({ type: 'damage', file, ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }),
+    onDamage: (d) => emit({ type: 'damage', file, ...trimZeroTail(read.source, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }),
     onBatch: (b) => emitBatch(b, file, encoding, opts, emit),
   });
   emit({

@@ -37,6 +37,7 @@
 // every sealed segment ends with a hint that matches it.
 
 import fs from 'node:fs';
+import { bytesSource } from '../../src/formats/byte-source.js';
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
 import { readHint } from '../../src/formats/hint-reader.js';
@@ -270,7 +271,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
     const hp = path.join(dir, `${s.stem}.hint`);
     if (!changed && fs.existsSync(hp)) {
       try {
-        const problems = checkHintAgainstSegment(readHint(fs.readFileSync(hp), hp), bytes, scan.nextOffset, false);
+        const problems = checkHintAgainstSegment(readHint(fs.readFileSync(hp), hp), bytesSource(bytes), scan.nextOffset, false);
         problem = problems[0]?.message;
       } catch (e) {
         if (!(e instanceof LogkvError)) throw e;
@@ -503,7 +504,7 @@ function foreignFiles(layout: StoreLayout, p: Planner): RepairPlan['untouched'] 
     if (!fs.statSync(file).isFile()) continue;
     const bytes = fs.readFileSync(file);
     const kind = recognise(bytes, name);
-    const report = kind !== undefined ? CHECKS[kind](bytes, file) : kindByName(name) !== undefined ? checkUnknown(bytes, file) : undefined;
+    const report = kind !== undefined ? CHECKS[kind]({ kind, source: bytesSource(bytes), size: bytes.length }, file) : kindByName(name) !== undefined ? checkUnknown(bytes, bytes.length, file) : undefined;
     if (report && !report.ok) out.push({ file, why: `${report.problems[0]!.message}; not part of this store, so repair leaves it alone` });
   }
   return out;

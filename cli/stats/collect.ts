@@ -8,12 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
-import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { bytesSource } from '../../src/formats/byte-source.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import type { JournalFileRead } from '../../src/journal/journal-recovery.js';
 import { isStore, storeLayout } from '../store/layout.js';
 import { type HintState, keyDirectory, type LoadedSegment, loadSegment } from '../store/segments.js';
-import { SNAPSHOT_FOLDER } from '../paths.js';
+import { PathError, SNAPSHOT_FOLDER, withFile } from '../paths.js';
 import type { ManifestView } from '../store/manifest-view.js';
 
 /** The JournalStore's default high-water mark, which the manifest's journal uses. */
@@ -157,12 +158,14 @@ function snapshotStats(dir: string, m: ManifestView | undefined): SnapshotStats[
   for (const file of [...files].sort()) {
     const stat: SnapshotStats = { file, size: 0, listed: listed.has(file) };
     try {
-      const bytes = fs.readFileSync(file);
-      stat.size = bytes.length;
-      const { header } = readSnapshot(bytes, file);
+      const header = withFile({ path: file, name: path.basename(file), explicit: true, size: 0 }, (read) => {
+        stat.size = read.size;
+        // Checked whole (every chunk and the SHA-256), a window at a time.
+        return scanSnapshot(read.kind === undefined ? bytesSource(read.head) : read.source, undefined, file);
+      });
       Object.assign(stat, { nextOffset: header.nextOffset, entries: header.entryCount, created: header.createdMs });
     } catch (e) {
-      if (!(e instanceof LogkvError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+      if (!(e instanceof LogkvError) && !(e instanceof PathError)) throw e;
       stat.error = e instanceof Error ? e.message : String(e);
     }
     out.push(stat);

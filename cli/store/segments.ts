@@ -6,16 +6,15 @@
 
 import fs from 'node:fs';
 import { LogkvError } from '../../src/errors.js';
-import { readHint } from '../../src/formats/hint-reader.js';
-import type { HintFile } from '../../src/formats/hint-writer.js';
+import type { ByteSource } from '../../src/formats/byte-source.js';
+import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, type HintHeaderInfo } from '../../src/formats/hint-reader.js';
 import { LogSegment, streamOver } from '../../src/formats/kaitai.js';
-import { readSegment, recordCrcMatches } from '../../src/formats/log-segment-reader.js';
+import { recordCrcMatches, type RecordVisitor, type SegmentScan, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { Op, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { KeyDirectory } from '../../src/log/key-directory.js';
 import type { SegmentName } from '../../src/log/segment-names.js';
+import { withFile } from '../paths.js';
 import { hintPath, segmentPath } from './layout.js';
-
-export type SegmentScanResult = ReturnType<typeof readSegment>;
 
 /** used: the engine reads the segment through it. The other states make the engine scan the segment. */
 export type HintState = 'used' | 'missing' | 'invalid' | 'stale' | 'newest';
@@ -26,9 +25,10 @@ export interface LoadedSegment {
   /** File size, zero fill included. */
   size: number;
   newest: boolean;
-  hint: { state: HintState; file?: HintFile; problem?: string };
-  /** The reader's result when the segment was scanned (not when read through its hint). */
-  scan?: SegmentScanResult;
+  /** The hint's header when it passed every check (`file`), and why it is not used when it is not. */
+  hint: { state: HintState; path?: string; file?: HintHeaderInfo & { entryCount: number }; problem?: string };
+  /** The reader's summary when the segment was scanned (not when read through its hint). */
+  scan?: SegmentScan;
   /** The segment's header cannot be read: nothing in it is usable. */
   error?: LogkvError;
   /** One past the highest offset it holds. */
@@ -37,19 +37,32 @@ export interface LoadedSegment {
   dataBytes: number;
 }
 
+// Nothing here holds a file's bytes: a segment or hint is read a window at a
+// time whenever its records are wanted (loading, the key directory, a get),
+// so kvtool's memory is that of the keys, not of the store's files.
+
+/** Opens `file` as a logkv file and hands `use` its source (a file that is not ours: a hint reader's BAD_MAGIC). */
+function withSource<T>(file: string, use: (source: ByteSource) => T): T {
+  return withFile({ path: file, name: file, explicit: true, size: 0 }, (read) => {
+    if (read.kind === undefined) throw new LogkvError('BAD_MAGIC', `${file} is not a logkv file`, { file, offset: 0, reason: 'magic' });
+    return use(read.source);
+  });
+}
+
 function hintFor(dir: string, name: SegmentName, size: number): LoadedSegment['hint'] {
   const hp = hintPath(dir, name.stem);
   if (!fs.existsSync(hp)) return { state: 'missing' };
-  let file: HintFile;
+  let file: CheckedHint;
   try {
-    file = readHint(fs.readFileSync(hp), hp);
+    file = withSource(hp, (source) => checkHint(source, hp));
   } catch (e) {
     if (e instanceof LogkvError) return { state: 'invalid', problem: e.message };
     throw e;
   }
-  if (file.segmentBaseOffset !== name.baseOffset) return { state: 'stale', file, problem: `hint is for base offset ${file.segmentBaseOffset}` };
-  if (file.coveredLength !== size) return { state: 'stale', file, problem: `hint covers ${file.coveredLength} bytes, segment has ${size}` };
-  return { state: 'used', file };
+  const header = { segmentBaseOffset: file.segmentBaseOffset, segmentNextOffset: file.segmentNextOffset, coveredLength: file.coveredLength, entryCount: file.entryCount };
+  if (file.segmentBaseOffset !== name.baseOffset) return { state: 'stale', path: hp, file: header, problem: `hint is for base offset ${file.segmentBaseOffset}` };
+  if (file.coveredLength !== size) return { state: 'stale', path: hp, file: header, problem: `hint covers ${file.coveredLength} bytes, segment has ${size}` };
+  return { state: 'used', path: hp, file: header };
 }
 
 /**
@@ -67,25 +80,43 @@ export function loadSegment(dir: string, name: SegmentName, newest: boolean, sca
     loaded.dataBytes = Math.max(0, hint.file!.coveredLength - SEGMENT_HEADER_SIZE);
     return loaded;
   }
-  return scanInto(loaded, fs.readFileSync(path));
+  return scanInto(loaded);
 }
 
-/** Loads a segment from bytes already read (a single file named on the command line). */
-export function loadSegmentBytes(path: string, name: SegmentName, bytes: Uint8Array): LoadedSegment {
-  return scanInto({ name, path, size: bytes.length, newest: true, hint: { state: 'newest' }, nextOffset: name.baseOffset, dataBytes: 0 }, bytes);
+/** Loads a segment file named on its own (a single file on the command line). */
+export function loadSegmentFile(path: string, name: SegmentName): LoadedSegment {
+  return scanInto({ name, path, size: fs.statSync(path).size, newest: true, hint: { state: 'newest' }, nextOffset: name.baseOffset, dataBytes: 0 });
 }
 
-function scanInto(loaded: LoadedSegment, bytes: Uint8Array): LoadedSegment {
+function scanInto(loaded: LoadedSegment): LoadedSegment {
   try {
-    loaded.scan = readSegment(bytes, { file: loaded.path, resync: true });
+    loaded.scan = scanRecords(loaded, undefined);
   } catch (e) {
     if (!(e instanceof LogkvError)) throw e;
     loaded.error = e;
     return loaded;
   }
   loaded.nextOffset = loaded.scan.nextOffset;
-  loaded.dataBytes = loaded.scan.batches.reduce((n, b) => n + b.size, 0);
+  loaded.dataBytes = loaded.scan.batchBytes;
   return loaded;
+}
+
+/** Reads a segment's records in file order, past damage (resync), as recovery's salvage would. */
+function scanRecords(s: LoadedSegment, onRecord: RecordVisitor | undefined): SegmentScan {
+  return withSource(s.path, (source) => scanSegment(source, { file: s.path, resync: true, onRecord }));
+}
+
+/**
+ * Visits what a segment says of each key, in file order: every record when
+ * it is read by scanning, each hint entry when through its hint.
+ */
+function forEachKeyRecord(s: LoadedSegment, visit: HintEntryVisitor): void {
+  if (s.error) return;
+  if (s.scan) {
+    scanRecords(s, (op, bytes, keyAt, keyLength, position, size, offset, expireAtMs) => visit(op === Op.Delete, bytes, keyAt, keyLength, offset, position, size, expireAtMs));
+  } else if (s.hint.state === 'used') {
+    withSource(s.hint.path!, (source) => forEachHintEntry(checkHint(source, s.hint.path), visit));
+  }
 }
 
 /**
@@ -96,19 +127,11 @@ function scanInto(loaded: LoadedSegment, bytes: Uint8Array): LoadedSegment {
 export function keyDirectory(segments: readonly LoadedSegment[]): KeyDirectory {
   const keys = new KeyDirectory();
   segments.forEach((s, i) => {
-    if (s.scan) {
-      for (const b of s.scan.batches) {
-        for (const r of b.records) {
-          if (r.op === Op.Delete) keys.delete(r.key);
-          else keys.set(r.key, i, r.position, r.size, r.offset, r.expireAtMs);
-        }
-      }
-    } else if (s.hint.state === 'used') {
-      for (const e of s.hint.file!.entries) {
-        if (e.tombstone) keys.delete(e.key);
-        else keys.set(e.key, i, e.position, e.size, e.offset, e.expireAtMs);
-      }
-    }
+    forEachKeyRecord(s, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
+      const key = bytes.subarray(keyAt, keyAt + keyLength);
+      if (tombstone) keys.delete(key);
+      else keys.set(key, i, position, size, offset, expireAtMs);
+    });
   });
   return keys;
 }
@@ -124,21 +147,14 @@ export interface FoundRecord {
 
 /** The newest record of `key`, looking from the newest segment back; undefined when no segment holds it. */
 export function findKey(segments: readonly LoadedSegment[], key: Uint8Array): FoundRecord | undefined {
-  const same = (k: Uint8Array) => Buffer.compare(k, key) === 0;
   for (let i = segments.length - 1; i >= 0; i--) {
     const s = segments[i]!;
-    if (s.scan) {
-      for (let bi = s.scan.batches.length - 1; bi >= 0; bi--) {
-        const records = s.scan.batches[bi]!.records;
-        for (let ri = records.length - 1; ri >= 0; ri--) {
-          const r = records[ri]!;
-          if (same(r.key)) return { segment: s, offset: r.offset, position: r.position, size: r.size, tombstone: r.op === Op.Delete, expireAtMs: r.expireAtMs };
-        }
-      }
-    } else if (s.hint.state === 'used') {
-      const e = s.hint.file!.entries.find((h) => same(h.key));
-      if (e) return { segment: s, offset: e.offset, position: e.position, size: e.size, tombstone: e.tombstone, expireAtMs: e.expireAtMs };
-    }
+    let found: FoundRecord | undefined;
+    // In file order, so the last match is the segment's newest record of the key.
+    forEachKeyRecord(s, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
+      if (keyLength === key.length && Buffer.compare(bytes.subarray(keyAt, keyAt + keyLength), key) === 0) found = { segment: s, offset, position, size, tombstone, expireAtMs };
+    });
+    if (found) return found;
   }
   return undefined;
 }

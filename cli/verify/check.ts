@@ -3,13 +3,15 @@
 // segments, journals) also where the good prefix ends and how many bytes
 // after it are not clean zero fill (redis-check-aof's ok_up_to / diff).
 
-import { checkHint as checkHintBytes } from '../../src/formats/hint-reader.js';
+import { type ByteSource, lastNonZeroIn } from '../../src/formats/byte-source.js';
+import { checkHint as checkHintSource } from '../../src/formats/hint-reader.js';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { scanSegment } from '../../src/formats/log-segment-reader.js';
-import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { trimZeroTail } from '../damage-range.js';
-import { type FileKind, isUninitialized, magicHex } from '../file-kind.js';
+import { type FileKind, isUninitializedFile, magicHex } from '../file-kind.js';
+import { type LogkvFile, smallFileBytes } from '../paths.js';
 import { refusal } from '../reader-error.js';
 
 export interface Problem {
@@ -40,14 +42,12 @@ export interface FileReport {
 }
 
 /** Bytes at or after `from` up to the last non-zero byte of the file. */
-export function notZeroFilledAfter(bytes: Uint8Array, from: number): number {
-  let last = bytes.length - 1;
-  while (last >= from && bytes[last] === 0) last--;
-  return Math.max(0, last + 1 - from);
+export function notZeroFilledAfter(source: ByteSource, from: number): number {
+  return Math.max(0, lastNonZeroIn(source, from) + 1 - from);
 }
 
-function report(file: string, kind: FileKind | 'unknown', bytes: Uint8Array, problems: Problem[], details: FileReport['details']): FileReport {
-  return { file, kind, size: bytes.length, ok: problems.length === 0, problems, details };
+function report(file: string, kind: FileKind | 'unknown', size: number, problems: Problem[], details: FileReport['details']): FileReport {
+  return { file, kind, size, ok: problems.length === 0, problems, details };
 }
 
 function refused(e: unknown): Problem {
@@ -55,18 +55,20 @@ function refused(e: unknown): Problem {
   return { offset: r.offset, length: undefined, code: r.code, reason: r.reason, message: r.message };
 }
 
-function withPrefix(r: FileReport, bytes: Uint8Array, okUpTo: number): FileReport {
+/** `clean`: the reader has seen only zeros after okUpTo (its scan ended in zero fill or at the end), so the file is not read again. */
+function withPrefix(r: FileReport, source: ByteSource, okUpTo: number, clean = false): FileReport {
   r.okUpTo = okUpTo;
-  r.diff = notZeroFilledAfter(bytes, okUpTo);
+  r.diff = clean ? 0 : notZeroFilledAfter(source, okUpTo);
   return r;
 }
 
-export function checkSegment(bytes: Uint8Array, file: string): FileReport {
+export function checkSegment(read: LogkvFile, file: string): FileReport {
+  const { source, size } = read;
   try {
-    const scan = scanSegment(bytes, { resync: true });
-    const problems = scan.damage.map((d) => ({ ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }));
+    const scan = scanSegment(source, { resync: true });
+    const problems = scan.damage.map((d) => ({ ...trimZeroTail(source, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }));
     return withPrefix(
-      report(file, 'segment', bytes, problems, {
+      report(file, 'segment', size, problems, {
         baseOffset: scan.header.baseOffset,
         batches: scan.batchCount,
         records: scan.recordCount,
@@ -74,75 +76,77 @@ export function checkSegment(bytes: Uint8Array, file: string): FileReport {
         end: problems.length > 0 ? 'damage' : scan.end,
         ...(scan.end === 'zero-fill' ? { zeroFill: scan.zeroFill } : {}),
       }),
-      bytes,
+      source,
       scan.validUpTo,
+      problems.length === 0,
     );
   } catch (e) {
-    return withPrefix(report(file, 'segment', bytes, [refused(e)], {}), bytes, 0);
+    return withPrefix(report(file, 'segment', size, [refused(e)], {}), source, 0);
   }
 }
 
-export function checkJournal(bytes: Uint8Array, file: string): FileReport {
-  if (isUninitialized(bytes)) return report(file, 'journal', bytes, [], { state: 'uninitialized' });
+export function checkJournal(read: LogkvFile, file: string): FileReport {
+  const { source, size } = read;
+  if (isUninitializedFile(source)) return report(file, 'journal', size, [], { state: 'uninitialized' });
   try {
-    const scan = scanJournal(bytes);
+    const scan = scanJournal(smallFileBytes(read), file, size);
     const problems: Problem[] = [];
     const d = scan.damage;
     if (d !== undefined) {
       const where = scan.committedDamaged ? 'inside the committed length' : 'after the committed length: a torn tail';
-      problems.push({ ...trimZeroTail(bytes, d.offset, d.length), code: d.code, reason: d.reason, message: `${d.message} (${where})` });
+      problems.push({ ...trimZeroTail(source, d.offset, d.length), code: d.code, reason: d.reason, message: `${d.message} (${where})` });
     }
     return withPrefix(
-      report(file, 'journal', bytes, problems, { generation: scan.header.generation, frames: scan.frames.length, end: scan.end }),
-      bytes,
+      report(file, 'journal', size, problems, { generation: scan.header.generation, frames: scan.frames.length, end: scan.end }),
+      source,
       scan.validUpTo,
     );
   } catch (e) {
-    return withPrefix(report(file, 'journal', bytes, [refused(e)], {}), bytes, 0);
+    return withPrefix(report(file, 'journal', size, [refused(e)], {}), source, 0);
   }
 }
 
-export function checkHint(bytes: Uint8Array, file: string): FileReport {
+export function checkHint(read: LogkvFile, file: string): FileReport {
   try {
     // Every check readHint makes, without an object per entry.
-    const hint = checkHintBytes(bytes);
-    return report(file, 'hint', bytes, [], { entries: hint.entryCount, segmentBaseOffset: hint.segmentBaseOffset });
+    const hint = checkHintSource(read.source);
+    return report(file, 'hint', read.size, [], { entries: hint.entryCount, segmentBaseOffset: hint.segmentBaseOffset });
   } catch (e) {
-    return report(file, 'hint', bytes, [refused(e)], {});
+    return report(file, 'hint', read.size, [refused(e)], {});
   }
 }
 
-export function checkSnapshot(bytes: Uint8Array, file: string): FileReport {
+export function checkSnapshot(read: LogkvFile, file: string): FileReport {
   try {
-    const snap = readSnapshot(bytes);
-    return report(file, 'snapshot', bytes, [], { entries: snap.entries.length, nextOffset: snap.header.nextOffset });
+    const header = scanSnapshot(read.source, undefined);
+    return report(file, 'snapshot', read.size, [], { entries: header.entryCount, nextOffset: header.nextOffset });
   } catch (e) {
-    return report(file, 'snapshot', bytes, [refused(e)], {});
+    return report(file, 'snapshot', read.size, [refused(e)], {});
   }
 }
 
 /** A file that should be ours (named on the command line, or named like ours) but has no logkv magic. */
-export function checkUnknown(bytes: Uint8Array, file: string): FileReport {
+export function checkUnknown(head: Uint8Array, size: number, file: string): FileReport {
   const problem: Problem = {
     offset: 0,
-    length: Math.min(4, bytes.length),
+    length: Math.min(4, size),
     code: 'BAD_MAGIC',
     reason: 'magic',
-    message: `not a logkv file (magic ${magicHex(bytes)})`,
+    message: `not a logkv file (magic ${magicHex(head)})`,
   };
-  return report(file, 'unknown', bytes, [problem], {});
+  return report(file, 'unknown', size, [problem], {});
 }
 
-export function checkIdentity(bytes: Uint8Array, file: string): FileReport {
+export function checkIdentity(read: LogkvFile, file: string): FileReport {
   try {
-    const id = readStoreIdentity(bytes);
-    return report(file, 'identity', bytes, [], { storeId: storeIdText(id.storeId), created: id.createdMs });
+    const id = readStoreIdentity(smallFileBytes(read));
+    return report(file, 'identity', read.size, [], { storeId: storeIdText(id.storeId), created: id.createdMs });
   } catch (e) {
-    return report(file, 'identity', bytes, [refused(e)], {});
+    return report(file, 'identity', read.size, [refused(e)], {});
   }
 }
 
-export const CHECKS: Record<FileKind, (bytes: Uint8Array, file: string) => FileReport> = {
+export const CHECKS: Record<FileKind, (read: LogkvFile, file: string) => FileReport> = {
   identity: checkIdentity,
   segment: checkSegment,
   hint: checkHint,

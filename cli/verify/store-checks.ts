@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, EXPIRY_SIZE } from '../../src/formats/limits.js';
+import type { ByteSource } from '../../src/formats/byte-source.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, EXPIRY_SIZE, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { type CheckedHint, forEachHintEntry, type HintEntryVisitor } from '../../src/formats/hint-reader.js';
 import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
@@ -42,28 +43,28 @@ function describeEntry(e: HintEntry): string {
 }
 
 /**
- * What is wrong with `hint` as the hint of the segment in `segment` (its
- * bytes). The engine uses a hint whose base offset and covered length match
- * its segment without reading the segment, so a hint that passes its own
+ * What is wrong with `hint` as the hint of the segment `segment` reads.
+ * The engine uses a hint whose base offset and covered length match its
+ * segment without reading the segment, so a hint that passes its own
  * CRC but says something else than the segment would mislead it.
  * `segmentDamaged`: the segment has damage of its own (reported there), so
  * its records are not compared. `recordCrcsChecked`: the caller's own scan
  * of the segment checked every record CRC, so this one need not.
  */
-export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: Uint8Array, segmentNextOffset: number, segmentDamaged: boolean, options: { recordCrcsChecked?: boolean } = {}): Problem[] {
+export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: ByteSource, segmentNextOffset: number, segmentDamaged: boolean, options: { recordCrcsChecked?: boolean } = {}): Problem[] {
   const problems: Problem[] = [];
   let base: number | undefined;
   try {
-    base = readSegmentHeader(segment).baseOffset;
+    base = readSegmentHeader(segment.read(0, SEGMENT_HEADER_SIZE)).baseOffset;
   } catch (e) {
     if (!(e instanceof LogkvError)) throw e;
   }
   if (base !== undefined && hint.segmentBaseOffset !== base) {
     problems.push(mismatch(8, 'hint-base-offset', `hint is for base offset ${hint.segmentBaseOffset}, the segment's is ${base}`));
   }
-  if (hint.coveredLength !== segment.length) {
+  if (hint.coveredLength !== segment.size) {
     problems.push(
-      mismatch(24, 'hint-length', `hint covers ${hint.coveredLength} bytes, the segment has ${segment.length} (stale: the engine ignores it and rescans the segment)`),
+      mismatch(24, 'hint-length', `hint covers ${hint.coveredLength} bytes, the segment has ${segment.size} (stale: the engine ignores it and rescans the segment)`),
     );
     return problems;
   }
@@ -73,7 +74,7 @@ export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: U
   }
   // The segment's newest record per key, in a key directory of its own: a
   // Map keyed by strings made of every key cost most of verify's time.
-  const expected = newestRecords(Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength), 'segment', {
+  const expected = newestRecords(segment, 'segment', {
     capacity: 'entries' in hint ? hint.entries.length : hint.entryCount,
     recordCrcs: !options.recordCrcsChecked,
   });

@@ -120,3 +120,14 @@ export function firstNonZero(bytes: Uint8Array, from: number): number {
   }
   return -1;
 }
+
+/** Position of the last non-zero byte at or after `from`, or -1 (firstNonZero from the other end). */
+export function lastNonZero(bytes: Uint8Array, from: number): number {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let end = buf.length; end > from; end -= ZERO_CHUNK.length) {
+    const at = Math.max(from, end - ZERO_CHUNK.length);
+    if (buf.compare(ZERO_CHUNK, 0, end - at, at, end) === 0) continue;
+    for (let i = end - 1; i >= at; i--) if (buf[i] !== 0) return i;
+  }
+  return -1;
+}

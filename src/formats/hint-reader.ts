@@ -13,6 +13,7 @@
 // generated parser.
 
 import { crc32c } from '../checksum/crc32c.js';
+import { type ByteSource, bytesSource, SourceWindow } from './byte-source.js';
 import { damageError, readFileHeader } from './damage.js';
 import type { HintEntry, HintFile } from './hint-writer.js';
 import { Hint } from './kaitai.js';
@@ -27,7 +28,8 @@ export interface HintHeaderInfo {
 
 /** A hint whose every check passed (only checkHint makes one). */
 export interface CheckedHint extends HintHeaderInfo {
-  readonly bytes: Uint8Array;
+  /** The hint's bytes, read again by forEachHintEntry. */
+  readonly source: ByteSource;
   entryCount: number;
   /** Bytes of all the keys together (to size a key directory up front). */
   keyBytes: number;
@@ -56,6 +58,8 @@ const HAS_EXPIRY = 2;
 const TWO_32 = 0x100000000;
 /** High word of the largest u8 the formats allow (2^53 - 1). */
 const MAX_SAFE_HIGH = 0x1fffff;
+/** The largest entry: fixed part, expiry and the largest key. A window holding this much from an entry's start holds the entry. */
+const MAX_ENTRY_SIZE = HINT_ENTRY_FIXED_SIZE + EXPIRY_SIZE + 0xffff;
 
 function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
@@ -73,15 +77,28 @@ export function readHintHeader(bytes: Uint8Array, file?: string): HintHeaderInfo
   return { segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength };
 }
 
-/** Checks the whole hint (header, trailer CRC and count, every entry); throws LogkvError on any damage. Allocates nothing per entry. */
-export function checkHint(bytes: Uint8Array, file?: string): CheckedHint {
-  const header = readHintHeader(bytes, file);
-  if (bytes.length < HINT_HEADER_SIZE + HINT_TRAILER_SIZE) {
-    throw damageError({ code: 'TRUNCATED', reason: 'truncated', offset: bytes.length, length: 0, message: 'no room for the trailer' }, file);
+/**
+ * Checks the whole hint (header, trailer CRC and count, every entry): its
+ * bytes in memory, or a source read a window at a time (kvtool). Throws
+ * LogkvError on any damage. Allocates nothing per entry.
+ */
+export function checkHint(input: Uint8Array | ByteSource, file?: string): CheckedHint {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const size = source.size;
+  const header = readHintHeader(source.read(0, HINT_HEADER_SIZE), file);
+  if (size < HINT_HEADER_SIZE + HINT_TRAILER_SIZE) {
+    throw damageError({ code: 'TRUNCATED', reason: 'truncated', offset: size, length: 0, message: 'no room for the trailer' }, file);
   }
-  const trailerAt = bytes.length - HINT_TRAILER_SIZE;
+  const trailerAt = size - HINT_TRAILER_SIZE;
   const region = trailerAt - HINT_HEADER_SIZE;
-  if (crc32c(bytes.subarray(HINT_HEADER_SIZE, trailerAt)) !== u32(bytes, trailerAt + 4)) {
+  const trailer = source.read(trailerAt, HINT_TRAILER_SIZE);
+  let crc = 0;
+  for (let at = HINT_HEADER_SIZE; at < trailerAt; ) {
+    const chunk = source.read(at, Math.min(source.window, trailerAt - at));
+    crc = crc32c(chunk, crc);
+    at += chunk.length;
+  }
+  if (crc !== u32(trailer, 4)) {
     throw damageError(
       { code: 'CORRUPT', reason: 'entries-crc', offset: HINT_HEADER_SIZE, length: region, message: 'hint entries CRC-32C mismatch (or the file is torn)' },
       file,
@@ -96,23 +113,27 @@ export function checkHint(bytes: Uint8Array, file?: string): CheckedHint {
   let count = 0;
   let keyBytes = 0;
   let tombstones = 0;
+  const w = new SourceWindow(source);
   let p = HINT_HEADER_SIZE;
   while (p < trailerAt) {
+    if (p + MAX_ENTRY_SIZE > w.end) w.cover(p, MAX_ENTRY_SIZE);
+    const bytes = w.bytes;
+    const i = p - w.base;
     // Field by field, as the generated parser reads and validates them: which
     // comes first, a short read or a bad value, decides the kind of damage.
     const left = trailerAt - p;
-    const flags = bytes[p]!;
+    const flags = bytes[i]!;
     if (flags > FLAGS_MAX) throw outOfRange(`flags ${flags} of the entry at ${p}`);
     if (left < 11) throw ends(`the entry at ${p}`);
-    const keyLength = bytes[p + 1]! | (bytes[p + 2]! << 8);
-    if (safeU64(bytes, p + 3) < 0) throw outOfRange(`offset of the entry at ${p}`);
+    const keyLength = bytes[i + 1]! | (bytes[i + 2]! << 8);
+    if (safeU64(bytes, i + 3) < 0) throw outOfRange(`offset of the entry at ${p}`);
     if (left < HINT_ENTRY_FIXED_SIZE) throw ends(`the entry at ${p}`);
-    const size = u32(bytes, p + 15);
+    const size = u32(bytes, i + 15);
     if (size < RECORD_FIXED_SIZE || size > MAX_RECORD_SIZE) throw outOfRange(`size ${size} of the entry at ${p}`);
     let q = p + HINT_ENTRY_FIXED_SIZE;
     if ((flags & HAS_EXPIRY) !== 0) {
       if (trailerAt - q < EXPIRY_SIZE) throw ends(`the expiry of the entry at ${p}`);
-      if (safeU64(bytes, q) < 0) throw outOfRange(`expire_at_ms of the entry at ${p}`);
+      if (safeU64(bytes, q - w.base) < 0) throw outOfRange(`expire_at_ms of the entry at ${p}`);
       q += EXPIRY_SIZE;
     }
     if (trailerAt - q < keyLength) throw ends(`the key of the entry at ${p}`);
@@ -121,41 +142,52 @@ export function checkHint(bytes: Uint8Array, file?: string): CheckedHint {
     keyBytes += keyLength;
     if ((flags & TOMBSTONE) !== 0) tombstones++;
   }
-  const entryCount = u32(bytes, trailerAt);
+  const entryCount = u32(trailer, 0);
   if (count !== entryCount) {
     throw damageError(
       { code: 'CORRUPT', reason: 'entry-count', offset: trailerAt, length: HINT_TRAILER_SIZE, message: `trailer counts ${entryCount} entries, file holds ${count}` },
       file,
     );
   }
-  return { ...header, bytes, entryCount: count, keyBytes, tombstones };
+  return { ...header, source, entryCount: count, keyBytes, tombstones };
 }
 
-/** Calls `visit` for each entry of a checked hint, in file order. */
+/** Calls `visit` for each entry of a checked hint, in file order; `bytes` is the window the entry lies in. */
 export function forEachHintEntry(hint: CheckedHint, visit: HintEntryVisitor): void {
-  const b = hint.bytes;
-  const end = b.length - HINT_TRAILER_SIZE;
+  const w = new SourceWindow(hint.source);
+  const end = hint.source.size - HINT_TRAILER_SIZE;
+  // The window's fields in locals: opening a store runs this loop for every key.
+  let b = w.bytes;
+  let base = w.base;
   let p = HINT_HEADER_SIZE;
   while (p < end) {
-    const flags = b[p]!;
-    const keyLength = b[p + 1]! | (b[p + 2]! << 8);
-    let keyAt = p + HINT_ENTRY_FIXED_SIZE;
+    // Checked entries fit the file; one that may not fit the window moves it (never for bytes in memory: one window).
+    if (p + MAX_ENTRY_SIZE > base + b.length && base + b.length < end) {
+      w.cover(p, MAX_ENTRY_SIZE);
+      b = w.bytes;
+      base = w.base;
+    }
+    const i = p - base;
+    const flags = b[i]!;
+    const keyLength = b[i + 1]! | (b[i + 2]! << 8);
+    let keyAt = i + HINT_ENTRY_FIXED_SIZE;
     let expireAtMs: number | undefined;
     if ((flags & HAS_EXPIRY) !== 0) {
       expireAtMs = u32(b, keyAt + 4) * TWO_32 + u32(b, keyAt);
       keyAt += EXPIRY_SIZE;
     }
-    visit((flags & TOMBSTONE) !== 0, b, keyAt, keyLength, u32(b, p + 7) * TWO_32 + u32(b, p + 3), u32(b, p + 11), u32(b, p + 15), expireAtMs);
-    p = keyAt + keyLength;
+    visit((flags & TOMBSTONE) !== 0, b, keyAt, keyLength, u32(b, i + 7) * TWO_32 + u32(b, i + 3), u32(b, i + 11), u32(b, i + 15), expireAtMs);
+    p = base + keyAt + keyLength;
   }
 }
 
 /** Parses and checks a hint into objects (tools and tests; recovery uses checkHint and forEachHintEntry). */
-export function readHint(bytes: Uint8Array, file?: string): HintFile {
-  const hint = checkHint(bytes, file);
+export function readHint(input: Uint8Array | ByteSource, file?: string): HintFile {
+  const hint = checkHint(input, file);
   const entries: HintEntry[] = [];
   forEachHintEntry(hint, (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
-    entries.push({ key: b.subarray(keyAt, keyAt + keyLength), offset, position, size, tombstone, expireAtMs });
+    // Copied: a view would keep its whole window alive.
+    entries.push({ key: b.slice(keyAt, keyAt + keyLength), offset, position, size, tombstone, expireAtMs });
   });
   return { segmentBaseOffset: hint.segmentBaseOffset, segmentNextOffset: hint.segmentNextOffset, coveredLength: hint.coveredLength, entries };
 }

@@ -35,12 +35,16 @@ export function readJournalHeader(bytes: Uint8Array, file?: string): JournalHead
   return { generation: h.generation, fileSize: h.fileSize, committedLength: h.committedLength, createdMs: h.createdMs, superseded: (h.flags & JOURNAL_SUPERSEDED) !== 0 };
 }
 
-/** Throws LogkvError when the header is unusable; reports damage after it. */
-export function scanJournal(bytes: Uint8Array, file?: string): JournalScan {
+/**
+ * Throws LogkvError when the header is unusable; reports damage after it.
+ * `fileSize`: the file's length, when `bytes` holds only its start (kvtool
+ * reads no more of a file than the largest journal).
+ */
+export function scanJournal(bytes: Uint8Array, file?: string, fileSize = bytes.length): JournalScan {
   const header = readJournalHeader(bytes, file);
-  if (bytes.length !== header.fileSize) {
+  if (fileSize !== header.fileSize || bytes.length !== fileSize) {
     throw damageError(
-      { code: 'CORRUPT', reason: 'file-size', offset: Math.min(bytes.length, header.fileSize), length: Math.abs(bytes.length - header.fileSize), message: `header says ${header.fileSize} bytes, file has ${bytes.length}` },
+      { code: 'CORRUPT', reason: 'file-size', offset: Math.min(fileSize, header.fileSize), length: Math.abs(fileSize - header.fileSize), message: `header says ${header.fileSize} bytes, file has ${fileSize}` },
       file,
     );
   }

@@ -5,6 +5,7 @@
 // records is believed.
 
 import { crc32c, crc32cRange } from '../checksum/crc32c.js';
+import { type ByteSource, bytesSource, firstNonZeroIn, SourceWindow } from './byte-source.js';
 import { type Damage, firstNonZero, readFileHeader } from './damage.js';
 import { LogSegment } from './kaitai.js';
 import {
@@ -113,6 +114,8 @@ export interface SegmentScan {
   damage: Damage[];
   batchCount: number;
   recordCount: number;
+  /** Bytes of all the valid batches read. */
+  batchBytes: number;
   /** Position, end and timestamp of the last valid batch in the file (undefined: none). */
   lastBatchAt: number | undefined;
   lastBatchEnd: number | undefined;
@@ -151,11 +154,16 @@ export class BatchReader {
 }
 
 /**
- * Reads every batch of a segment held in memory. Throws LogkvError only when
- * the header is unusable; damage after the header is reported in the result.
+ * Reads every batch of a segment: its bytes in memory, or a source read a
+ * window at a time (kvtool: the window holds the batch being read, never
+ * the file). Throws LogkvError only when the header is unusable; damage
+ * after the header is reported in the result.
  */
-export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {}): SegmentScan {
-  const header = readSegmentHeader(bytes, options.file);
+export function scanSegment(input: Uint8Array | ByteSource, options: SegmentScanOptions = {}): SegmentScan {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const w = new SourceWindow(source);
+  w.cover(0, SEGMENT_HEADER_SIZE);
+  const header = readSegmentHeader(w.bytes, options.file);
   const result: SegmentScan = {
     header,
     validUpTo: SEGMENT_HEADER_SIZE,
@@ -165,26 +173,28 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
     damage: [],
     batchCount: 0,
     recordCount: 0,
+    batchBytes: 0,
     lastBatchAt: undefined,
     lastBatchEnd: undefined,
     lastTimestampMs: undefined,
   };
   const recordCrcs = options.recordCrcs ?? true;
   let pos = SEGMENT_HEADER_SIZE;
-  while (pos < bytes.length) {
-    const step = batchAt(bytes, pos, result.nextOffset, recordCrcs);
+  while (pos < source.size) {
+    const step = stepAt(w, pos, result.nextOffset, recordCrcs);
     if (step.kind === 'batch') {
       const b = step.body;
       if (result.damage.length === 0) result.validUpTo = pos + step.size;
       result.nextOffset = b.baseOffset + b.lastOffsetDelta + 1;
       result.batchCount++;
       result.recordCount += b.recordCount;
+      result.batchBytes += step.size;
       result.lastBatchAt = pos;
       result.lastBatchEnd = pos + step.size;
       result.lastTimestampMs = b.timestampMs;
       // Records are made into objects only for a caller that wants them.
-      if (options.onBatch) options.onBatch(toReadBatch(bytes, step));
-      if (options.onRecord) visitRecords(bytes, pos + BATCH_FRAME_SIZE, b, options.onRecord);
+      if (options.onBatch) options.onBatch(toReadBatch(w.bytes, step, w.base));
+      if (options.onRecord) visitRecords(w.bytes, step.at + BATCH_FRAME_SIZE, b, options.onRecord, w.base);
       pos += step.size;
       continue;
     }
@@ -199,8 +209,8 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
       options.onDamage?.(step.damage);
       return result;
     }
-    const next = findNextBatch(bytes, pos + 1, result.nextOffset);
-    const damage = { ...step.damage, length: (next ?? bytes.length) - step.damage.offset };
+    const next = findNextBatch(w, pos + 1, result.nextOffset);
+    const damage = { ...step.damage, length: (next ?? source.size) - step.damage.offset };
     result.damage.push(damage);
     options.onDamage?.(damage);
     if (next === undefined) return result;
@@ -208,6 +218,33 @@ export function scanSegment(bytes: Uint8Array, options: SegmentScanOptions = {})
   }
   if (result.damage.length === 0) result.end = 'eof';
   return result;
+}
+
+/**
+ * What lies at file position `pos`, with the window moved to hold all of
+ * it: a batch whose length is in range is read whole before it is judged,
+ * and a zero fill is followed to the end of the file. A batch step's `at`
+ * is a position in the window.
+ */
+function stepAt(w: SourceWindow, pos: number, minOffset: number, recordCrcs: boolean): Step {
+  const size = w.source.size;
+  w.cover(pos, BATCH_FRAME_SIZE);
+  if (size - pos >= 4) {
+    const length = u32(w.bytes, pos - w.base);
+    if (length >= MIN_BATCH_LENGTH && length <= MAX_BATCH_LENGTH) w.cover(pos, 4 + length);
+  }
+  // w.source.size again: a file that shrank while it was read ends where the read did.
+  const step = batchAt(w.bytes, pos - w.base, minOffset, recordCrcs, w.base, w.source.size - w.base);
+  if (step.kind !== 'end' || w.end >= w.source.size) return step;
+  const bad = firstNonZeroIn(w.source, w.end);
+  return bad < 0 ? step : { kind: 'damage', damage: nonZeroFill(pos, w.source.size - pos, bad) };
+}
+
+function nonZeroFill(pos: number, remaining: number, bad: number): Damage {
+  // The damage starts here, not at the first non-zero byte: a batch may
+  // begin inside the zeros (its length's low byte can be 0), and the
+  // zeros are where a batch should have been (a torn write, say).
+  return { code: 'CORRUPT', reason: 'nonzero-fill', offset: pos, length: remaining, message: `end-of-log marker at ${pos} but a non-zero byte at ${bad}` };
 }
 
 /** Reads the whole segment and returns its batches too (tests, tools). */
@@ -259,20 +296,40 @@ export function lastBatchOf(bytes: Uint8Array, minOffset: number): LastBatch | u
   return { position: last, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
 }
 
-function findNextBatch(bytes: Uint8Array, from: number, minOffset: number): number | undefined {
-  for (let q = from; q + BATCH_FRAME_SIZE + MIN_BATCH_LENGTH - 4 <= bytes.length; q++) {
-    const len = bytes[q]! | (bytes[q + 1]! << 8) | (bytes[q + 2]! << 16) | (bytes[q + 3]! * 0x1000000);
-    if (len < MIN_BATCH_LENGTH || len > MAX_BATCH_LENGTH || q + 4 + len > bytes.length) continue;
-    if (batchAt(bytes, q, minOffset).kind === 'batch') return q;
+/** The position of the next valid batch at or after `from`, looking a byte at a time (salvage after damage). */
+function findNextBatch(w: SourceWindow, from: number, minOffset: number): number | undefined {
+  const source = w.source;
+  for (let q = from; q + BATCH_FRAME_SIZE + MIN_BATCH_LENGTH - 4 <= source.size; q++) {
+    if (q + 4 > w.end) w.cover(q, 4);
+    const b = w.bytes;
+    const i = q - w.base;
+    const len = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! * 0x1000000);
+    if (len === 0) {
+      // No length is 0, so no batch starts where its 4 bytes would be zeros: jump over a zero run at memcmp speed (a preallocated segment is mostly zeros).
+      const z = firstNonZero(b, i + 4);
+      q = (z < 0 ? w.end : w.base + z) - 4;
+      continue;
+    }
+    if (len < MIN_BATCH_LENGTH || len > MAX_BATCH_LENGTH || q + 4 + len > source.size) continue;
+    // A candidate that runs past the window is read on its own: the window stays where the search is.
+    const found = q + 4 + len <= w.end ? batchAt(b, i, minOffset, true, w.base, source.size - w.base) : batchAt(source.read(q, 4 + len), 0, minOffset, true, q, source.size - q);
+    if (found.kind === 'batch') return q;
   }
   return undefined;
 }
 
-function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs = true): Step {
-  const remaining = bytes.length - pos;
+/**
+ * Judges the bytes at `pos` of `bytes`, a window of a file starting at file
+ * position `base`; the file ends at `end` (window coordinates). A batch
+ * whose length is in range and fits the file must lie in the window whole.
+ * Damage and messages give file positions.
+ */
+function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs = true, base = 0, end = bytes.length): Step {
+  const remaining = end - pos;
+  const at = base + pos;
   const damage = (code: Damage['code'], reason: string, length: number, message: string): Step => ({
     kind: 'damage',
-    damage: { code, reason, offset: pos, length, message },
+    damage: { code, reason, offset: at, length, message },
   });
   if (remaining < 4) {
     // The format ends in nothing or a zero fill of at least 4 bytes.
@@ -280,41 +337,39 @@ function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs =
   }
   const length = u32(bytes, pos);
   if (length === 0) {
+    // Only the window is looked at here: stepAt follows a zero fill past it.
     const bad = firstNonZero(bytes, pos);
     if (bad < 0) return { kind: 'end', zeroFill: remaining };
-    // The damage starts here, not at the first non-zero byte: a batch may
-    // begin inside the zeros (its length's low byte can be 0), and the
-    // zeros are where a batch should have been (a torn write, say).
-    return damage('CORRUPT', 'nonzero-fill', remaining, `end-of-log marker at ${pos} but a non-zero byte at ${bad}`);
+    return { kind: 'damage', damage: nonZeroFill(at, remaining, base + bad) };
   }
   if (length < MIN_BATCH_LENGTH || length > MAX_BATCH_LENGTH) {
     return damage('CORRUPT', 'batch-length', remaining, `batch length ${length} out of range`);
   }
-  const end = pos + 4 + length;
-  if (end > bytes.length) {
+  const stop = pos + 4 + length;
+  if (stop > end) {
     return damage('TRUNCATED', 'truncated', remaining, `batch of ${length + 4} bytes, only ${remaining} in the file`);
   }
   const stored = u32(bytes, pos + 4);
-  const actual = crc32c(bytes.subarray(pos + BATCH_FRAME_SIZE, end));
+  const actual = crc32c(bytes.subarray(pos + BATCH_FRAME_SIZE, stop));
   if (stored !== actual) {
     return damage('CORRUPT', 'batch-crc', length + 4, `batch CRC-32C mismatch (stored ${hex8(stored)}, computed ${hex8(actual)})`);
   }
-  const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, end, minOffset, recordCrcs);
+  const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, stop, minOffset, recordCrcs, base);
   if ('reason' in body) return damage('CORRUPT', body.reason, length + 4, body.message);
   return { kind: 'batch', at: pos, size: length + 4, crc: stored, body };
 }
 
-function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>): ReadBatch {
+function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, base = 0): ReadBatch {
   const { at, size, crc, body } = step;
   return {
-    position: at,
+    position: base + at,
     size,
     crc,
     baseOffset: body.baseOffset,
     lastOffsetDelta: body.lastOffsetDelta,
     timestampMs: body.timestampMs,
     compacted: body.compacted,
-    records: recordsOf(bytes, at + BATCH_FRAME_SIZE, body),
+    records: recordsOf(bytes, at + BATCH_FRAME_SIZE, body, base),
   };
 }
 
@@ -341,62 +396,63 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
-const fieldRange = (pos: number, what: string): BodyProblem => ({ reason: 'field-range', message: `batch at ${pos}: field out of range (${what})` });
+const fieldRange = (batchAt: number, what: string): BodyProblem => ({ reason: 'field-range', message: `batch at ${batchAt}: field out of range (${what})` });
 
 /**
  * Checks the batch header and records in bytes[at, end) (the batch after its
  * length and CRC): every `valid:` clause of batch_header and record in
  * formats/log_segment.ksy, each record's CRC (unless `recordCrcs` is
  * false), that the records fill the batch exactly, and the offset rules.
- * Allocates nothing. Hand-driven rather than through the generated
+ * `base`: the file position of bytes[0], for messages. Allocates nothing. Hand-driven rather than through the generated
  * classes: recovery and verify read every record of a store, and a Kaitai
  * object per record caps them near 3M records/s (DESIGN, "Known traps");
  * test/formats/batch-parser.test.ts checks this against the generated
  * parser.
  */
-function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number, recordCrcs: boolean): BatchBody | BodyProblem {
-  if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${pos} is shorter than its header` };
+function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number, recordCrcs: boolean, base: number): BatchBody | BodyProblem {
+  const filePos = base + pos;
+  if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${filePos} is shorter than its header` };
   const baseHigh = u32(b, at + 4);
-  if (baseHigh > MAX_SAFE_HIGH) return fieldRange(pos, 'base_offset');
+  if (baseHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'base_offset');
   const baseOffset = baseHigh * TWO_32 + u32(b, at);
   const lastOffsetDelta = u32(b, at + 8);
   const tsHigh = u32(b, at + 16);
-  if (tsHigh > MAX_SAFE_HIGH) return fieldRange(pos, 'timestamp_ms');
+  if (tsHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'timestamp_ms');
   const timestampMs = tsHigh * TWO_32 + u32(b, at + 12);
   const attributes = b[at + 20]! | (b[at + 21]! << 8);
-  if (attributes > 1) return fieldRange(pos, 'attributes');
+  if (attributes > 1) return fieldRange(filePos, 'attributes');
   const count = u32(b, at + 22);
-  if (count < 1 || count > MAX_RECORD_COUNT) return fieldRange(pos, 'record_count');
+  if (count < 1 || count > MAX_RECORD_COUNT) return fieldRange(filePos, 'record_count');
   if (baseOffset < minOffset) return { reason: 'offset-order', message: `batch base offset ${baseOffset} is below ${minOffset}` };
   let p = at + BATCH_HEADER_SIZE;
   let prev = baseOffset - 1;
   for (let i = 0; i < count; i++) {
     const start = p;
-    if (end - p < RECORD_FIXED_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
+    if (end - p < RECORD_FIXED_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${filePos} runs past the batch` };
     const op = b[p + 4]!;
-    if (op !== Op.Put && op !== Op.Delete) return fieldRange(pos, 'op');
+    if (op !== Op.Put && op !== Op.Delete) return fieldRange(filePos, 'op');
     const flags = b[p + 5]!;
-    if (flags > 1) return fieldRange(pos, 'flags');
+    if (flags > 1) return fieldRange(filePos, 'flags');
     const offset = baseOffset + u32(b, p + 6);
     const keyLength = b[p + 10]! | (b[p + 11]! << 8);
     const valueLength = u32(b, p + 12);
-    if (valueLength > MAX_VALUE) return fieldRange(pos, 'value_length');
+    if (valueLength > MAX_VALUE) return fieldRange(filePos, 'value_length');
     p += RECORD_FIXED_SIZE;
     if (flags === 1) {
-      if (end - p < EXPIRY_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
-      if (u32(b, p + 4) > MAX_SAFE_HIGH) return fieldRange(pos, 'expire_at_ms');
+      if (end - p < EXPIRY_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${filePos} runs past the batch` };
+      if (u32(b, p + 4) > MAX_SAFE_HIGH) return fieldRange(filePos, 'expire_at_ms');
       p += EXPIRY_SIZE;
     }
-    if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${pos} runs past the batch` };
+    if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${filePos} runs past the batch` };
     p += keyLength + valueLength;
     if (recordCrcs && !recordCrcMatches(b, start, p)) {
-      return { reason: 'record-crc', message: `record at ${start}: CRC-32C mismatch inside a batch whose CRC matched` };
+      return { reason: 'record-crc', message: `record at ${base + start}: CRC-32C mismatch inside a batch whose CRC matched` };
     }
     if (offset <= prev) return { reason: 'offset-order', message: `record offset ${offset} does not increase` };
     if (op === Op.Delete && valueLength !== 0) return { reason: 'batch-layout', message: `delete at offset ${offset} carries a value` };
     prev = offset;
   }
-  if (p !== end) return { reason: 'batch-layout', message: `records end at ${p}, batch at ${end}` };
+  if (p !== end) return { reason: 'batch-layout', message: `records end at ${base + p}, batch at ${base + end}` };
   if (prev !== baseOffset + lastOffsetDelta) {
     return { reason: 'offset-order', message: `last record offset ${prev} differs from the batch's ${baseOffset + lastOffsetDelta}` };
   }
@@ -404,7 +460,7 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
 }
 
 /** Calls `visit` for each record of a batch checkBatchBody accepted. */
-function visitRecords(b: Uint8Array, at: number, h: BatchBody, visit: RecordVisitor): void {
+function visitRecords(b: Uint8Array, at: number, h: BatchBody, visit: RecordVisitor, base = 0): void {
   let p = at + BATCH_HEADER_SIZE;
   for (let i = 0; i < h.recordCount; i++) {
     const start = p;
@@ -419,17 +475,17 @@ function visitRecords(b: Uint8Array, at: number, h: BatchBody, visit: RecordVisi
     }
     const keyAt = p;
     p += keyLength + valueLength;
-    visit(b[start + 4]! as Op, b, keyAt, keyLength, start, p - start, h.baseOffset + u32(b, start + 6), expireAtMs);
+    visit(b[start + 4]! as Op, b, keyAt, keyLength, base + start, p - start, h.baseOffset + u32(b, start + 6), expireAtMs);
   }
 }
 
-/** The records of an accepted batch as objects (views into `b`). */
-function recordsOf(b: Uint8Array, at: number, h: BatchBody): ReadRecord[] {
+/** The records of an accepted batch as objects (views into `b`, whose byte 0 is file position `base`). */
+function recordsOf(b: Uint8Array, at: number, h: BatchBody, base: number): ReadRecord[] {
   const records: ReadRecord[] = [];
   visitRecords(b, at, h, (op, bytes, keyAt, keyLength, position, size, offset, expireAtMs) => {
     const valueAt = keyAt + keyLength;
-    records.push({ op, offset, position, size, key: bytes.subarray(keyAt, valueAt), value: bytes.subarray(valueAt, position + size), expireAtMs });
-  });
+    records.push({ op, offset, position, size, key: bytes.subarray(keyAt, valueAt), value: bytes.subarray(valueAt, position - base + size), expireAtMs });
+  }, base);
   return records;
 }
 

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { crc32c } from '../checksum/crc32c.js';
+import { type ByteSource, bytesSource, SourceWindow } from './byte-source.js';
 import { damageError, kaitaiDamage, readFileHeader } from './damage.js';
 import { Snapshot, streamOver } from './kaitai.js';
 import { CHUNK_FRAME_SIZE, MAX_CHUNK_LENGTH, SHA256_SIZE, SNAPSHOT_HEADER_SIZE, SNAPSHOT_MAGIC, type ValueEncoding } from './limits.js';
@@ -15,8 +16,24 @@ export interface SnapshotContents {
   entries: SnapshotEntry[];
 }
 
+/** Reads a snapshot held in memory whole into entries (views into `bytes`); throws LogkvError on any damage. */
 export function readSnapshot(bytes: Uint8Array, file?: string): SnapshotContents {
-  const h = readFileHeader(bytes, SNAPSHOT_MAGIC, SNAPSHOT_HEADER_SIZE, (io) => new Snapshot.SnapshotHeader(io), file);
+  const entries: SnapshotEntry[] = [];
+  const header = scanSnapshot(bytesSource(bytes), (e) => entries.push(e), file);
+  return { header, entries };
+}
+
+/**
+ * Reads a snapshot chunk by chunk, a window of the source at a time, and
+ * calls `onEntry` for each entry of each chunk whose CRC matched (key and
+ * value are views into the window: copy them to keep them). Throws
+ * LogkvError on any damage, possibly after some entries were visited: a
+ * caller that must use a snapshot whole or not at all reads it once
+ * without `onEntry` first.
+ */
+export function scanSnapshot(source: ByteSource, onEntry: ((entry: SnapshotEntry) => void) | undefined, file?: string): SnapshotHeader {
+  const headerBytes = source.read(0, SNAPSHOT_HEADER_SIZE);
+  const h = readFileHeader(headerBytes, SNAPSHOT_MAGIC, SNAPSHOT_HEADER_SIZE, (io) => new Snapshot.SnapshotHeader(io), file);
   const header: SnapshotHeader = {
     valueEncoding: h.valueEncoding as ValueEncoding,
     nextOffset: h.nextOffset,
@@ -26,23 +43,35 @@ export function readSnapshot(bytes: Uint8Array, file?: string): SnapshotContents
   const fail = (code: 'CORRUPT' | 'TRUNCATED', reason: string, offset: number, length: number, message: string): never => {
     throw damageError({ code, reason, offset, length, message }, file);
   };
-  const io = streamOver(bytes);
-  io.seek(SNAPSHOT_HEADER_SIZE);
-  const entries: SnapshotEntry[] = [];
+  const size = source.size;
+  const sha = createHash('sha256');
+  const w = new SourceWindow(source);
+  let io = streamOver(w.bytes);
+  let ioOver = w.bytes;
+  let at = SNAPSHOT_HEADER_SIZE;
+  sha.update(headerBytes);
+  let count = 0;
   let lastKey: Uint8Array | undefined;
   for (;;) {
-    const at = io.pos;
-    if (bytes.length - at < CHUNK_FRAME_SIZE) fail('TRUNCATED', 'truncated', at, bytes.length - at, 'file ends inside a chunk header');
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at, CHUNK_FRAME_SIZE);
+    if (size - at < CHUNK_FRAME_SIZE) fail('TRUNCATED', 'truncated', at, size - at, 'file ends inside a chunk header');
+    w.cover(at, CHUNK_FRAME_SIZE);
+    const view = new DataView(w.bytes.buffer, w.bytes.byteOffset + at - w.base, CHUNK_FRAME_SIZE);
     const chunkLength = view.getUint32(4, true);
-    if (chunkLength > MAX_CHUNK_LENGTH) fail('CORRUPT', 'field-range', at, bytes.length - at, `chunk length ${chunkLength} out of range`);
-    if (at + CHUNK_FRAME_SIZE + chunkLength > bytes.length) {
-      fail('TRUNCATED', 'truncated', at, bytes.length - at, `chunk of ${chunkLength} bytes runs past the end of the file`);
-    }
-    const body = bytes.subarray(at + CHUNK_FRAME_SIZE, at + CHUNK_FRAME_SIZE + chunkLength);
-    if (crc32c(body) !== view.getUint32(8, true)) {
+    const stored = view.getUint32(8, true);
+    if (chunkLength > MAX_CHUNK_LENGTH) fail('CORRUPT', 'field-range', at, size - at, `chunk length ${chunkLength} out of range`);
+    const end = at + CHUNK_FRAME_SIZE + chunkLength;
+    if (end > size) fail('TRUNCATED', 'truncated', at, size - at, `chunk of ${chunkLength} bytes runs past the end of the file`);
+    w.cover(at, CHUNK_FRAME_SIZE + chunkLength);
+    const chunkBytes = w.bytes.subarray(at - w.base, end - w.base);
+    if (crc32c(chunkBytes.subarray(CHUNK_FRAME_SIZE)) !== stored) {
       fail('CORRUPT', 'chunk-crc', at, CHUNK_FRAME_SIZE + chunkLength, 'chunk CRC-32C mismatch');
     }
+    sha.update(chunkBytes);
+    if (ioOver !== w.bytes) {
+      io = streamOver(w.bytes);
+      ioOver = w.bytes;
+    }
+    io.seek(at - w.base);
     let chunk: InstanceType<typeof Snapshot.Chunk>;
     try {
       chunk = new Snapshot.Chunk(io);
@@ -51,6 +80,7 @@ export function readSnapshot(bytes: Uint8Array, file?: string): SnapshotContents
     }
     if (chunk.entryCount === 0) {
       if (chunkLength !== 0) fail('CORRUPT', 'field-range', at, CHUNK_FRAME_SIZE + chunkLength, 'end chunk with a length');
+      at = end;
       break;
     }
     if (chunk.body._io.pos !== chunkLength) fail('CORRUPT', 'field-range', at, CHUNK_FRAME_SIZE + chunkLength, 'entries do not fill the chunk');
@@ -59,20 +89,21 @@ export function readSnapshot(bytes: Uint8Array, file?: string): SnapshotContents
         fail('CORRUPT', 'key-order', at, CHUNK_FRAME_SIZE + chunkLength, 'keys are not strictly ascending');
       }
       lastKey = e.key;
-      entries.push({ key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expiry?.expireAtMs });
+      count++;
+      onEntry?.({ key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expiry?.expireAtMs });
     }
+    at = end;
   }
-  if (entries.length !== header.entryCount) {
-    fail('CORRUPT', 'entry-count', 0, SNAPSHOT_HEADER_SIZE, `header counts ${header.entryCount} entries, chunks hold ${entries.length}`);
+  if (count !== header.entryCount) {
+    fail('CORRUPT', 'entry-count', 0, SNAPSHOT_HEADER_SIZE, `header counts ${header.entryCount} entries, chunks hold ${count}`);
   }
-  const trailerAt = io.pos;
-  if (bytes.length - trailerAt < SHA256_SIZE) fail('TRUNCATED', 'truncated', trailerAt, bytes.length - trailerAt, 'file ends inside the SHA-256 trailer');
-  const digest = createHash('sha256').update(bytes.subarray(0, trailerAt)).digest();
-  if (!digest.equals(bytes.subarray(trailerAt, trailerAt + SHA256_SIZE))) {
+  const trailerAt = at;
+  if (size - trailerAt < SHA256_SIZE) fail('TRUNCATED', 'truncated', trailerAt, size - trailerAt, 'file ends inside the SHA-256 trailer');
+  if (!sha.digest().equals(source.read(trailerAt, SHA256_SIZE))) {
     fail('CORRUPT', 'sha256', trailerAt, SHA256_SIZE, 'SHA-256 of the snapshot does not match its trailer');
   }
-  if (bytes.length !== trailerAt + SHA256_SIZE) {
-    fail('CORRUPT', 'trailing-bytes', trailerAt + SHA256_SIZE, bytes.length - trailerAt - SHA256_SIZE, 'bytes after the SHA-256 trailer');
+  if (size !== trailerAt + SHA256_SIZE) {
+    fail('CORRUPT', 'trailing-bytes', trailerAt + SHA256_SIZE, size - trailerAt - SHA256_SIZE, 'bytes after the SHA-256 trailer');
   }
-  return { header, entries };
+  return header;
 }

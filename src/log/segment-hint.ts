@@ -3,6 +3,7 @@
 // when a segment is sealed (in the background: background-files.ts), at a
 // clean close, and by recovery and kvtool repair.
 
+import type { ByteSource } from '../formats/byte-source.js';
 import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
@@ -28,8 +29,8 @@ export interface HintedSegment {
  * it with no object per record (a full 64 MiB segment holds ~500k of them,
  * and a roll or a close runs this).
  */
-export function newestRecords(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): KeyDirectory {
-  return scanNewest(bytes, file, options).newest;
+export function newestRecords(segment: Uint8Array | ByteSource, file: string, options: NewestRecordsOptions = {}): KeyDirectory {
+  return scanNewest(segment, file, options).newest;
 }
 
 export interface NewestRecordsOptions {
@@ -39,9 +40,9 @@ export interface NewestRecordsOptions {
   recordCrcs?: boolean;
 }
 
-function scanNewest(bytes: Buffer, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
+function scanNewest(segment: Uint8Array | ByteSource, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
   const newest = new KeyDirectory(Math.max(1024, options.capacity ?? 0));
-  const scan = scanSegment(bytes, {
+  const scan = scanSegment(segment, {
     file,
     recordCrcs: options.recordCrcs ?? true,
     onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {

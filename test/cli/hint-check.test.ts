@@ -10,6 +10,7 @@ import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { HINT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { hintEntries } from '../../src/log/segment-hint.js';
 import { checkHintAgainstSegment } from '../../cli/verify/store-checks.js';
+import { bytesSource } from '../../src/formats/byte-source.js';
 
 const key = (s: string) => Buffer.from(s);
 const segment = Buffer.concat([
@@ -27,7 +28,7 @@ const segment = Buffer.concat([
 ]);
 const truth = hintEntries(segment, 'segment');
 const hintOf = (entries: HintEntry[]): HintFile => ({ segmentBaseOffset: 0, segmentNextOffset: 4, coveredLength: segment.length, entries });
-const check = (entries: HintEntry[]) => checkHintAgainstSegment(hintOf(entries), segment, 4, false).map((p) => `${p.offset} ${p.reason}: ${p.message}`);
+const check = (entries: HintEntry[]) => checkHintAgainstSegment(hintOf(entries), bytesSource(segment), 4, false).map((p) => `${p.offset} ${p.reason}: ${p.message}`);
 
 t.test('a hint that matches its segment has no problem, in any order', async (t) => {
   t.same(truth.map((e) => [e.key.toString(), e.offset, e.tombstone, e.expireAtMs]), [['a', 3, false, 99], ['b', 1, false, undefined], ['c', 2, true, undefined]]);

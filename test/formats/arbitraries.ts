@@ -113,3 +113,25 @@ export function journalFrames(generation: number) {
 
 /** Bytes of a Uint8Array as hex, for deep-equal comparisons that ignore views. */
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+export type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'truncate'; at: number } | { kind: 'zero'; at: number; length: number };
+
+export const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('zero' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 300 }) }),
+);
+
+/** Applies `m` (positions taken modulo the size) and returns the bytes and the first changed position. */
+export function damage(original: Buffer, m: Mutation): { bytes: Buffer; first: number } {
+  const at = m.at % original.length;
+  if (m.kind === 'truncate') return { bytes: original.subarray(0, at), first: at };
+  const bytes = Buffer.from(original);
+  if (m.kind === 'flip') {
+    bytes[at]! ^= 1 << m.bit;
+    return { bytes, first: at };
+  }
+  bytes.fill(0, at, Math.min(original.length, at + m.length));
+  const first = bytes.findIndex((b, i) => b !== original[i]);
+  return { bytes, first: first < 0 ? original.length : first };
+}

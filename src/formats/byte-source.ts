@@ -1,0 +1,87 @@
+// A file's bytes as the readers ask for them: a window at a time. The
+// engine hands its readers whole files it already holds in memory (a
+// segment it recovers, a hint it loads); kvtool hands them a file it reads
+// a window at a time, so that checking or dumping a file of any size holds
+// a few MiB of it, never the whole file (a Buffer cannot pass 2 GiB).
+
+import { firstNonZero, lastNonZero } from './damage.js';
+
+export interface ByteSource {
+  /** The file's length (a file read while a writer trims it may get shorter as it is read: see handleSource). */
+  readonly size: number;
+  /**
+   * bytes[position, position + length), cut short at the end of the file.
+   * The view stays valid (a new buffer per read, or a view of bytes held
+   * anyway): readers keep a window while they read one batch apart.
+   */
+  read(position: number, length: number): Uint8Array;
+  /** How many bytes a reader should ask for at once. */
+  readonly window: number;
+}
+
+/** Bytes already in memory: one window, no copy. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    window: Math.max(bytes.length, 1),
+    read: (position, length) => bytes.subarray(position, Math.min(bytes.length, position + length)),
+  };
+}
+
+/**
+ * A moving view of a source: `bytes` holds the file from `base` on, and
+ * `cover` slides it so that a range a reader needs is inside it whole.
+ */
+export class SourceWindow {
+  readonly source: ByteSource;
+  bytes: Uint8Array;
+  base = 0;
+
+  constructor(source: ByteSource) {
+    this.source = source;
+    this.bytes = source.read(0, source.window);
+  }
+
+  /** One past the last file position the window holds. */
+  get end(): number {
+    return this.base + this.bytes.length;
+  }
+
+  /**
+   * Makes the window hold [position, position + length), or as much of it
+   * as the file has. Reads only when it does not already.
+   */
+  cover(position: number, length: number): void {
+    const want = Math.min(position + length, this.source.size);
+    if (position >= this.base && want <= this.end) return;
+    this.base = position;
+    this.bytes = this.source.read(position, Math.max(length, this.source.window));
+  }
+}
+
+/**
+ * Position of the first non-zero byte in [from, source.size), or -1,
+ * reading a window at a time.
+ */
+export function firstNonZeroIn(source: ByteSource, from: number): number {
+  for (let at = from; at < source.size; ) {
+    const bytes = source.read(at, source.window);
+    if (bytes.length === 0) return -1;
+    const bad = firstNonZero(bytes, 0);
+    if (bad >= 0) return at + bad;
+    at += bytes.length;
+  }
+  return -1;
+}
+
+/** Position of the last non-zero byte in [from, source.size), or -1, reading a window at a time from the end. */
+export function lastNonZeroIn(source: ByteSource, from: number): number {
+  for (let end = source.size; end > from; ) {
+    const at = Math.max(from, end - source.window);
+    const bytes = source.read(at, end - at);
+    const bad = lastNonZero(bytes, 0);
+    if (bad >= 0) return at + bad;
+    end = at;
+  }
+  return -1;
+}

@@ -1,0 +1,177 @@
+// The readers give the same answer a window at a time (kvtool reading a
+// file of any size) as over the whole file in memory (the engine): the same
+// batches, records, positions, damage and messages for damaged segments,
+// the same entries or the same refusal for hints and snapshots. Windows
+// from 1 byte up make every batch, entry and chunk cross a window's end
+// somewhere.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import fc from 'fast-check';
+import { type ByteSource } from '../../src/formats/byte-source.js';
+import {
+  checkHint,
+  encodeBatch,
+  encodeHint,
+  encodeSegmentHeader,
+  encodeSnapshot,
+  forEachHintEntry,
+  readSnapshot,
+  scanSegment,
+  type SegmentScanOptions,
+  type SnapshotEntry,
+  ValueEncoding,
+} from '../../src/formats/index.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
+import { nodeFileIO } from '../../src/io/file-io.js';
+import { handleSource } from '../../src/io/file-source.js';
+import { batches, damage, hex, hintEntries, mutation, snapshotEntries } from './arbitraries.js';
+
+/** `bytes` served `window` bytes at a time, each read a copy: a reader that looks outside what it asked for sees nothing. */
+function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: number } {
+  const source = {
+    size: bytes.length,
+    window,
+    reads: 0,
+    read(position: number, length: number) {
+      source.reads++;
+      return Uint8Array.from(bytes.subarray(position, Math.min(bytes.length, position + length)));
+    },
+  };
+  return source;
+}
+
+const window = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 600 }));
+const RUNS = { numRuns: 300 };
+
+/** Everything a scan tells, with records as they reach onRecord and onBatch. */
+function scanned(input: Uint8Array | ByteSource, resync: boolean) {
+  const records: string[] = [];
+  const batchesSeen: string[] = [];
+  const damageSeen: string[] = [];
+  const options: SegmentScanOptions = {
+    resync,
+    onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) =>
+      records.push(`${op} ${hex(b.subarray(keyAt, keyAt + keyLength))} ${position} ${size} ${offset} ${expireAtMs}`),
+    onBatch: (batch) => batchesSeen.push(JSON.stringify({ ...batch, records: batch.records.map((r) => ({ ...r, key: hex(r.key), value: hex(r.value) })) })),
+    onDamage: (d) => damageSeen.push(JSON.stringify(d)),
+  };
+  try {
+    return { scan: JSON.stringify(scanSegment(input, options)), records, batchesSeen, damageSeen };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
+t.test('log segment: a window at a time reads what the whole file reads, damage and salvage included', async (t) => {
+  fc.assert(
+    fc.property(batches(0), fc.nat(5000), fc.nat(), fc.boolean(), fc.boolean(), mutation, window, (input, zeros, gapAt, resync, mutate, m, w) => {
+      const parts = [encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 }), ...input.map(encodeBatch)];
+      // A run of zeros between two batches (or at the end: zero fill): the salvage search jumps over it.
+      parts.splice(1 + (gapAt % (parts.length)), 0, Buffer.alloc(zeros));
+      const original = Buffer.concat(parts);
+      const bytes = mutate ? damage(original, m).bytes : original;
+      assert.deepEqual(scanned(windowed(bytes, w), resync), scanned(bytes, resync));
+    }),
+    RUNS,
+  );
+  t.pass(`${RUNS.numRuns} segments`);
+});
+
+function hintRead(input: Uint8Array | ByteSource): string {
+  try {
+    const hint = checkHint(input);
+    const entries: string[] = [];
+    forEachHintEntry(hint, (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) =>
+      entries.push(`${tombstone} ${hex(b.subarray(keyAt, keyAt + keyLength))} ${offset} ${position} ${size} ${expireAtMs}`),
+    );
+    const { source: _source, ...rest } = hint;
+    return JSON.stringify({ ...rest, entries });
+  } catch (e) {
+    return String(e);
+  }
+}
+
+t.test('hint: a window at a time checks and reads what the whole file does', async (t) => {
+  fc.assert(
+    fc.property(hintEntries, fc.boolean(), mutation, window, (entries, mutate, m, w) => {
+      const original = encodeHint({ segmentBaseOffset: 5, segmentNextOffset: 9, coveredLength: 1000, entries });
+      const bytes = mutate ? damage(original, m).bytes : original;
+      assert.equal(hintRead(windowed(bytes, w)), hintRead(bytes));
+    }),
+    RUNS,
+  );
+  t.pass(`${RUNS.numRuns} hints`);
+});
+
+function snapshotRead(read: () => { header: unknown; entries: SnapshotEntry[] }): string {
+  try {
+    const { header, entries } = read();
+    return JSON.stringify({ header, entries: entries.map((e) => ({ ...e, key: hex(e.key), value: hex(e.value) })) });
+  } catch (e) {
+    return String(e);
+  }
+}
+
+t.test('snapshot: a window at a time checks and reads what the whole file does', async (t) => {
+  fc.assert(
+    fc.property(snapshotEntries, fc.boolean(), mutation, window, (entries, mutate, m, w) => {
+      const original = encodeSnapshot({ valueEncoding: ValueEncoding.Binary, nextOffset: 10, createdMs: 3 }, entries);
+      const bytes = mutate ? damage(original, m).bytes : original;
+      const inWindows = () => {
+        const seen: SnapshotEntry[] = [];
+        const header = scanSnapshot(windowed(bytes, w), (e) => seen.push(e));
+        return { header, entries: seen };
+      };
+      assert.equal(snapshotRead(inWindows), snapshotRead(() => readSnapshot(bytes)));
+    }),
+    RUNS,
+  );
+  t.pass(`${RUNS.numRuns} snapshots`);
+});
+
+t.test('a file read through its handle: windows of the real file, and a file that shrinks while read ends where the read did', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-windowed-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'segment.log');
+  const batch = (base: number) => encodeBatch({ baseOffset: base, timestampMs: 1, compacted: false, records: [{ op: 1, offsetDelta: 0, key: Buffer.from(`k${base}`), value: Buffer.alloc(300, base), expireAtMs: undefined }] });
+  const all = Buffer.concat([encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 }), ...[0, 1, 2, 3, 4, 5].map(batch), Buffer.alloc(4096)]);
+  fs.writeFileSync(file, all);
+  const handle = nodeFileIO.open(file, 'read');
+  try {
+    const whole = scanSegment(all);
+    const source = handleSource(handle, 100);
+    t.same(scanSegment(source), whole, 'the same scan through 100-byte windows of the file');
+    t.equal(whole.batchCount, 6);
+    // A writer trims the file after the reader took its size: the reader sees a shorter file, not a torn one past its end.
+    const shrinking = handleSource(handle, 100);
+    const cut = whole.lastBatchEnd! - 1;
+    fs.truncateSync(file, cut);
+    const after = scanSegment(shrinking);
+    t.equal(shrinking.size, cut, 'the source now ends where its read did');
+    t.equal(after.batchCount, 5, 'the batches before the cut are read');
+    t.equal(after.damage[0]?.reason, 'truncated', 'the cut batch is a torn tail');
+  } finally {
+    handle.close();
+  }
+});
+
+t.test('salvage finds a batch right after a run of zeros, whatever the low bytes of its length', async (t) => {
+  // A length of 0x100, 0x10000 or 0x1000000 (a 16 MiB batch) starts with zero bytes: the search that jumps over zeros must land on its first byte, not past it.
+  const header = encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 });
+  const first = encodeBatch({ baseOffset: 0, timestampMs: 1, compacted: false, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('a'), value: Buffer.from('x'), expireAtMs: undefined }] });
+  for (const length of [0x100, 0x10000, 0x1000000]) {
+    const after = encodeBatch({ baseOffset: 1, timestampMs: 1, compacted: false, records: [{ op: 1, offsetDelta: 0, key: Buffer.from('k'), value: Buffer.alloc(length - 47, 7), expireAtMs: undefined }] });
+    t.equal(after.readUInt32LE(0), length, `a batch whose length is 0x${length.toString(16)}`);
+    for (const zeros of [0, 1, 2, 3, 4, 5, 9]) {
+      const bytes = Buffer.concat([header, first, Buffer.from([0xff]), Buffer.alloc(zeros), after]);
+      for (const w of length > 0x10000 ? [4096, bytes.length] : [1, 7, 64, bytes.length]) {
+        const scan = scanSegment(windowed(bytes, w), { resync: true });
+        t.equal(scan.batchCount, 2, `0x${length.toString(16)} after ${zeros} zeros, ${w}-byte windows: both batches`);
+      }
+    }
+  }
+});
