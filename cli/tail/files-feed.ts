@@ -13,6 +13,7 @@ import path from 'node:path';
 import { BatchReader, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
+import { handleSource } from '../../src/io/file-source.js';
 import type { FeedSource } from '../../src/log/change-feed.js';
 import type { Segment } from '../../src/log/segment-log.js';
 import { LogkvError } from '../../src/errors.js';
@@ -105,7 +106,7 @@ export class FilesFeedSource implements FeedSource {
         // A sealed segment was trimmed to its last batch when it was sealed; the newest is scanned to find its end.
         s = { id: this.#nextId++, stem: name.stem, baseOffset: name.baseOffset, path: file, handle, tail: size, fileSize: size, nextOffset: name.baseOffset, sealed: true };
         if (i === names.length - 1) {
-          scanFrom(s, fs.readFileSync(file));
+          scanFrom(s);
           s.sealed = false;
         }
         this.#byStem.set(name.stem, s);
@@ -126,10 +127,10 @@ export class FilesFeedSource implements FeedSource {
   }
 }
 
-/** Where the valid batches of a freshly seen newest segment end. */
-function scanFrom(s: Segment, bytes: Uint8Array): void {
+/** Where the valid batches of a freshly seen newest segment end (read a window at a time). */
+function scanFrom(s: Segment): void {
   try {
-    const scan = scanSegment(bytes, { file: s.path });
+    const scan = scanSegment(handleSource(s.handle), { file: s.path });
     s.tail = scan.validUpTo;
     s.nextOffset = scan.nextOffset;
   } catch (e) {

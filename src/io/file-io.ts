@@ -11,6 +11,7 @@
 
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import type { ByteSource } from '../formats/byte-source.js';
 import { mapFile, type Mapping } from './mapped-file.js';
 
 export interface FileHandle {
@@ -150,14 +151,23 @@ export const inlineSyncFileIO: FileIO = realFileIO(true);
 /**
  * Replaces `path` with `data` atomically: write a temporary file, fsync it,
  * rename it over `path`, fsync the directory. A crash at any step leaves the
- * old file or the new one (recovery contract, item 6).
+ * old file or the new one (recovery contract, item 6). `data` may be a
+ * source (another file), copied a window at a time.
  */
-export async function replaceFile(io: FileIO, path: string, data: Uint8Array): Promise<void> {
+export async function replaceFile(io: FileIO, path: string, data: Uint8Array | ByteSource): Promise<void> {
   const tmp = `${path}.tmp`;
   if (io.exists(tmp)) io.unlink(tmp);
   const h = io.open(tmp, 'create');
   try {
-    h.write(data, 0);
+    if (data instanceof Uint8Array) h.write(data, 0);
+    else {
+      for (let at = 0; at < data.size; ) {
+        const chunk = data.read(at, data.window);
+        if (chunk.length === 0) break;
+        h.write(chunk, at);
+        at += chunk.length;
+      }
+    }
     await h.sync();
   } finally {
     h.close();

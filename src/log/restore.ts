@@ -11,15 +11,16 @@
 
 import { join } from 'node:path';
 import { fileSystemError, LogkvError } from '../errors.js';
-import { readSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
+import type { SnapshotContents } from '../formats/snapshot-reader.js';
 import { Op } from '../formats/limits.js';
 import { type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
+import { handleSource } from '../io/file-source.js';
 import { acquireLock } from '../io/lock-file.js';
 import { CompactedOutput, type OutputSegment } from './compacted-output.js';
 import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
 import { backgroundFiles } from './background-files.js';
-import { snapshotDir, snapshotFileName } from './snapshots.js';
+import { readSnapshotFile, snapshotDir, snapshotFileName } from './snapshots.js';
 import { storePath } from './store-path.js';
 import { IDENTITY_FILE, inspectStoreDir, isStoreFile, LOCK_FILE, RESTORE_MARKER, writeIdentity } from './store-dir.js';
 import { ENCODING_NAMES } from './value-codec.js';
@@ -117,8 +118,7 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
   const segmentSize = options.segmentSize ?? 64 * 1024 * 1024;
   const dir = storePath(dirOrName);
   if (typeof snapshotPath !== 'string' || !io.exists(snapshotPath)) throw new LogkvError('INVALID_ARGUMENT', `no snapshot file at ${String(snapshotPath)}`);
-  const bytes = io.readFile(snapshotPath);
-  const contents = readSnapshot(bytes, snapshotPath);
+  const contents = readSnapshotFile(io, snapshotPath);
 
   const found = inspectStoreDir(io, dir);
   if (found.kind === 'store' || found.kind === 'foreign') throw new LogkvError('INVALID_ARGUMENT', `${dir} is not empty; restore builds a new store`);
@@ -146,7 +146,12 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
     io.mkdir(folder);
     await io.syncDir(dir);
     const file = snapshotFileName(contents.header.nextOffset);
-    await replaceFile(io, join(folder, file), bytes);
+    const copied = io.open(snapshotPath, 'read');
+    try {
+      await replaceFile(io, join(folder, file), handleSource(copied));
+    } finally {
+      copied.close();
+    }
 
     const manifest = await Manifest.open(io, dir, now);
     try {
