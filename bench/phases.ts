@@ -2,6 +2,7 @@
 // one engine's memory, caches and GC state never weigh on another's.
 // Each returns plain figures; bench/run.ts turns them into rows and ratios.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { scanSegment } from '../src/formats/log-segment-reader.js';
 import { JournalStore } from '../src/journal/journal-store.js';
 import { LogStore } from '../src/log/log-store.js';
 import { ENGINE, type EngineName } from './engines.js';
+import { repoRoot } from './paths.js';
+import { dropPageCache, plainReadMBps, plainWriteMBps, sha256MBps } from './references.js';
 import { rolls } from './roll-latency.js';
 import { diskBytes, memoryNow, peakRss, sample, timeOnce } from './measure.js';
 import { hotPicks, KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, writeKey } from './workload.js';
@@ -216,6 +219,8 @@ function segmentFiles(dir: string): string[] {
 export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
   const segments = segmentFiles(dir);
   const bytes = segments.reduce((n, f) => n + fs.statSync(f).size, 0);
+  const cold = dropPageCache(sizes);
+  const referenceMBps = await plainReadMBps(segments);
   // The reader alone, over bytes already in memory.
   const buffers = segments.map((f) => fs.readFileSync(f));
   let records = 0;
@@ -226,6 +231,7 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.hint')) fs.unlinkSync(join(dir, f));
   const key = keyAt(randomPicks(sizes.keys, 1, 777)[0]!);
   let db: LogStore<Uint8Array> | undefined;
+  if (cold) dropPageCache(sizes);
   const openMs = await timeOnce(async () => {
     db = await LogStore.open<Uint8Array>(dir);
     check(db.get(key), 'logkv get after recovery');
@@ -239,6 +245,8 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
     scanMBps: bytes / 1e6 / (scanMs / 1000),
     recoveryMs: openMs,
     recoveryMBps: bytes / 1e6 / (openMs / 1000),
+    plainReadMBps: referenceMBps,
+    coldCache: cold,
     hintsRebuilt: report.hintsRebuilt,
   };
 }
@@ -248,9 +256,10 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
  * the cores; in process: node's start-up is not counted). Every segment and hint must check out; problems
  * kvtool reports in other files are counted, not fatal, and shown.
  */
-export async function verifyStore(_engine: EngineName, dir: string): Promise<Figures> {
+export async function verifyStore(_engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
   let result: ReturnType<typeof verify> | undefined;
   const jobs = availableParallelism();
+  const cold = dropPageCache(sizes);
   const ms = await timeOnce(async () => {
     result = await verifyParallel(dir, { jobs });
   });
@@ -259,7 +268,14 @@ export async function verifyStore(_engine: EngineName, dir: string): Promise<Fig
   const badLog = bad.find((f) => f.kind === 'segment' || f.kind === 'hint');
   if (badLog || files.length === 0) throw new Error(`kvtool verify: ${badLog ? `${badLog.file} has problems` : 'no file checked'}`);
   const bytes = files.reduce((n, f) => n + f.size, 0);
+  if (cold) dropPageCache(sizes);
+  const referenceMBps = await plainReadMBps(files.filter((f) => f.kind !== 'store').map((f) => f.file));
+  const segmentBytes = segmentFiles(dir).reduce((n, f) => n + fs.statSync(f).size, 0);
+  const dumpMs = await timeOnce(() => dumpJson(dir));
   return {
+    plainReadMBps: referenceMBps,
+    coldCache: cold,
+    dumpJsonMBps: segmentBytes / 1e6 / (dumpMs / 1000),
     verifyBytes: bytes,
     verifyMs: ms,
     verifyMBps: bytes / 1e6 / (ms / 1000),
@@ -267,6 +283,13 @@ export async function verifyStore(_engine: EngineName, dir: string): Promise<Fig
     verifyFiles: files.length,
     verifyOtherProblems: bad.map((f) => `${f.file.slice(dir.length + 1)}: ${f.problems[0]?.code ?? '?'}`).join(', '),
   };
+}
+
+
+/** `kvtool dump --json DIR` as a user runs it, its output to /dev/null. */
+function dumpJson(dir: string): void {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'cli', 'kvtool.js'), '--quiet', 'dump', '--json', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`kvtool dump --json exited ${r.status ?? r.signal}`);
 }
 
 interface SnapshotApi {
@@ -290,7 +313,14 @@ export async function snapshot(_engine: EngineName, dir: string): Promise<Figure
     const bytes = fs.statSync(path).size;
     const target = `${dir}-restored`;
     const restoreMs = await timeOnce(() => restore(path, target));
-    return { snapshotAvailable: true, snapshotBytes: bytes, snapshotWriteMBps: bytes / 1e6 / (writeMs / 1000), snapshotRestoreMBps: bytes / 1e6 / (restoreMs / 1000) };
+    return {
+      snapshotAvailable: true,
+      snapshotBytes: bytes,
+      snapshotWriteMBps: bytes / 1e6 / (writeMs / 1000),
+      snapshotRestoreMBps: bytes / 1e6 / (restoreMs / 1000),
+      plainWriteMBps: await plainWriteMBps(dir, bytes),
+      sha256MBps: await sha256MBps(path),
+    };
   } finally {
     await db.close();
   }
