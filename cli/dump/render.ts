@@ -1,7 +1,7 @@
 // Renders dump events: kafka-dump-log style text lines, or one JSON object
 // per line for --json.
 
-import { keyFields, keyText, valueFields, valueText, type ShownValue } from '../format-value.js';
+import { keyFields, keyText, type ShownKey, valueFields, valueText, type ShownValue } from '../format-value.js';
 import type { DumpEvent } from './events.js';
 
 function withValue(line: string, v: ShownValue | undefined): string {
@@ -72,34 +72,69 @@ export function renderText(e: DumpEvent): string {
   }
 }
 
-/** One JSON line for `e`: the same text as renderJsonFields(), written out by hand for records, which are nearly every line. */
+/**
+ * One JSON line for `e`: the same text as renderJsonFields(), written out
+ * by hand for the events a store has one of per key or per write (records,
+ * hint entries, snapshot entries), which are nearly every line.
+ */
 export function renderJson(e: DumpEvent): string {
-  return e.type === 'record' ? recordJson(e) : renderJsonFields(e);
+  switch (e.type) {
+    case 'record':
+      return recordJson(e);
+    case 'hint-entry':
+      return hintEntryJson(e);
+    case 'snapshot-entry':
+      return snapshotEntryJson(e);
+    default:
+      return renderJsonFields(e);
+  }
 }
 
 let lastFile = '';
 let lastFileJson = '""';
 
-/**
- * A record's JSON line without an intermediate object: a dump of 1M records
- * spent 42% of its time building and stringifying those (profiled).
- * Field order and text are renderJsonFields()'s; a test holds them equal.
+/** The start of a line: its type and its file (the same file for a million lines: quoted once). */
+function lineStart(type: string, file: string): string {
+  if (file !== lastFile) {
+    lastFile = file;
+    lastFileJson = JSON.stringify(file);
+  }
+  return `{"type":"${type}","file":${lastFileJson}`;
+}
+
+function expiryJson(expireAt: number | undefined): string {
+  return expireAt === undefined ? '' : `,"expireAt":${JSON.stringify(expireAt)}`;
+}
+
+/** keyFields() as JSON text. */
+function keyJson(key: ShownKey): string {
+  return key.text !== undefined ? `,"key":${JSON.stringify(key.text)}` : `,"keyHex":"${key.hex}"`;
+}
+
+/** valueFields() as JSON text. */
+function valueJson(v: ShownValue | undefined): string {
+  if (v === undefined) return '';
+  const data = v.form === 'hex' ? `,"valueHex":"${v.data}"` : `,"value":${JSON.stringify(v.data)}`;
+  return `${data},"valueSize":${v.size}${v.truncated ? ',"valueTruncated":true' : ''}`;
+}
+
+/*
+ * Lines without an intermediate object: a dump of 1M records spent 42% of
+ * its time building and stringifying those, and a store's hints as much
+ * again (profiled). Field order and text are renderJsonFields()'s;
+ * test/cli/dump-render.test.ts holds them equal.
  */
+
 function recordJson(e: Extract<DumpEvent, { type: 'record' }>): string {
-  if (e.file !== lastFile) {
-    lastFile = e.file;
-    lastFileJson = JSON.stringify(e.file);
-  }
-  let line = `{"type":"record","file":${lastFileJson},"offset":${e.offset},"position":${e.position},"size":${e.size},"op":"${e.op}"`;
-  if (e.expireAt !== undefined) line += `,"expireAt":${JSON.stringify(e.expireAt)}`;
-  line += e.key.text !== undefined ? `,"key":${JSON.stringify(e.key.text)}` : `,"keyHex":"${e.key.hex}"`;
-  const v = e.value;
-  if (v !== undefined) {
-    line += v.form === 'hex' ? `,"valueHex":"${v.data}"` : `,"value":${JSON.stringify(v.data)}`;
-    line += `,"valueSize":${v.size}`;
-    if (v.truncated) line += ',"valueTruncated":true';
-  }
-  return `${line}}`;
+  return `${lineStart('record', e.file)},"offset":${e.offset},"position":${e.position},"size":${e.size},"op":"${e.op}"${expiryJson(e.expireAt)}${keyJson(e.key)}${valueJson(e.value)}}`;
+}
+
+function hintEntryJson(e: Extract<DumpEvent, { type: 'hint-entry' }>): string {
+  return `${lineStart('hint-entry', e.file)},"offset":${e.offset},"position":${e.position},"size":${e.size},"tombstone":${e.tombstone}${expiryJson(e.expireAt)}${keyJson(e.key)}}`;
+}
+
+function snapshotEntryJson(e: Extract<DumpEvent, { type: 'snapshot-entry' }>): string {
+  return `${lineStart('snapshot-entry', e.file)},"offset":${e.offset}${expiryJson(e.expireAt)}${keyJson(e.key)}${valueJson(e.value)}}`;
 }
 
 /** One JSON line for `e`, field by field from the event (keys and values as keyFields and valueFields say). */
