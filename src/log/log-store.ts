@@ -15,6 +15,7 @@ import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import type { LockFile } from '../io/lock-file.js';
 import { KeySpace, prefixEnd } from './key-space.js';
+import { segmentSizeOption } from './segment-file.js';
 import { storePath } from './store-path.js';
 import type { LogOpenReport, RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
@@ -35,7 +36,7 @@ export type Key = string | Uint8Array;
 export interface LogStoreOptions {
   /** How values are given and returned; recorded in every segment header. Default 'binary'. */
   valueEncoding?: ValueEncodingName;
-  /** Segments are preallocated to this size and rolled when full. Default 64 MiB. */
+  /** Segments are preallocated to this size and rolled when full. Default 64 MiB; at most 2 GiB - 1 (Kafka's own limit). */
   segmentSize?: number;
   /** Largest value accepted (bytes after encoding); at most 256 MiB. */
   maxValueSize?: number;
@@ -820,10 +821,7 @@ function checkKey(key: Key): Uint8Array {
 }
 
 function checkOptions(options: LogStoreOptions) {
-  const segmentSize = options.segmentSize ?? 64 * 1024 * 1024;
-  if (!Number.isSafeInteger(segmentSize) || segmentSize < 4096 || segmentSize > 0xffffffff) {
-    throw new LogkvError('INVALID_ARGUMENT', 'segmentSize must be an integer from 4096 to 4 GiB - 1');
-  }
+  const segmentSize = segmentSizeOption(options.segmentSize);
   const maxValueSize = options.maxValueSize ?? MAX_VALUE_LENGTH;
   if (!Number.isSafeInteger(maxValueSize) || maxValueSize < 0 || maxValueSize > MAX_VALUE_LENGTH) {
     throw new LogkvError('INVALID_ARGUMENT', `maxValueSize must be an integer from 0 to ${MAX_VALUE_LENGTH}`);

@@ -21,6 +21,7 @@ import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
 import { backgroundFiles } from './background-files.js';
 import { readSnapshotFile, snapshotDir, snapshotFileName } from './snapshots.js';
+import { segmentSizeOption } from './segment-file.js';
 import { storePath } from './store-path.js';
 import { IDENTITY_FILE, inspectStoreDir, isStoreFile, LOCK_FILE, RESTORE_MARKER, writeIdentity } from './store-dir.js';
 import { ENCODING_NAMES } from './value-codec.js';
@@ -115,7 +116,7 @@ export function offsetOrder(entries: ReadonlyArray<{ offset: number }>): Uint32A
 export async function restore(snapshotPath: string, dirOrName: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const io = options.io ?? nodeFileIO;
   const now = options.now ?? Date.now;
-  const segmentSize = options.segmentSize ?? 64 * 1024 * 1024;
+  const segmentSize = segmentSizeOption(options.segmentSize);
   const dir = storePath(dirOrName);
   if (typeof snapshotPath !== 'string' || !io.exists(snapshotPath)) throw new LogkvError('INVALID_ARGUMENT', `no snapshot file at ${String(snapshotPath)}`);
   const contents = readSnapshotFile(io, snapshotPath);

@@ -2,7 +2,25 @@
 // with written zeros, trimmed when sealed. See segment-log.ts for the crash
 // story each step belongs to.
 
+import { LogkvError } from '../errors.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
+
+export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+/** The largest segment recovery can read whole (node's readFileSync limit, 2^31 - 1 bytes; Kafka's segment limit too). */
+const MAX_SEGMENT_SIZE = 2 ** 31 - 1;
+
+/**
+ * The segmentSize option, checked: past 2 GiB - 1 a store that crashed with
+ * its preallocated segment that large could never be opened again
+ * (recovery reads the newest segment whole; found by trying 3 GiB).
+ */
+export function segmentSizeOption(value: number | undefined): number {
+  const size = value ?? DEFAULT_SEGMENT_SIZE;
+  if (!Number.isSafeInteger(size) || size < 4096 || size > MAX_SEGMENT_SIZE) {
+    throw new LogkvError('INVALID_ARGUMENT', 'segmentSize must be an integer from 4096 to 2 GiB - 1');
+  }
+  return size;
+}
 
 /** The part of a live segment these steps change. */
 interface SizedSegment {

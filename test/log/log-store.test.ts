@@ -258,6 +258,9 @@ t.test('bad input gets its code and leaves the files byte-identical; a closed st
   t.throws(() => s.get('k'), code('CLOSED'));
   await t.rejects(s.put('k', 'v'), code('CLOSED'));
   await t.rejects(LogStore.open(join(dir, 'other'), { segmentSize: 10 }), code('INVALID_ARGUMENT'));
+  // Recovery reads the newest segment whole: one past 2 GiB - 1 could not be reopened after a crash.
+  await t.rejects(LogStore.open(join(dir, 'other'), { segmentSize: 2 ** 31 }), code('INVALID_ARGUMENT'));
+  t.notOk(existsSync(join(dir, 'other')), 'a refused open creates nothing');
   await t.rejects(LogStore.open(join(dir, 'other'), { durability: 'maybe' as never }), code('INVALID_ARGUMENT'));
 });
 

@@ -150,6 +150,9 @@ t.test('restore refuses a damaged snapshot and a directory in use, writing nothi
   }
   await t.rejects(restore(info.path, '/db', { io }), { code: 'INVALID_ARGUMENT' }, 'not into a store');
   await t.rejects(restore('/nowhere.snap', '/r', { io }), { code: 'INVALID_ARGUMENT' });
+  // Its active segment is preallocated to segmentSize: past 2 GiB - 1 the store could not be opened after a crash.
+  await t.rejects(restore(info.path, '/huge', { io, segmentSize: 2 ** 31 }), { code: 'INVALID_ARGUMENT' }, 'a segment size no open could read back');
+  t.notOk(io.exists('/huge'), 'nothing created');
 });
 
 t.test('an interrupted restore is refused by open and redone by restore', async (t) => {
