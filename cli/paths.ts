@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ByteSource } from '../src/formats/byte-source.js';
-import { MAX_JOURNAL_FILE_SIZE } from '../src/formats/limits.js';
 import { type FileHandle, nodeFileIO } from '../src/io/file-io.js';
 import { handleSource } from '../src/io/file-source.js';
 import { type FileKind, recognise } from './file-kind.js';
@@ -167,9 +166,4 @@ function readFailuresAsPathErrors(file: string, make: () => ByteSource): ByteSou
       }
     },
   };
-}
-
-/** A file the reader takes whole: an identity (36 bytes) or a journal (at most 1 GiB by its format, MAX_JOURNAL_FILE_SIZE). */
-export function smallFileBytes(file: LogkvFile): Uint8Array {
-  return file.source.read(0, Math.min(file.size, MAX_JOURNAL_FILE_SIZE + 1));
 }

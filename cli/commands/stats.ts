@@ -11,7 +11,7 @@ import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
-import { type FileRef, listFiles, type LogkvFile, smallFileBytes, withFile } from '../paths.js';
+import { type FileRef, listFiles, type LogkvFile, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { journalStats, liveBySegment, segmentStats, storeStats } from '../stats/collect.js';
 import { journalLine, renderStoreText, segmentLine } from '../stats/render.js';
@@ -83,7 +83,7 @@ function fileStats(ref: FileRef, read: LogkvFile, args: StatsArgs, print: (doc: 
       ]);
     }
     case 'identity': {
-      const id = readStoreIdentity(smallFileBytes(read), ref.path);
+      const id = readStoreIdentity(read.source, ref.path);
       const doc = { file: ref.path, size, storeId: storeIdText(id.storeId), created: id.createdMs };
       return print(doc, [`identity: ${doc.file} storeId: ${doc.storeId} created: ${doc.created}`]);
     }

@@ -11,7 +11,7 @@ import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { trimZeroTail } from '../damage-range.js';
 import { type FileKind, isUninitializedFile, magicHex } from '../file-kind.js';
-import { type LogkvFile, smallFileBytes } from '../paths.js';
+import type { LogkvFile } from '../paths.js';
 import { refusal } from '../reader-error.js';
 
 export interface Problem {
@@ -89,7 +89,7 @@ export function checkJournal(read: LogkvFile, file: string): FileReport {
   const { source, size } = read;
   if (isUninitializedFile(source)) return report(file, 'journal', size, [], { state: 'uninitialized' });
   try {
-    const scan = scanJournal(smallFileBytes(read), file, size);
+    const scan = scanJournal(source, file, { onFrame: () => {} });
     const problems: Problem[] = [];
     const d = scan.damage;
     if (d !== undefined) {
@@ -97,7 +97,7 @@ export function checkJournal(read: LogkvFile, file: string): FileReport {
       problems.push({ ...trimZeroTail(source, d.offset, d.length), code: d.code, reason: d.reason, message: `${d.message} (${where})` });
     }
     return withPrefix(
-      report(file, 'journal', size, problems, { generation: scan.header.generation, frames: scan.frames.length, end: scan.end }),
+      report(file, 'journal', size, problems, { generation: scan.header.generation, frames: scan.frameCount, end: scan.end }),
       source,
       scan.validUpTo,
     );
@@ -139,7 +139,7 @@ export function checkUnknown(head: Uint8Array, size: number, file: string): File
 
 export function checkIdentity(read: LogkvFile, file: string): FileReport {
   try {
-    const id = readStoreIdentity(smallFileBytes(read));
+    const id = readStoreIdentity(read.source);
     return report(file, 'identity', read.size, [], { storeId: storeIdText(id.storeId), created: id.createdMs });
   } catch (e) {
     return report(file, 'identity', read.size, [refused(e)], {});

@@ -4,6 +4,7 @@
 
 import { crc32c } from '../checksum/crc32c.js';
 import { LogkvError } from '../errors.js';
+import { type ByteSource, bytesSource, firstNonZeroIn, SourceWindow } from './byte-source.js';
 import { type Damage, damageError, firstNonZero, kaitaiDamage, readFileHeader } from './damage.js';
 import { fromParsed } from './journal-value.js';
 import type { JournalEntry, JournalHeader } from './journal-writer.js';
@@ -20,7 +21,9 @@ export interface ReadFrame {
 
 export interface JournalScan {
   header: JournalHeader;
+  /** The valid frames, in file order (none kept when the caller took them one by one: onFrame). */
   frames: ReadFrame[];
+  frameCount: number;
   /** Position after the last valid frame. */
   validUpTo: number;
   end: 'slack' | 'eof' | 'damage';
@@ -30,42 +33,53 @@ export interface JournalScan {
   committedDamaged: boolean;
 }
 
+export interface JournalScanOptions {
+  /** Each valid frame as it is read, instead of all of them in the result (kvtool: a window of the file at a time). */
+  onFrame?: (frame: ReadFrame) => void;
+}
+
 export function readJournalHeader(bytes: Uint8Array, file?: string): JournalHeader {
   const h = readFileHeader(bytes, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, (io) => new Journal.JournalHeader(io), file);
   return { generation: h.generation, fileSize: h.fileSize, committedLength: h.committedLength, createdMs: h.createdMs, superseded: (h.flags & JOURNAL_SUPERSEDED) !== 0 };
 }
 
 /**
- * Throws LogkvError when the header is unusable; reports damage after it.
- * `fileSize`: the file's length, when `bytes` holds only its start (kvtool
- * reads no more of a file than the largest journal).
+ * Reads a journal frame by frame: its bytes in memory (the JournalStore), or
+ * a source read a window at a time (kvtool). Throws LogkvError when the
+ * header is unusable; reports damage after it.
  */
-export function scanJournal(bytes: Uint8Array, file?: string, fileSize = bytes.length): JournalScan {
-  const header = readJournalHeader(bytes, file);
-  if (fileSize !== header.fileSize || bytes.length !== fileSize) {
+export function scanJournal(input: Uint8Array | ByteSource, file?: string, options: JournalScanOptions = {}): JournalScan {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const size = source.size;
+  const header = readJournalHeader(source.read(0, JOURNAL_HEADER_SIZE), file);
+  if (size !== header.fileSize) {
     throw damageError(
-      { code: 'CORRUPT', reason: 'file-size', offset: Math.min(fileSize, header.fileSize), length: Math.abs(fileSize - header.fileSize), message: `header says ${header.fileSize} bytes, file has ${fileSize}` },
+      { code: 'CORRUPT', reason: 'file-size', offset: Math.min(size, header.fileSize), length: Math.abs(size - header.fileSize), message: `header says ${header.fileSize} bytes, file has ${size}` },
       file,
     );
   }
   const committedEnd = JOURNAL_HEADER_SIZE + header.committedLength;
-  const scan: JournalScan = { header, frames: [], validUpTo: JOURNAL_HEADER_SIZE, end: 'eof', damage: undefined, committedDamaged: false };
-  const io = streamOver(bytes);
+  const scan: JournalScan = { header, frames: [], frameCount: 0, validUpTo: JOURNAL_HEADER_SIZE, end: 'eof', damage: undefined, committedDamaged: false };
+  const keep = options.onFrame ?? ((f: ReadFrame) => void scan.frames.push(f));
+  const w = new SourceWindow(source);
+  let io = streamOver(w.bytes);
+  let ioOver = w.bytes;
   let pos = JOURNAL_HEADER_SIZE;
   const stop = (code: Damage['code'], reason: string, offset: number, message: string): JournalScan => {
     scan.end = 'damage';
-    scan.damage = { code, reason, offset, length: bytes.length - offset, message };
+    scan.damage = { code, reason, offset, length: size - offset, message };
     scan.committedDamaged = offset < committedEnd;
     return scan;
   };
-  while (pos < bytes.length) {
-    const remaining = bytes.length - pos;
+  while (pos < size) {
+    const remaining = size - pos;
     // Writers always leave a 4-byte end marker, so fewer bytes is a torn file.
     if (remaining < 4) return stop('TRUNCATED', 'truncated', pos, 'too few bytes for a frame or the end marker');
-    io.seek(pos);
-    const length = io.readU4le();
+    w.cover(pos, FRAME_PREFIX_SIZE);
+    const length = u32(w.bytes, pos - w.base);
     if (length === 0) {
-      const bad = firstNonZero(bytes, pos);
+      const inWindow = firstNonZero(w.bytes, pos - w.base);
+      const bad = inWindow >= 0 ? w.base + inWindow : firstNonZeroIn(source, w.end);
       if (bad >= 0) return stop('CORRUPT', 'nonzero-fill', bad, `non-zero byte in the slack after ${pos}`);
       if (pos < committedEnd) return stop('CORRUPT', 'committed-missing', pos, `slack starts at ${pos}, before the committed end ${committedEnd}`);
       scan.end = 'slack';
@@ -73,9 +87,15 @@ export function scanJournal(bytes: Uint8Array, file?: string, fileSize = bytes.l
     }
     if (length < FRAME_BODY_FIXED_SIZE || length > MAX_BATCH_LENGTH) return stop('CORRUPT', 'frame-length', pos, `frame length ${length} out of range`);
     const end = pos + FRAME_PREFIX_SIZE + length;
-    if (end > bytes.length) return stop('TRUNCATED', 'truncated', pos, `frame of ${length} bytes runs past the end of the file`);
-    if (crc32c(bytes.subarray(pos + FRAME_PREFIX_SIZE, end)) !== io.readU4le()) return stop('CORRUPT', 'frame-crc', pos, 'frame CRC-32C mismatch');
-    io.seek(pos);
+    if (end > size) return stop('TRUNCATED', 'truncated', pos, `frame of ${length} bytes runs past the end of the file`);
+    w.cover(pos, FRAME_PREFIX_SIZE + length);
+    const at = pos - w.base;
+    if (crc32c(w.bytes.subarray(at + FRAME_PREFIX_SIZE, at + FRAME_PREFIX_SIZE + length)) !== u32(w.bytes, at + 4)) return stop('CORRUPT', 'frame-crc', pos, 'frame CRC-32C mismatch');
+    if (ioOver !== w.bytes) {
+      io = streamOver(w.bytes);
+      ioOver = w.bytes;
+    }
+    io.seek(at);
     let frame: ReadFrame;
     try {
       const f = new Journal.Frame(io);
@@ -95,10 +115,15 @@ export function scanJournal(bytes: Uint8Array, file?: string, fileSize = bytes.l
       const d = kaitaiDamage(e, pos, end - pos, 'frame');
       return stop('CORRUPT', d.reason === 'truncated' ? 'field-range' : d.reason, pos, d.message);
     }
-    scan.frames.push(frame);
+    keep(frame);
+    scan.frameCount++;
     scan.validUpTo = end;
     pos = end;
   }
   if (pos < committedEnd) return stop('CORRUPT', 'committed-missing', pos, `frames end at ${pos}, before the committed end ${committedEnd}`);
   return scan;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }

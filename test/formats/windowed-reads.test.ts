@@ -1,7 +1,7 @@
 // The readers give the same answer a window at a time (kvtool reading a
 // file of any size) as over the whole file in memory (the engine): the same
-// batches, records, positions, damage and messages for damaged segments,
-// the same entries or the same refusal for hints and snapshots. Windows
+// batches, records, positions, damage and messages for damaged segments and
+// journals, the same entries or the same refusal for hints and snapshots. Windows
 // from 1 byte up make every batch, entry and chunk cross a window's end
 // somewhere.
 
@@ -15,11 +15,15 @@ import { type ByteSource } from '../../src/formats/byte-source.js';
 import {
   checkHint,
   encodeBatch,
+  encodeFrame,
   encodeHint,
+  encodeJournalHeader,
   encodeSegmentHeader,
   encodeSnapshot,
   forEachHintEntry,
+  JOURNAL_HEADER_SIZE,
   readSnapshot,
+  scanJournal,
   scanSegment,
   type SegmentScanOptions,
   type SnapshotEntry,
@@ -28,7 +32,7 @@ import {
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { handleSource } from '../../src/io/file-source.js';
-import { batches, damage, hex, hintEntries, mutation, snapshotEntries } from './arbitraries.js';
+import { batches, damage, hex, hintEntries, journalFrames, mutation, snapshotEntries } from './arbitraries.js';
 
 /** `bytes` served `window` bytes at a time, each read a copy: a reader that looks outside what it asked for sees nothing. */
 function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: number } {
@@ -131,6 +135,31 @@ t.test('snapshot: a window at a time checks and reads what the whole file does',
     RUNS,
   );
   t.pass(`${RUNS.numRuns} snapshots`);
+});
+
+function journalRead(input: Uint8Array | ByteSource): string {
+  try {
+    const frames: unknown[] = [];
+    const scan = scanJournal(input, 'j', { onFrame: (f) => frames.push(f) });
+    return JSON.stringify({ ...scan, frames }, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? hex(v) : v));
+  } catch (e) {
+    return String(e);
+  }
+}
+
+t.test('journal: a window at a time reads the frames and damage the whole file does', async (t) => {
+  fc.assert(
+    fc.property(journalFrames(7), fc.boolean(), mutation, window, (frames, mutate, m, w) => {
+      const encoded = frames.map(encodeFrame);
+      const used = encoded.reduce((n, f) => n + f.length, 0);
+      const fileSize = Math.max(4096, JOURNAL_HEADER_SIZE + used + 4);
+      const original = Buffer.concat([encodeJournalHeader({ generation: 7, fileSize, committedLength: used, createdMs: 0 }), ...encoded, Buffer.alloc(fileSize - JOURNAL_HEADER_SIZE - used)]);
+      const bytes = mutate ? damage(original, m).bytes : original;
+      assert.equal(journalRead(windowed(bytes, w)), journalRead(bytes));
+    }),
+    RUNS,
+  );
+  t.pass(`${RUNS.numRuns} journals`);
 });
 
 t.test('a file read through its handle: windows of the real file, and a file that shrinks while read ends where the read did', async (t) => {
