@@ -640,6 +640,15 @@ export class LogStore<V = unknown> {
    * logStartOffset is OUT_OF_RANGE.
    */
   changes(options: ChangesOptions = {}): AsyncIterableIterator<Change<V>> {
+    return this.#feed(options, (c) => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) }));
+  }
+
+  /** changes(), with each value as the bytes the log holds, whatever the value encoding (a mirror ships those). */
+  storedChanges(options: ChangesOptions = {}): AsyncIterableIterator<Change<Buffer>> {
+    return this.#feed(options, (c) => c);
+  }
+
+  #feed<T>(options: ChangesOptions, decode: (c: RawChange) => T): AsyncIterableIterator<T> {
     this.#checkOpen();
     const start = this.logStartOffset;
     const from = options.from ?? start;
@@ -654,7 +663,6 @@ export class LogStore<V = unknown> {
       changed: () => new Promise<void>((resolve) => (this.#closed ? resolve() : this.#feedWaiters.push(resolve))),
       closed: () => this.#closed,
     };
-    const decode = (c: RawChange): Change<V> => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) });
     return new ChangeFeed(source, from, options.follow ?? true, decode);
   }
 
