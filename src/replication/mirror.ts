@@ -99,7 +99,7 @@ class StoreMirror implements Mirror {
   #acked = -1;
   /** Publishes awaiting acknowledgement, by offset, oldest first: their timestamps. */
   readonly #inFlight = new Map<number, number>();
-  /** The feed waits for the store's next acknowledged write (as of a turn ago: for lag, which may be that late). */
+  /** The loop waits for the feed's next change: seen from another task, the feed waits for the store's next acknowledged write. */
   #parked = false;
   /** When the mirror last had nothing to send (for lag.ms while nothing is in flight). */
   #idleSince = Date.now();
@@ -108,6 +108,8 @@ class StoreMirror implements Mirror {
   #running: Promise<void> = Promise.resolve();
   /** Resolves to wake the publishing loop (a failure, close). */
   #wake: () => void = () => undefined;
+  /** Resolves to tell the publishing loop, waiting for a free slot, that a publish settled. */
+  #slotFreed: () => void = () => undefined;
   #waiters: Waiter[] = [];
 
   constructor(store: LogStore<unknown>, storeId: string, c: Connection, subject: string, maxInFlight: number, o: MirrorOptions) {
@@ -218,13 +220,16 @@ class StoreMirror implements Mirror {
     let failed: unknown;
     let stopped = false;
     let storeClosed = false;
-    const stop = new Promise<void>((resolve) => (this.#wake = resolve)).then(() => void (stopped = true));
+    const stop = new Promise<void>((resolve) => (this.#wake = resolve)).then(() => {
+      stopped = true;
+      this.#slotFreed();
+    });
     let expected = at.seq;
     let prev = at.offset;
     const maxPayload = this.#c.nc.info?.max_payload ?? 1024 * 1024;
     try {
       for (;;) {
-        while (pending.size >= this.#maxInFlight && !stopped) await Promise.race([...pending, stop]);
+        while (pending.size >= this.#maxInFlight && !stopped) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         if (stopped || this.#closing) break;
         const next = await this.#next(feed, stop);
         if (stopped || this.#closing || next === undefined) break;
@@ -254,10 +259,12 @@ class StoreMirror implements Mirror {
           .catch((e: unknown) => {
             failed ??= e;
             this.#wake();
+            this.#slotFreed();
           })
           .finally(() => {
             pending.delete(p);
             this.#inFlight.delete(c.offset);
+            this.#slotFreed();
           });
         pending.add(p);
       }
@@ -270,19 +277,16 @@ class StoreMirror implements Mirror {
     return !this.#closing && !storeClosed;
   }
 
-  /** The feed's next change; undefined when `stop` came first. Notes when the feed waits for new writes (caught up). */
+  /** The feed's next change; undefined when `stop` came first. */
   async #next(feed: AsyncIterator<Change<Buffer>>, stop: Promise<void>): Promise<IteratorResult<Change<Buffer>> | undefined> {
-    let settled = false;
-    const next = feed.next().finally(() => (settled = true));
-    // The feed answers at once from what it has read; still waiting a turn later, it waits for the store.
-    setImmediate(() => {
-      if (settled) return;
-      this.#parked = true;
-      if (this.#inFlight.size === 0) this.#idleSince = Date.now();
-    });
-    const r = await Promise.race([next, stop.then(() => undefined)]);
-    this.#parked = false;
-    return r;
+    // A feed with a change ready answers within microtasks: anyone who sees this set from another task sees a feed waiting for writes.
+    this.#parked = true;
+    if (this.#inFlight.size === 0) this.#idleSince = Date.now();
+    try {
+      return await Promise.race([feed.next(), stop.then(() => undefined)]);
+    } finally {
+      this.#parked = false;
+    }
   }
 
   #acknowledged(c: Change<Buffer>): void {

@@ -20,7 +20,7 @@ import { follow, type Follower, mirror, type Mirror } from '../../src/replicatio
 import { natsSkipReason, type NatsCluster, startCluster } from '../support/nats-cluster.js';
 
 const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-const LEADER_PROCESS = fileURLToPath(new URL('./leader-process.mjs', import.meta.url));
+const LEADER_PROCESS = fileURLToPath(new URL('../support/mirrored-leader-process.mjs', import.meta.url));
 const skip = natsSkipReason();
 if (skip) t.plan(0, skip);
 

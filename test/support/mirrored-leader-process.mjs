@@ -1,5 +1,5 @@
 // The leader as a process of its own, for the test that SIGKILLs it
-// (mirror-follow.test.ts): opens the store, mirrors it into the stream and
+// (test/replication/mirror-follow.test.ts): opens the store, mirrors it into the stream and
 // writes w0, w1, ... with 8 in flight, printing "ack N" once write N is
 // acknowledged. Uses the build (dist/), as a user's process would.
 // Arguments: store directory, servers (comma-separated), stream, count.
