@@ -7,7 +7,7 @@ TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
 MMAP_ADDON := native/build/Release/logkv_mmap.node
 
-.PHONY: all install formats build test demo fixtures clean bench kvtool fuzz python-deps
+.PHONY: all install formats build test demo fixtures clean bench kvtool fuzz python-deps nats-deps
 
 all: build
 
@@ -41,7 +41,7 @@ fixtures: build
 	node dist/scripts/make-fixtures.js
 
 # Tests run transpile-only under tap, so they are type-checked here first.
-test: build python-deps
+test: build python-deps nats-deps
 	$(TSC) -p tsconfig.test.json
 	$(TAP) -R tap
 
@@ -50,13 +50,25 @@ test: build python-deps
 # /usr/bin/python3. Installed when missing and we are root; otherwise the
 # test reports itself skipped with the reason.
 python-deps:
-	@if /usr/bin/python3 -c 'import kaitaistruct' 2>/dev/null; then :; \
+	$(call debian-dep,/usr/bin/python3 -c 'import kaitaistruct' 2>/dev/null,python3 python3-kaitaistruct,the cross-language test)
+
+# The replication tests (test/replication/) run a real NATS JetStream
+# cluster on loopback: Debian's nats-server. Installed when missing and we
+# are root; otherwise those tests report themselves skipped with the reason.
+nats-deps:
+	$(call debian-dep,command -v nats-server >/dev/null 2>&1,nats-server,the replication tests)
+
+# $(call debian-dep,CHECK,PACKAGES,WHICH TESTS): installs Debian's PACKAGES
+# when the shell command CHECK fails and we are root (apt-get update only
+# when the install fails without it); otherwise says WHICH TESTS will be
+# skipped, and they report themselves skipped with the reason.
+debian-dep = @if $(1); then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo 'installing python3-kaitaistruct (Debian) for the cross-language test'; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-kaitaistruct >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-kaitaistruct >/dev/null 2>&1; } || \
-	  echo 'could not install python3-kaitaistruct: the cross-language test will be skipped'; \
-	else echo 'python3-kaitaistruct missing and not root: the cross-language test will be skipped'; fi
+	  echo 'installing $(2) (Debian) for $(3)'; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(2) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(2) >/dev/null 2>&1; } || \
+	  echo 'could not install $(2): $(3) will be skipped'; \
+	else echo '$(2) missing and not root: $(3) will be skipped'; fi
 
 # The crash suite's properties for FUZZ_SECONDS (default 60) instead of
 # make test's fixed budget; each prints how many cases it tried.

@@ -49,7 +49,19 @@ export type ErrorCode =
    * to cut, a manifest to heal, a start from a snapshot): open it writable
    * once, or run kvtool repair.
    */
-  | 'NEEDS_RECOVERY';
+  | 'NEEDS_RECOVERY'
+  /**
+   * A leader's write given to a store that is not a follower
+   * (applyReplicated without `follower: true`), or a store with writes of
+   * its own opened as a follower.
+   */
+  | 'NOT_A_FOLLOWER'
+  /** A replicated write (or a stream's message) from another store than the one this follower or mirror belongs to. */
+  | 'WRONG_LEADER'
+  /** A replication stream that skips a write: the message before this one is not the one the follower applied last. */
+  | 'OFFSET_GAP'
+  /** A server (NATS) that cannot be reached, or that has no JetStream, within the time allowed. */
+  | 'UNAVAILABLE';
 
 export interface ErrorDetails {
   /** File the problem is in, when there is one. */

@@ -30,6 +30,7 @@ export {
   type ChangesOptions,
   type SnapshotInfo,
   type SnapshotStart,
+  type ReplicatedBatch,
 } from './log/log-store.js';
 export { restore, type RestoreOptions, type RestoreReport } from './log/restore.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';

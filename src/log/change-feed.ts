@@ -23,6 +23,8 @@ export interface RawChange {
   /** Timestamp of the record's batch, ms since the epoch. */
   timestamp: number;
   expireAt: number | undefined;
+  /** True for the last record the feed delivers of its batch (see Change.lastInBatch). */
+  lastInBatch: boolean;
 }
 
 /** What the feed needs of the store. */
@@ -116,7 +118,9 @@ export class ChangeFeed<T> implements AsyncIterableIterator<T> {
     const last = b.baseOffset + b.lastOffsetDelta;
     // A batch is acknowledged whole or not at all.
     if (last >= this.#source.committed()) return false;
+    const first = this.#ready.length;
     for (const r of b.records) if (r.offset >= this.#wanted) this.#ready.push(change(r, b.timestampMs));
+    if (this.#ready.length > first) this.#ready.at(-1)!.lastInBatch = true;
     this.#wanted = Math.max(this.#wanted, last + 1);
     place.position += b.size;
     place.minOffset = last + 1;
@@ -174,5 +178,6 @@ function change(r: ReadRecord, timestamp: number): RawChange {
     tombstone,
     timestamp,
     expireAt: r.expireAtMs,
+    lastInBatch: false,
   };
 }

@@ -78,6 +78,14 @@ export interface LogStoreOptions {
    * Never for a read-only store. Default true.
    */
   mmap?: boolean;
+  /**
+   * Open as a follower's copy of another store (logkv/replication
+   * follow()): writes of its own are refused (READ_ONLY), and
+   * applyReplicated() adds its leader's writes at the leader's offsets. A
+   * store holding writes of its own cannot be opened so (NOT_A_FOLLOWER).
+   * Default false.
+   */
+  follower?: boolean;
   /** Make the store when the directory is missing or empty. Default true; false: NOT_FOUND instead. */
   createIfMissing?: boolean;
   /** Clock for timestamps and expiry. */
@@ -120,6 +128,26 @@ export interface Change<V> {
   /** When the write's batch was logged, ms since the epoch. */
   timestamp: number;
   expireAt?: number | undefined;
+  /**
+   * True for the last record the feed delivers of its batch: a batch was
+   * written all or nothing, and a reader that applies the changes elsewhere
+   * (a follower) keeps that by applying up to here at once.
+   */
+  lastInBatch: boolean;
+}
+
+/**
+ * Writes of a leader store as its follower applies them (applyReplicated):
+ * one batch of the leader's log, or the part of it its change feed still
+ * delivered, with the leader's offsets and timestamp.
+ */
+export interface ReplicatedBatch {
+  /** The leader's store id (its storeId). */
+  leader: string;
+  /** The timestamp of the leader's batch. */
+  timestampMs: number;
+  /** In offset order, strictly increasing; value undefined for a delete. Value bytes as the leader stored them. */
+  records: ReadonlyArray<{ offset: number; key: Uint8Array; value: Uint8Array | undefined; expireAt?: number | undefined }>;
 }
 
 export type BatchOperation<V> =
@@ -161,6 +189,8 @@ export class LogStore<V = unknown> {
   readonly #keys: KeySpace['directory'];
   /** True when opened with readOnly: no lock taken, every write refused with READ_ONLY. */
   readonly readOnly: boolean;
+  /** True when opened with follower: only applyReplicated() writes. */
+  readonly follower: boolean;
   readonly #lock: LockFile | undefined;
   readonly #manifest: ManifestView;
   /** The manifest to write to; undefined for a read-only open. */
@@ -180,6 +210,8 @@ export class LogStore<V = unknown> {
   #committed: number;
   #feedWaiters: Array<() => void> = [];
   #closed = false;
+  /** The manifest write recording a follower's leader, shared by the applies that wait for it. */
+  #adoptingLeader: Promise<void> | undefined;
 
   private constructor(init: OpenedStore & { dir: string; io: FileIO; options: CheckedOptions }) {
     this.dir = init.dir;
@@ -190,6 +222,7 @@ export class LogStore<V = unknown> {
     this.#manifest = init.manifest;
     this.#writable = init.manifest instanceof Manifest ? init.manifest : undefined;
     this.readOnly = init.options.readOnly;
+    this.follower = init.options.follower;
     this.#storeId = init.storeId;
     this.#now = init.options.now;
     this.valueEncoding = init.valueEncoding;
@@ -227,6 +260,10 @@ export class LogStore<V = unknown> {
     };
     const parts = await openStore(dir, { ...o, valueEncoding: options.valueEncoding }, io, hooks);
     opened = new LogStore<V>({ dir, ...parts, io, options: o });
+    if (o.follower && parts.manifest.leader === undefined && opened.nextOffset > 0) {
+      await opened.close();
+      throw new LogkvError('NOT_A_FOLLOWER', `the store at ${dir} holds writes of its own (up to offset ${opened.nextOffset - 1}): a follower starts empty`);
+    }
     return opened;
   }
 
@@ -542,6 +579,48 @@ export class LogStore<V = unknown> {
     });
   }
 
+  // ---- replication -------------------------------------------------------
+
+  /** The store id of the leader whose writes this follower applies; undefined before its first (and for a store that is no follower). */
+  get leader(): string | undefined {
+    return this.#manifest.leader;
+  }
+
+  /**
+   * Appends a leader's batch at the leader's offsets and timestamp, as one
+   * batch of this log: all or nothing after a crash, like the leader's.
+   * For logkv/replication's follower: refused (NOT_A_FOLLOWER) unless the
+   * store was opened with `follower: true`. The first call records the
+   * leader in the manifest (durably, before its batch is written); a batch
+   * of another leader is WRONG_LEADER. Offsets must lie past every offset
+   * applied so far (INVALID_ARGUMENT), and the batch's records within the
+   * format's limits (TOO_LARGE); a refused batch writes nothing. Resolves
+   * once durable, per the durability mode; calls made without waiting share
+   * one fsync, in call order.
+   */
+  async applyReplicated(batch: ReplicatedBatch): Promise<void> {
+    this.#checkOpen();
+    if (!this.follower) throw new LogkvError('NOT_A_FOLLOWER', `the store at ${this.dir} was not opened as a follower`);
+    const records = replicatedRecords(batch, this.#maxValueSize);
+    if (this.#manifest.leader === undefined) await (this.#adoptingLeader ??= this.#manifestForWrites.setLeader(batch.leader));
+    if (this.#manifest.leader !== batch.leader) {
+      throw new LogkvError('WRONG_LEADER', `the store at ${this.dir} follows store ${String(this.#manifest.leader)}, not ${batch.leader}`);
+    }
+    const first = records[0]!.offset!;
+    await this.#log.append({
+      prepare: () => {
+        // In queue order: after every batch applied before this one.
+        if (first < this.#log.nextOffset) {
+          throw new LogkvError('INVALID_ARGUMENT', `a replicated batch at offset ${first} is not past this store's newest offset ${this.#log.nextOffset - 1}`);
+        }
+        return records;
+      },
+      apply: (b) => this.#applyBatch(b),
+      plain: true,
+      timestampMs: batch.timestampMs,
+    });
+  }
+
   // ---- change feed ---------------------------------------------------------
 
   /** The offset the next write will get. */
@@ -562,6 +641,15 @@ export class LogStore<V = unknown> {
    * logStartOffset is OUT_OF_RANGE.
    */
   changes(options: ChangesOptions = {}): AsyncIterableIterator<Change<V>> {
+    return this.#feed(options, (c) => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) }));
+  }
+
+  /** changes(), with each value as the bytes the log holds, whatever the value encoding (a mirror ships those). */
+  storedChanges(options: ChangesOptions = {}): AsyncIterableIterator<Change<Buffer>> {
+    return this.#feed(options, (c) => c);
+  }
+
+  #feed<T>(options: ChangesOptions, decode: (c: RawChange) => T): AsyncIterableIterator<T> {
     this.#checkOpen();
     const start = this.logStartOffset;
     const from = options.from ?? start;
@@ -576,7 +664,6 @@ export class LogStore<V = unknown> {
       changed: () => new Promise<void>((resolve) => (this.#closed ? resolve() : this.#feedWaiters.push(resolve))),
       closed: () => this.#closed,
     };
-    const decode = (c: RawChange): Change<V> => ({ ...c, value: c.value === undefined ? undefined : this.#codec.decode(c.value) });
     return new ChangeFeed(source, from, options.follow ?? true, decode);
   }
 
@@ -599,7 +686,7 @@ export class LogStore<V = unknown> {
    * Writes go on meanwhile.
    */
   async compact(): Promise<CompactionResult> {
-    this.#checkWritable();
+    this.#checkMaintainable();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
@@ -619,7 +706,7 @@ export class LogStore<V = unknown> {
    * `keepSnapshots`. The same state always gives the same bytes.
    */
   async snapshot(): Promise<SnapshotInfo> {
-    this.#checkWritable();
+    this.#checkMaintainable();
     return this.#exclusive(async () => {
       let frozen: Frozen | undefined;
       // In the write queue: after every earlier write was applied, before any later one.
@@ -774,6 +861,12 @@ export class LogStore<V = unknown> {
   }
 
   #checkWritable(): void {
+    this.#checkMaintainable();
+    if (this.follower) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is a follower: it takes only its leader's writes`);
+  }
+
+  /** Compaction and snapshots: every store that may write its files, a follower too. */
+  #checkMaintainable(): void {
     this.#checkOpen();
     if (this.readOnly) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is open read-only`);
   }
@@ -813,6 +906,32 @@ function describeKey(key: Uint8Array): string {
   return /^[\x20-\x7e]*$/.test(text) ? JSON.stringify(text) : `0x${Buffer.from(key).toString('hex')}`;
 }
 
+/** A replicated batch's records as the log appends them, checked first: a refused batch writes nothing. */
+function replicatedRecords(batch: ReplicatedBatch, maxValueSize: number): RecordToAppend[] {
+  const bad = (why: string) => new LogkvError('INVALID_ARGUMENT', `a replicated batch ${why}`);
+  if (typeof batch?.leader !== 'string' || batch.leader.length === 0) throw bad('names no leader');
+  if (!Number.isSafeInteger(batch.timestampMs) || batch.timestampMs < 0) throw bad(`has no valid timestamp (${String(batch.timestampMs)})`);
+  const given = batch.records;
+  if (!Array.isArray(given) || given.length === 0) throw bad('holds no records');
+  if (given.length > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} records`);
+  let previous = -1;
+  const records = given.map((r): RecordToAppend => {
+    if (!Number.isSafeInteger(r.offset) || r.offset <= previous) throw bad(`has offsets that do not increase (${String(r.offset)} after ${previous})`);
+    if (r.offset - given[0]!.offset > 0xffffffff) throw bad('spans more offsets than a batch can');
+    previous = r.offset;
+    if (!(r.key instanceof Uint8Array) || (r.value !== undefined && !(r.value instanceof Uint8Array))) throw bad('holds a key or value that is not bytes');
+    if (r.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${r.key.length} bytes is over ${MAX_KEY_LENGTH}`);
+    if (r.value !== undefined && r.value.length > maxValueSize) throw new LogkvError('TOO_LARGE', `value of ${r.value.length} bytes is over the maximum of ${maxValueSize}`);
+    if (r.expireAt !== undefined && (!Number.isSafeInteger(r.expireAt) || r.expireAt < 0)) throw bad(`has an invalid expiry (${String(r.expireAt)})`);
+    const key = Buffer.from(r.key);
+    if (r.value === undefined) return { op: Op.Delete, key, value: EMPTY, offset: r.offset };
+    return { op: Op.Put, key, value: Buffer.from(r.value), expireAtMs: r.expireAt, offset: r.offset };
+  });
+  const bytes = batchSize({ records });
+  if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
+  return records;
+}
+
 function checkKey(key: Key): Uint8Array {
   const bytes = toKeyBytes(key);
   if (bytes.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${bytes.length} bytes is over ${MAX_KEY_LENGTH}`);
@@ -850,11 +969,14 @@ function checkOptions(options: LogStoreOptions) {
   const readOnly = options.readOnly ?? false;
   const createIfMissing = options.createIfMissing ?? true;
   const mmap = options.mmap ?? true;
-  if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean' || typeof mmap !== 'boolean') {
-    throw new LogkvError('INVALID_ARGUMENT', 'readOnly, createIfMissing and mmap are true or false');
+  const follower = options.follower ?? false;
+  if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean' || typeof mmap !== 'boolean' || typeof follower !== 'boolean') {
+    throw new LogkvError('INVALID_ARGUMENT', 'readOnly, createIfMissing, mmap and follower are true or false');
   }
+  if (follower && readOnly) throw new LogkvError('INVALID_ARGUMENT', 'a follower writes its leader\'s batches: it cannot be opened readOnly');
   return {
     readOnly,
+    follower,
     createIfMissing,
     mmap,
     syncOnMainThread,

@@ -130,6 +130,15 @@ export class ManifestView {
     return this.#number('generation') ?? 0;
   }
 
+  /**
+   * The store id of the leader whose writes this store applies as a
+   * follower (logkv/replication), recorded before the first of them.
+   */
+  get leader(): string | undefined {
+    const v = this.#state.get('leader');
+    return typeof v === 'string' ? v : undefined;
+  }
+
   /** Base offset of the active segment as of the last roll: every segment below it is sealed. */
   get recoveryPoint(): number | undefined {
     return this.#number('recoveryPoint');
@@ -213,6 +222,11 @@ export class Manifest extends ManifestView {
     if (change.progress) entries.push(['cleaner', { ...change.progress }]);
     if (change.logStartOffset !== undefined) entries.push(['logStartOffset', change.logStartOffset]);
     await this.#journal.setMany(entries);
+  }
+
+  /** Records the leader a follower copies (see `leader`); one frame, before any of its writes is applied. */
+  async setLeader(storeId: string): Promise<void> {
+    await this.#journal.setMany([['leader', storeId]]);
   }
 
   async addSnapshot(record: SnapshotRecord, removed: readonly string[]): Promise<void> {

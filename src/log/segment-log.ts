@@ -31,7 +31,7 @@
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
 
 import { LogkvError, writeFailure } from '../errors.js';
-import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
+import { batchSize, encodeSegmentHeader, type LogBatch, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
@@ -70,6 +70,13 @@ export interface RecordToAppend {
   key: Uint8Array;
   value: Uint8Array;
   expireAtMs?: number | undefined;
+  /**
+   * The offset to write it at: a follower's copy of its leader's record
+   * (LogStore.applyReplicated). Given for every record of a batch or for
+   * none; given offsets increase strictly and start at or past the log's
+   * next offset (the caller checks, in prepare).
+   */
+  offset?: number | undefined;
 }
 
 /** Where each record of an appended batch went. */
@@ -97,6 +104,8 @@ export interface AppendRequest<T> {
   plain?: boolean;
   /** Seal the active segment first, when it holds any batch (an explicit compaction covers everything written). */
   roll?: boolean;
+  /** The batch's timestamp (a follower keeps its leader's); default: the clock's now. */
+  timestampMs?: number;
 }
 
 export interface SegmentLogOptions {
@@ -374,7 +383,7 @@ export class SegmentLog {
             settled[i] = true;
             continue;
           }
-          const appended = records && records.length > 0 ? await this.#encode(records) : undefined;
+          const appended = records && records.length > 0 ? await this.#encode(records, w.request.timestampMs) : undefined;
           if (plain) {
             this.#deferred.push(() => (results[i] = w.request.apply(appended)));
           } else {
@@ -402,13 +411,19 @@ export class SegmentLog {
    * Encodes one batch after those already pending, rolling first when it
    * does not fit; its bytes reach the file at the next #writePending().
    */
-  async #encode(records: RecordToAppend[]): Promise<AppendedBatch> {
-    const timestampMs = this.#o.now();
-    const batch = {
-      baseOffset: this.#active.nextOffset,
+  async #encode(records: RecordToAppend[], timestampMs = this.#o.now()): Promise<AppendedBatch> {
+    const baseOffset = records[0]!.offset ?? this.#active.nextOffset;
+    // Invariant (callers check it in prepare): placed records never go back in the log.
+    if (baseOffset < this.#active.nextOffset) throw new Error(`a batch at offset ${baseOffset} is below the log's next offset ${this.#active.nextOffset}`);
+    const deltaOf = (r: RecordToAppend, i: number): number => (r.offset === undefined ? i : r.offset - baseOffset);
+    const batch: LogBatch = {
+      baseOffset,
       timestampMs,
-      records: records.map((r, i): LogRecord => ({ op: r.op, offsetDelta: i, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
+      records: records.map((r, i): LogRecord => ({ op: r.op, offsetDelta: deltaOf(r, i), key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
     };
+    const lastDelta = batch.records.at(-1)!.offsetDelta;
+    // A copy of records the leader's cleaner thinned has gaps: the format marks such a batch.
+    if (lastDelta !== records.length - 1) batch.compacted = true;
     const size = batchSize(batch);
     // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
     const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
@@ -423,11 +438,11 @@ export class SegmentLog {
     const placed: AppendedBatch['records'] = [];
     writeBatch(buf, 0, batch, (at, recordSize) => {
       const i = placed.length;
-      placed.push({ record: records[i]!, position: position + at, size: recordSize, offset: batch.baseOffset + i });
+      placed.push({ record: records[i]!, position: position + at, size: recordSize, offset: baseOffset + batch.records[i]!.offsetDelta });
     });
     pending.parts.push(buf);
     pending.bytes += size;
-    segment.nextOffset = batch.baseOffset + records.length;
+    segment.nextOffset = baseOffset + lastDelta + 1;
     this.lastTimestampMs = timestampMs;
     this.#dirty = true;
     if (pending.bytes >= PENDING_LIMIT) this.#writePending();

@@ -1,0 +1,324 @@
+// The follower: a store in its own directory that applies a mirror's
+// stream, each leader batch as one batch of its own log at the leader's
+// offsets and timestamp (LogStore.applyReplicated), so its files are what
+// the leader's would be after the same writes.
+//
+// Its only state is the store: the next message wanted is the first whose
+// offset is past the store's newest, found by a binary search over the
+// stream's sequences (a handful of requests), so a follower that restarts,
+// or crashed, goes on where its durable log ends. Messages of a leader
+// batch not yet whole are held, not applied; a batch is applied once its
+// last message came, and several batches share an fsync (the store's group
+// commit).
+//
+// Consuming: an ordered pull consumer, fetched a batch at a time. It does
+// not recover by itself when the node holding it dies (DESIGN.md, known
+// traps): a fetch that brings nothing while the stream has more makes a
+// new consumer from the sequence after the last batch handed to the store.
+//
+// Bad input stops the follower with a typed error (its `error`, and
+// caughtUp() rejects) and applies nothing of the bad message's batch: a
+// message of another store (WRONG_LEADER), a damaged one (CORRUPT), one
+// whose predecessor is not the write applied last (OFFSET_GAP).
+
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { LogkvError } from '../errors.js';
+import { LogStore, type LogStoreOptions, type ReplicatedBatch } from '../log/log-store.js';
+import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, streamMissing } from './connection.js';
+import { decodeMessage, HEADER, type ReplicatedRecord } from './message.js';
+
+export interface FollowOptions extends ConnectionOptions {
+  /** Options of the follower's store (its value encoding must be the leader's). */
+  store?: Omit<LogStoreOptions, 'follower' | 'readOnly'>;
+  /** The leader's store id; default: the one the store recorded, else the first message's. */
+  leader?: string;
+  /** Messages fetched per request. Default 512. */
+  fetchSize?: number;
+  /** Batches handed to the store and not yet durable at most. Default 256. */
+  maxApplying?: number;
+  /** Errors the follower retries after (a node gone, a timeout). */
+  onRetry?: (error: unknown) => void;
+}
+
+export interface Follower<V = unknown> {
+  /** The follower's store: reads as any LogStore; writes of its own are refused (READ_ONLY). */
+  readonly store: LogStore<V>;
+  /** Writes in the stream not yet applied (as of the follower's last look at the stream's end). */
+  readonly lag: Lag;
+  /** The error the follower stopped on. */
+  readonly error: LogkvError | undefined;
+  /** Resolves once the store holds every write the stream held at the call; rejects with the error the follower stopped on. */
+  caughtUp(): Promise<void>;
+  /** Stops applying, waits for batches under way, closes the connection and the store. */
+  close(): Promise<void>;
+}
+
+/** Opens (creating when missing) the follower's store in `dir` and starts applying the stream. */
+export async function follow<V = unknown>(dir: string, options: FollowOptions): Promise<Follower<V>> {
+  const fetchSize = options.fetchSize ?? 512;
+  const maxApplying = options.maxApplying ?? 256;
+  if (!Number.isSafeInteger(fetchSize) || fetchSize < 1 || !Number.isSafeInteger(maxApplying) || maxApplying < 1) {
+    throw new LogkvError('INVALID_ARGUMENT', 'fetchSize and maxApplying are positive integers');
+  }
+  if (options.leader !== undefined && !/^[0-9a-f]{32}$/.test(options.leader)) throw new LogkvError('INVALID_ARGUMENT', 'leader is a store id: 32 hex digits');
+  const store = await LogStore.open<V>(dir, { ...options.store, follower: true });
+  try {
+    if (options.leader !== undefined && store.leader !== undefined && store.leader !== options.leader) {
+      throw new LogkvError('WRONG_LEADER', `the store at ${dir} follows store ${store.leader}, not ${options.leader}`);
+    }
+    const connection = await openConnection(options, `logkv follower ${dir}`);
+    const f = new StoreFollower(store, connection, { ...options, fetchSize, maxApplying });
+    f.start();
+    return f;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+interface Waiter {
+  seq: number;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/** The stream's end as last seen. */
+interface Tail {
+  seq: number;
+  offset: number;
+  timestamp: number;
+}
+
+class StoreFollower<V> implements Follower<V> {
+  readonly store: LogStore<V>;
+  readonly #c: Connection;
+  readonly #o: FollowOptions & { fetchSize: number; maxApplying: number };
+  #leader: string | undefined;
+  /** Stream sequence of the last message of the newest batch the store made durable (undefined: not known yet). */
+  #appliedSeq: number | undefined;
+  #appliedOffset: number;
+  /** Stream sequence of the last message of the newest batch handed to the store. */
+  #handedSeq: number | undefined;
+  /** Offset of the newest message taken in (applied, being applied, or held in #batch). */
+  #received: number;
+  /** Messages of a leader batch not yet whole. */
+  #batch: ReplicatedRecord[] = [];
+  readonly #applying = new Set<Promise<void>>();
+  #tail: Tail | undefined;
+  #error: LogkvError | undefined;
+  #closing = false;
+  #stopFetch: () => void = () => undefined;
+  #running: Promise<void> = Promise.resolve();
+  #waiters: Waiter[] = [];
+
+  constructor(store: LogStore<V>, c: Connection, o: FollowOptions & { fetchSize: number; maxApplying: number }) {
+    this.store = store;
+    this.#c = c;
+    this.#o = o;
+    this.#leader = o.leader ?? store.leader;
+    this.#appliedOffset = store.nextOffset - 1;
+    this.#received = this.#appliedOffset;
+  }
+
+  get lag(): Lag {
+    const tail = this.#tail;
+    const offsets = tail === undefined ? 0 : Math.max(0, tail.offset - this.#appliedOffset);
+    if (offsets === 0) return { offsets: 0, ms: 0 };
+    const oldest = this.#batch[0]?.timestamp ?? tail!.timestamp;
+    return { offsets, ms: Math.max(0, Date.now() - oldest) };
+  }
+
+  get error(): LogkvError | undefined {
+    return this.#error;
+  }
+
+  async caughtUp(): Promise<void> {
+    if (this.#error) throw this.#error;
+    const tail = await this.#lookAtTail(true);
+    await new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ seq: tail?.seq ?? 0, resolve, reject });
+      this.#settleWaiters();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#stopFetch();
+    await this.#running;
+    await Promise.allSettled(this.#applying);
+    for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', 'the follower was closed before it caught up'));
+    this.#waiters = [];
+    await this.#c.close().catch(() => undefined);
+    await this.store.close();
+  }
+
+  start(): void {
+    this.#running = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    let backoff = 100;
+    while (!this.#closing && !this.#error) {
+      try {
+        await this.#consume();
+        backoff = 100;
+      } catch (e) {
+        if (isFinal(e)) {
+          // The batches before the bad message are good: they are made durable before the error is told.
+          await Promise.allSettled(this.#applying);
+          return this.#fail(e as LogkvError);
+        }
+        this.#o.onRetry?.(e);
+        await delay(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  /** One ordered consumer's life: from the message after the last batch handed over, until it stalls, fails or the follower closes. */
+  async #consume(): Promise<void> {
+    // What was held of an unfinished batch is fetched again from its first message.
+    await this.#settleApplying();
+    this.#batch = [];
+    this.#received = this.#appliedOffset;
+    if (this.#handedSeq === undefined) {
+      // Every message before the first wanted belongs to a batch the store holds.
+      this.#handedSeq = (await this.#firstWanted()) - 1;
+      this.#appliedSeq = this.#handedSeq;
+      this.#settleWaiters();
+    }
+    const start = this.#handedSeq + 1;
+    const consumer = await this.#c.js.consumers.get(this.#c.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
+    let seen = start - 1;
+    let empty = 0;
+    while (!this.#closing && !this.#error) {
+      const messages = await consumer.fetch({ max_messages: this.#o.fetchSize, expires: 1000 });
+      this.#stopFetch = () => void messages.close();
+      let n = 0;
+      for await (const m of messages) {
+        n++;
+        seen = m.seq;
+        await this.#take(m);
+        if (this.#closing) break;
+      }
+      if (n > 0) {
+        empty = 0;
+        continue;
+      }
+      // Nothing came: caught up, or the consumer is stuck on a node that died.
+      const tail = await this.#lookAtTail(false);
+      if (tail === undefined || tail.seq <= seen) continue;
+      if (++empty >= 2) return;
+    }
+  }
+
+  /** Takes message `m` in: checked, held until its batch is whole, then handed to the store. */
+  async #take(m: JsMsg): Promise<void> {
+    const r = decodeMessage({ seq: m.seq, header: (n) => m.headers?.get(n) ?? '', data: m.data }, this.#c.stream);
+    this.#leader ??= r.store;
+    if (r.store !== this.#leader) {
+      throw new LogkvError('WRONG_LEADER', `message ${m.seq} of stream ${this.#c.stream} is a write of store ${r.store}; the store at ${this.store.dir} follows ${this.#leader}`);
+    }
+    // Delivered again (a new consumer starts at a batch's first message): already taken in.
+    if (r.offset <= this.#received) return;
+    if (r.prev !== this.#received) {
+      throw new LogkvError(
+        'OFFSET_GAP',
+        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them`,
+      );
+    }
+    this.#received = r.offset;
+    this.#batch.push(r);
+    if (this.#tail === undefined || this.#tail.seq < m.seq) this.#tail = { seq: m.seq, offset: r.offset, timestamp: r.timestamp };
+    if (!r.batchEnd) return;
+    const records = this.#batch;
+    this.#batch = [];
+    this.#hand({ leader: this.#leader, timestampMs: r.timestamp, records }, m.seq, r.offset);
+    while (this.#applying.size >= this.#o.maxApplying) await Promise.race(this.#applying);
+    if (this.#error) throw this.#error;
+  }
+
+  #hand(batch: ReplicatedBatch, seq: number, offset: number): void {
+    this.#handedSeq = seq;
+    const applying: Promise<void> = this.store
+      .applyReplicated(batch)
+      .then(
+        () => {
+          // Batches resolve in the order they were handed (one write queue).
+          this.#appliedSeq = seq;
+          this.#appliedOffset = offset;
+          this.#settleWaiters();
+        },
+        (e: unknown) => this.#fail(e instanceof LogkvError ? e : new LogkvError('IO', `applying a batch failed: ${String(e)}`, { cause: e })),
+      )
+      .finally(() => this.#applying.delete(applying));
+    this.#applying.add(applying);
+  }
+
+  async #settleApplying(): Promise<void> {
+    await Promise.allSettled(this.#applying);
+    if (this.#error) throw this.#error;
+  }
+
+  /** The first sequence whose message lies past the store's newest offset: a binary search, as the stream's offsets rise with its sequences. */
+  async #firstWanted(): Promise<number> {
+    const info = await this.#streamInfo();
+    const { first_seq: first, last_seq: last, messages } = info.state;
+    const after = this.#appliedOffset;
+    if (messages === 0) return last + 1;
+    const offsetAt = async (seq: number): Promise<number> => {
+      const msg = await this.#c.jsm.streams.getMessage(this.#c.stream, { seq });
+      const text = msg?.header.get(HEADER.offset);
+      if (!msg || !text) throw new LogkvError('CORRUPT', `message ${seq} of stream ${this.#c.stream} is missing or has no offset`, { reason: 'replicated-message' });
+      return Number(text);
+    };
+    let lo = first;
+    let hi = last + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await offsetAt(mid)) > after) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  async #streamInfo() {
+    try {
+      return await this.#c.jsm.streams.info(this.#c.stream);
+    } catch (e) {
+      // Not made yet (the mirror makes it): retried like any other wait.
+      if (streamMissing(e)) throw new Error(`stream ${this.#c.stream} does not exist yet`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** Reads the stream's end (for lag and caughtUp); `strict` throws what fails, else undefined. */
+  async #lookAtTail(strict: boolean): Promise<Tail | undefined> {
+    try {
+      const { lastSeq, msg } = await lastMessage(this.#c);
+      if (!msg) return (this.#tail = { seq: lastSeq, offset: -1, timestamp: 0 });
+      const offset = Number(msg.header.get(HEADER.offset));
+      const timestamp = Number(msg.header.get(HEADER.timestamp));
+      this.#tail = { seq: lastSeq, offset: Number.isSafeInteger(offset) ? offset : -1, timestamp: Number.isSafeInteger(timestamp) ? timestamp : 0 };
+      return this.#tail;
+    } catch (e) {
+      if (strict) throw e;
+      return undefined;
+    }
+  }
+
+  #settleWaiters(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (this.#error) w.reject(this.#error);
+      else if ((this.#appliedSeq ?? -1) >= w.seq) w.resolve();
+      else return true;
+      return false;
+    });
+  }
+
+  #fail(e: LogkvError): void {
+    this.#error ??= e;
+    this.#stopFetch();
+    this.#settleWaiters();
+  }
+}
