@@ -4,6 +4,7 @@
 // a window at a time, so that checking or dumping a file of any size holds
 // a few MiB of it, never the whole file (a Buffer cannot pass 2 GiB).
 
+import { crc32c } from '../checksum/crc32c.js';
 import { firstNonZero, lastNonZero } from './damage.js';
 
 export interface ByteSource {
@@ -84,4 +85,20 @@ export function lastNonZeroIn(source: ByteSource, from: number): number {
     end = at;
   }
   return -1;
+}
+
+/**
+ * CRC-32C of bytes [from, to) of the source, a window at a time; of fewer
+ * bytes when the file ends sooner (a caller compares it with a stored
+ * CRC: a short file then fails it).
+ */
+export function crc32cIn(source: ByteSource, from: number, to: number): number {
+  let crc = 0;
+  for (let at = from; at < to; ) {
+    const chunk = source.read(at, Math.min(source.window, to - at));
+    if (chunk.length === 0) break;
+    crc = crc32c(chunk, crc);
+    at += chunk.length;
+  }
+  return crc;
 }
