@@ -332,9 +332,11 @@ function findNextBatch(w: SourceWindow, from: number, minOffset: number): number
     const i = q - w.base;
     const len = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! * 0x1000000);
     if (len === 0) {
-      // No length is 0, so no batch starts where its 4 bytes would be zeros: jump over a zero run at memcmp speed (a preallocated segment is mostly zeros).
+      // No length is 0, so no batch starts where its 4 bytes would be zeros: jump over a zero run at memcmp speed (a preallocated segment is mostly zeros), past the window without moving it.
       const z = firstNonZero(b, i + 4);
-      q = (z < 0 ? w.end : w.base + z) - 4;
+      const next = z >= 0 ? w.base + z : firstNonZeroIn(source, w.end);
+      if (next < 0) return undefined;
+      q = next - 4;
       continue;
     }
     if (len < MIN_BATCH_LENGTH || len > MAX_BATCH_LENGTH || q + 4 + len > source.size) continue;
