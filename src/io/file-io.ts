@@ -152,12 +152,21 @@ export const inlineSyncFileIO: FileIO = realFileIO(true);
  * rename it over `path`, fsync the directory. A crash at any step leaves the
  * old file or the new one (recovery contract, item 6).
  */
-export async function replaceFile(io: FileIO, path: string, data: Uint8Array): Promise<void> {
+export function replaceFile(io: FileIO, path: string, data: Uint8Array): Promise<void> {
+  return replaceFileWith(io, path, (h) => h.write(data, 0));
+}
+
+/**
+ * replaceFile() of contents written piece by piece: `fill` writes the
+ * temporary file through its handle (kvtool repair rewrites a segment of
+ * any size a bounded piece at a time). Same steps, same crash story.
+ */
+export async function replaceFileWith(io: FileIO, path: string, fill: (h: FileHandle) => void): Promise<void> {
   const tmp = `${path}.tmp`;
   if (io.exists(tmp)) io.unlink(tmp);
   const h = io.open(tmp, 'create');
   try {
-    h.write(data, 0);
+    fill(h);
     await h.sync();
   } finally {
     h.close();

@@ -2,7 +2,7 @@
 // kvtool reads a segment, hint or snapshot of any size.
 
 import type { ByteSource } from '../formats/byte-source.js';
-import type { FileHandle } from './file-io.js';
+import type { FileHandle, FileIO } from './file-io.js';
 
 /** What a reader of a file takes at once: large enough that syscalls cost nothing, small enough to hold beside anything. */
 export const FILE_WINDOW = 1024 * 1024;
@@ -29,4 +29,14 @@ export function handleSource(handle: FileHandle, window = FILE_WINDOW): ByteSour
     },
     readInto,
   };
+}
+
+/** `use` of the file at `path` read through handleSource; the file is closed after, whatever `use` does. */
+export function withFileSource<T>(io: FileIO, path: string, use: (source: ByteSource) => T): T {
+  const handle = io.open(path, 'read');
+  try {
+    return use(handleSource(handle));
+  } finally {
+    handle.close();
+  }
 }
