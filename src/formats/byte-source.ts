@@ -98,10 +98,10 @@ export function firstNonZeroIn(source: ByteSource, from: number): number {
   return -1;
 }
 
-/** Position of the last non-zero byte in [from, source.size), or -1, reading a window at a time from the end. */
-export function lastNonZeroIn(source: ByteSource, from: number): number {
+/** Position of the last non-zero byte in [from, to), or -1, reading a window at a time from the end. */
+export function lastNonZeroIn(source: ByteSource, from: number, to = source.size): number {
   const read = passReader(source);
-  for (let end = source.size; end > from; ) {
+  for (let end = Math.min(to, source.size); end > from; ) {
     const at = Math.max(from, end - source.window);
     const bytes = read(at, end - at);
     const bad = lastNonZero(bytes, 0);

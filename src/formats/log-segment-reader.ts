@@ -42,7 +42,8 @@ export interface ReadRecord {
   expireAtMs: number | undefined;
 }
 
-export interface ReadBatch {
+/** A valid batch's place and header, without its records. */
+export interface BatchFrame {
   /** Byte position of the batch (its length field) in the file. */
   position: number;
   /** Bytes the batch takes in the file, framing included. */
@@ -52,6 +53,9 @@ export interface ReadBatch {
   lastOffsetDelta: number;
   timestampMs: number;
   compacted: boolean;
+}
+
+export interface ReadBatch extends BatchFrame {
   records: ReadRecord[];
 }
 
@@ -66,6 +70,13 @@ export interface SegmentScanOptions {
   resync?: boolean;
   /** Called for each valid batch in file order. */
   onBatch?: (batch: ReadBatch) => void;
+  /**
+   * onBatch without the record objects, for a caller that needs only where
+   * the batches are and their offsets (kvtool repair's plan of a segment
+   * of any size: an object and two views per record is most of a scan's
+   * cost).
+   */
+  onBatchFrame?: (batch: BatchFrame) => void;
   /** Called for each damaged range as it is found: before the batch that follows it (a tool streaming a dump in file order). */
   onDamage?: (damage: Damage) => void;
   /**
@@ -194,6 +205,7 @@ export function scanSegment(input: Uint8Array | ByteSource, options: SegmentScan
       result.lastTimestampMs = b.timestampMs;
       // Records are made into objects only for a caller that wants them.
       if (options.onBatch) options.onBatch(toReadBatch(w.bytes, step, w.base));
+      if (options.onBatchFrame) options.onBatchFrame(batchFrame(step, w.base));
       if (options.onRecord) visitRecords(w.bytes, step.at + BATCH_FRAME_SIZE, b, options.onRecord, w.base);
       pos += step.size;
       continue;
@@ -392,7 +404,7 @@ function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs =
   return { kind: 'batch', at: pos, size: length + 4, crc: stored, body };
 }
 
-function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, base = 0): ReadBatch {
+function batchFrame(step: Extract<Step, { kind: 'batch' }>, base: number): BatchFrame {
   const { at, size, crc, body } = step;
   return {
     position: base + at,
@@ -402,8 +414,11 @@ function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, 
     lastOffsetDelta: body.lastOffsetDelta,
     timestampMs: body.timestampMs,
     compacted: body.compacted,
-    records: recordsOf(bytes, at + BATCH_FRAME_SIZE, body, base),
   };
+}
+
+function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, base = 0): ReadBatch {
+  return { ...batchFrame(step, base), records: recordsOf(bytes, step.at + BATCH_FRAME_SIZE, step.body, base) };
 }
 
 const TWO_32 = 0x100000000;

@@ -51,20 +51,25 @@ function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: numb
 const window = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 600 }));
 const RUNS = { numRuns: 300 };
 
-/** Everything a scan tells, with records as they reach onRecord and onBatch. */
+/** Everything a scan tells, with records as they reach onRecord and onBatch, and batches as they reach onBatchFrame. */
 function scanned(input: Uint8Array | ByteSource, resync: boolean) {
   const records: string[] = [];
   const batchesSeen: string[] = [];
+  const framesSeen: string[] = [];
   const damageSeen: string[] = [];
   const options: SegmentScanOptions = {
     resync,
     onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) =>
       records.push(`${op} ${hex(b.subarray(keyAt, keyAt + keyLength))} ${position} ${size} ${offset} ${expireAtMs}`),
     onBatch: (batch) => batchesSeen.push(JSON.stringify({ ...batch, records: batch.records.map((r) => ({ ...r, key: hex(r.key), value: hex(r.value) })) })),
+    onBatchFrame: (frame) => framesSeen.push(JSON.stringify(frame)),
     onDamage: (d) => damageSeen.push(JSON.stringify(d)),
   };
   try {
-    return { scan: JSON.stringify(scanSegment(input, options)), records, batchesSeen, damageSeen };
+    const scan = JSON.stringify(scanSegment(input, options));
+    // A frame is its batch without the records.
+    assert.deepEqual(framesSeen, batchesSeen.map((b) => JSON.stringify({ ...(JSON.parse(b) as object), records: undefined })));
+    return { scan, records, batchesSeen, damageSeen };
   } catch (e) {
     return { error: String(e) };
   }
