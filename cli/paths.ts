@@ -165,5 +165,16 @@ function readFailuresAsPathErrors(file: string, make: () => ByteSource): ByteSou
         throw failed(e);
       }
     },
+    ...(source.readInto
+      ? {
+          readInto(buf: Uint8Array, position: number) {
+            try {
+              return source.readInto!(buf, position);
+            } catch (e) {
+              throw failed(e);
+            }
+          },
+        }
+      : {}),
   };
 }

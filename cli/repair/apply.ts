@@ -10,21 +10,25 @@
 //    first recovers it if it is damaged). A crash before leaves the old
 //    list, after it the new one; files it no longer lists are already in
 //    lost/, so the next open deleting them loses nothing.
-// 3. In place: cuts (truncate, fsync) and salvage rewrites (replaceFile),
-//    each atomic; a crash between two leaves a store open can recover,
-//    and running repair again finishes the job.
+// 3. In place: cuts (truncate, fsync) and salvage rewrites (the new
+//    segment written to a temporary file a piece at a time, fsync, rename
+//    over, fsync dir: replaceFileWith), each atomic; a crash between two
+//    leaves a store open can recover, and running repair again finishes
+//    the job.
 // 4. The moved names are unlinked from the store (the bytes stay in lost/).
 // 5. Hints are written (writeHint: atomic), last, from the final segments.
+// No file is held whole: bytes are copied a chunk at a time, so a segment
+// of any size (past the 2 GiB a Buffer holds) is repaired in bounded memory.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { readSegment } from '../../src/formats/log-segment-reader.js';
 import { SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
-import { nodeFileIO, replaceFile } from '../../src/io/file-io.js';
+import { type FileHandle, nodeFileIO, replaceFile, replaceFileWith } from '../../src/io/file-io.js';
+import { FILE_WINDOW } from '../../src/io/file-source.js';
 import { Manifest } from '../../src/log/manifest.js';
 import { writeHint } from '../../src/log/segment-hint.js';
-import { writeBatch } from '../../src/formats/log-segment-writer.js';
-import { type Action, asLogBatch, type RepairPlan } from './plan.js';
+import { encodeBatch } from '../../src/formats/log-segment-writer.js';
+import { type Action, asLogBatch, type Range, type RepairPlan } from './plan.js';
 
 export interface RepairResult {
   lostDir: string;
@@ -50,15 +54,35 @@ export function keptPath(plan: RepairPlan, lostDir: string, file: string, suffix
   return path.join(lostDir, `${path.relative(plan.dir, file)}${suffix}`);
 }
 
-function readRange(file: string, from: number, to: number): Buffer {
-  const buf = Buffer.alloc(to - from);
-  const fd = fs.openSync(file, 'r');
+/** `use` of `file` opened for reading; closed once `use` is done. */
+async function readingFrom(file: string, use: (src: FileHandle) => Promise<void>): Promise<void> {
+  const src = io.open(file, 'read');
   try {
-    fs.readSync(fd, buf, 0, buf.length, from);
+    await use(src);
   } finally {
-    fs.closeSync(fd);
+    src.close();
   }
-  return buf;
+}
+
+/**
+ * Copies bytes [from, to) of `src` to `dst` at `at`, FILE_WINDOW bytes at
+ * a time through `chunk`; returns the bytes copied. The plan measured the
+ * file under the lock: a file that ends sooner is not padded, it stops
+ * the repair.
+ */
+function copyRange(src: FileHandle, { from, to }: Range, dst: FileHandle, at: number, chunk: Buffer): number {
+  for (let p = from; p < to; ) {
+    const n = src.read(chunk.subarray(0, Math.min(chunk.length, to - p)), p);
+    if (n === 0) throw new Error(`repair: ${src.path} ends at byte ${p}, before the ${to} planned`);
+    dst.write(chunk.subarray(0, n), at + p - from);
+    p += n;
+  }
+  return to - from;
+}
+
+/** Keeps bytes `range` of `file` as `target` (replaceFile's crash story). */
+function keepRange(file: string, range: Range, target: string): Promise<void> {
+  return readingFrom(file, (src) => replaceFileWith(io, target, (dst) => copyRange(src, range, dst, 0, Buffer.allocUnsafe(FILE_WINDOW))));
 }
 
 /** A second name for `file` in lost/, or a copy where the file system will not link. */
@@ -73,7 +97,7 @@ async function keepWhole(file: string, target: string, copy: boolean): Promise<v
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw e;
     }
   }
-  await replaceFile(io, target, io.readFile(file));
+  await keepRange(file, { from: 0, to: fs.statSync(file).size }, target);
 }
 
 export interface ApplyOptions {
@@ -136,22 +160,10 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
       }
       done.push(`cut ${rel(a.file)} at byte ${a.at} (was ${a.size} bytes)`);
     } else if (a.kind === 'rewrite') {
-      const bytes = io.readFile(a.file);
-      const out = Buffer.allocUnsafe(a.newSize);
-      if (a.header) a.header.copy(out, 0);
-      else bytes.copy(out, 0, 0, SEGMENT_HEADER_SIZE);
-      // Valid batches as they are, each recovered batch where its damaged range was: file order is offset order.
-      const pieces = [
-        ...a.batches.map((r) => ({ at: r.from, write: (to: number) => bytes.copy(out, to, r.from, r.to) })),
-        ...a.recovered.map((b) => ({ at: b.at, write: (to: number) => writeBatch(out, to, asLogBatch(b)) - to })),
-      ].sort((x, y) => x.at - y.at);
-      let at = SEGMENT_HEADER_SIZE;
-      for (const piece of pieces) at += piece.write(at);
-      if (at !== a.newSize) throw new Error(`repair: the rewrite of ${a.file} came to ${at} bytes, not the ${a.newSize} planned`);
-      await replaceFile(io, a.file, out);
+      await rewrite(a);
       const records = a.recovered.reduce((n, b) => n + b.records.length, 0);
       const kept = records > 0 ? ` and ${records} record${records === 1 ? '' : 's'} recovered from the damaged bytes` : '';
-      done.push(`rewrote ${rel(a.file)} from its ${a.batches.length} valid batches${kept} (${a.size} -> ${a.newSize} bytes)`);
+      done.push(`rewrote ${rel(a.file)} from its ${a.batchCount} valid batches${kept} (${a.size} -> ${a.newSize} bytes)`);
       for (const l of a.lost) done.push(`lost: key ${l.key} (offset ${l.offset}): its newest record in ${rel(a.file)} is damaged`);
     }
     tick();
@@ -171,8 +183,9 @@ export async function applyRepair(plan: RepairPlan, options: ApplyOptions): Prom
   for (const a of plan.actions) {
     if (a.kind !== 'hint') continue;
     const file = path.join(plan.dir, `${a.segment.stem}.log`);
-    const nextOffset = readSegment(io.readFile(file), { file }).nextOffset;
-    await writeHint(io, plan.dir, { path: file, stem: a.segment.stem, baseOffset: a.segment.baseOffset, nextOffset });
+    // writeHint reads the segment once and checks it against the plan: the plan's next offset saves a second read of a segment of any size.
+    const written = await writeHint(io, plan.dir, { path: file, stem: a.segment.stem, baseOffset: a.segment.baseOffset, nextOffset: a.nextOffset });
+    if (!written) throw new Error(`repair: ${rel(file)} does not read back whole with next offset ${a.nextOffset}, as planned: its hint is not written`);
     done.push(`wrote ${rel(a.file)} from its segment`);
   }
   tick();
@@ -186,7 +199,7 @@ async function keep(plan: RepairPlan, lostDir: string, a: Action, done: string[]
       if (a.keep) {
         const target = keptPath(plan, lostDir, a.file, `.at-${a.at}`);
         io.mkdir(path.dirname(target));
-        await replaceFile(io, target, readRange(a.file, a.keep.from, a.keep.to));
+        await keepRange(a.file, a.keep, target);
         done.push(`kept bytes ${a.keep.from}..${a.keep.to} of ${rel(a.file)} in ${rel(target)}`);
       }
       return;
@@ -197,7 +210,7 @@ async function keep(plan: RepairPlan, lostDir: string, a: Action, done: string[]
       for (const d of a.damage) {
         if (!d.keep) continue;
         const range = keptPath(plan, lostDir, a.file, `.at-${d.offset}`);
-        await replaceFile(io, range, readRange(a.file, d.keep.from, d.keep.to));
+        await keepRange(a.file, d.keep, range);
         done.push(`kept damaged bytes ${d.keep.from}..${d.keep.to} of ${rel(a.file)} in ${rel(range)}`);
       }
       return;
@@ -222,4 +235,32 @@ async function keep(plan: RepairPlan, lostDir: string, a: Action, done: string[]
     case 'manifest':
       return;
   }
+}
+
+/**
+ * Writes the salvage rewrite of a segment over it, a piece at a time: the
+ * header, each run of valid batches copied as it is and each recovered
+ * batch where its damaged range was (file order is offset order). The old
+ * file stays open and whole until the new one is renamed over it.
+ */
+function rewrite(a: Extract<Action, { kind: 'rewrite' }>): Promise<void> {
+  return readingFrom(a.file, (src) =>
+    replaceFileWith(io, a.file, (out) => {
+      const chunk = Buffer.allocUnsafe(FILE_WINDOW);
+      const header = { from: 0, to: SEGMENT_HEADER_SIZE };
+      const pieces = [
+        ...a.kept.map((r) => ({ at: r.from, write: (to: number) => copyRange(src, r, out, to, chunk) })),
+        ...a.recovered.map((b) => ({ at: b.at, write: (to: number) => writeAll(out, to, encodeBatch(asLogBatch(b))) })),
+      ].sort((x, y) => x.at - y.at);
+      let at = a.header ? writeAll(out, 0, a.header) : copyRange(src, header, out, 0, chunk);
+      for (const piece of pieces) at += piece.write(at);
+      if (at !== a.newSize) throw new Error(`repair: the rewrite of ${a.file} came to ${at} bytes, not the ${a.newSize} planned`);
+    }),
+  );
+}
+
+/** Writes `bytes` at `at`; returns how many. */
+function writeAll(h: FileHandle, at: number, bytes: Uint8Array): number {
+  h.write(bytes, at);
+  return bytes.length;
 }

@@ -2,8 +2,13 @@
 // (redis-check-aof says what it will cut before cutting; LevelDB's RepairDB
 // never deletes). The plan reads the store with the same readers as open
 // and verify: the segment reader with resync, the hint reader and the
-// hint-against-segment check, the manifest through planRecovery. It holds
-// no file contents; applying it reads the files again, under the lock.
+// hint-against-segment check, the manifest through planRecovery. It reads
+// every file a window at a time (a segment may be larger than a Buffer can
+// hold) and keeps of a segment what the plan says of it: its damaged
+// ranges, the valid batches as runs between them, and the batches on
+// either side of each; never a record. It holds no file contents but the
+// records it recovers from damaged ranges; applying it reads the files
+// again, under the lock.
 //
 // Policies:
 // - salvage (the default): every valid batch is kept, and so is every
@@ -37,21 +42,24 @@
 // every sealed segment ends with a hint that matches it.
 
 import fs from 'node:fs';
-import { bytesSource } from '../../src/formats/byte-source.js';
 import path from 'node:path';
 import { LogkvError } from '../../src/errors.js';
-import { readHint } from '../../src/formats/hint-reader.js';
-import type { HintFile } from '../../src/formats/hint-writer.js';
+import { type ByteSource, lastNonZeroIn } from '../../src/formats/byte-source.js';
+import { checkHint, forEachHintEntry } from '../../src/formats/hint-reader.js';
+import type { HintEntry } from '../../src/formats/hint-writer.js';
 import type { Damage } from '../../src/formats/damage.js';
-import { readRecordAt, readSegment, readSegmentHeader } from '../../src/formats/log-segment-reader.js';
+import { type BatchFrame, readRecordAt, readSegmentHeader, type SegmentScan, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { batchSize, encodeSegmentHeader, type LogBatch } from '../../src/formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { showKey } from '../format-value.js';
-import { readSnapshot } from '../../src/formats/snapshot-reader.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
+import { nodeFileIO } from '../../src/io/file-io.js';
+import { handleSource, withFileSource } from '../../src/io/file-source.js';
 import { parseSegmentFileName, type SegmentName, segmentNamesIn } from '../../src/log/segment-names.js';
 import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from '../../src/log/value-codec.js';
 import { Manifest, type SnapshotRecord } from '../../src/log/manifest.js';
-import { kindByName, recognise } from '../file-kind.js';
+import { kindByName } from '../file-kind.js';
+import { withFile } from '../paths.js';
 import { overlapAllowed, SNAPSHOT_DIR, storeLayout, type StoreLayout } from '../store/layout.js';
 import { CHECKS, checkUnknown } from '../verify/check.js';
 import { checkHintAgainstSegment } from '../verify/store-checks.js';
@@ -76,7 +84,10 @@ export type Action =
       kind: 'rewrite';
       file: string;
       size: number;
-      batches: Range[];
+      /** How many valid batches are kept. */
+      batchCount: number;
+      /** The valid batches, as runs of adjacent batches in file order (a damaged range ends a run): what is copied as it is. */
+      kept: Range[];
       damage: Array<Damage & { keep: Range | undefined }>;
       /** One new batch per damaged range that held records the hint accounts for. */
       recovered: RecoveredBatch[];
@@ -89,8 +100,12 @@ export type Action =
     }
   /** Move a whole file to lost/ (its name leaves the store). */
   | { kind: 'move'; file: string; why: string }
-  /** Write the hint of a sealed segment from the segment (the old one, if any, is kept in lost/). */
-  | { kind: 'hint'; segment: SegmentName; file: string; replaces: boolean; why: string }
+  /**
+   * Write the hint of a sealed segment from the segment (the old one, if
+   * any, is kept in lost/). `nextOffset`: one past the last offset the
+   * segment holds once repaired, which the hint writer checks against it.
+   */
+  | { kind: 'hint'; segment: SegmentName; file: string; replaces: boolean; nextOffset: number; why: string }
   /** Let the JournalStore recover the damaged manifest (its files are kept in lost/ first). */
   | { kind: 'recover-manifest'; files: string[]; why: string }
   /** Set the manifest's segment list (and drop snapshots it lists that are gone). */
@@ -128,20 +143,17 @@ export interface PlanOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function lastNonZero(bytes: Uint8Array, from: number): number {
-  for (let i = bytes.length - 1; i >= from; i--) if (bytes[i] !== 0) return i;
-  return from - 1;
-}
-
 /** Zeros after the last non-zero byte that are taken for zero fill, not kept; shorter runs may end a torn batch. */
 const ZERO_FILL_MIN = 4096;
 
-/** The bytes from `from` to keep: all of them, but a long run of zeros at the end (preallocated zero fill). */
-function keptRange(bytes: Uint8Array, from: number, to = bytes.length): Range | undefined {
-  const last = lastNonZero(bytes.subarray(0, to), from);
+/** The bytes of [from, to) to keep: all of them, but a long run of zeros at the end (preallocated zero fill). */
+function keptRange(source: ByteSource, from: number, to = source.size): Range | undefined {
+  const last = lastNonZeroIn(source, from, to);
   if (last < from) return undefined;
   return to - (last + 1) >= ZERO_FILL_MIN ? { from, to: last + 1 } : { from, to };
 }
+
+const io = nodeFileIO;
 
 function damageText(d: Damage): string {
   return `${d.code} ${d.reason}: ${d.message}`;
@@ -187,7 +199,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   let expectedFrom = 0;
   let cutAt: string | undefined;
   let previous: SegmentName | undefined;
-  const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined }> = [];
+  const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined; nextOffset: number }> = [];
   // In truncate-tail mode, anything that breaks the history (damage, an unusable or missing segment) cuts it there.
   const breaks = (where: string): void => {
     if (mode === 'truncate-tail') cutAt ??= where;
@@ -204,83 +216,79 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
       moveSegment(p, s, `it comes after the cut at ${cutAt} (--truncate-tail keeps the log up to its first damage; --salvage would keep it)`);
       continue;
     }
-    const bytes = fs.readFileSync(file);
     done += sizes[i]!;
     options.onProgress?.(done, total);
-    let scan: ReturnType<typeof readSegment>;
-    let rebuiltHeader: { header: Buffer; damage: Damage } | undefined;
+    // Open while this segment is planned: its scan, hint check and kept ranges read it again where they need to.
+    const handle = io.open(file, 'read');
     try {
-      scan = readSegment(bytes, { file, resync: true });
-    } catch (e) {
-      if (!(e instanceof LogkvError)) throw e;
-      const why = `${e.code} ${e.reason ?? ''}: ${e.message.replace(/^.*? at byte \d+: /, '')}`;
-      const rebuilt = mode === 'salvage' ? withHeaderFromName(bytes, s, encoding ?? encodingOf(layout.segments, dir), file, e, why) : undefined;
-      if (!rebuilt) {
-        moveSegment(p, s, `its header is unusable (${why}): nothing in it can be read`);
+      const source = handleSource(handle);
+      let read: SegmentRead;
+      let rebuiltHeader: { header: Buffer; damage: Damage } | undefined;
+      try {
+        read = readForPlan(source, file);
+      } catch (e) {
+        if (!(e instanceof LogkvError)) throw e;
+        const why = `${e.code} ${e.reason ?? ''}: ${e.message.replace(/^.*? at byte \d+: /, '')}`;
+        const rebuilt = mode === 'salvage' ? withHeaderFromName(source, s, encoding ?? encodingOf(layout.segments, dir), file, e, why) : undefined;
+        if (!rebuilt) {
+          moveSegment(p, s, `its header is unusable (${why}): nothing in it can be read`);
+          breaks(`${s.stem}.log`);
+          continue;
+        }
+        ({ read, ...rebuiltHeader } = rebuilt);
+      }
+      const { scan } = read;
+      encoding ??= ENCODING_NAMES[scan.header.valueEncoding];
+      if (scan.header.baseOffset !== s.baseOffset) {
+        moveSegment(p, s, `its header says base offset ${scan.header.baseOffset}, its name ${s.baseOffset}`);
         breaks(`${s.stem}.log`);
         continue;
       }
-      ({ scan, ...rebuiltHeader } = rebuilt);
-    }
-    encoding ??= ENCODING_NAMES[scan.header.valueEncoding];
-    if (scan.header.baseOffset !== s.baseOffset) {
-      moveSegment(p, s, `its header says base offset ${scan.header.baseOffset}, its name ${s.baseOffset}`);
-      breaks(`${s.stem}.log`);
-      continue;
-    }
-    if (s.baseOffset < expectedFrom && !overlapAllowed(previous)) {
-      moveSegment(p, s, `it starts at offset ${s.baseOffset}, inside ${previous!.stem}.log (which ends before ${expectedFrom}); open refuses overlapping segments`);
-      continue;
-    }
-    let nextOffset = scan.nextOffset;
-    let changed = false;
-    const first = scan.damage[0];
-    const validAfter = first !== undefined && scan.batches.some((b) => b.position > first.offset);
-    const hint = first || rebuiltHeader ? hintOf(dir, s, bytes) : undefined;
-    if (rebuiltHeader || (first && mode === 'salvage' && (hint || validAfter || !newest))) {
-      const why = rebuiltHeader
-        ? `salvage keeps every valid batch: the header is rebuilt from the file name (base offset ${s.baseOffset}) and the store's value encoding`
-        : hint
-          ? 'salvage keeps every valid batch, offsets unchanged, and every record the hint says the engine serves from the damaged bytes'
-          : 'salvage keeps every valid batch, offsets unchanged';
-      const action = rewriteOf(file, bytes, scan, rebuiltHeader, hint, why);
-      if (!hint) for (const d of scan.damage) p.risks.push({ file, range: { from: d.offset, to: d.offset + d.length }, why: 'no usable hint says what these bytes held: a delete among them would be lost, letting an older value back' });
-      p.actions.push(action);
-      for (const b of action.recovered) nextOffset = Math.max(nextOffset, b.records.at(-1)!.offset + 1);
-      changed = true;
-    } else if (first) {
-      const before = scan.batches.filter((b) => b.position < first.offset);
-      const after = scan.batches.filter((b) => b.position > first.offset);
-      const droppedOffsets = after.length > 0 ? { from: after[0]!.baseOffset, to: after.at(-1)!.baseOffset + after.at(-1)!.lastOffsetDelta + 1 } : undefined;
-      const tail = !validAfter && newest;
-      const why = tail
-        ? 'a torn or damaged tail of the newest segment, as open cuts it'
-        : validAfter
-          ? '--truncate-tail cuts the log at its first damage (salvage would keep the valid batches after it)'
-          : 'a damaged tail of a sealed segment; --truncate-tail cuts the log here';
-      p.actions.push({ kind: 'cut', file, at: first.offset, keep: keptRange(bytes, first.offset), size: bytes.length, damage: first, droppedOffsets, why });
-      const last = before.at(-1);
-      nextOffset = last ? last.baseOffset + last.lastOffsetDelta + 1 : s.baseOffset;
-      changed = true;
-      // Later segments go too.
-      if (!newest) breaks(`byte ${first.offset} of ${s.stem}.log`);
-    }
-    p.kept.push(s);
-    // Judged once the final list is known: whether this segment is the last decides whether it keeps a hint.
-    let problem: string | undefined;
-    const hp = path.join(dir, `${s.stem}.hint`);
-    if (!changed && fs.existsSync(hp)) {
-      try {
-        const problems = checkHintAgainstSegment(readHint(fs.readFileSync(hp), hp), bytesSource(bytes), scan.nextOffset, false);
-        problem = problems[0]?.message;
-      } catch (e) {
-        if (!(e instanceof LogkvError)) throw e;
-        problem = `it is unreadable (${e.code} ${e.reason ?? ''})`;
+      if (s.baseOffset < expectedFrom && !overlapAllowed(previous)) {
+        moveSegment(p, s, `it starts at offset ${s.baseOffset}, inside ${previous!.stem}.log (which ends before ${expectedFrom}); open refuses overlapping segments`);
+        continue;
       }
-    } else if (!fs.existsSync(hp)) problem = 'missing';
-    hintChecks.push({ s, bytesChanged: changed, problem });
-    expectedFrom = Math.max(expectedFrom, nextOffset);
-    previous = s;
+      let nextOffset = scan.nextOffset;
+      let changed = false;
+      const first = scan.damage[0];
+      const validAfter = first !== undefined && read.last !== undefined && read.last.position > first.offset;
+      const hint = first || rebuiltHeader ? hintInside(dir, s, source.size, scan.damage) : undefined;
+      if (rebuiltHeader || (first && mode === 'salvage' && (hint || validAfter || !newest))) {
+        const why = rebuiltHeader
+          ? `salvage keeps every valid batch: the header is rebuilt from the file name (base offset ${s.baseOffset}) and the store's value encoding`
+          : hint
+            ? 'salvage keeps every valid batch, offsets unchanged, and every record the hint says the engine serves from the damaged bytes'
+            : 'salvage keeps every valid batch, offsets unchanged';
+        const action = rewriteOf(file, source, read, rebuiltHeader, hint, why);
+        if (!hint) for (const d of scan.damage) p.risks.push({ file, range: { from: d.offset, to: d.offset + d.length }, why: 'no usable hint says what these bytes held: a delete among them would be lost, letting an older value back' });
+        p.actions.push(action);
+        for (const b of action.recovered) nextOffset = Math.max(nextOffset, b.records.at(-1)!.offset + 1);
+        changed = true;
+      } else if (first) {
+        const { before, after } = read.around[0]!;
+        const droppedOffsets = validAfter ? { from: after!.baseOffset, to: endOffset(read.last!) } : undefined;
+        const tail = !validAfter && newest;
+        const why = tail
+          ? 'a torn or damaged tail of the newest segment, as open cuts it'
+          : validAfter
+            ? '--truncate-tail cuts the log at its first damage (salvage would keep the valid batches after it)'
+            : 'a damaged tail of a sealed segment; --truncate-tail cuts the log here';
+        p.actions.push({ kind: 'cut', file, at: first.offset, keep: keptRange(source, first.offset), size: source.size, damage: first, droppedOffsets, why });
+        nextOffset = before ? endOffset(before) : s.baseOffset;
+        changed = true;
+        // Later segments go too.
+        if (!newest) breaks(`byte ${first.offset} of ${s.stem}.log`);
+      }
+      p.kept.push(s);
+      // Judged once the final list is known: whether this segment is the last decides whether it keeps a hint.
+      const hp = path.join(dir, `${s.stem}.hint`);
+      const problem = !fs.existsSync(hp) ? 'missing' : changed ? undefined : hintProblem(hp, source, scan.nextOffset);
+      hintChecks.push({ s, bytesChanged: changed, problem, nextOffset });
+      expectedFrom = Math.max(expectedFrom, nextOffset);
+      previous = s;
+    } finally {
+      handle.close();
+    }
   }
 
   const last = p.kept.at(-1);
@@ -293,7 +301,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
       continue;
     }
     const why = h.bytesChanged ? 'its segment changes' : h.problem === 'missing' ? 'the sealed segment has none' : h.problem;
-    if (why !== undefined) p.actions.push({ kind: 'hint', segment: h.s, file, replaces: exists, why });
+    if (why !== undefined) p.actions.push({ kind: 'hint', segment: h.s, file, replaces: exists, nextOffset: h.nextOffset, why });
   }
 
   planLeftovers(p, layout);
@@ -320,16 +328,86 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   };
 }
 
-/** The segment's hint when it passes every check and was made from exactly these bytes (base offset and length); else undefined. */
-function hintOf(dir: string, s: SegmentName, bytes: Uint8Array): HintFile | undefined {
+/**
+ * What the plan keeps of a segment's scan: the scan's summary and, for
+ * each damaged range, the valid batches on either side of it. Nothing here
+ * grows with the number of batches or records.
+ */
+interface SegmentRead {
+  scan: SegmentScan;
+  first: BatchFrame | undefined;
+  last: BatchFrame | undefined;
+  /** For each damaged range (scan.damage, same order): the last valid batch before it and the first after it. */
+  around: Array<{ before: BatchFrame | undefined; after: BatchFrame | undefined }>;
+  /** The valid batches as runs of adjacent batches, in file order: batches follow each other but for a damaged range. */
+  runs: Range[];
+}
+
+/** Scans a segment with resync, keeping a SegmentRead; throws LogkvError when its header is unusable. */
+function readForPlan(source: ByteSource, file: string): SegmentRead {
+  let first: BatchFrame | undefined;
+  let last: BatchFrame | undefined;
+  const around: SegmentRead['around'] = [];
+  const runs: Range[] = [];
+  /** around[waiting...] have no batch after them yet. */
+  let waiting = 0;
+  const scan = scanSegment(source, {
+    file,
+    resync: true,
+    onBatchFrame: (b) => {
+      first ??= b;
+      for (; waiting < around.length; waiting++) around[waiting]!.after = b;
+      const run = runs.at(-1);
+      if (run?.to === b.position) run.to += b.size;
+      else runs.push({ from: b.position, to: b.position + b.size });
+      last = b;
+    },
+    onDamage: () => around.push({ before: last, after: undefined }),
+  });
+  return { scan, first, last, around, runs };
+}
+
+/** One past the last offset of a batch. */
+function endOffset(b: BatchFrame): number {
+  return b.baseOffset + b.lastOffsetDelta + 1;
+}
+
+/**
+ * The entries of the segment's hint that point into a damaged range, when
+ * the hint passes every check and was made from exactly this segment (base
+ * offset and length); else undefined.
+ */
+function hintInside(dir: string, s: SegmentName, size: number, damage: readonly Damage[]): HintEntry[] | undefined {
   const file = path.join(dir, `${s.stem}.hint`);
   if (!fs.existsSync(file)) return undefined;
   try {
-    const hint = readHint(fs.readFileSync(file), file);
-    return hint.segmentBaseOffset === s.baseOffset && hint.coveredLength === bytes.length ? hint : undefined;
+    return withFileSource(io, file, (source) => {
+      const hint = checkHint(source, file);
+      if (hint.segmentBaseOffset !== s.baseOffset || hint.coveredLength !== size) return undefined;
+      const entries: HintEntry[] = [];
+      forEachHintEntry(hint, (tombstone, b, keyAt, keyLength, offset, position, entrySize, expireAtMs) => {
+        if (!damage.some((d) => position >= d.offset && position < d.offset + d.length)) return;
+        // Copied: a view would keep the hint's window alive.
+        entries.push({ key: b.slice(keyAt, keyAt + keyLength), offset, position, size: entrySize, tombstone, expireAtMs });
+      });
+      return entries;
+    });
   } catch (e) {
     if (!(e instanceof LogkvError)) throw e;
     return undefined;
+  }
+}
+
+/**
+ * What is wrong with the hint of a segment whose scan found no damage, or
+ * undefined. The scan checked every record CRC: the comparison need not.
+ */
+function hintProblem(hp: string, segment: ByteSource, nextOffset: number): string | undefined {
+  try {
+    return withFileSource(io, hp, (source) => checkHintAgainstSegment(checkHint(source, hp), segment, nextOffset, false, { recordCrcsChecked: true })[0]?.message);
+  } catch (e) {
+    if (!(e instanceof LogkvError)) throw e;
+    return `it is unreadable (${e.code} ${e.reason ?? ''})`;
   }
 }
 
@@ -339,17 +417,17 @@ function hintOf(dir: string, s: SegmentName, bytes: Uint8Array): HintFile | unde
  */
 function rewriteOf(
   file: string,
-  bytes: Buffer,
-  scan: ReturnType<typeof readSegment>,
+  source: ByteSource,
+  read: SegmentRead,
   rebuilt: { header: Buffer; damage: Damage } | undefined,
-  hint: HintFile | undefined,
+  hint: HintEntry[] | undefined,
   why: string,
 ): Extract<Action, { kind: 'rewrite' }> {
-  const batches = scan.batches.map((b) => ({ from: b.position, to: b.position + b.size }));
-  const damage = [...(rebuilt ? [rebuilt.damage] : []), ...scan.damage].map((d) => ({ ...d, keep: keptRange(bytes, d.offset, d.offset + d.length) }));
-  const { batches: recovered, lost } = hint ? recoverRecords(bytes, scan, hint) : { batches: [], lost: [] };
-  const newSize = SEGMENT_HEADER_SIZE + batches.reduce((n, r) => n + r.to - r.from, 0) + recovered.reduce((n, b) => n + batchSize(asLogBatch(b)), 0);
-  return { kind: 'rewrite', file, size: bytes.length, batches, damage, recovered, lost, newSize, ...(rebuilt ? { header: rebuilt.header } : {}), why };
+  const kept = read.runs;
+  const damage = [...(rebuilt ? [rebuilt.damage] : []), ...read.scan.damage].map((d) => ({ ...d, keep: keptRange(source, d.offset, d.offset + d.length) }));
+  const { batches: recovered, lost } = hint ? recoverRecords(source, read, hint) : { batches: [], lost: [] };
+  const newSize = SEGMENT_HEADER_SIZE + kept.reduce((n, r) => n + r.to - r.from, 0) + recovered.reduce((n, b) => n + batchSize(asLogBatch(b)), 0);
+  return { kind: 'rewrite', file, size: source.size, batchCount: read.scan.batchCount, kept, damage, recovered, lost, newSize, ...(rebuilt ? { header: rebuilt.header } : {}), why };
 }
 
 /**
@@ -359,33 +437,34 @@ function rewriteOf(
  * offset; a delete whose record is damaged is made again from the entry
  * (key and offset are all a delete holds); a value whose record is damaged
  * is lost, and named. Records of the range that no entry points at were
- * superseded inside the segment, and cost nothing.
+ * superseded inside the segment, and cost nothing. `entries`: the hint's
+ * entries inside the damaged ranges; only their records are read.
  */
-function recoverRecords(bytes: Buffer, scan: ReturnType<typeof readSegment>, hint: HintFile): { batches: RecoveredBatch[]; lost: Array<{ key: string; offset: number }> } {
+function recoverRecords(source: ByteSource, read: SegmentRead, entries: readonly HintEntry[]): { batches: RecoveredBatch[]; lost: Array<{ key: string; offset: number }> } {
   const batches: RecoveredBatch[] = [];
   const lost: Array<{ key: string; offset: number }> = [];
-  for (const d of scan.damage) {
+  const { scan } = read;
+  scan.damage.forEach((d, i) => {
     const from = d.offset;
     const to = d.offset + d.length;
-    const previous = scan.batches.filter((b) => b.position < from).at(-1);
-    const next = scan.batches.find((b) => b.position >= to);
+    const { before: previous, after: next } = read.around[i]!;
     // Offsets the range can hold: after the batch before it, below the batch after it.
-    const low = previous ? previous.baseOffset + previous.lastOffsetDelta + 1 : scan.header.baseOffset;
+    const low = previous ? endOffset(previous) : scan.header.baseOffset;
     const high = next ? next.baseOffset : Infinity;
     const records: RecoveredBatch['records'] = [];
-    for (const e of hint.entries) {
+    for (const e of entries) {
       if (e.position < from || e.position >= to) continue;
-      const r = readRecordAt(bytes, e.position, e.size);
+      const r = readRecordAt(source.read(e.position, e.size), 0, e.size);
       const whole = r !== undefined && Buffer.compare(r.key, e.key) === 0 && (r.op === Op.Delete) === e.tombstone;
       if (e.offset < low || e.offset >= high) lost.push({ key: keyText(e.key), offset: e.offset });
       else if (whole) records.push({ op: r.op, key: Buffer.from(r.key), value: Buffer.from(r.value), offset: e.offset, expireAtMs: r.expireAtMs, fromHint: false });
       else if (e.tombstone) records.push({ op: Op.Delete, key: Buffer.from(e.key), value: Buffer.alloc(0), offset: e.offset, expireAtMs: undefined, fromHint: true });
       else lost.push({ key: keyText(e.key), offset: e.offset });
     }
-    if (records.length === 0) continue;
+    if (records.length === 0) return;
     records.sort((a, b) => a.offset - b.offset);
     batches.push({ at: from, timestampMs: previous?.timestampMs ?? scan.header.createdMs, records });
-  }
+  });
   return { batches, lost };
 }
 
@@ -412,7 +491,7 @@ function encodingOf(segments: readonly SegmentName[], dir: string): ValueEncodin
     const file = path.join(dir, `${s.stem}.log`);
     if (!fs.existsSync(file)) continue;
     try {
-      return ENCODING_NAMES[readSegmentHeader(fs.readFileSync(file), file).valueEncoding];
+      return ENCODING_NAMES[withFileSource(io, file, (source) => readSegmentHeader(source.read(0, SEGMENT_HEADER_SIZE), file)).valueEncoding];
     } catch (e) {
       if (!(e instanceof LogkvError)) throw e;
     }
@@ -425,13 +504,29 @@ function encodingOf(segments: readonly SegmentName[], dir: string): ValueEncodin
  * from its name (the base offset), the store's value encoding and its first
  * batch's timestamp; undefined when no valid batch is behind it either.
  */
-function withHeaderFromName(bytes: Buffer, s: SegmentName, encoding: ValueEncodingName, file: string, error: LogkvError, why: string) {
-  if (bytes.length < SEGMENT_HEADER_SIZE) return undefined;
+function withHeaderFromName(source: ByteSource, s: SegmentName, encoding: ValueEncodingName, file: string, error: LogkvError, why: string) {
+  if (source.size < SEGMENT_HEADER_SIZE) return undefined;
   const header = (createdMs: number) => encodeSegmentHeader({ baseOffset: s.baseOffset, valueEncoding: ENCODINGS[encoding], createdMs });
-  const scan = readSegment(Buffer.concat([header(0), bytes.subarray(SEGMENT_HEADER_SIZE)]), { file, resync: true });
-  if (scan.batches.length === 0) return undefined;
+  const read = readForPlan(behindHeader(source, header(0)), file);
+  if (read.first === undefined) return undefined;
   const damage: Damage = { code: error.code === 'TRUNCATED' ? 'TRUNCATED' : 'CORRUPT', reason: error.reason ?? 'header', offset: 0, length: SEGMENT_HEADER_SIZE, message: `header unusable (${why})` };
-  return { scan, header: header(scan.batches[0]!.timestampMs), damage };
+  return { read, header: header(read.first.timestampMs), damage };
+}
+
+/** `source` with `header` in place of its first header.length bytes. */
+function behindHeader(source: ByteSource, header: Uint8Array): ByteSource {
+  return {
+    get size() {
+      return source.size;
+    },
+    window: source.window,
+    read(position, length) {
+      if (position >= header.length) return source.read(position, length);
+      const head = header.subarray(position, Math.min(header.length, position + length));
+      const rest = position + length > header.length ? source.read(header.length, position + length - header.length) : new Uint8Array(0);
+      return Buffer.concat([head, rest]);
+    },
+  };
 }
 
 /**
@@ -482,7 +577,8 @@ function planSnapshots(p: Planner, layout: StoreLayout): { keep: SnapshotRecord[
     }
     let nextOffset: number;
     try {
-      nextOffset = readSnapshot(fs.readFileSync(file), file).header.nextOffset;
+      // Checked whole (every chunk CRC and the SHA-256), its entries not made into objects.
+      nextOffset = withFileSource(io, file, (source) => scanSnapshot(source, undefined, file)).nextOffset;
     } catch (e) {
       if (!(e instanceof LogkvError)) throw e;
       move(p, file, `the snapshot is damaged (${e.code} ${e.reason ?? ''}): a snapshot is used whole or not at all`);
@@ -502,9 +598,9 @@ function foreignFiles(layout: StoreLayout, p: Planner): RepairPlan['untouched'] 
     const file = path.join(p.dir, name);
     if (p.moved.has(file) || Manifest.owns(name) || p.kept.some((s) => `${s.stem}.log` === name || `${s.stem}.hint` === name)) continue;
     if (!fs.statSync(file).isFile()) continue;
-    const bytes = fs.readFileSync(file);
-    const kind = recognise(bytes, name);
-    const report = kind !== undefined ? CHECKS[kind]({ kind, source: bytesSource(bytes), size: bytes.length }, file) : kindByName(name) !== undefined ? checkUnknown(bytes, bytes.length, file) : undefined;
+    const report = withFile({ path: file, name, explicit: false, size: 0 }, (read) =>
+      read.kind !== undefined ? CHECKS[read.kind](read, file) : kindByName(name) !== undefined ? checkUnknown(read.head, read.size, file) : undefined,
+    );
     if (report && !report.ok) out.push({ file, why: `${report.problems[0]!.message}; not part of this store, so repair leaves it alone` });
   }
   return out;

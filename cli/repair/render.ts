@@ -24,7 +24,7 @@ function describe(plan: RepairPlan, lostDir: string, a: Action): string {
       const remade = a.recovered.reduce((n, b) => n + b.records.filter((r) => r.fromHint).length, 0);
       const recovered = records > 0 ? `, plus ${records} record${records === 1 ? '' : 's'} the engine serves recovered from the damaged bytes${remade > 0 ? ` (${remade} delete${remade === 1 ? '' : 's'} made again from the hint)` : ''}` : '';
       const gone = a.lost.length > 0 ? `; loses the newest value of ${a.lost.map((l) => `${l.key} (offset ${l.offset})`).join(', ')}, whose own records are damaged` : '';
-      return `rewrite ${rel(a.file)} from its ${a.batches.length} valid batches${recovered} (${a.size} -> ${a.newSize} bytes), leaving out damaged bytes ${ranges}${gone}; the original goes to ${lost(a.file)}; ${a.why}`;
+      return `rewrite ${rel(a.file)} from its ${a.batchCount} valid batches${recovered} (${a.size} -> ${a.newSize} bytes), leaving out damaged bytes ${ranges}${gone}; the original goes to ${lost(a.file)}; ${a.why}`;
     }
     case 'move':
       return `move ${rel(a.file)} to ${lost(a.file)}: ${a.why}`;

@@ -4,6 +4,7 @@
 // a window at a time, so that checking or dumping a file of any size holds
 // a few MiB of it, never the whole file (a Buffer cannot pass 2 GiB).
 
+import { crc32c } from '../checksum/crc32c.js';
 import { firstNonZero, lastNonZero } from './damage.js';
 
 export interface ByteSource {
@@ -15,6 +16,14 @@ export interface ByteSource {
    * anyway): readers keep a window while they read one batch apart.
    */
   read(position: number, length: number): Uint8Array;
+  /**
+   * Reads bytes[position, position + buf.length) into `buf`, cut short at
+   * the end of the file; returns how many. Where a source has it, a pass
+   * that keeps no view of what it reads (a search for a non-zero byte, a
+   * CRC) uses one buffer for the whole file: a fresh window per read left
+   * up to 130 MB of them for the collector in a 2 GiB pass, measured.
+   */
+  readInto?(buf: Uint8Array, position: number): number;
   /** How many bytes a reader should ask for at once. */
   readonly window: number;
 }
@@ -60,12 +69,27 @@ export class SourceWindow {
 }
 
 /**
+ * A reader of windows of `source` whose bytes are valid until its next
+ * read: one buffer serves them all where the source can read into it.
+ * Asks are at most source.window bytes.
+ */
+function passReader(source: ByteSource): (position: number, length: number) => Uint8Array {
+  if (!source.readInto) return (position, length) => source.read(position, length);
+  const scratch = new Uint8Array(source.window);
+  return (position, length) => {
+    const buf = scratch.subarray(0, Math.min(length, scratch.length));
+    return buf.subarray(0, source.readInto!(buf, position));
+  };
+}
+
+/**
  * Position of the first non-zero byte in [from, source.size), or -1,
  * reading a window at a time.
  */
 export function firstNonZeroIn(source: ByteSource, from: number): number {
+  const read = passReader(source);
   for (let at = from; at < source.size; ) {
-    const bytes = source.read(at, source.window);
+    const bytes = read(at, source.window);
     if (bytes.length === 0) return -1;
     const bad = firstNonZero(bytes, 0);
     if (bad >= 0) return at + bad;
@@ -74,14 +98,32 @@ export function firstNonZeroIn(source: ByteSource, from: number): number {
   return -1;
 }
 
-/** Position of the last non-zero byte in [from, source.size), or -1, reading a window at a time from the end. */
-export function lastNonZeroIn(source: ByteSource, from: number): number {
-  for (let end = source.size; end > from; ) {
+/** Position of the last non-zero byte in [from, to), or -1, reading a window at a time from the end. */
+export function lastNonZeroIn(source: ByteSource, from: number, to = source.size): number {
+  const read = passReader(source);
+  for (let end = Math.min(to, source.size); end > from; ) {
     const at = Math.max(from, end - source.window);
-    const bytes = source.read(at, end - at);
+    const bytes = read(at, end - at);
     const bad = lastNonZero(bytes, 0);
     if (bad >= 0) return at + bad;
     end = at;
   }
   return -1;
+}
+
+/**
+ * CRC-32C of bytes [from, to) of the source, a window at a time; of fewer
+ * bytes when the file ends sooner (a caller compares it with a stored
+ * CRC: a short file then fails it).
+ */
+export function crc32cIn(source: ByteSource, from: number, to: number): number {
+  const read = passReader(source);
+  let crc = 0;
+  for (let at = from; at < to; ) {
+    const chunk = read(at, Math.min(source.window, to - at));
+    if (chunk.length === 0) break;
+    crc = crc32c(chunk, crc);
+    at += chunk.length;
+  }
+  return crc;
 }

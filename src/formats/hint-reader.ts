@@ -12,8 +12,7 @@
 // of damage; test/formats/hint-parser.test.ts checks this against the
 // generated parser.
 
-import { crc32c } from '../checksum/crc32c.js';
-import { type ByteSource, bytesSource, SourceWindow } from './byte-source.js';
+import { type ByteSource, bytesSource, crc32cIn, SourceWindow } from './byte-source.js';
 import { damageError, readFileHeader } from './damage.js';
 import type { HintEntry, HintFile } from './hint-writer.js';
 import { Hint } from './kaitai.js';
@@ -92,13 +91,7 @@ export function checkHint(input: Uint8Array | ByteSource, file?: string): Checke
   const trailerAt = size - HINT_TRAILER_SIZE;
   const region = trailerAt - HINT_HEADER_SIZE;
   const trailer = source.read(trailerAt, HINT_TRAILER_SIZE);
-  let crc = 0;
-  for (let at = HINT_HEADER_SIZE; at < trailerAt; ) {
-    const chunk = source.read(at, Math.min(source.window, trailerAt - at));
-    crc = crc32c(chunk, crc);
-    at += chunk.length;
-  }
-  if (crc !== u32(trailer, 4)) {
+  if (crc32cIn(source, HINT_HEADER_SIZE, trailerAt) !== u32(trailer, 4)) {
     throw damageError(
       { code: 'CORRUPT', reason: 'entries-crc', offset: HINT_HEADER_SIZE, length: region, message: 'hint entries CRC-32C mismatch (or the file is torn)' },
       file,

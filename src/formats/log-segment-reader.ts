@@ -5,7 +5,7 @@
 // records is believed.
 
 import { crc32c, crc32cRange } from '../checksum/crc32c.js';
-import { type ByteSource, bytesSource, firstNonZeroIn, SourceWindow } from './byte-source.js';
+import { type ByteSource, bytesSource, crc32cIn, firstNonZeroIn, SourceWindow } from './byte-source.js';
 import { type Damage, firstNonZero, readFileHeader } from './damage.js';
 import { LogSegment } from './kaitai.js';
 import {
@@ -42,7 +42,8 @@ export interface ReadRecord {
   expireAtMs: number | undefined;
 }
 
-export interface ReadBatch {
+/** A valid batch's place and header, without its records. */
+export interface BatchFrame {
   /** Byte position of the batch (its length field) in the file. */
   position: number;
   /** Bytes the batch takes in the file, framing included. */
@@ -52,6 +53,9 @@ export interface ReadBatch {
   lastOffsetDelta: number;
   timestampMs: number;
   compacted: boolean;
+}
+
+export interface ReadBatch extends BatchFrame {
   records: ReadRecord[];
 }
 
@@ -66,6 +70,13 @@ export interface SegmentScanOptions {
   resync?: boolean;
   /** Called for each valid batch in file order. */
   onBatch?: (batch: ReadBatch) => void;
+  /**
+   * onBatch without the record objects, for a caller that needs only where
+   * the batches are and their offsets (kvtool repair's plan of a segment
+   * of any size: an object and two views per record is most of a scan's
+   * cost).
+   */
+  onBatchFrame?: (batch: BatchFrame) => void;
   /** Called for each damaged range as it is found: before the batch that follows it (a tool streaming a dump in file order). */
   onDamage?: (damage: Damage) => void;
   /**
@@ -194,6 +205,7 @@ export function scanSegment(input: Uint8Array | ByteSource, options: SegmentScan
       result.lastTimestampMs = b.timestampMs;
       // Records are made into objects only for a caller that wants them.
       if (options.onBatch) options.onBatch(toReadBatch(w.bytes, step, w.base));
+      if (options.onBatchFrame) options.onBatchFrame(batchFrame(step, w.base));
       if (options.onRecord) visitRecords(w.bytes, step.at + BATCH_FRAME_SIZE, b, options.onRecord, w.base);
       pos += step.size;
       continue;
@@ -222,22 +234,40 @@ export function scanSegment(input: Uint8Array | ByteSource, options: SegmentScan
 
 /**
  * What lies at file position `pos`, with the window moved to hold all of
- * it: a batch whose length is in range is read whole before it is judged,
- * and a zero fill is followed to the end of the file. A batch step's `at`
- * is a position in the window.
+ * it: a batch whose length is in range and whose CRC holds is read whole
+ * before it is judged, and a zero fill is followed to the end of the
+ * file. A batch step's `at` is a position in the window.
  */
 function stepAt(w: SourceWindow, pos: number, minOffset: number, recordCrcs: boolean): Step {
-  const size = w.source.size;
   w.cover(pos, BATCH_FRAME_SIZE);
-  if (size - pos >= 4) {
-    const length = u32(w.bytes, pos - w.base);
-    if (length >= MIN_BATCH_LENGTH && length <= MAX_BATCH_LENGTH) w.cover(pos, 4 + length);
+  const length = w.source.size - pos >= 4 ? u32(w.bytes, pos - w.base) : 0;
+  if (length >= MIN_BATCH_LENGTH && length <= MAX_BATCH_LENGTH && pos + 4 + length <= w.source.size) {
+    // A damaged length can claim up to 1 GiB: its CRC is checked a window at a time before the window is made to hold it.
+    const mismatch = pos + 4 + length > w.end ? crcMismatchIn(w, pos, length) : undefined;
+    if (mismatch) return mismatch;
+    w.cover(pos, 4 + length);
   }
   // w.source.size again: a file that shrank while it was read ends where the read did.
   const step = batchAt(w.bytes, pos - w.base, minOffset, recordCrcs, w.base, w.source.size - w.base);
   if (step.kind !== 'end' || w.end >= w.source.size) return step;
   const bad = firstNonZeroIn(w.source, w.end);
   return bad < 0 ? step : { kind: 'damage', damage: nonZeroFill(pos, w.source.size - pos, bad) };
+}
+
+/**
+ * batchAt()'s batch-crc damage for the batch at file position `pos` (its
+ * frame in the window), its CRC computed a window at a time; undefined
+ * when the CRC holds or the file shrank under the read (batchAt then says
+ * truncated).
+ */
+function crcMismatchIn(w: SourceWindow, pos: number, length: number): Step | undefined {
+  const stored = u32(w.bytes, pos - w.base + 4);
+  const actual = crc32cIn(w.source, pos + BATCH_FRAME_SIZE, pos + 4 + length);
+  return actual !== stored && pos + 4 + length <= w.source.size ? crcMismatch(pos, length, stored, actual) : undefined;
+}
+
+function crcMismatch(at: number, length: number, stored: number, actual: number): Step {
+  return { kind: 'damage', damage: { code: 'CORRUPT', reason: 'batch-crc', offset: at, length: length + 4, message: `batch CRC-32C mismatch (stored ${hex8(stored)}, computed ${hex8(actual)})` } };
 }
 
 function nonZeroFill(pos: number, remaining: number, bad: number): Damage {
@@ -296,24 +326,41 @@ export function lastBatchOf(bytes: Uint8Array, minOffset: number): LastBatch | u
   return { position: last, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
 }
 
-/** The position of the next valid batch at or after `from`, looking a byte at a time (salvage after damage). */
+/** Bytes of a batch's frame and header: what the salvage search reads of a candidate before anything else. */
+const BATCH_HEAD = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
+
+/**
+ * The position of the next valid batch at or after `from`, looking a byte
+ * at a time (salvage after damage). Every position is a candidate, and the
+ * length read there (from inside a record, say) can claim up to 1 GiB: a
+ * candidate is judged by its header first, then by its CRC a window at a
+ * time, and read whole only when both hold.
+ */
 function findNextBatch(w: SourceWindow, from: number, minOffset: number): number | undefined {
   const source = w.source;
   for (let q = from; q + BATCH_FRAME_SIZE + MIN_BATCH_LENGTH - 4 <= source.size; q++) {
-    if (q + 4 > w.end) w.cover(q, 4);
+    if (q + BATCH_HEAD > w.end) w.cover(q, BATCH_HEAD);
     const b = w.bytes;
     const i = q - w.base;
     const len = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! * 0x1000000);
     if (len === 0) {
-      // No length is 0, so no batch starts where its 4 bytes would be zeros: jump over a zero run at memcmp speed (a preallocated segment is mostly zeros).
+      // No length is 0, so no batch starts where its 4 bytes would be zeros: jump over a zero run at memcmp speed (a preallocated segment is mostly zeros), past the window without moving it.
       const z = firstNonZero(b, i + 4);
-      q = (z < 0 ? w.end : w.base + z) - 4;
+      const next = z >= 0 ? w.base + z : firstNonZeroIn(source, w.end);
+      if (next < 0) return undefined;
+      q = next - 4;
       continue;
     }
     if (len < MIN_BATCH_LENGTH || len > MAX_BATCH_LENGTH || q + 4 + len > source.size) continue;
-    // A candidate that runs past the window is read on its own: the window stays where the search is.
-    const found = q + 4 + len <= w.end ? batchAt(b, i, minOffset, true, w.base, source.size - w.base) : batchAt(source.read(q, 4 + len), 0, minOffset, true, q, source.size - q);
-    if (found.kind === 'batch') return q;
+    // What checkBatchBody would refuse anyway, found from the header alone: no CRC of up to 1 GiB for it.
+    if ('reason' in readBatchHeader(b, i + BATCH_FRAME_SIZE, i + 4 + len, q, minOffset)) continue;
+    if (q + 4 + len <= w.end) {
+      if (batchAt(b, i, minOffset, true, w.base, source.size - w.base).kind === 'batch') return q;
+      continue;
+    }
+    // A candidate that runs past the window is read on its own, once its CRC holds: the window stays where the search is.
+    if (crc32cIn(source, q + BATCH_FRAME_SIZE, q + 4 + len) !== u32(b, i + 4)) continue;
+    if (batchAt(source.read(q, 4 + len), 0, minOffset, true, q, source.size - q).kind === 'batch') return q;
   }
   return undefined;
 }
@@ -351,15 +398,13 @@ function batchAt(bytes: Uint8Array, pos: number, minOffset: number, recordCrcs =
   }
   const stored = u32(bytes, pos + 4);
   const actual = crc32c(bytes.subarray(pos + BATCH_FRAME_SIZE, stop));
-  if (stored !== actual) {
-    return damage('CORRUPT', 'batch-crc', length + 4, `batch CRC-32C mismatch (stored ${hex8(stored)}, computed ${hex8(actual)})`);
-  }
+  if (stored !== actual) return crcMismatch(at, length, stored, actual);
   const body = checkBatchBody(bytes, pos, pos + BATCH_FRAME_SIZE, stop, minOffset, recordCrcs, base);
   if ('reason' in body) return damage('CORRUPT', body.reason, length + 4, body.message);
   return { kind: 'batch', at: pos, size: length + 4, crc: stored, body };
 }
 
-function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, base = 0): ReadBatch {
+function batchFrame(step: Extract<Step, { kind: 'batch' }>, base: number): BatchFrame {
   const { at, size, crc, body } = step;
   return {
     position: base + at,
@@ -369,8 +414,11 @@ function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, 
     lastOffsetDelta: body.lastOffsetDelta,
     timestampMs: body.timestampMs,
     compacted: body.compacted,
-    records: recordsOf(bytes, at + BATCH_FRAME_SIZE, body, base),
   };
+}
+
+function toReadBatch(bytes: Uint8Array, step: Extract<Step, { kind: 'batch' }>, base = 0): ReadBatch {
+  return { ...batchFrame(step, base), records: recordsOf(bytes, step.at + BATCH_FRAME_SIZE, step.body, base) };
 }
 
 const TWO_32 = 0x100000000;
@@ -411,19 +459,9 @@ const fieldRange = (batchAt: number, what: string): BodyProblem => ({ reason: 'f
  */
 function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, minOffset: number, recordCrcs: boolean, base: number): BatchBody | BodyProblem {
   const filePos = base + pos;
-  if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${filePos} is shorter than its header` };
-  const baseHigh = u32(b, at + 4);
-  if (baseHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'base_offset');
-  const baseOffset = baseHigh * TWO_32 + u32(b, at);
-  const lastOffsetDelta = u32(b, at + 8);
-  const tsHigh = u32(b, at + 16);
-  if (tsHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'timestamp_ms');
-  const timestampMs = tsHigh * TWO_32 + u32(b, at + 12);
-  const attributes = b[at + 20]! | (b[at + 21]! << 8);
-  if (attributes > 1) return fieldRange(filePos, 'attributes');
-  const count = u32(b, at + 22);
-  if (count < 1 || count > MAX_RECORD_COUNT) return fieldRange(filePos, 'record_count');
-  if (baseOffset < minOffset) return { reason: 'offset-order', message: `batch base offset ${baseOffset} is below ${minOffset}` };
+  const header = readBatchHeader(b, at, end, filePos, minOffset);
+  if ('reason' in header) return header;
+  const { baseOffset, lastOffsetDelta, recordCount: count } = header;
   let p = at + BATCH_HEADER_SIZE;
   let prev = baseOffset - 1;
   for (let i = 0; i < count; i++) {
@@ -456,6 +494,30 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
   if (prev !== baseOffset + lastOffsetDelta) {
     return { reason: 'offset-order', message: `last record offset ${prev} differs from the batch's ${baseOffset + lastOffsetDelta}` };
   }
+  return header;
+}
+
+/**
+ * The header of the batch whose body is b[at, end) (the batch after its
+ * length and CRC) when its fields pass every check they allow alone:
+ * checkBatchBody's first checks, which the salvage search also makes to
+ * rule out a position before computing a CRC. `filePos`: the batch's file
+ * position, for messages.
+ */
+function readBatchHeader(b: Uint8Array, at: number, end: number, filePos: number, minOffset: number): BatchBody | BodyProblem {
+  if (end - at < BATCH_HEADER_SIZE) return { reason: 'batch-layout', message: `batch at ${filePos} is shorter than its header` };
+  const baseHigh = u32(b, at + 4);
+  if (baseHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'base_offset');
+  const baseOffset = baseHigh * TWO_32 + u32(b, at);
+  const lastOffsetDelta = u32(b, at + 8);
+  const tsHigh = u32(b, at + 16);
+  if (tsHigh > MAX_SAFE_HIGH) return fieldRange(filePos, 'timestamp_ms');
+  const timestampMs = tsHigh * TWO_32 + u32(b, at + 12);
+  const attributes = b[at + 20]! | (b[at + 21]! << 8);
+  if (attributes > 1) return fieldRange(filePos, 'attributes');
+  const count = u32(b, at + 22);
+  if (count < 1 || count > MAX_RECORD_COUNT) return fieldRange(filePos, 'record_count');
+  if (baseOffset < minOffset) return { reason: 'offset-order', message: `batch base offset ${baseOffset} is below ${minOffset}` };
   return { baseOffset, lastOffsetDelta, timestampMs, compacted: attributes === 1, recordCount: count };
 }
 

@@ -154,24 +154,35 @@ export const inlineSyncFileIO: FileIO = realFileIO(true);
  * old file or the new one (recovery contract, item 6). `data` may be a
  * source (another file), copied a window at a time.
  */
-export async function replaceFile(io: FileIO, path: string, data: Uint8Array | ByteSource): Promise<void> {
+export function replaceFile(io: FileIO, path: string, data: Uint8Array | ByteSource): Promise<void> {
+  return replaceFileWith(io, path, (h) => (data instanceof Uint8Array ? h.write(data, 0) : copyInto(h, data)));
+}
+
+/**
+ * replaceFile() of contents written piece by piece: `fill` writes the
+ * temporary file through its handle (kvtool repair rewrites a segment of
+ * any size a bounded piece at a time). Same steps, same crash story.
+ */
+export async function replaceFileWith(io: FileIO, path: string, fill: (h: FileHandle) => void): Promise<void> {
   const tmp = `${path}.tmp`;
   if (io.exists(tmp)) io.unlink(tmp);
   const h = io.open(tmp, 'create');
   try {
-    if (data instanceof Uint8Array) h.write(data, 0);
-    else {
-      for (let at = 0; at < data.size; ) {
-        const chunk = data.read(at, data.window);
-        if (chunk.length === 0) break;
-        h.write(chunk, at);
-        at += chunk.length;
-      }
-    }
+    fill(h);
     await h.sync();
   } finally {
     h.close();
   }
   io.rename(tmp, path);
   await io.syncDir(dirname(path));
+}
+
+/** Writes all of `source` into `h` from position 0, a window at a time. */
+function copyInto(h: FileHandle, source: ByteSource): void {
+  for (let at = 0; at < source.size; ) {
+    const chunk = source.read(at, source.window);
+    if (chunk.length === 0) break;
+    h.write(chunk, at);
+    at += chunk.length;
+  }
 }

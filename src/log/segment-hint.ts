@@ -8,6 +8,7 @@ import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writ
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
+import { withFileSource } from '../io/file-source.js';
 import { KeyDirectory } from './key-directory.js';
 import { hintPath } from './segment-names.js';
 
@@ -80,15 +81,15 @@ export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
  * hint, open scans the segment and reports the damage.
  */
 export async function writeHint(io: FileIO, dir: string, segment: HintedSegment): Promise<boolean> {
-  const bytes = io.readFile(segment.path);
-  const { newest, scan } = scanNewest(bytes, segment.path);
+  // A window at a time, not the whole file: kvtool repair writes the hint of a segment of any size (a Buffer stops at 2 GiB).
+  const { newest, scan, coveredLength } = withFileSource(io, segment.path, (source) => ({ ...scanNewest(source, segment.path), coveredLength: source.size }));
   const offsetsAgree = segment.compacted ? scan.nextOffset <= segment.nextOffset : scan.nextOffset === segment.nextOffset;
   if (scan.damage.length > 0 || !offsetsAgree) return false;
   let entryBytes = 0;
   newest.forEachKey((id, _keys, _keyAt, keyLength) => {
     entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
   });
-  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength: bytes.length }, newest.size, entryBytes);
+  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength }, newest.size, entryBytes);
   // In hash order: an open loading this hint then fills the key directory front to back (key-directory.ts).
   newest.forEachKeyByHash((id, keys, keyAt, keyLength) => {
     hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));

@@ -4,17 +4,14 @@
 // file over 2 GiB (past what one Buffer holds) is read a window at a time.
 // Sparse files: no disk space is used.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { encodeBatch, encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
 import { Op, ValueEncoding } from '../../src/formats/limits.js';
+import { timedKvtool as kvtool } from './timed-kvtool.js';
 
-const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-const TIME = '/usr/bin/time';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-large-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -25,16 +22,6 @@ function sparse(name: string, head: Uint8Array, size: number): string {
   fs.ftruncateSync(fd, size);
   fs.closeSync(fd);
   return file;
-}
-
-/** Runs kvtool; with GNU time present, also its peak resident memory in MB. */
-function kvtool(...args: string[]): { status: number | null; out: string; peakMb: number | undefined } {
-  const timed = fs.existsSync(TIME);
-  const r = timed
-    ? spawnSync(TIME, ['-f', 'PEAK_KB %M', process.execPath, KVTOOL, '--quiet', ...args], { encoding: 'utf8' })
-    : spawnSync(process.execPath, [KVTOOL, '--quiet', ...args], { encoding: 'utf8' });
-  const peak = /PEAK_KB (\d+)/.exec(r.stderr);
-  return { status: r.status, out: (r.stdout + r.stderr).replace(/.*PEAK_KB \d+\n?/, '').replace(/Command exited with non-zero status \d+\n/, ''), peakMb: peak ? Number(peak[1]) / 1024 : undefined };
 }
 
 const GiB = 2 ** 30;

@@ -35,14 +35,18 @@ import { handleSource } from '../../src/io/file-source.js';
 import { batches, damage, hex, hintEntries, journalFrames, mutation, snapshotEntries } from './arbitraries.js';
 
 /** `bytes` served `window` bytes at a time, each read a copy: a reader that looks outside what it asked for sees nothing. */
-function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: number } {
+function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: number; largest: number } {
   const source = {
     size: bytes.length,
     window,
     reads: 0,
+    /** The most bytes one read returned. */
+    largest: 0,
     read(position: number, length: number) {
       source.reads++;
-      return Uint8Array.from(bytes.subarray(position, Math.min(bytes.length, position + length)));
+      const read = Uint8Array.from(bytes.subarray(position, Math.min(bytes.length, position + length)));
+      source.largest = Math.max(source.largest, read.length);
+      return read;
     },
   };
   return source;
@@ -51,20 +55,25 @@ function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: numb
 const window = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 600 }));
 const RUNS = { numRuns: 300 };
 
-/** Everything a scan tells, with records as they reach onRecord and onBatch. */
+/** Everything a scan tells, with records as they reach onRecord and onBatch, and batches as they reach onBatchFrame. */
 function scanned(input: Uint8Array | ByteSource, resync: boolean) {
   const records: string[] = [];
   const batchesSeen: string[] = [];
+  const framesSeen: string[] = [];
   const damageSeen: string[] = [];
   const options: SegmentScanOptions = {
     resync,
     onRecord: (op, b, keyAt, keyLength, position, size, offset, expireAtMs) =>
       records.push(`${op} ${hex(b.subarray(keyAt, keyAt + keyLength))} ${position} ${size} ${offset} ${expireAtMs}`),
     onBatch: (batch) => batchesSeen.push(JSON.stringify({ ...batch, records: batch.records.map((r) => ({ ...r, key: hex(r.key), value: hex(r.value) })) })),
+    onBatchFrame: (frame) => framesSeen.push(JSON.stringify(frame)),
     onDamage: (d) => damageSeen.push(JSON.stringify(d)),
   };
   try {
-    return { scan: JSON.stringify(scanSegment(input, options)), records, batchesSeen, damageSeen };
+    const scan = JSON.stringify(scanSegment(input, options));
+    // A frame is its batch without the records.
+    assert.deepEqual(framesSeen, batchesSeen.map((b) => JSON.stringify({ ...(JSON.parse(b) as object), records: undefined })));
+    return { scan, records, batchesSeen, damageSeen };
   } catch (e) {
     return { error: String(e) };
   }
@@ -201,6 +210,39 @@ t.test('salvage finds a batch right after a run of zeros, whatever the low bytes
         const scan = scanSegment(windowed(bytes, w), { resync: true });
         t.equal(scan.batchCount, 2, `0x${length.toString(16)} after ${zeros} zeros, ${w}-byte windows: both batches`);
       }
+    }
+  }
+});
+
+t.test('a length that claims far more than a window is refused without being read whole', async (t) => {
+  // A damaged length (a flipped high byte claims 16 MiB more) and, in the salvage search, lengths read from inside a damaged batch can claim up to 1 GiB: a reader that read them whole to check a CRC would hold that much of the file.
+  const MiB = 2 ** 20;
+  const header = encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Binary, createdMs: 1 });
+  // A value that holds a whole plausible batch head: a length of 1 MiB, any CRC, base offset 5, one record; it passes every check but the CRC.
+  const fake = Buffer.alloc(40);
+  fake.writeUInt32LE(MiB, 0);
+  fake.writeUInt32LE(5, 8);
+  fake.writeUInt32LE(1, 30);
+  const batch = (base: number, value: Buffer) =>
+    encodeBatch({ baseOffset: base, timestampMs: 1, compacted: false, records: [{ op: 1, offsetDelta: 0, key: Buffer.from(`k${base}`), value, expireAtMs: undefined }] });
+  const batches = [batch(0, Buffer.alloc(100, 1)), batch(1, fake), batch(2, Buffer.alloc(100, 2))];
+  const clean = Buffer.concat([header, ...batches, Buffer.alloc(32 * MiB)]);
+  const second = header.length + batches[0]!.length;
+  const cases: Array<[string, (b: Buffer) => void, string]> = [
+    ['a flipped high byte of a length', (b) => void (b[second + 3]! ^= 0x01), 'batch-crc'],
+    ['a flipped byte in the head of a batch whose value looks like a batch', (b) => void (b[second + 12]! ^= 0x01), 'batch-crc'],
+  ];
+  for (const [what, spoil, reason] of cases) {
+    const bytes = Buffer.from(clean);
+    spoil(bytes);
+    for (const resync of [false, true]) {
+      const source = windowed(bytes, 4096);
+      const scan = scanSegment(source, { resync });
+      t.equal(scan.damage[0]?.reason, reason, `${what}, resync ${resync}: ${reason} at the damaged batch`);
+      t.equal(scan.damage[0]?.offset, second);
+      if (resync) t.equal(scan.batchCount, 2, `${what}: the batch after it is found`);
+      t.ok(source.largest <= 4096, `${what}, resync ${resync}: no read larger than the window (largest ${source.largest})`);
+      assert.deepEqual(scanned(source, resync), scanned(bytes, resync));
     }
   }
 });
