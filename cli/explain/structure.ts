@@ -2,10 +2,10 @@
 // reader walks the file, and then parsed alone with its debug-mode parser
 // from its own bytes: for a log segment or a journal the header or one
 // batch (frame), located with the reader (which also says whether that
-// stretch is valid or damaged); hints and snapshots are still parsed
-// whole. The whole-file debug parse is not used for the append-only
-// formats: one torn batch would lose every field after it (DESIGN's Kaitai
-// traps), and a segment can be larger than a Buffer holds.
+// stretch is valid or damaged); for hints and snapshots the part of the
+// root that holds the byte (parts.ts). The whole-file debug parse is not
+// used: one torn batch would lose every field after it (DESIGN's Kaitai
+// traps), and a file can be larger than a Buffer holds.
 
 import { LogkvError } from '../../src/errors.js';
 import type { Damage } from '../../src/formats/damage.js';
@@ -16,8 +16,9 @@ import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity } from '../../src/formats/store-identity-reader.js';
 import type { FileKind } from '../file-kind.js';
 import { type LogkvFile, smallFileBytes } from '../paths.js';
-import { HintDebug, JournalDebug, SnapshotDebug, StoreIdentityDebug } from './debug-parsers.js';
+import { JournalDebug, StoreIdentityDebug } from './debug-parsers.js';
 import { type Located, parseAndLocate } from './locate.js';
+import { locateInHint, locateInSnapshot } from './parts.js';
 import { findInSegment, locateInSegment } from './segment.js';
 import { damageStatus, headerRefused, wholeFileVerdict } from './status.js';
 
@@ -57,17 +58,14 @@ const journal: Explainer = (file, at) => {
   return parse(JournalDebug.Frame, scan.validUpTo, `end marker at ${scan.validUpTo} and slack`);
 };
 
-/** Hints and snapshots are read and parsed whole, for now. */
 const hint: Explainer = (file, at) => {
-  const bytes = file.source.read(0, file.size);
-  const verdict = wholeFileVerdict(() => checkHint(bytes), 'hint');
-  return { ...parseAndLocate(HintDebug, { start: 0, bytes }, at), status: verdict.status, damage: undefined };
+  const verdict = wholeFileVerdict(() => checkHint(file.source), 'hint');
+  return { ...locateInHint(file.source, at, verdict.accepted), status: verdict.status, damage: undefined };
 };
 
 const snapshot: Explainer = (file, at) => {
-  const bytes = file.source.read(0, file.size);
   const verdict = wholeFileVerdict(() => scanSnapshot(file.source, undefined), 'snapshot');
-  return { ...parseAndLocate(SnapshotDebug, { start: 0, bytes }, at), status: verdict.status, damage: undefined };
+  return { ...locateInSnapshot(file.source, at, verdict.accepted), status: verdict.status, damage: undefined };
 };
 
 /** IDENTITY is 36 bytes: read and parsed whole. */

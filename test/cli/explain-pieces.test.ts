@@ -1,10 +1,10 @@
-// kvtool explain parses one structure of a segment from its own bytes (the
-// header, a batch, a damaged stretch or the zero fill), never the file, and
-// must say what the debug parser over the whole file says: the same path
-// of fields with the same file positions, the same value and the same
-// error. The whole-file parse is the reference here, over every golden
-// segment (every byte of the small ones, a spread of the large ones) and
-// over damaged copies of them, read through windows as small as one byte.
+// kvtool explain parses one structure from its own bytes (a batch, a hint
+// entry, a snapshot chunk), never the file, and must say what the debug
+// parser over the whole file says: the same path of fields with the same
+// file positions, the same value and the same error. The whole-file parse
+// is the reference here, over every golden segment, hint and snapshot
+// (every byte of the small ones, a spread of the large ones) and over
+// damaged copies of them, read through windows as small as one byte.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,13 +12,17 @@ import path from 'node:path';
 import t from 'tap';
 import fc from 'fast-check';
 import { type ByteSource } from '../../src/formats/byte-source.js';
+import { checkHint } from '../../src/formats/hint-reader.js';
 import { encodeBatch, encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
 import { Op, ValueEncoding } from '../../src/formats/limits.js';
+import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
+import { HintDebug, SnapshotDebug } from '../../cli/explain/debug-parsers.js';
 import { isBytesHead, type Located, parseAndLocate } from '../../cli/explain/locate.js';
+import { locateInHint, locateInSnapshot } from '../../cli/explain/parts.js';
 import { BATCH_READ_LIMITS, type BatchReadLimits, findInSegment, locateInSegment } from '../../cli/explain/segment.js';
 import { damage, hex, mutation } from '../formats/arbitraries.js';
 
-type Kind = 'segment';
+type Kind = 'segment' | 'hint' | 'snapshot';
 
 const FIXTURES = path.join(import.meta.dirname, '..', '..', 'fixtures');
 const golden = (folder: string, kind: Kind) =>
@@ -26,18 +30,33 @@ const golden = (folder: string, kind: Kind) =>
     .readdirSync(path.join(FIXTURES, folder))
     .filter((f) => !f.endsWith('.json'))
     .map((f) => ({ name: `${folder}/${f}`, kind, bytes: fs.readFileSync(path.join(FIXTURES, folder, f)) }));
-const FILES = golden('log', 'segment');
+const FILES = [...golden('log', 'segment'), ...golden('hint', 'hint'), ...golden('snapshot', 'snapshot')];
 
 /** `bytes` served `window` bytes at a time, each read a copy: a parse that looked outside its piece would see nothing. */
 function windowed(bytes: Uint8Array, window: number): ByteSource {
   return { size: bytes.length, window, read: (position, length) => Uint8Array.from(bytes.subarray(position, Math.min(bytes.length, position + length))) };
 }
 
+const accepts = (read: () => unknown): boolean => {
+  try {
+    read();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Explain's answer for byte `at`, and the whole-file parse's. */
 function both(kind: Kind, bytes: Uint8Array, at: number, window: number, limits: BatchReadLimits): { pieces: Located; whole: Located } {
   const source = windowed(bytes, window);
-  const found = findInSegment(source, at);
-  return { pieces: locateInSegment(source, found, at, limits), whole: parseAndLocate(found.type, { start: found.start, bytes: bytes.subarray(found.start) }, at) };
+  if (kind === 'segment') {
+    const found = findInSegment(source, at);
+    return { pieces: locateInSegment(source, found, at, limits), whole: parseAndLocate(found.type, { start: found.start, bytes: bytes.subarray(found.start) }, at) };
+  }
+  if (kind === 'hint') {
+    return { pieces: locateInHint(source, at, accepts(() => checkHint(bytes))), whole: parseAndLocate(HintDebug, { start: 0, bytes }, at) };
+  }
+  return { pieces: locateInSnapshot(source, at, accepts(() => scanSnapshot(windowed(bytes, 4096), undefined))), whole: parseAndLocate(SnapshotDebug, { start: 0, bytes }, at) };
 }
 
 /** What a Located shows, values as hex; a value read only in part (a long zero fill) as the whole value's first bytes and length. */
@@ -77,7 +96,7 @@ t.test('every golden file: each byte located from its structure alone as over th
   for (const f of FILES) {
     for (const at of positions(f.bytes.length)) {
       assertSame(f.kind, f.bytes, at, WINDOWS[at % WINDOWS.length]!, BATCH_READ_LIMITS, f.name);
-      if (at % 4 === 0) assertSame(f.kind, f.bytes, at, 4096, SMALL_TAIL, `${f.name} (zero fill read as its head)`);
+      if (f.kind === 'segment' && at % 4 === 0) assertSame(f.kind, f.bytes, at, 4096, SMALL_TAIL, `${f.name} (zero fill read as its head)`);
     }
   }
   t.pass(`${FILES.length} files`);
