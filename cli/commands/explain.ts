@@ -2,14 +2,11 @@
 // frame, entry) the byte belongs to, from the debug-mode parser's record
 // of where each field lies, with the bytes around it. Read-only.
 
-import { readHint } from '../../src/formats/hint-reader.js';
-import { readStoreIdentity } from '../../src/formats/store-identity-reader.js';
-import { readSnapshot } from '../../src/formats/snapshot-reader.js';
 import type { Context } from '../context.js';
 import { CliError } from '../failure.js';
 import { magicHex } from '../file-kind.js';
 import { listFiles, withFile } from '../paths.js';
-import { explainJson, renderExplainText } from '../explain/render.js';
+import { type Around, explainJson, hexSpan, renderExplainText } from '../explain/render.js';
 import { explainByte } from '../explain/structure.js';
 import { EXIT } from './exit-codes.js';
 
@@ -35,11 +32,11 @@ export function runExplain(args: ExplainArgs, ctx: Context): number {
   return withFile(ref, (read) => {
     if (at >= read.size) throw new CliError(`--at ${at}: ${ref.path} has ${read.size} bytes (positions 0..${read.size - 1})`);
     if (read.kind === undefined) throw new CliError(`${ref.path} is not a logkv file (magic ${magicHex(read.head)})`, EXIT.PROBLEMS);
-    const { kind } = read;
-    const bytes = read.source.read(0, read.size);
-    const explained = explainByte(kind, bytes, at, { hint: (b) => readHint(b), snapshot: (b) => readSnapshot(b), identity: (b) => readStoreIdentity(b) });
-    if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, kind, bytes, at, explained, args.context)));
-    else for (const l of renderExplainText(ref.path, kind, bytes, at, explained, args.context)) ctx.out.line(l);
+    const explained = explainByte(read, at);
+    const { first, last } = hexSpan(at, args.context, read.size);
+    const around: Around = { size: read.size, at, bytes: { start: first, bytes: read.source.read(first, last - first) } };
+    if (args.json) ctx.out.line(JSON.stringify(explainJson(ref.path, read.kind, around, explained)));
+    else for (const l of renderExplainText(ref.path, read.kind, around, explained)) ctx.out.line(l);
     return EXIT.OK;
   });
 }

@@ -6,7 +6,7 @@
 import type { FileKind } from '../file-kind.js';
 import { hexOf, showKey } from '../format-value.js';
 import { CommonDebug } from './debug-parsers.js';
-import type { PathStep } from './locate.js';
+import { type BytesHead, isBytesHead, type PathStep, type Piece } from './locate.js';
 import type { Explained } from './structure.js';
 
 const SPEC: Record<FileKind, string> = { segment: 'log_segment', hint: 'hint', snapshot: 'snapshot', journal: 'journal', identity: 'store_identity' };
@@ -19,14 +19,18 @@ export function specPlace(kind: FileKind, step: PathStep): string {
   return step.inType === SPEC[kind] ? `formats/${file}.ksy seq ${field}` : `formats/${file}.ksy types/${step.inType} seq ${field}`;
 }
 
+/** Bytes as shown: at most their first 64, and how many there are. */
+function bytesText({ head, length }: BytesHead): string {
+  const shown = length > 64 ? `0x${hexOf(head.subarray(0, 64))}... (${length} bytes)` : `0x${hexOf(head)} (${length} byte${length === 1 ? '' : 's'})`;
+  const k = showKey(head.subarray(0, 64));
+  return length > 0 && k.text !== undefined ? `${shown} ${JSON.stringify(k.text)}` : shown;
+}
+
 export function valueText(v: unknown): string {
   if (typeof v === 'number') return `${v} (0x${v.toString(16)})`;
   if (typeof v === 'string') return JSON.stringify(v);
-  if (v instanceof Uint8Array) {
-    const shown = v.length > 64 ? `0x${hexOf(v.subarray(0, 64))}... (${v.length} bytes)` : `0x${hexOf(v)} (${v.length} byte${v.length === 1 ? '' : 's'})`;
-    const k = showKey(v.subarray(0, 64));
-    return v.length > 0 && k.text !== undefined ? `${shown} ${JSON.stringify(k.text)}` : shown;
-  }
+  if (v instanceof Uint8Array) return bytesText({ head: v, length: v.length });
+  if (isBytesHead(v)) return bytesText(v);
   if (Array.isArray(v)) return `${v.length} elements`;
   if (v === undefined) return '(not read)';
   return String(v);
@@ -41,23 +45,32 @@ export interface HexRow {
   ascii: string;
 }
 
-/** 16-byte rows around `at`; `[xx]` is the byte, `~~` under the field's bytes and `^^` under the byte. */
-export function hexRows(bytes: Uint8Array, at: number, field: { start: number; end: number | undefined }, context: number): HexRow[] {
-  const first = Math.max(0, Math.floor((at - context) / 16) * 16);
-  const last = Math.min(bytes.length, Math.ceil((at + context + 1) / 16) * 16);
+/** The file positions [first, last) the hex rows around `at` show: whole 16-byte rows, `context` bytes either side of it. */
+export function hexSpan(at: number, context: number, size: number): { first: number; last: number } {
+  return { first: Math.max(0, Math.floor((at - context) / 16) * 16), last: Math.min(size, Math.ceil((at + context + 1) / 16) * 16) };
+}
+
+/**
+ * 16-byte rows around `at` from `around`, the bytes hexSpan names, of a file
+ * of `size` bytes; `[xx]` is the byte, `~~` under the field's bytes and
+ * `^^` under the byte.
+ */
+export function hexRows(around: Piece, size: number, at: number, field: { start: number; end: number | undefined }): HexRow[] {
+  const first = around.start;
+  const last = first + around.bytes.length;
   const rows: HexRow[] = [];
-  const fieldEnd = field.end ?? bytes.length;
+  const fieldEnd = field.end ?? size;
   for (let row = first; row < last; row += 16) {
     let hex = '';
     let marks = '';
     let ascii = '';
     for (let i = row; i < row + 16; i++) {
-      if (i >= bytes.length) {
+      if (i >= last) {
         hex += '   ';
         marks += '   ';
         continue;
       }
-      const b = bytes[i]!;
+      const b = around.bytes[i - first]!;
       hex += i === at ? `[${b.toString(16).padStart(2, '0')}` : `${i === at + 1 ? ']' : ' '}${b.toString(16).padStart(2, '0')}`;
       marks += ` ${i === at ? '^^' : i >= field.start && i < fieldEnd ? '~~' : '  '}`;
       ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
@@ -68,12 +81,22 @@ export function hexRows(bytes: Uint8Array, at: number, field: { start: number; e
   return rows;
 }
 
-export function renderExplainText(file: string, kind: FileKind, bytes: Uint8Array, at: number, e: Explained, context: number): string[] {
+/** What is shown of a file around byte `at`: its size and the bytes hexSpan names. */
+export interface Around {
+  size: number;
+  at: number;
+  bytes: Piece;
+}
+
+const byteAt = (a: Around): number => a.bytes.bytes[a.at - a.bytes.start]!;
+
+export function renderExplainText(file: string, kind: FileKind, around: Around, e: Explained): string[] {
+  const { at, size } = around;
   const leaf = e.path.at(-1)!;
   const root = e.path[0]!.field;
   const fields = e.path.slice(1).map((s) => s.field);
   const lines = [
-    `${file}: ${kind}, ${bytes.length} bytes; byte ${at} (0x${at.toString(16)}) is 0x${bytes[at]!.toString(16).padStart(2, '0')}`,
+    `${file}: ${kind}, ${size} bytes; byte ${at} (0x${at.toString(16)}) is 0x${byteAt(around).toString(16).padStart(2, '0')}`,
     `status: ${e.status}`,
   ];
   if (e.path.length === 1) {
@@ -86,27 +109,35 @@ export function renderExplainText(file: string, kind: FileKind, bytes: Uint8Arra
   }
   lines.push(`path: ${e.path.map((s) => `${s.field} ${span(s)}`).join(' > ')}`);
   if (e.error) lines.push(`parser: stopped with ${e.error.name}: ${e.error.message}`);
-  for (const r of hexRows(bytes, at, leaf, context)) {
+  for (const r of hexRows(around.bytes, size, at, leaf)) {
     lines.push(`  ${r.offset.toString(16).padStart(8, '0')} ${r.hex}  |${r.ascii}|`);
     if (r.marks) lines.push(`  ${' '.repeat(8)} ${r.marks}`);
   }
   return lines;
 }
 
-export function explainJson(file: string, kind: FileKind, bytes: Uint8Array, at: number, e: Explained, context: number): Record<string, unknown> {
+/** A field's value in JSON: bytes as hex; of bytes read only in part (a long zero fill), the hex of what was read and the length. */
+function valueJson(v: unknown): Record<string, unknown> {
+  if (v instanceof Uint8Array) return { valueHex: hexOf(v) };
+  if (isBytesHead(v)) return { valueHeadHex: hexOf(v.head), valueLength: v.length };
+  return v === undefined ? {} : { value: v };
+}
+
+export function explainJson(file: string, kind: FileKind, around: Around, e: Explained): Record<string, unknown> {
+  const { at, size } = around;
   const leaf = e.path.at(-1)!;
-  const value = e.value instanceof Uint8Array ? { valueHex: hexOf(e.value) } : e.value === undefined ? {} : { value: e.value };
+  const value = valueJson(e.value);
   return {
     file,
     kind,
-    size: bytes.length,
+    size,
     at,
-    byte: bytes[at],
+    byte: byteAt(around),
     status: e.status,
     damage: e.damage,
     path: e.path,
     field: e.path.length > 1 ? { name: e.path.slice(1).map((s) => s.field).join('.'), spec: specPlace(kind, leaf), start: leaf.start, end: leaf.end, ...value } : undefined,
     error: e.error ? `${e.error.name}: ${e.error.message}` : undefined,
-    hex: hexRows(bytes, at, leaf, context).map((r) => ({ offset: r.offset, hex: r.hex, ascii: r.ascii })),
+    hex: hexRows(around.bytes, size, at, leaf).map((r) => ({ offset: r.offset, hex: r.hex, ascii: r.ascii })),
   };
 }

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { encodeBatch, encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
+import { Op, ValueEncoding } from '../../src/formats/limits.js';
 import { kvtool } from './run-kvtool.js';
 
 const fixture = (f: string): string => path.join(import.meta.dirname, '..', '..', 'fixtures', f);
@@ -63,6 +65,20 @@ t.test('damaged and torn batches, zero fill', async (t) => {
   const fill = await kvtool('explain', fixture('log/zero-filled-tail.log'), '--at', '70000', '--context', '0');
   t.equal(fill.lines[1], 'status: end-of-log marker at 65928 and zero fill (4096 bytes)');
   t.match(field(fill.lines)!, 'field: batch.zero_fill (formats/log_segment.ksy types/batch seq zero_fill), bytes 65932..70024');
+});
+
+t.test('the zero fill after damage and a batch salvaged past it', async (t) => {
+  const batch = (offset: number) => encodeBatch({ baseOffset: offset, timestampMs: 1, compacted: false, records: [{ op: Op.Put, offsetDelta: 0, key: Buffer.from('k'), value: Buffer.from('v'), expireAtMs: undefined }] });
+  const [a, b, c] = [batch(0), batch(1), batch(2)];
+  b[b.length - 1]! ^= 1; // b's CRC fails; c is found past it
+  const cAt = 28 + a.length + b.length;
+  const fillAt = cAt + c.length;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-explain-')), '00000000000000000000.log');
+  t.teardown(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }));
+  fs.writeFileSync(file, Buffer.concat([encodeSegmentHeader({ baseOffset: 0, valueEncoding: ValueEncoding.Utf8, createdMs: 0 }), a, b, c, Buffer.alloc(100)]));
+  const r = await kvtool('explain', file, '--at', String(fillAt + 50), '--context', '0');
+  t.equal(r.lines[1], `status: end-of-log marker at ${fillAt} and zero fill (100 bytes)`, 'the marker is where c ends, not where the damage starts');
+  t.equal(pathLine(r.lines), `path: batch ${fillAt}..${fillAt + 100} > zero_fill ${fillAt + 4}..${fillAt + 100}`);
 });
 
 t.test('journal, hint and snapshot fields', async (t) => {

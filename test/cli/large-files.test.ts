@@ -52,6 +52,18 @@ const damaged = sparse('00000000000000000009.log', Buffer.concat([encodeSegmentH
   fs.closeSync(fd);
 }
 
+const MARKER = 28 + GOOD_BATCH.length;
+const explainedFar = new RegExp(
+  [
+    `: segment, ${BIG} bytes; byte ${FAR} \\(0x${FAR.toString(16)}\\) is 0x5a`,
+    `status: damaged bytes ${MARKER}\\.\\.${BIG}: CORRUPT nonzero-fill: end-of-log marker at ${MARKER} but a non-zero byte at ${FAR}`,
+    `field: batch\\.zero_fill \\(formats/log_segment\\.ksy types/batch seq zero_fill\\), bytes ${MARKER + 4}\\.\\.${BIG} \\(${BIG - MARKER - 4} bytes, this is byte ${FAR - MARKER - 4} of it\\)`,
+    `value: 0x0{128}\\.\\.\\. \\(${BIG - MARKER - 4} bytes\\)`,
+    `path: batch ${MARKER}\\.\\.${BIG} > zero_fill ${MARKER + 4}\\.\\.${BIG}`,
+    `  ${FAR.toString(16).padStart(8, '0')} \\[5a\\]`,
+  ].join('[^]*'),
+);
+
 t.test('a segment over 2 GiB is read a window at a time, in bounded memory', async (t) => {
   const expected: Array<[string[], number, RegExp]> = [
     [['verify', huge], 0, /ok/],
@@ -59,6 +71,10 @@ t.test('a segment over 2 GiB is read a window at a time, in bounded memory', asy
     [['stats', huge], 0, /records: 1/],
     [['verify', damaged], 1, new RegExp(`non-zero byte at ${FAR}`)],
     [['dump', damaged], 0, new RegExp(`non-zero byte at ${FAR}`)],
+    // explain stops reading at the batch holding the byte: no pass over the 2 GiB of zeros.
+    [['explain', huge, '--at', '30'], 0, /status: valid batch at 28\.\.\d+, offsets 7\.\.7\nfield: batch\.batch_length \(formats\/log_segment\.ksy types\/batch seq batch_length\), bytes 28\.\.32 /],
+    // The damage runs from the end-of-log marker to the end of the file; its zero fill is read as far as its head, its length and the byte as they are.
+    [['explain', damaged, '--at', String(FAR)], 0, explainedFar],
   ];
   for (const [args, status, says] of expected) {
     const r = kvtool(...args);
