@@ -10,12 +10,12 @@
 import { LogkvError } from '../../src/errors.js';
 import type { Damage } from '../../src/formats/damage.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
-import { scanJournal } from '../../src/formats/journal-reader.js';
-import { JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
+import { type ReadFrame, scanJournal } from '../../src/formats/journal-reader.js';
+import { IDENTITY_SIZE, JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity } from '../../src/formats/store-identity-reader.js';
 import type { FileKind } from '../file-kind.js';
-import { type LogkvFile, smallFileBytes } from '../paths.js';
+import type { LogkvFile } from '../paths.js';
 import { JournalDebug, StoreIdentityDebug } from './debug-parsers.js';
 import { type Located, parseAndLocate } from './locate.js';
 import { locateInHint, locateInSnapshot } from './parts.js';
@@ -35,27 +35,30 @@ const segment: Explainer = (file, at) => {
   return { ...locateInSegment(file.source, found, at), status: found.status, damage: found.damage };
 };
 
-/** A journal is read whole (at most 1 GiB by its format): the frame holding the byte is parsed from the bytes in memory. */
+/** Bytes of a damaged stretch or the slack shown to the parser: enough for any frame header and the fields after it that a reader would look at. */
+const JOURNAL_TAIL_READ = 1 << 20;
+
+/** A journal is walked frame by frame (a window at a time); only the stretch holding the byte is read for the parser. */
 const journal: Explainer = (file, at) => {
-  const bytes = smallFileBytes(file);
-  const parse = (type: typeof JournalDebug.Frame, start: number, status: string, damage?: Damage): Explained => ({
-    ...parseAndLocate(type, { start, bytes: bytes.subarray(start) }, at),
+  const parse = (type: typeof JournalDebug.Frame, start: number, length: number, status: string, damage?: Damage): Explained => ({
+    ...parseAndLocate(type, { start, bytes: file.source.read(start, Math.min(length, file.size - start)) }, at),
     status,
     damage,
   });
-  if (at < JOURNAL_HEADER_SIZE) return parse(JournalDebug.JournalHeader, 0, 'journal header');
+  if (at < JOURNAL_HEADER_SIZE) return parse(JournalDebug.JournalHeader, 0, JOURNAL_HEADER_SIZE, 'journal header');
+  let holding: ReadFrame | undefined;
   let scan: ReturnType<typeof scanJournal>;
   try {
-    scan = scanJournal(bytes, undefined, file.size);
+    scan = scanJournal(file.source, undefined, { onFrame: (f) => void (at >= f.position && at < f.position + f.size && (holding = f)) });
   } catch (e) {
     if (!(e instanceof LogkvError)) throw e;
-    return parse(JournalDebug.Frame, JOURNAL_HEADER_SIZE, headerRefused(e));
+    return parse(JournalDebug.Frame, JOURNAL_HEADER_SIZE, JOURNAL_TAIL_READ, headerRefused(e));
   }
-  const f = scan.frames.find((x) => at >= x.position && at < x.position + x.size);
-  if (f) return parse(JournalDebug.Frame, f.position, `valid frame at ${f.position}..${f.position + f.size}`);
+  const f = holding;
+  if (f) return parse(JournalDebug.Frame, f.position, f.size, `valid frame at ${f.position}..${f.position + f.size}`);
   const d = scan.damage;
-  if (d && at >= d.offset) return parse(JournalDebug.Frame, d.offset, damageStatus(d), d);
-  return parse(JournalDebug.Frame, scan.validUpTo, `end marker at ${scan.validUpTo} and slack`);
+  if (d && at >= d.offset) return parse(JournalDebug.Frame, d.offset, JOURNAL_TAIL_READ, damageStatus(d), d);
+  return parse(JournalDebug.Frame, scan.validUpTo, JOURNAL_TAIL_READ, `end marker at ${scan.validUpTo} and slack`);
 };
 
 const hint: Explainer = (file, at) => {
@@ -68,10 +71,10 @@ const snapshot: Explainer = (file, at) => {
   return { ...locateInSnapshot(file.source, at, verdict.accepted), status: verdict.status, damage: undefined };
 };
 
-/** IDENTITY is 36 bytes: read and parsed whole. */
+/** IDENTITY is 36 bytes: those are parsed (a longer file is judged by its size). */
 const identity: Explainer = (file, at) => {
-  const bytes = smallFileBytes(file);
-  const verdict = wholeFileVerdict(() => readStoreIdentity(bytes), 'identity');
+  const bytes = file.source.read(0, IDENTITY_SIZE);
+  const verdict = wholeFileVerdict(() => readStoreIdentity(file.source), 'identity');
   return { ...parseAndLocate(StoreIdentityDebug, { start: 0, bytes }, at), status: verdict.status, damage: undefined };
 };
 
