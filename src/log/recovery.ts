@@ -17,7 +17,7 @@
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import type { Damage } from '../formats/damage.js';
+import { type Damage, lastNonZero } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
 import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
@@ -328,7 +328,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     },
     fromHint: false,
     damage: scan.damage,
-    cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes) + 1)) } : undefined,
+    cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes, 0) + 1)) } : undefined,
     rewriteHint,
     hintBytes,
     dropHint: newest && hasHint,
@@ -389,9 +389,4 @@ function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, 
     if (e instanceof LogkvError) return undefined;
     throw e;
   }
-}
-
-function lastNonZero(bytes: Uint8Array): number {
-  for (let i = bytes.length - 1; i >= 0; i--) if (bytes[i] !== 0) return i;
-  return -1;
 }

@@ -23,7 +23,7 @@ import { scanSnapshot, type SnapshotContents } from '../formats/snapshot-reader.
 import { SnapshotWriter } from '../formats/snapshot-writer.js';
 import type { ValueEncoding } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
-import { handleSource } from '../io/file-source.js';
+import { withFileSource } from '../io/file-source.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest, SnapshotRecord } from './manifest.js';
 import type { SegmentLog } from './segment-log.js';
@@ -188,14 +188,9 @@ export async function listSnapshot(io: FileIO, dir: string, manifest: Manifest, 
  * views into the windows read. Throws LogkvError on any damage.
  */
 export function readSnapshotFile(io: FileIO, path: string): SnapshotContents {
-  const handle = io.open(path, 'read');
-  try {
-    const entries: SnapshotContents['entries'] = [];
-    const header = scanSnapshot(handleSource(handle), (e) => entries.push(e), path);
-    return { header, entries };
-  } finally {
-    handle.close();
-  }
+  const entries: SnapshotContents['entries'] = [];
+  const header = withFileSource(io, path, (source) => scanSnapshot(source, (e) => entries.push(e), path));
+  return { header, entries };
 }
 
 /** The newest listed snapshot that reads back whole, with what was wrong with the newer ones. */
