@@ -9,6 +9,7 @@ import type * as HintModule from './generated/Hint.js';
 import type * as SnapshotModule from './generated/Snapshot.js';
 import type * as JournalModule from './generated/Journal.js';
 import type * as StoreIdentityModule from './generated/StoreIdentity.js';
+import type * as SegmentIndexModule from './generated/SegmentIndex.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +23,7 @@ export const { LogSegment } = require('./generated/LogSegment.js') as typeof Log
 export const { Hint } = require('./generated/Hint.js') as typeof HintModule;
 export const { Snapshot } = require('./generated/Snapshot.js') as typeof SnapshotModule;
 export const { Journal } = require('./generated/Journal.js') as typeof JournalModule;
+export const { SegmentIndex } = require('./generated/SegmentIndex.js') as typeof SegmentIndexModule;
 export const { StoreIdentity } = require('./generated/StoreIdentity.js') as typeof StoreIdentityModule;
 
 /** A Kaitai stream over exactly `bytes` (not the rest of a pooled buffer). */

@@ -19,6 +19,7 @@ export const HINT_MAGIC = 'LKVH';
 export const SNAPSHOT_MAGIC = 'LKVS';
 export const JOURNAL_MAGIC = 'LKVJ';
 export const IDENTITY_MAGIC = 'LKVI';
+export const INDEX_MAGIC = 'LKVX';
 export const FORMAT_VERSION = 1;
 
 export const SEGMENT_HEADER_SIZE = 28;
@@ -37,6 +38,10 @@ export const MAX_RECORD_SIZE = RECORD_FIXED_SIZE + EXPIRY_SIZE + MAX_KEY_LENGTH 
 export const HINT_HEADER_SIZE = 36;
 export const HINT_ENTRY_FIXED_SIZE = 19;
 export const HINT_TRAILER_SIZE = 8;
+
+export const INDEX_HEADER_SIZE = 40;
+export const INDEX_SLOT_SIZE = 16;
+export const INDEX_TRAILER_SIZE = 8;
 
 export const SNAPSHOT_HEADER_SIZE = 36;
 export const CHUNK_FRAME_SIZE = 12;

@@ -3,7 +3,8 @@
 // cleaner's output for a group of segments keeps the group's base offset and
 // adds its run number (`00000000000000000000-3.log`), so it never collides
 // with the file it replaces: the manifest switches from one to the other in
-// one step. A segment's hint has the same stem with `.hint`.
+// one step. A segment's hint has the same stem with `.hint`, its index
+// (formats/segment_index.ksy) with `.index`.
 
 import { join } from 'node:path';
 
@@ -44,4 +45,8 @@ export function segmentPath(dir: string, stem: string): string {
 
 export function hintPath(dir: string, stem: string): string {
   return join(dir, `${stem}.hint`);
+}
+
+export function indexPath(dir: string, stem: string): string {
+  return join(dir, `${stem}.index`);
 }

@@ -1,0 +1,121 @@
+// Reads segment index files (formats/segment_index.ksy). Two uses:
+//
+// - A store searching an index in place (src/log/segment-index.ts) reads
+//   the header at open (readIndexHeader, checkIndexSize) and then single
+//   slots (slotAt), each checked against its own CRC: an open never reads
+//   the whole file.
+// - A tool or a background check reads the whole file (checkSegmentIndex):
+//   header, size, trailer, the CRC over all slots, every slot's CRC,
+//   bounds and order.
+//
+// The header goes through the generated parser; slots are read by hand
+// (16 fixed bytes), with the same `valid:` bounds the generated parser
+// applies; test/formats/segment-index.test.ts holds the two equal.
+
+import { type ByteSource, bytesSource, crc32cIn, SourceWindow } from './byte-source.js';
+import { crc32cRange } from '../checksum/crc32c.js';
+import { damageError, readFileHeader } from './damage.js';
+import { SegmentIndex } from './kaitai.js';
+import { INDEX_HEADER_SIZE, INDEX_MAGIC, INDEX_SLOT_SIZE, INDEX_TRAILER_SIZE, MAX_RECORD_SIZE, RECORD_FIXED_SIZE } from './limits.js';
+import type { IndexSlot, SegmentIndexHeader } from './segment-index-writer.js';
+
+export interface IndexHeaderInfo extends SegmentIndexHeader {
+  slotCount: number;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+}
+
+/** Parses and checks the 40-byte header only; throws LogkvError (BAD_MAGIC, UNSUPPORTED_VERSION, TRUNCATED, CORRUPT). */
+export function readIndexHeader(bytes: Uint8Array, file?: string): IndexHeaderInfo {
+  const h = readFileHeader(bytes, INDEX_MAGIC, INDEX_HEADER_SIZE, (io) => new SegmentIndex.IndexHeader(io), file);
+  return { segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, slotCount: h.slotCount };
+}
+
+/** The file size an index of `slotCount` slots has. */
+export function indexFileSize(slotCount: number): number {
+  return INDEX_HEADER_SIZE + slotCount * INDEX_SLOT_SIZE + INDEX_TRAILER_SIZE;
+}
+
+/** Throws TRUNCATED or CORRUPT when a file of `size` bytes cannot hold the slots its header announces (and nothing else). */
+export function checkIndexSize(header: IndexHeaderInfo, size: number, file?: string): void {
+  const expected = indexFileSize(header.slotCount);
+  if (size === expected) return;
+  const damage =
+    size < expected
+      ? { code: 'TRUNCATED' as const, reason: 'truncated', offset: size, length: 0, message: `index of ${header.slotCount} slots needs ${expected} bytes, file has ${size}` }
+      : { code: 'CORRUPT' as const, reason: 'trailing-bytes', offset: expected, length: size - expected, message: `index of ${header.slotCount} slots ends at byte ${expected}, file has ${size}` };
+  throw damageError(damage, file);
+}
+
+/** Slot `k`'s position in the file. */
+export function slotOffset(k: number): number {
+  return INDEX_HEADER_SIZE + k * INDEX_SLOT_SIZE;
+}
+
+/**
+ * The slot at bytes[at, at + 16) when its CRC matches and its size is in
+ * range, else undefined (damage: the caller stops trusting the file).
+ */
+export function slotAt(bytes: Uint8Array, at: number): IndexSlot | undefined {
+  if (crc32cRange(bytes, at, at + 12) !== u32(bytes, at + 12)) return undefined;
+  const size = u32(bytes, at + 8);
+  if (size < RECORD_FIXED_SIZE || size > MAX_RECORD_SIZE) return undefined;
+  return { hash: u32(bytes, at), position: u32(bytes, at + 4), size };
+}
+
+/**
+ * Checks the whole index: header, size, trailer count and CRC, then every
+ * slot (its CRC, its size bounds, ascending (hash, position) order). Throws
+ * LogkvError on any damage; returns the header.
+ */
+export function checkSegmentIndex(input: Uint8Array | ByteSource, file?: string): IndexHeaderInfo {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const header = readIndexHeader(source.read(0, Math.min(INDEX_HEADER_SIZE, source.size)), file);
+  checkIndexSize(header, source.size, file);
+  const end = slotOffset(header.slotCount);
+  const trailer = source.read(end, INDEX_TRAILER_SIZE);
+  if (u32(trailer, 0) !== header.slotCount) {
+    throw damageError({ code: 'CORRUPT', reason: 'slot-count', offset: end, length: 4, message: `trailer counts ${u32(trailer, 0)} slots, header ${header.slotCount}` }, file);
+  }
+  if (crc32cIn(source, INDEX_HEADER_SIZE, end) !== u32(trailer, 4)) {
+    throw damageError({ code: 'CORRUPT', reason: 'slots-crc', offset: INDEX_HEADER_SIZE, length: end - INDEX_HEADER_SIZE, message: 'index slots CRC-32C mismatch' }, file);
+  }
+  let previousHash = -1;
+  let previousPosition = -1;
+  forEachSlot(source, header.slotCount, (k, slot) => {
+    const at = slotOffset(k);
+    if (slot === undefined) throw damageError({ code: 'CORRUPT', reason: 'slot-crc', offset: at, length: INDEX_SLOT_SIZE, message: `slot ${k} fails its CRC-32C or bounds` }, file);
+    if (slot.hash < previousHash || (slot.hash === previousHash && slot.position <= previousPosition)) {
+      throw damageError({ code: 'CORRUPT', reason: 'slot-order', offset: at, length: INDEX_SLOT_SIZE, message: `slot ${k} is out of (hash, position) order` }, file);
+    }
+    previousHash = slot.hash;
+    previousPosition = slot.position;
+  });
+  return header;
+}
+
+/** Every slot of a checked index, in file order. */
+export function forEachIndexSlot(input: Uint8Array | ByteSource, visit: (slot: IndexSlot, k: number) => void, file?: string): IndexHeaderInfo {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const header = checkSegmentIndex(source, file);
+  forEachSlot(source, header.slotCount, (k, slot) => visit(slot!, k));
+  return header;
+}
+
+/** The whole index as objects (tests and tools; a store searches in place). */
+export function readSegmentIndex(input: Uint8Array | ByteSource, file?: string): IndexHeaderInfo & { slots: IndexSlot[] } {
+  const slots: IndexSlot[] = [];
+  const header = forEachIndexSlot(input, (slot) => slots.push(slot), file);
+  return { ...header, slots };
+}
+
+function forEachSlot(source: ByteSource, count: number, visit: (k: number, slot: IndexSlot | undefined) => void): void {
+  const w = new SourceWindow(source);
+  for (let k = 0; k < count; k++) {
+    const at = slotOffset(k);
+    w.cover(at, INDEX_SLOT_SIZE);
+    visit(k, slotAt(w.bytes, at - w.base));
+  }
+}
