@@ -24,18 +24,18 @@ doc: |
 seq:
   - id: header
     type: index_header
-    doc: Fixed 40-byte header.
+    doc: Fixed 44-byte header.
   - id: slots
     type: slot
     repeat: expr
     repeat-expr: header.slot_count
-    doc: The slots, ascending by (hash, position).
+    doc: The slots, ascending by (key_hash, position).
   - id: trailer
     type: index_trailer
     doc: Slot count again and CRC-32C of every slot byte, the last 8 bytes.
 types:
   index_header:
-    doc: 40 bytes at position 0. header_crc covers bytes 0..35.
+    doc: 44 bytes at position 0. header_crc covers bytes 0..39.
     seq:
       - id: magic
         contents: LKVX
@@ -70,12 +70,20 @@ types:
       - id: slot_count
         type: u4
         doc: Number of slots that follow.
+      - id: last_batch_position
+        type: u4
+        doc: |
+          Byte position of the segment's last batch (0 when it holds none).
+          Opening a store whose newest segment was closed cleanly checks
+          that batch (whole, ending at covered_length and at
+          segment_next_offset) instead of following every batch from the
+          header; the batches before it are checked after open.
       - id: header_crc
         type: u4
-        doc: CRC-32C of header bytes 0..35.
+        doc: CRC-32C of header bytes 0..39.
   slot:
     doc: |
-      16 bytes: where the newest record of one key sits in the segment.
+      24 bytes: where the newest record of one key sits in the segment.
     seq:
       - id: key_hash
         type: u4
@@ -91,9 +99,16 @@ types:
           min: 16
           max: 268501015
         doc: Encoded size of the record in bytes (the hint's bounds).
+      - id: offset
+        type: u8
+        valid:
+          max: 9007199254740991
+        doc: |
+          Log offset of the record (a record holds only its delta from its
+          batch's base offset).
       - id: slot_crc
         type: u4
-        doc: CRC-32C of the slot's first 12 bytes.
+        doc: CRC-32C of the slot's first 20 bytes.
   index_trailer:
     doc: The last 8 bytes.
     seq:

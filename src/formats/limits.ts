@@ -39,8 +39,8 @@ export const HINT_HEADER_SIZE = 36;
 export const HINT_ENTRY_FIXED_SIZE = 19;
 export const HINT_TRAILER_SIZE = 8;
 
-export const INDEX_HEADER_SIZE = 40;
-export const INDEX_SLOT_SIZE = 16;
+export const INDEX_HEADER_SIZE = 44;
+export const INDEX_SLOT_SIZE = 24;
 export const INDEX_TRAILER_SIZE = 8;
 
 export const SNAPSHOT_HEADER_SIZE = 36;

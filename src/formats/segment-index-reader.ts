@@ -9,7 +9,7 @@
 //   bounds and order.
 //
 // The header goes through the generated parser; slots are read by hand
-// (16 fixed bytes), with the same `valid:` bounds the generated parser
+// (24 fixed bytes), with the same `valid:` bounds the generated parser
 // applies; test/formats/segment-index.test.ts holds the two equal.
 
 import { type ByteSource, bytesSource, crc32cIn, SourceWindow } from './byte-source.js';
@@ -23,14 +23,23 @@ export interface IndexHeaderInfo extends SegmentIndexHeader {
   slotCount: number;
 }
 
+/** The largest high word of a u8 below 2^53. */
+const MAX_SAFE_HIGH = 0x1fffff;
+
 function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
-/** Parses and checks the 40-byte header only; throws LogkvError (BAD_MAGIC, UNSUPPORTED_VERSION, TRUNCATED, CORRUPT). */
+/** Parses and checks the 44-byte header only; throws LogkvError (BAD_MAGIC, UNSUPPORTED_VERSION, TRUNCATED, CORRUPT). */
 export function readIndexHeader(bytes: Uint8Array, file?: string): IndexHeaderInfo {
   const h = readFileHeader(bytes, INDEX_MAGIC, INDEX_HEADER_SIZE, (io) => new SegmentIndex.IndexHeader(io), file);
-  return { segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, slotCount: h.slotCount };
+  return {
+    segmentBaseOffset: h.segmentBaseOffset,
+    segmentNextOffset: h.segmentNextOffset,
+    coveredLength: h.coveredLength,
+    slotCount: h.slotCount,
+    lastBatchPosition: h.lastBatchPosition,
+  };
 }
 
 /** The file size an index of `slotCount` slots has. */
@@ -54,15 +63,22 @@ export function slotOffset(k: number): number {
   return INDEX_HEADER_SIZE + k * INDEX_SLOT_SIZE;
 }
 
-/**
- * The slot at bytes[at, at + 16) when its CRC matches and its size is in
- * range, else undefined (damage: the caller stops trusting the file).
- */
-export function slotAt(bytes: Uint8Array, at: number): IndexSlot | undefined {
-  if (crc32cRange(bytes, at, at + 12) !== u32(bytes, at + 12)) return undefined;
+/** Whether the slot at bytes[at, at + 24) matches its CRC and its fields are in range (else: damage, stop trusting the file). */
+export function slotIsSound(bytes: Uint8Array, at: number): boolean {
+  if (crc32cRange(bytes, at, at + 20) !== u32(bytes, at + 20)) return false;
   const size = u32(bytes, at + 8);
-  if (size < RECORD_FIXED_SIZE || size > MAX_RECORD_SIZE) return undefined;
-  return { hash: u32(bytes, at), position: u32(bytes, at + 4), size };
+  return size >= RECORD_FIXED_SIZE && size <= MAX_RECORD_SIZE && u32(bytes, at + 16) <= MAX_SAFE_HIGH;
+}
+
+/** The key hash of the slot at `at` (check it with slotIsSound first). */
+export function slotHash(bytes: Uint8Array, at: number): number {
+  return u32(bytes, at);
+}
+
+/** The slot at bytes[at, at + 24) when it is sound, else undefined. */
+export function slotAt(bytes: Uint8Array, at: number): IndexSlot | undefined {
+  if (!slotIsSound(bytes, at)) return undefined;
+  return { hash: u32(bytes, at), position: u32(bytes, at + 4), size: u32(bytes, at + 8), offset: u32(bytes, at + 16) * 0x100000000 + u32(bytes, at + 12) };
 }
 
 /**

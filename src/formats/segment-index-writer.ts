@@ -1,4 +1,4 @@
-// Encodes segment index files (formats/segment_index.ksy): one 16-byte slot
+// Encodes segment index files (formats/segment_index.ksy): one 24-byte slot
 // per key a segment decides, sorted by the key's hash, so that a lookup can
 // search the file in place. Written whole and renamed into place by the
 // caller, after the segment's hint.
@@ -13,6 +13,8 @@ export interface SegmentIndexHeader {
   segmentNextOffset: number;
   /** Length of the segment file the index was made from. */
   coveredLength: number;
+  /** Position of the segment's last batch; 0 when it holds none. */
+  lastBatchPosition: number;
 }
 
 export interface IndexSlot {
@@ -20,6 +22,8 @@ export interface IndexSlot {
   hash: number;
   position: number;
   size: number;
+  /** Log offset of the record. */
+  offset: number;
 }
 
 /**
@@ -32,6 +36,7 @@ export class SegmentIndexBuilder {
   readonly #hashes: Uint32Array;
   readonly #positions: Uint32Array;
   readonly #sizes: Uint32Array;
+  readonly #offsets: Float64Array;
   #count = 0;
 
   constructor(header: SegmentIndexHeader, slots: number) {
@@ -40,18 +45,21 @@ export class SegmentIndexBuilder {
     this.#hashes = new Uint32Array(slots);
     this.#positions = new Uint32Array(slots);
     this.#sizes = new Uint32Array(slots);
+    this.#offsets = new Float64Array(slots);
   }
 
-  add(hash: number, position: number, size: number): void {
+  add(hash: number, position: number, size: number, offset: number): void {
     if (!Number.isInteger(size) || size < RECORD_FIXED_SIZE || size > MAX_RECORD_SIZE) {
       throw new LogkvError('INVALID_ARGUMENT', `record size ${size} is not one a record can have`);
     }
     if (!Number.isInteger(position) || position < 0 || position > 0xffffffff) throw new LogkvError('INVALID_ARGUMENT', `position ${position} out of range`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new LogkvError('INVALID_ARGUMENT', `offset ${offset} out of range`);
     if (this.#count === this.#hashes.length) throw new Error('SegmentIndexBuilder: more slots than announced');
     const i = this.#count++;
     this.#hashes[i] = hash >>> 0;
     this.#positions[i] = position;
     this.#sizes[i] = size;
+    this.#offsets[i] = offset;
   }
 
   finish(): Buffer {
@@ -66,7 +74,11 @@ export class SegmentIndexBuilder {
     writeU64(buf, 16, h.segmentNextOffset, 'segmentNextOffset');
     writeU64(buf, 24, h.coveredLength, 'coveredLength');
     buf.writeUInt32LE(n, 32);
-    buf.writeUInt32LE(crc32c(buf.subarray(0, 36)), 36);
+    if (!Number.isInteger(h.lastBatchPosition) || h.lastBatchPosition < 0 || h.lastBatchPosition > h.coveredLength) {
+      throw new LogkvError('INVALID_ARGUMENT', `last batch position ${h.lastBatchPosition} out of range`);
+    }
+    buf.writeUInt32LE(h.lastBatchPosition, 36);
+    buf.writeUInt32LE(crc32c(buf.subarray(0, 40)), 40);
     const order = slotOrder(this.#hashes, this.#positions);
     let at = INDEX_HEADER_SIZE;
     for (let k = 0; k < n; k++, at += INDEX_SLOT_SIZE) {
@@ -74,7 +86,8 @@ export class SegmentIndexBuilder {
       buf.writeUInt32LE(this.#hashes[i]!, at);
       buf.writeUInt32LE(this.#positions[i]!, at + 4);
       buf.writeUInt32LE(this.#sizes[i]!, at + 8);
-      buf.writeUInt32LE(crc32cRange(buf, at, at + 12), at + 12);
+      writeU64(buf, at + 12, this.#offsets[i]!, 'offset');
+      buf.writeUInt32LE(crc32cRange(buf, at, at + 20), at + 20);
     }
     const end = INDEX_HEADER_SIZE + n * INDEX_SLOT_SIZE;
     buf.writeUInt32LE(n, end);
@@ -86,7 +99,7 @@ export class SegmentIndexBuilder {
 /** The whole index file of `slots` (any order). */
 export function encodeSegmentIndex(header: SegmentIndexHeader, slots: readonly IndexSlot[]): Buffer {
   const b = new SegmentIndexBuilder(header, slots.length);
-  for (const s of slots) b.add(s.hash, s.position, s.size);
+  for (const s of slots) b.add(s.hash, s.position, s.size, s.offset);
   return b.finish();
 }
 

@@ -62,7 +62,7 @@ var SegmentIndex = (function() {
   }
 
   /**
-   * 40 bytes at position 0. header_crc covers bytes 0..35.
+   * 44 bytes at position 0. header_crc covers bytes 0..39.
    */
 
   var IndexHeader = SegmentIndex.IndexHeader = (function() {
@@ -125,6 +125,9 @@ var SegmentIndex = (function() {
       this._debug.slotCount = { start: this._io.pos, ioOffset: this._io.byteOffset };
       this.slotCount = this._io.readU4le();
       this._debug.slotCount.end = this._io.pos;
+      this._debug.lastBatchPosition = { start: this._io.pos, ioOffset: this._io.byteOffset };
+      this.lastBatchPosition = this._io.readU4le();
+      this._debug.lastBatchPosition.end = this._io.pos;
       this._debug.headerCrc = { start: this._io.pos, ioOffset: this._io.byteOffset };
       this.headerCrc = this._io.readU4le();
       this._debug.headerCrc.end = this._io.pos;
@@ -160,7 +163,15 @@ var SegmentIndex = (function() {
      */
 
     /**
-     * CRC-32C of header bytes 0..35.
+     * Byte position of the segment's last batch (0 when it holds none).
+     * Opening a store whose newest segment was closed cleanly checks
+     * that batch (whole, ending at covered_length and at
+     * segment_next_offset) instead of following every batch from the
+     * header; the batches before it are checked after open.
+     */
+
+    /**
+     * CRC-32C of header bytes 0..39.
      */
 
     return IndexHeader;
@@ -199,7 +210,7 @@ var SegmentIndex = (function() {
   })();
 
   /**
-   * 16 bytes: where the newest record of one key sits in the segment.
+   * 24 bytes: where the newest record of one key sits in the segment.
    */
 
   var Slot = SegmentIndex.Slot = (function() {
@@ -230,6 +241,14 @@ var SegmentIndex = (function() {
         this._debug.size.validationError = _err;
         throw _err;
       }
+      this._debug.offset = { start: this._io.pos, ioOffset: this._io.byteOffset };
+      this.offset = this._io.readU8le();
+      this._debug.offset.end = this._io.pos;
+      if (!(this.offset <= 9007199254740991)) {
+        var _err = new KaitaiStream.ValidationGreaterThanError(9007199254740991, this.offset, this._io, "/types/slot/seq/3");
+        this._debug.offset.validationError = _err;
+        throw _err;
+      }
       this._debug.slotCrc = { start: this._io.pos, ioOffset: this._io.byteOffset };
       this.slotCrc = this._io.readU4le();
       this._debug.slotCrc.end = this._io.pos;
@@ -249,18 +268,23 @@ var SegmentIndex = (function() {
      */
 
     /**
-     * CRC-32C of the slot's first 12 bytes.
+     * Log offset of the record (a record holds only its delta from its
+     * batch's base offset).
+     */
+
+    /**
+     * CRC-32C of the slot's first 20 bytes.
      */
 
     return Slot;
   })();
 
   /**
-   * Fixed 40-byte header.
+   * Fixed 44-byte header.
    */
 
   /**
-   * The slots, ascending by (hash, position).
+   * The slots, ascending by (key_hash, position).
    */
 
   /**

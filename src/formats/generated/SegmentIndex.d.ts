@@ -23,11 +23,11 @@ export declare class SegmentIndex {
   constructor(io: KaitaiStream, parent?: unknown, root?: unknown);
   _io: KaitaiStream;
   /**
-   * Fixed 40-byte header.
+   * Fixed 44-byte header.
    */
   header: SegmentIndex.IndexHeader;
   /**
-   * The slots, ascending by (hash, position).
+   * The slots, ascending by (key_hash, position).
    */
   slots: Array<SegmentIndex.Slot>;
   /**
@@ -38,7 +38,7 @@ export declare class SegmentIndex {
 
 export declare namespace SegmentIndex {
   /**
-   * 40 bytes at position 0. header_crc covers bytes 0..35.
+   * 44 bytes at position 0. header_crc covers bytes 0..39.
    */
   class IndexHeader {
     constructor(io: KaitaiStream, parent?: unknown, root?: unknown);
@@ -73,12 +73,20 @@ export declare namespace SegmentIndex {
      */
     slotCount: number;
     /**
-     * CRC-32C of header bytes 0..35.
+     * Byte position of the segment's last batch (0 when it holds none).
+     * Opening a store whose newest segment was closed cleanly checks
+     * that batch (whole, ending at covered_length and at
+     * segment_next_offset) instead of following every batch from the
+     * header; the batches before it are checked after open.
+     */
+    lastBatchPosition: number;
+    /**
+     * CRC-32C of header bytes 0..39.
      */
     headerCrc: number;
   }
   /**
-   * 16 bytes: where the newest record of one key sits in the segment.
+   * 24 bytes: where the newest record of one key sits in the segment.
    */
   class Slot {
     constructor(io: KaitaiStream, parent?: unknown, root?: unknown);
@@ -97,7 +105,12 @@ export declare namespace SegmentIndex {
      */
     size: number;
     /**
-     * CRC-32C of the slot's first 12 bytes.
+     * Log offset of the record (a record holds only its delta from its
+     * batch's base offset).
+     */
+    offset: number;
+    /**
+     * CRC-32C of the slot's first 20 bytes.
      */
     slotCrc: number;
   }

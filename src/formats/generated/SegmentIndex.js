@@ -46,7 +46,7 @@ var SegmentIndex = (function() {
   }
 
   /**
-   * 40 bytes at position 0. header_crc covers bytes 0..35.
+   * 44 bytes at position 0. header_crc covers bytes 0..39.
    */
 
   var IndexHeader = SegmentIndex.IndexHeader = (function() {
@@ -83,6 +83,7 @@ var SegmentIndex = (function() {
         throw new KaitaiStream.ValidationGreaterThanError(4294967295, this.coveredLength, this._io, "/types/index_header/seq/5");
       }
       this.slotCount = this._io.readU4le();
+      this.lastBatchPosition = this._io.readU4le();
       this.headerCrc = this._io.readU4le();
     }
 
@@ -116,7 +117,15 @@ var SegmentIndex = (function() {
      */
 
     /**
-     * CRC-32C of header bytes 0..35.
+     * Byte position of the segment's last batch (0 when it holds none).
+     * Opening a store whose newest segment was closed cleanly checks
+     * that batch (whole, ending at covered_length and at
+     * segment_next_offset) instead of following every batch from the
+     * header; the batches before it are checked after open.
+     */
+
+    /**
+     * CRC-32C of header bytes 0..39.
      */
 
     return IndexHeader;
@@ -151,7 +160,7 @@ var SegmentIndex = (function() {
   })();
 
   /**
-   * 16 bytes: where the newest record of one key sits in the segment.
+   * 24 bytes: where the newest record of one key sits in the segment.
    */
 
   var Slot = SegmentIndex.Slot = (function() {
@@ -172,6 +181,10 @@ var SegmentIndex = (function() {
       if (!(this.size <= 268501015)) {
         throw new KaitaiStream.ValidationGreaterThanError(268501015, this.size, this._io, "/types/slot/seq/2");
       }
+      this.offset = this._io.readU8le();
+      if (!(this.offset <= 9007199254740991)) {
+        throw new KaitaiStream.ValidationGreaterThanError(9007199254740991, this.offset, this._io, "/types/slot/seq/3");
+      }
       this.slotCrc = this._io.readU4le();
     }
 
@@ -189,18 +202,23 @@ var SegmentIndex = (function() {
      */
 
     /**
-     * CRC-32C of the slot's first 12 bytes.
+     * Log offset of the record (a record holds only its delta from its
+     * batch's base offset).
+     */
+
+    /**
+     * CRC-32C of the slot's first 20 bytes.
      */
 
     return Slot;
   })();
 
   /**
-   * Fixed 40-byte header.
+   * Fixed 44-byte header.
    */
 
   /**
-   * The slots, ascending by (hash, position).
+   * The slots, ascending by (key_hash, position).
    */
 
   /**

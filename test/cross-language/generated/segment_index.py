@@ -41,7 +41,7 @@ class SegmentIndex(KaitaiStruct):
         self.trailer = SegmentIndex.IndexTrailer(self._io, self, self._root)
 
     class IndexHeader(KaitaiStruct):
-        """40 bytes at position 0. header_crc covers bytes 0..35."""
+        """44 bytes at position 0. header_crc covers bytes 0..39."""
         def __init__(self, _io, _parent=None, _root=None):
             self._io = _io
             self._parent = _parent
@@ -68,11 +68,12 @@ class SegmentIndex(KaitaiStruct):
             if not self.covered_length <= 4294967295:
                 raise kaitaistruct.ValidationGreaterThanError(4294967295, self.covered_length, self._io, u"/types/index_header/seq/5")
             self.slot_count = self._io.read_u4le()
+            self.last_batch_position = self._io.read_u4le()
             self.header_crc = self._io.read_u4le()
 
 
     class Slot(KaitaiStruct):
-        """16 bytes: where the newest record of one key sits in the segment.
+        """24 bytes: where the newest record of one key sits in the segment.
         """
         def __init__(self, _io, _parent=None, _root=None):
             self._io = _io
@@ -88,6 +89,9 @@ class SegmentIndex(KaitaiStruct):
                 raise kaitaistruct.ValidationLessThanError(16, self.size, self._io, u"/types/slot/seq/2")
             if not self.size <= 268501015:
                 raise kaitaistruct.ValidationGreaterThanError(268501015, self.size, self._io, u"/types/slot/seq/2")
+            self.offset = self._io.read_u8le()
+            if not self.offset <= 9007199254740991:
+                raise kaitaistruct.ValidationGreaterThanError(9007199254740991, self.offset, self._io, u"/types/slot/seq/3")
             self.slot_crc = self._io.read_u4le()
 
 
