@@ -147,13 +147,28 @@ export function checkHint(input: Uint8Array | ByteSource, file?: string): Checke
 
 /** Calls `visit` for each entry of a checked hint, in file order; `bytes` is the window the entry lies in. */
 export function forEachHintEntry(hint: CheckedHint, visit: HintEntryVisitor): void {
+  visitHintEntries(hint, HINT_HEADER_SIZE, Infinity, visit);
+}
+
+/** Where the first entry of a hint starts; visitHintEntries() goes on from any position it returned. */
+export const FIRST_HINT_ENTRY = HINT_HEADER_SIZE;
+
+/**
+ * forEachHintEntry() in steps: visits at most `limit` entries from the
+ * entry at `from` (FIRST_HINT_ENTRY, or what the last step returned) and
+ * returns the position of the next one; the hint's trailer position
+ * (source.size - 8) when none is left. A store loads its hints this way in
+ * slices of the event loop (deferred-load.ts).
+ */
+export function visitHintEntries(hint: CheckedHint, from: number, limit: number, visit: HintEntryVisitor): number {
   const w = new SourceWindow(hint.source);
   const end = hint.source.size - HINT_TRAILER_SIZE;
+  if (from > w.end - MAX_ENTRY_SIZE && w.end < end) w.cover(from, MAX_ENTRY_SIZE);
   // The window's fields in locals: opening a store runs this loop for every key.
   let b = w.bytes;
   let base = w.base;
-  let p = HINT_HEADER_SIZE;
-  while (p < end) {
+  let p = from;
+  for (let n = 0; p < end && n < limit; n++) {
     // Checked entries fit the file; one that may not fit the window moves it (never for bytes in memory: one window).
     if (p + MAX_ENTRY_SIZE > base + b.length && base + b.length < end) {
       w.cover(p, MAX_ENTRY_SIZE);
@@ -172,6 +187,7 @@ export function forEachHintEntry(hint: CheckedHint, visit: HintEntryVisitor): vo
     visit((flags & TOMBSTONE) !== 0, b, keyAt, keyLength, u32(b, i + 7) * TWO_32 + u32(b, i + 3), u32(b, i + 11), u32(b, i + 15), expireAtMs);
     p = base + keyAt + keyLength;
   }
+  return Math.min(p, end);
 }
 
 /** Parses and checks a hint into objects (tools and tests; recovery uses checkHint and forEachHintEntry). */

@@ -5,6 +5,8 @@ export * from './log-segment-writer.js';
 export * from './log-segment-reader.js';
 export * from './hint-writer.js';
 export * from './hint-reader.js';
+export * from './segment-index-writer.js';
+export * from './segment-index-reader.js';
 export * from './snapshot-writer.js';
 export * from './snapshot-reader.js';
 export * from './journal-value.js';

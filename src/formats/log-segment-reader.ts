@@ -326,6 +326,25 @@ export function lastBatchOf(bytes: Uint8Array, minOffset: number): LastBatch | u
   return { position: last, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
 }
 
+/**
+ * The batch in `bytes` (a segment's bytes from `position` to its end), when
+ * it passes every check scanSegment makes but the record CRCs (the batch
+ * CRC covers the same bytes, and every read checks its record's again) and
+ * ends exactly at the end of `bytes`; else undefined. Recovery uses it for
+ * the newest segment of a clean close whose index names its last batch's
+ * position (formats/segment_index.ksy): the batches before it are checked
+ * after open, not before the first get.
+ */
+export function batchEndingAt(bytes: Uint8Array, position: number, minOffset: number): LastBatch | undefined {
+  if (bytes.length < BATCH_FRAME_SIZE) return undefined;
+  const batchLength = u32(bytes, 0);
+  if (batchLength < MIN_BATCH_LENGTH || 4 + batchLength !== bytes.length) return undefined;
+  const step = batchAt(bytes, 0, minOffset, false);
+  if (step.kind !== 'batch') return undefined;
+  const b = step.body;
+  return { position, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
+}
+
 /** Bytes of a batch's frame and header: what the salvage search reads of a candidate before anything else. */
 const BATCH_HEAD = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
 

@@ -38,7 +38,7 @@ import { TimeSlices } from './time-slices.js';
 import { CompactedOutput, type KeptRecord } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
-import { hintPath } from './segment-names.js';
+import { segmentFilePaths } from './segment-names.js';
 import type { Segment, SegmentLog } from './segment-log.js';
 
 export interface CleanerContext {
@@ -149,7 +149,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   for (const s of inputs) ctx.space.usage.drop(s.id);
 
   for (const s of inputs) {
-    for (const p of [s.path, hintPath(ctx.dir, s.stem)]) if (ctx.io.exists(p)) ctx.io.unlink(p);
+    for (const p of segmentFilePaths(ctx.dir, s.stem)) if (ctx.io.exists(p)) ctx.io.unlink(p);
   }
   await ctx.io.syncDir(ctx.dir);
 

@@ -15,7 +15,7 @@ import { LogkvError } from '../errors.js';
 import { MAX_RECORDS_PER_BATCH, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
 import type { HintedSegment } from './segment-hint.js';
-import { hintPath, segmentPath, segmentStem } from './segment-names.js';
+import { segmentFilePaths, segmentPath, segmentStem } from './segment-names.js';
 
 export interface KeptRecord {
   op: Op;
@@ -154,7 +154,7 @@ export class CompactedOutput {
     this.#handle?.close();
     this.#handle = undefined;
     for (const s of this.outputs) {
-      for (const p of [s.path, hintPath(this.#o.dir, s.stem)]) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
+      for (const p of segmentFilePaths(this.#o.dir, s.stem)) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
     }
   }
 

@@ -2,7 +2,13 @@
 // the live bytes per segment (for the log cleaner), kept in step. The directory may compact itself inside delete(), renumbering
 // entries; the index is renumbered once afterwards (remapIds), because moving
 // ids one at a time would meet ids the directory has already reused.
+//
+// After an open that deferred segments (deferred-load.ts), the directory
+// holds only part of the keys until the load finishes: lookup() searches
+// the deferred segments' indexes on a miss, and everything that needs every
+// key (ranges, counts, the cleaner, snapshots) calls complete() first.
 
+import type { DeferredLoad, DeferredTarget } from './deferred-load.js';
 import { KeyDirectory } from './key-directory.js';
 import type { RecoveryTarget } from './recovery.js';
 import { OrderedIndex, type RangeIterator, type RangeOptions } from './ordered-index.js';
@@ -13,10 +19,114 @@ export class KeySpace {
   readonly usage = new SegmentUsage();
   readonly #order: OrderedIndex;
   #moves: Map<number, number> | undefined;
+  /** Segments still loading after open; undefined once every key is in the directory. */
+  #deferred: DeferredLoad | undefined;
+  /**
+   * While segments are deferred: keys deleted by anything newer than them,
+   * which their older records must not bring back (deferred-load.ts).
+   */
+  #hidden: KeyDirectory | undefined;
+  #onLoaded: ((rewrite: readonly number[]) => void) | undefined;
 
   constructor() {
     this.directory = new KeyDirectory(1024, { onMove: (from, to) => (this.#moves ??= new Map()).set(from, to) });
     this.#order = new OrderedIndex((id) => this.directory.keyOf(id));
+  }
+
+  /** The live entry id of `key`, or -1; while segments are deferred, a miss searches them and brings the key in. */
+  lookup(key: Uint8Array): number {
+    const id = this.directory.lookup(key);
+    if (id >= 0 || this.#deferred === undefined) return id;
+    const d = this.#deferred;
+    const found = d.find(key);
+    if (!d.searchable) {
+      // An index turned out damaged: no more searches, every key loaded now.
+      this.complete();
+      return this.directory.lookup(key);
+    }
+    if (found === undefined) return -1;
+    if (found.tombstone) {
+      this.#hide(key, 0, key.length);
+      return -1;
+    }
+    return this.#insert(key, 0, key.length, found.segment, found.position, found.size, found.offset, found.expireAtMs);
+  }
+
+  /** Segments are deferred from here on (recovery, before it loads the segments after them): deletes are remembered. */
+  beginDeferring(): void {
+    this.#hidden ??= new KeyDirectory(0);
+  }
+
+  /** The loader of the deferred segments; lookups search them until it is done. */
+  attach(load: DeferredLoad): void {
+    this.beginDeferring();
+    this.#deferred = load;
+  }
+
+  /** Whether some segment's keys are not in the directory yet. */
+  get loading(): boolean {
+    return this.#deferred !== undefined;
+  }
+
+  /** Loads a step of the deferred segments; returns whether every key is in the directory. */
+  loadStep(): boolean {
+    if (this.#deferred?.step() === true) this.#finishLoad();
+    return this.#deferred === undefined;
+  }
+
+  /** Loads every deferred segment now: for whatever needs every key. */
+  complete(): void {
+    if (this.#deferred === undefined) return;
+    this.#deferred.complete();
+    this.#finishLoad();
+  }
+
+  /** Loads deferred segment `id` (and the newer ones) now, if it is still deferred. */
+  loadThrough(id: number): void {
+    this.#deferred?.loadThrough(id);
+    if (this.#deferred?.done === true) this.#finishLoad();
+  }
+
+  /** What the loader needs of this space. */
+  deferredTarget(): DeferredTarget {
+    const d = this.directory;
+    return {
+      has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
+      isHidden: (bytes, keyAt, keyLength) => this.#hidden !== undefined && this.#hidden.lookupAt(bytes, keyAt, keyLength) >= 0,
+      hide: (bytes, keyAt, keyLength) => this.#hide(bytes, keyAt, keyLength),
+      insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.#insert(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
+    };
+  }
+
+  #finishLoad(): void {
+    const rewrite = this.#deferred?.needsRewrite ?? [];
+    this.#deferred?.close();
+    this.#deferred = undefined;
+    this.#hidden = undefined;
+    this.#onLoaded?.(rewrite);
+  }
+
+  /** Called once the load ends, with the segments whose hint and index it found damaged (to be written again). */
+  onLoaded(callback: (rewrite: readonly number[]) => void): void {
+    this.#onLoaded = callback;
+  }
+
+  /** Closes the loader's files (the store closes): lookups then answer from the directory alone. */
+  stopLoading(): void {
+    this.#deferred?.close();
+  }
+
+  #hide(bytes: Uint8Array, keyAt: number, keyLength: number): void {
+    const h = this.#hidden;
+    if (h !== undefined && h.lookupAt(bytes, keyAt, keyLength) < 0) h.setAt(bytes, keyAt, keyLength, 0, 0, 16, 0, undefined);
+  }
+
+  /** A key that is not in the directory, put in (usage and order too); returns its id. */
+  #insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): number {
+    const id = this.directory.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
+    this.#order.insert(id);
+    this.usage.add(segment, size);
+    return id;
   }
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
@@ -63,6 +173,7 @@ export class KeySpace {
   }
 
   delete(key: Uint8Array): void {
+    if (this.#hidden !== undefined) this.#hide(key, 0, key.length);
     const id = this.directory.lookup(key);
     if (id < 0) return;
     this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id));
@@ -75,8 +186,9 @@ export class KeySpace {
     }
   }
 
-  /** Entry ids in key order within the range (an iterator that can also seek). */
+  /** Entry ids in key order within the range (an iterator that can also seek); loads every deferred key first. */
   range(options: Omit<RangeOptions, 'limit'>): RangeIterator {
+    this.complete();
     return this.#order.range(options);
   }
 }
@@ -97,6 +209,7 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
 export function recoveryTarget(space: KeySpace): RecoveryTarget {
   const d = space.directory;
   return {
+    defer: () => space.beginDeferring(),
     reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
     put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
     remove: (bytes, keyAt, keyLength) => space.delete(bytes.subarray(keyAt, keyAt + keyLength)),

@@ -88,6 +88,15 @@ export interface LogStoreOptions {
   follower?: boolean;
   /** Make the store when the directory is missing or empty. Default true; false: NOT_FOUND instead. */
   createIfMissing?: boolean;
+  /**
+   * 'background' (default): open reads no key of a segment whose hint and
+   * index check out by their headers; gets search those segments' index
+   * files until their keys are in memory, which happens in small steps
+   * after open (README, "Opening"). Ranges, counts, the cleaner and
+   * snapshots load every key first. 'before-open': every key is loaded
+   * before open resolves.
+   */
+  loadKeys?: 'background' | 'before-open';
   /** Clock for timestamps and expiry. */
   now?: () => number;
   io?: FileIO;
@@ -206,6 +215,8 @@ export class LogStore<V = unknown> {
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
+  /** Settles when the keys open deferred are all in memory (#loadInBackground). */
+  readonly #loaded: Promise<void>;
   /** One past the newest acknowledged offset, for the change feed. */
   #committed: number;
   #feedWaiters: Array<() => void> = [];
@@ -233,6 +244,26 @@ export class LogStore<V = unknown> {
     this.#o = init.options;
     this.#cleanerRun = init.manifest.generation;
     this.#committed = init.log.nextOffset;
+    if (init.space.loading) {
+      // What open reports as its key count, counted when asked: the keys of deferred segments load first.
+      const report = this.openReport;
+      let keys: number | undefined;
+      Object.defineProperty(report, 'keys', {
+        enumerable: true,
+        get: () => {
+          if (keys === undefined && !this.#closed) {
+            this.#space.complete();
+            keys = this.#keys.size;
+          }
+          return keys ?? this.#keys.size;
+        },
+      });
+    }
+    // Hints and indexes the load found damaged are written again as soon as it ends, before a cleaner run can replace their segments.
+    if (!this.readOnly) init.space.onLoaded((rewrite) => rewrite.forEach((id) => this.#log.rewriteHint(id)));
+    this.#loaded = this.#loadInBackground();
+    // Failures reach onBackgroundError; whenLoaded() hands them to whoever asks.
+    this.#loaded.catch(() => undefined);
   }
 
   /**
@@ -379,6 +410,7 @@ export class LogStore<V = unknown> {
   /** Live keys (expired ones included until a read or compaction notices them). */
   count(): number {
     this.#checkOpen();
+    this.#space.complete();
     return this.#keys.size;
   }
 
@@ -389,7 +421,7 @@ export class LogStore<V = unknown> {
 
   /** The live id of `key`, or -1 when absent or expired. Also used by queued writes, which may run during close. */
   #find(key: Uint8Array): number {
-    const id = this.#keys.lookup(key);
+    const id = this.#space.lookup(key);
     if (id < 0) return -1;
     const expireAt = this.#keys.expireAtOf(id);
     return expireAt !== undefined && expireAt <= this.#now() ? -1 : id;
@@ -697,6 +729,7 @@ export class LogStore<V = unknown> {
   /** Share of the sealed segments' bytes that no live key needs. */
   dirtyRatio(): number {
     this.#checkOpen();
+    this.#space.complete();
     return dirtyRatio(this.#log, this.#space);
   }
 
@@ -712,6 +745,7 @@ export class LogStore<V = unknown> {
       // In the write queue: after every earlier write was applied, before any later one.
       await this.#log.append({
         prepare: () => {
+          this.#space.complete();
           frozen = freeze(this.#space, this.#log, this.#now());
           return undefined;
         },
@@ -733,6 +767,8 @@ export class LogStore<V = unknown> {
   }
 
   #compactNow(): Promise<CompactionResult> {
+    // The cleaner judges segments by their live bytes: every key must be counted.
+    this.#space.complete();
     return compactSealed({
       io: this.#io,
       dir: this.dir,
@@ -764,7 +800,8 @@ export class LogStore<V = unknown> {
 
   /** A segment was sealed: the cleaner's cue. Runs it in the background when the sealed log is dirty enough. */
   #afterRoll(): void {
-    if (!this.#o.autoCompact || this.#maintenanceBusy) return;
+    // Live bytes are not all counted while keys load: the load's end asks again (#loadInBackground).
+    if (!this.#o.autoCompact || this.#maintenanceBusy || this.#space.loading) return;
     setImmediate(() => {
       if (this.#closed || this.#maintenanceBusy || dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
       this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
@@ -783,6 +820,39 @@ export class LogStore<V = unknown> {
     await this.#log.flush();
   }
 
+  /** True while the keys of segments open deferred are still loading (gets search their indexes meanwhile). */
+  get loading(): boolean {
+    return this.#space.loading;
+  }
+
+  /** Resolves once every key is in memory (at once when nothing was deferred); rejects if the load fails. */
+  whenLoaded(): Promise<void> {
+    this.#checkOpen();
+    return this.#loaded;
+  }
+
+  /**
+   * Loads the deferred segments a step at a time, each step a turn of the
+   * event loop (setImmediate), so gets and writes go on between steps.
+   */
+  #loadInBackground(): Promise<void> {
+    if (!this.#space.loading) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const step = () => {
+        try {
+          if (this.#closed) return resolve();
+          if (!this.#space.loadStep()) return void setImmediate(step);
+        } catch (e) {
+          this.#backgroundError(e);
+          return reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        this.#afterRoll();
+        resolve();
+      };
+      setImmediate(step);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -794,6 +864,7 @@ export class LogStore<V = unknown> {
       else await this.#log.close();
       await this.#writable?.close();
     } finally {
+      this.#space.stopLoading();
       this.#lock?.release();
     }
   }
@@ -973,12 +1044,15 @@ function checkOptions(options: LogStoreOptions) {
   if (typeof readOnly !== 'boolean' || typeof createIfMissing !== 'boolean' || typeof mmap !== 'boolean' || typeof follower !== 'boolean') {
     throw new LogkvError('INVALID_ARGUMENT', 'readOnly, createIfMissing, mmap and follower are true or false');
   }
+  const loadKeys = options.loadKeys ?? 'background';
+  if (loadKeys !== 'background' && loadKeys !== 'before-open') throw new LogkvError('INVALID_ARGUMENT', `loadKeys is 'background' or 'before-open', not ${String(loadKeys)}`);
   if (follower && readOnly) throw new LogkvError('INVALID_ARGUMENT', 'a follower writes its leader\'s batches: it cannot be opened readOnly');
   return {
     readOnly,
     follower,
     createIfMissing,
     mmap,
+    loadKeys,
     syncOnMainThread,
     keepSnapshots,
     segmentSize,

@@ -22,7 +22,9 @@ import type { ValueEncoding } from '../formats/limits.js';
 import { storeIdText } from '../formats/store-identity-reader.js';
 import type { FileIO } from '../io/file-io.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
+import { DeferredLoad } from './deferred-load.js';
 import { KeySpace, recoveryTarget } from './key-space.js';
+import { IndexedSegment } from './segment-index.js';
 import { Manifest, ManifestView, type SnapshotRecord } from './manifest.js';
 import { carryOutLogRecovery, type LogOpenReport, type LogRecoveryPlan, planLogRecovery, planNeedsRepair, type RecoveryMode } from './recovery.js';
 import { extendWithZeros } from './segment-file.js';
@@ -44,6 +46,8 @@ export interface OpenSettings {
   readOnly: boolean;
   createIfMissing: boolean;
   mmap: boolean;
+  /** 'background': open defers what it can (recovery.ts) and the keys load after it; 'before-open': all before it resolves. */
+  loadKeys: 'background' | 'before-open';
   now: () => number;
 }
 
@@ -129,7 +133,7 @@ async function openExisting(
     let plan: LogRecoveryPlan;
     let startedFromSnapshot: SnapshotStart | undefined;
     try {
-      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space));
+      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background' });
     } catch (e) {
       // A lost or damaged sealed segment that a snapshot covers: start from the snapshot (which writes).
       if (!(e instanceof LogkvError && e.code === 'CORRUPT' && view.trusted) || s.readOnly) throw e;
@@ -141,7 +145,7 @@ async function openExisting(
       const again = planFiles(io, dir, manifest);
       files = { ...again, leftovers: [...files.leftovers, ...again.leftovers] };
       space = new KeySpace();
-      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space));
+      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background' });
     }
     const valueEncoding = view.valueEncoding ?? encodingName(plan.valueEncoding) ?? s.valueEncoding ?? 'binary';
     checkEncoding(dir, valueEncoding, s.valueEncoding);
@@ -175,6 +179,7 @@ async function openExisting(
       onRoll: () => hooks.onRoll(),
       onCommit: (nextOffset) => hooks.onCommit(nextOffset),
       onBackgroundError: (error) => hooks.onBackgroundError(error),
+      beforeSeal: (segment) => space.loadThrough(segment.id),
     };
     const segments: Segment[] = [];
     try {
@@ -200,9 +205,13 @@ async function openExisting(
         foreignFiles: files.foreign,
         manifestRebuilt: files.rebuilt,
         keys: space.directory.size,
+        segmentsDeferred: plan.deferred.length,
+        indexesRebuilt: 0,
         durationMs: performance.now() - started,
       };
-      return { log: new SegmentLog(logOptions, segments, lastTimestampMs), space, lock, manifest: manifest ?? view, valueEncoding, storeId, report };
+      const log = new SegmentLog(logOptions, segments, lastTimestampMs);
+      if (plan.deferred.length > 0) space.attach(deferredLoad(io, dir, plan, space, log, report, !s.readOnly, hooks));
+      return { log, space, lock, manifest: manifest ?? view, valueEncoding, storeId, report };
     } catch (e) {
       for (const segment of segments) segment.handle.close();
       throw e;
@@ -212,6 +221,32 @@ async function openExisting(
     lock?.release();
     throw fileSystemError(e, `open the store in ${dir}`);
   }
+}
+
+/** The loader of the segments recovery deferred, reading records through `log`. */
+function deferredLoad(
+  io: FileIO,
+  dir: string,
+  plan: LogRecoveryPlan,
+  space: KeySpace,
+  log: SegmentLog,
+  report: LogOpenReport,
+  writable: boolean,
+  hooks: LogHooks,
+): DeferredLoad {
+  const segments = plan.deferred.map((d) => ({ ...d, index: new IndexedSegment(io, d.indexPath, d.index) }));
+  return new DeferredLoad(segments, space.deferredTarget(), {
+    io,
+    dir,
+    writable,
+    readRecord: (segment, position, size) => log.readRecordView(log.segment(segment), position, size),
+    onDamage: (error) => hooks.onBackgroundError(error),
+    onRebuild: (kind) => {
+      report.clean = false;
+      if (kind === 'hint') report.hintsRebuilt++;
+      else report.indexesRebuilt++;
+    },
+  });
 }
 
 function takeLock(io: FileIO, dir: string): LockFile {

@@ -14,17 +14,30 @@
 // extend the segment with zero fill), then missing hints are rewritten.
 // Open runs phase two only once every check that could refuse the open has
 // passed (the value encoding among them), so a refused open changes nothing.
+//
+// Deferred segments (issue 16: open without reading every key). With
+// `defer`, the oldest segments whose hint and index both check out by their
+// headers alone (the base offset, the segment's length as covered_length,
+// the index agreeing with the hint, the index's size) are not read at all:
+// their keys are loaded after open (deferred-load.ts), and until then gets
+// search their indexes. Only a prefix of the log is deferred, so everything
+// loaded here is newer than every deferred segment. The newest segment is
+// deferred too after a clean close, when its header and its last batch
+// (whose position the index names) check out; the full check of its other
+// batches runs when it is loaded after open, and its hint and index are
+// removed then instead of here.
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { type Damage, lastNonZero } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
-import { lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
-import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, type ValueEncoding } from '../formats/limits.js';
-import { type FileIO, replaceFile } from '../io/file-io.js';
+import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, INDEX_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { checkIndexSize, type IndexHeaderInfo, readIndexHeader } from '../formats/segment-index-reader.js';
+import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
 import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
-import { writeHint } from './segment-hint.js';
-import { hintPath, type SegmentName, segmentPath } from './segment-names.js';
+import { indexFromHint, writeHint } from './segment-hint.js';
+import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
 
 export type RecoveryMode = 'strict' | 'salvage';
@@ -35,6 +48,8 @@ export type RecoveryMode = 'strict' | 'salvage';
  * view per key: a million of them is what an open feeds in.
  */
 export interface RecoveryTarget extends DirectoryProbe {
+  /** Segments older than the ones about to load are deferred: a delete from here on must hide their records. */
+  defer(): void;
   /** Room for `entries` more keys of `keyBytes` bytes in all, made before they come. */
   reserve(entries: number, keyBytes: number): void;
   /** The key's newest record so far; copy the key bytes to keep them. */
@@ -68,6 +83,13 @@ export interface LogOpenReport {
   keys: number;
   hintsUsed: number;
   hintsRebuilt: number;
+  /**
+   * Segments open did not read: gets search their index files (formats/
+   * segment_index.ksy) until their keys are loaded, in the background.
+   */
+  segmentsDeferred: number;
+  /** Index files found damaged after open (a slot failing its check), to be written again. */
+  indexesRebuilt: number;
   bytesCut: number;
   damage: DamageReport[];
   keptAside: string[];
@@ -91,12 +113,26 @@ export interface SegmentState {
 
 export interface RecoveryResult {
   segments: SegmentState[];
-  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'foreignFiles' | 'manifestRebuilt' | 'startedFromSnapshot'>;
+  report: Omit<LogOpenReport, 'keys' | 'durationMs' | 'removedFiles' | 'foreignFiles' | 'manifestRebuilt' | 'startedFromSnapshot' | 'segmentsDeferred' | 'indexesRebuilt'>;
+}
+
+/** A segment open serves from its index until its keys are loaded (deferred-load.ts). */
+export interface DeferredPlan {
+  /** Its id in the log: its place in the plan. */
+  id: number;
+  stem: string;
+  path: string;
+  hintPath: string;
+  indexPath: string;
+  index: IndexHeaderInfo;
+  newest: boolean;
 }
 
 /** What phase one read and decided; nothing written yet. */
 export interface LogRecoveryPlan {
   readonly plans: readonly SegmentPlan[];
+  /** The oldest segments, not read: their keys load after open. */
+  readonly deferred: readonly DeferredPlan[];
   readonly segments: SegmentState[];
   /** The value encoding the first segment header that was read records. */
   readonly valueEncoding: ValueEncoding | undefined;
@@ -111,6 +147,8 @@ interface SegmentPlan {
   rewriteHint: boolean;
   /** The rewritten hint, made from the scan itself (scanned-hint.ts); undefined: writeHint reads the segment again. */
   hintBytes: Buffer | undefined;
+  /** Where the scan found the segment's last batch (the index made beside hintBytes names it). */
+  lastBatchAt: number;
   /** The newest segment's hint file is there, to be removed. */
   dropHint: boolean;
 }
@@ -120,12 +158,21 @@ interface SegmentPlan {
  * them): reads and decides, filling `target`, writing nothing. Throws
  * CORRUPT (strict) on damage outside the newest segment's tail.
  */
-export function planLogRecovery(io: FileIO, dir: string, names: readonly SegmentName[], mode: RecoveryMode, target: RecoveryTarget): LogRecoveryPlan {
-  const plans: SegmentPlan[] = [];
-  reserveForHints(io, dir, names, target);
-  let expectedFrom = 0;
+export function planLogRecovery(
+  io: FileIO,
+  dir: string,
+  names: readonly SegmentName[],
+  mode: RecoveryMode,
+  target: RecoveryTarget,
+  options: { defer?: boolean } = {},
+): LogRecoveryPlan {
+  const deferred = options.defer ? planDeferred(io, dir, names) : [];
+  if (deferred.length > 0) target.defer();
+  const plans: SegmentPlan[] = deferred.map((d) => d.plan);
+  reserveForHints(io, dir, names.slice(deferred.length), target);
+  let expectedFrom = Math.max(0, ...plans.map((p) => p.state.nextOffset));
   let heldHintBytes = 0;
-  for (let i = 0; i < names.length; i++) {
+  for (let i = deferred.length; i < names.length; i++) {
     const name = names[i]!;
     let skipBelow = 0;
     if (name.baseOffset < expectedFrom) {
@@ -152,7 +199,83 @@ export function planLogRecovery(io: FileIO, dir: string, names: readonly Segment
     expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
   }
-  return { plans, segments: plans.map((p) => p.state), valueEncoding: plans.find((p) => p.state.valueEncoding !== undefined)?.state.valueEncoding };
+  return {
+    plans,
+    deferred: deferred.map((d) => d.deferred),
+    segments: plans.map((p) => p.state),
+    valueEncoding: plans.find((p) => p.state.valueEncoding !== undefined)?.state.valueEncoding,
+  };
+}
+
+/** The longest prefix of the log that can be deferred (see the top of the file), oldest first. */
+function planDeferred(io: FileIO, dir: string, names: readonly SegmentName[]): Array<{ plan: SegmentPlan; deferred: DeferredPlan }> {
+  const out: Array<{ plan: SegmentPlan; deferred: DeferredPlan }> = [];
+  let expectedFrom = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    // Base segments overlapping the segment after them: the full path sorts that out.
+    if (name.baseOffset < expectedFrom) break;
+    const newest = i === names.length - 1;
+    const found = deferrable(io, dir, name, newest);
+    if (!found) break;
+    const { state, index } = found;
+    out.push({
+      plan: { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, lastBatchAt: index.lastBatchPosition, dropHint: false },
+      deferred: { id: i, stem: name.stem, path: state.path, hintPath: hintPath(dir, name.stem), indexPath: indexPath(dir, name.stem), index, newest },
+    });
+    expectedFrom = Math.max(expectedFrom, state.nextOffset);
+  }
+  return out;
+}
+
+/** The state of segment `name` when it can be deferred, read from headers (and the newest one's last batch) only; else undefined. */
+function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean): { state: SegmentState; index: IndexHeaderInfo } | undefined {
+  const { stem, baseOffset } = name;
+  const path = segmentPath(dir, stem);
+  const hp = hintPath(dir, stem);
+  const ip = indexPath(dir, stem);
+  if (!io.exists(path) || !io.exists(hp) || !io.exists(ip)) return undefined;
+  const segment = io.open(path, 'read');
+  try {
+    const length = segment.size();
+    const hint = withHandle(io, hp, (h) => readHintHeader(readAt(h, 0, HINT_HEADER_SIZE), hp));
+    const index = withHandle(io, ip, (h) => {
+      const header = readIndexHeader(readAt(h, 0, INDEX_HEADER_SIZE), ip);
+      checkIndexSize(header, h.size(), ip);
+      return header;
+    });
+    if (hint.segmentBaseOffset !== baseOffset || hint.coveredLength !== length) return undefined;
+    if (index.segmentBaseOffset !== baseOffset || index.segmentNextOffset !== hint.segmentNextOffset || index.coveredLength !== length) return undefined;
+    const state: SegmentState = { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
+    if (!newest) return { state, index };
+    const header = readSegmentHeader(readAt(segment, 0, SEGMENT_HEADER_SIZE), path);
+    const at = index.lastBatchPosition;
+    if (header.baseOffset !== baseOffset || at < SEGMENT_HEADER_SIZE || at >= length) return undefined;
+    const last = batchEndingAt(readAt(segment, at, length - at), at, baseOffset);
+    if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
+    return { state: { ...state, sealed: false, valueEncoding: header.valueEncoding, lastTimestampMs: last.timestampMs }, index };
+  } catch (e) {
+    // Any check that fails: the segment takes the full path, which reports what it finds.
+    if (e instanceof LogkvError) return undefined;
+    throw e;
+  } finally {
+    segment.close();
+  }
+}
+
+function withHandle<T>(io: FileIO, path: string, use: (h: FileHandle) => T): T {
+  const h = io.open(path, 'read');
+  try {
+    return use(h);
+  } finally {
+    h.close();
+  }
+}
+
+/** Up to `length` bytes of the file from `position` (fewer at its end). */
+function readAt(h: FileHandle, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  return buf.subarray(0, h.read(buf, position));
 }
 
 /** Whether carrying out `plan` would have to repair something (cut a torn tail), as a read-only open may not. */
@@ -195,12 +318,14 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
       report.bytesCut += p.cut.bytes.length;
     }
     if (p.dropHint) {
-      io.unlink(hintPath(dir, p.state.stem));
+      for (const file of derivedPaths(dir, p.state.stem)) if (io.exists(file)) io.unlink(file);
       await io.syncDir(dir);
     }
     if (p.rewriteHint) {
-      if (p.hintBytes) await replaceFile(io, hintPath(dir, p.state.stem), p.hintBytes);
-      else if (!(await writeHint(io, dir, p.state))) continue;
+      if (p.hintBytes) {
+        await replaceFile(io, hintPath(dir, p.state.stem), p.hintBytes);
+        await replaceFile(io, indexPath(dir, p.state.stem), indexFromHint(checkHint(p.hintBytes), p.lastBatchAt));
+      } else if (!(await writeHint(io, dir, p.state))) continue;
       report.hintsRebuilt++;
       report.clean = false;
     }
@@ -211,6 +336,7 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
 /** `target` for the records at or past `offset` only (those below are stood for by base segments). */
 function above(offset: number, target: RecoveryTarget): RecoveryTarget {
   return {
+    defer: () => target.defer(),
     reserve: (entries, keyBytes) => target.reserve(entries, keyBytes),
     put: (bytes, keyAt, keyLength, segment, position, size, at, expireAtMs) => {
       if (at >= offset) target.put(bytes, keyAt, keyLength, segment, position, size, at, expireAtMs);
@@ -279,7 +405,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     };
     forEachHintEntry(hint, onEntry);
-    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, dropHint: newest };
+    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, lastBatchAt: 0, dropHint: newest };
   }
   const bytes = io.readFile(path);
   const scanned = !newest && derive ? new ScannedHint() : undefined;
@@ -331,7 +457,8 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes, 0) + 1)) } : undefined,
     rewriteHint,
     hintBytes,
-    dropHint: newest && hasHint,
+    lastBatchAt: scan.lastBatchAt ?? 0,
+    dropHint: newest && (hasHint || io.exists(indexPath(dir, stem))),
   };
 }
 

@@ -1,16 +1,24 @@
 // A segment's hint (formats/hint.ksy) made from the segment's own bytes:
-// the newest record of each key, tombstones included, in hash order. Made
-// when a segment is sealed (in the background: background-files.ts), at a
-// clean close, and by recovery and kvtool repair.
+// the newest record of each key, tombstones included, in hash order, and
+// its index (formats/segment_index.ksy: the same entries as fixed slots an
+// open searches in place). Made when a segment is sealed (in the
+// background: background-files.ts), at a clean close, and by recovery and
+// kvtool repair.
+//
+// The index is written after the hint, each file atomically: a crash
+// between the two leaves a hint without an index, and open loads that
+// segment from its hint before serving (as it did before indexes).
 
 import type { ByteSource } from '../formats/byte-source.js';
+import { type CheckedHint, forEachHintEntry } from '../formats/hint-reader.js';
 import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
-import { KeyDirectory } from './key-directory.js';
-import { hintPath } from './segment-names.js';
+import { SegmentIndexBuilder } from '../formats/segment-index-writer.js';
+import { hashKeyAt, KeyDirectory } from './key-directory.js';
+import { hintPath, indexPath } from './segment-names.js';
 
 /** What writeHint needs to know of a segment. */
 export interface HintedSegment {
@@ -71,6 +79,16 @@ export function hintEntries(bytes: Buffer, file: string): HintEntry[] {
   return [...newest.ids()].map((id) => newestEntry(newest, id));
 }
 
+/** The index (formats/segment_index.ksy) of the entries of a checked hint, for a segment whose last batch is at `lastBatchPosition`. */
+export function indexFromHint(hint: CheckedHint, lastBatchPosition: number): Buffer {
+  const index = new SegmentIndexBuilder(
+    { segmentBaseOffset: hint.segmentBaseOffset, segmentNextOffset: hint.segmentNextOffset, coveredLength: hint.coveredLength, lastBatchPosition },
+    hint.entryCount,
+  );
+  forEachHintEntry(hint, (_tombstone, bytes, keyAt, keyLength, offset, position, size) => index.add(hashKeyAt(bytes, keyAt, keyLength), position, size, offset));
+  return index.finish();
+}
+
 /**
  * Writes the hint of a segment (sealed, or trimmed at a clean close)
  * atomically; returns false, writing nothing, when the segment does not
@@ -95,5 +113,12 @@ export async function writeHint(io: FileIO, dir: string, segment: HintedSegment)
     hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
   });
   await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
+  const index = new SegmentIndexBuilder(
+    { segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength, lastBatchPosition: scan.lastBatchAt ?? 0 },
+    newest.size,
+  );
+  // In bucket order, which is nearly hash order: the builder's sort then moves little (segment-index-writer.ts).
+  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => index.add(hashKeyAt(keys, keyAt, keyLength), newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id)));
+  await replaceFile(io, indexPath(dir, segment.stem), index.finish());
   return true;
 }

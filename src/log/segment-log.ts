@@ -127,6 +127,8 @@ export interface SegmentLogOptions {
   onRoll?: () => void;
   /** Errors of work done outside the queue (a sealed segment's hint): the store goes on, open rescans a segment left without one. */
   onBackgroundError?: (error: unknown) => void;
+  /** The active segment is about to be sealed (its hint and index are rewritten): the key space must be done reading them. */
+  beforeSeal?: (segment: Segment) => void;
   /** Called with the log's next offset each time writes become acknowledged (the change feed's cue). */
   onCommit?: (nextOffset: number) => void;
   /** Read segments from memory maps where the file system can make them (record-reads.ts). Default false. */
@@ -489,6 +491,7 @@ export class SegmentLog {
    */
   async #roll(): Promise<void> {
     const old = this.#active;
+    this.#o.beforeSeal?.(old);
     await this.#syncActive();
     this.#reads.release(old);
     await trim(old);
@@ -534,6 +537,12 @@ export class SegmentLog {
       return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     }
     return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset);
+  }
+
+  /** Writes the hint and index of sealed segment `id` again (they were found damaged), outside the write queue; nothing when the cleaner has replaced it since. */
+  rewriteHint(id: number): void {
+    const segment = this.#byId.get(id);
+    if (segment?.sealed === true) void this.#sealInBackground(segment);
   }
 
   /** Writes the hint of `segment`, just sealed, outside the write queue; close and the cleaner wait for it (sealed()). */

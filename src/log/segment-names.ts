@@ -50,3 +50,13 @@ export function hintPath(dir: string, stem: string): string {
 export function indexPath(dir: string, stem: string): string {
   return join(dir, `${stem}.index`);
 }
+
+/** The files made from a segment (hint, index): wherever the segment goes, they go, or are removed. */
+export function derivedPaths(dir: string, stem: string): string[] {
+  return [hintPath(dir, stem), indexPath(dir, stem)];
+}
+
+/** A segment file and the files made from it. */
+export function segmentFilePaths(dir: string, stem: string): string[] {
+  return [segmentPath(dir, stem), ...derivedPaths(dir, stem)];
+}

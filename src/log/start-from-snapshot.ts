@@ -17,7 +17,7 @@ import type { LogkvError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Manifest } from './manifest.js';
 import { writeBaseSegments } from './restore.js';
-import { hintPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from './segment-names.js';
+import { parseSegmentFileName, type SegmentName, segmentFilePaths, segmentNamesIn, segmentPath } from './segment-names.js';
 import { newestValidSnapshot } from './snapshots.js';
 
 /** The suffix of a segment or hint file moved to lost/ because a snapshot stands for it. */
@@ -68,7 +68,7 @@ export async function startFromSnapshot(
   io.mkdir(lost);
   const setAside: string[] = [];
   for (const n of covered) {
-    for (const from of [segmentPath(dir, n.stem), hintPath(dir, n.stem)]) {
+    for (const from of segmentFilePaths(dir, n.stem)) {
       if (!io.exists(from)) continue;
       const to = freeName(io, join(lost, `${from.slice(dir.length + 1)}${REPLACED_BY_SNAPSHOT}`));
       io.rename(from, to);

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileSystemError, LogkvError } from '../errors.js';
-import { HINT_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC, STORE_ID_SIZE } from '../formats/limits.js';
+import { HINT_MAGIC, INDEX_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC, STORE_ID_SIZE } from '../formats/limits.js';
 import { readStoreIdentity } from '../formats/store-identity-reader.js';
 import { encodeStoreIdentity, type StoreIdentityInfo } from '../formats/store-identity-writer.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
@@ -119,12 +119,13 @@ function magicFor(name: string, inSnapshots: boolean): string | undefined {
   if (inSnapshots) return /^\d{20}\.snap$/.test(base) ? SNAPSHOT_MAGIC : undefined;
   if (base.endsWith('.log')) return parseSegmentFileName(base) ? LOG_MAGIC : undefined;
   if (base.endsWith('.hint')) return parseSegmentFileName(`${base.slice(0, -'.hint'.length)}.log`) ? HINT_MAGIC : undefined;
+  if (base.endsWith('.index')) return parseSegmentFileName(`${base.slice(0, -'.index'.length)}.log`) ? INDEX_MAGIC : undefined;
   return undefined;
 }
 
 /**
  * Whether the file `name` (in the store directory, or in its snapshots/
- * folder) is provably one the store made: a segment, hint or snapshot name
+ * folder) is provably one the store made: a segment, hint, index or snapshot name
  * (or its temporary name), holding that kind's magic or nothing but zeros.
  * Only such a file is ever removed as a leftover.
  */

@@ -70,7 +70,7 @@ export function planFiles(io: FileIO, dir: string, manifest: ManifestView): File
   const fromDisk = (rebuilt: boolean): FileSet => {
     const segments = segmentNamesIn(names);
     const live = new Set<string>();
-    for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
+    for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`).add(`${s.stem}.index`);
     for (const n of snapshotNames) live.add(join(SNAPSHOT_DIR, n));
     sort(live, false);
     return { segments, leftovers: [], foreign, rebuilt };
@@ -78,7 +78,7 @@ export function planFiles(io: FileIO, dir: string, manifest: ManifestView): File
   if (!manifest.trusted && !tornTailOnly) return fromDisk(manifest.existed);
   const segments = manifest.segments();
   const live = new Set<string>();
-  for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
+  for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`).add(`${s.stem}.index`);
   for (const s of manifest.snapshots()) live.add(join(SNAPSHOT_DIR, s.file));
   // An unlisted segment of the appender's past every listed one that holds a batch was
   // listed once: the manifest lost frames (a damaged tail that reads as slack). Deleting

@@ -4,6 +4,10 @@
 // segment does not agree with (length, last batch, next offset) is never
 // used; and the log's newest batch timestamp survives, so a snapshot of the
 // same state after the reopen is byte-identical.
+//
+// These opens load every key before they resolve (loadKeys: 'before-open'),
+// the path that reads the hint at open; the deferred open, which reads only
+// headers and the last batch, has test/log/deferred-open.test.ts.
 
 import t from 'tap';
 import { encodeHint, readHint, readSegment } from '../../src/formats/index.js';
@@ -33,7 +37,7 @@ function ticking(): () => number {
 }
 
 async function filled(io: MemoryFileIO, options: LogStoreOptions = {}) {
-  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', autoCompact: false, now: ticking(), ...options });
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', autoCompact: false, now: ticking(), ...options, loadKeys: 'before-open' });
   for (let i = 0; i < 300; i++) await s.put(`k${i % 120}`, `v${i}`);
   await s.delete('k7');
   await s.put('ttl', 'x', { expireAt: 4_000_000_000_000 });
@@ -53,7 +57,7 @@ t.test('a clean close writes the hint of the active segment; the next open parse
   t.equal(readHint(mem.readFile(activeHint)).coveredLength, mem.readFile(active).length, 'it covers the trimmed segment');
 
   const { io, segmentReads } = counting(mem);
-  const r = await LogStore.open<string>('/db', { io, now: ticking() });
+  const r = await LogStore.open<string>('/db', { io, now: ticking(), loadKeys: 'before-open' });
   t.equal(r.openReport.hintsUsed, logs.length, 'every hint used');
   t.equal(r.openReport.clean, true);
   t.same(segmentReads, [active], 'only the active segment is read (its batch CRCs checked), no sealed one');
@@ -64,7 +68,7 @@ t.test('a clean close writes the hint of the active segment; the next open parse
   t.equal(r.count(), 120);
   await r.put('after', 'reopen');
   await r.close();
-  const again = await LogStore.open<string>('/db', { io: mem });
+  const again = await LogStore.open<string>('/db', { io: mem, loadKeys: 'before-open' });
   t.equal(again.get('after'), 'reopen');
   t.equal(again.get('k59'), 'v299');
   await again.close();
@@ -75,7 +79,7 @@ t.test('a write after the reopen, then a crash: no hint for the active segment, 
   const s = await filled(mem);
   await s.close();
   const stale = mem.readFile(HINT);
-  const r = await LogStore.open<string>('/db', { io: mem });
+  const r = await LogStore.open<string>('/db', { io: mem, loadKeys: 'before-open' });
   t.equal(r.openReport.hintsUsed, 1);
   await r.put('k1', 'changed');
   await r.put('new', 'key');
@@ -83,7 +87,7 @@ t.test('a write after the reopen, then a crash: no hint for the active segment, 
   const crashed = mem.crash();
   t.notOk(crashed.exists(HINT), 'the removal was durable before any write');
   const { io, segmentReads } = counting(crashed);
-  const a = await LogStore.open<string>('/db', { io });
+  const a = await LogStore.open<string>('/db', { io, loadKeys: 'before-open' });
   t.equal(a.openReport.hintsUsed, 0);
   t.same(segmentReads, [SEG], 'the active segment is scanned');
   t.equal(a.get('k1'), 'changed');
@@ -93,11 +97,11 @@ t.test('a write after the reopen, then a crash: no hint for the active segment, 
 
   // Had the removal been lost, the old hint would be back: its length no longer matches, so it is not used.
   const c1 = mem.crash();
-  const r2 = await LogStore.open<string>('/db', { io: c1 });
+  const r2 = await LogStore.open<string>('/db', { io: c1, loadKeys: 'before-open' });
   await r2.put('k2', 'changed too');
   const crashed2 = c1.crash();
   crashed2.setFile(HINT, stale);
-  const b = await LogStore.open<string>('/db', { io: crashed2 });
+  const b = await LogStore.open<string>('/db', { io: crashed2, loadKeys: 'before-open' });
   t.equal(b.openReport.hintsUsed, 0, 'a stale hint is not used');
   t.equal(b.get('k2'), 'changed too');
   t.equal(b.get('k1'), 'changed');
@@ -121,7 +125,7 @@ t.test('a hint the segment does not agree with is not used: damaged last batch, 
   flipped.mkdir('/db');
   for (const name of mem.readdir('/db')) if (name !== 'LOCK') flipped.setFile(`/db/${name}`, mem.readFile(`/db/${name}`));
   flipped.setFile(SEG, bad);
-  const a = await LogStore.open<string>('/db', { io: flipped });
+  const a = await LogStore.open<string>('/db', { io: flipped, loadKeys: 'before-open' });
   t.equal(a.openReport.hintsUsed, 0, 'not used');
   t.same(
     a.openReport.damage.map((d) => [d.offset, d.action]),
@@ -138,7 +142,7 @@ t.test('a hint the segment does not agree with is not used: damaged last batch, 
   lying.mkdir('/db');
   for (const name of mem.readdir('/db')) if (name !== 'LOCK') lying.setFile(`/db/${name}`, mem.readFile(`/db/${name}`));
   lying.setFile(HINT, encodeHint({ ...parsed, segmentNextOffset: parsed.segmentNextOffset + 1 }));
-  const b = await LogStore.open<string>('/db', { io: lying });
+  const b = await LogStore.open<string>('/db', { io: lying, loadKeys: 'before-open' });
   t.equal(b.openReport.hintsUsed, 0, 'not used');
   t.equal(b.nextOffset, parsed.segmentNextOffset, 'the next offset is the segment’s');
   t.equal(b.get('ttl'), 'x');
@@ -151,7 +155,7 @@ t.test('the newest batch timestamp survives a reopen from the hint: the same sta
   const before = await s.snapshot();
   const bytes = mem.readFile(before.path);
   await s.close();
-  const r = await LogStore.open<string>('/db', { io: mem, now: ticking() });
+  const r = await LogStore.open<string>('/db', { io: mem, now: ticking(), loadKeys: 'before-open' });
   t.equal(r.openReport.hintsUsed, 1, 'opened from the hint');
   const after = await r.snapshot();
   t.equal(after.path, before.path);
@@ -172,10 +176,10 @@ t.test('a segment damaged on disk while open gets no hint at close or roll: the 
   flipFirstBatch(mem, SEG);
   await s.close();
   t.notOk(mem.exists(HINT), 'close wrote no hint for the damaged segment');
-  await t.rejects(LogStore.open<string>('/db', { io: mem }), { code: 'CORRUPT', file: SEG }, 'open scans and refuses, naming the file');
+  await t.rejects(LogStore.open<string>('/db', { io: mem, loadKeys: 'before-open' }), { code: 'CORRUPT', file: SEG }, 'open scans and refuses, naming the file');
 
   const rolled = new MemoryFileIO();
-  const r = await LogStore.open<string>('/db', { io: rolled, valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false });
+  const r = await LogStore.open<string>('/db', { io: rolled, valueEncoding: 'utf8', segmentSize: 4096, autoCompact: false, loadKeys: 'before-open' });
   await r.put('first', 'x');
   await r.put('second', 'y');
   flipFirstBatch(rolled, SEG);
@@ -183,7 +187,7 @@ t.test('a segment damaged on disk while open gets no hint at close or roll: the 
   t.ok(rolled.readdir('/db').filter((n) => n.endsWith('.log')).length >= 2, 'the segment rolled');
   t.notOk(rolled.exists(HINT), 'the roll wrote no hint for the damaged segment');
   await r.close();
-  await t.rejects(LogStore.open<string>('/db', { io: rolled }), { code: 'CORRUPT', file: SEG });
+  await t.rejects(LogStore.open<string>('/db', { io: rolled, loadKeys: 'before-open' }), { code: 'CORRUPT', file: SEG });
 });
 
 t.test('damage in any batch of the segment behind the active hint is found at open, as without the hint', async (t) => {
@@ -195,5 +199,5 @@ t.test('damage in any batch of the segment behind the active hint is found at op
   seg[first.position + 12]! ^= 0x01;
   mem.setFile(SEG, seg);
   t.ok(mem.exists(HINT), 'the hint is there and matches the length');
-  await t.rejects(LogStore.open<string>('/db', { io: mem }), { code: 'CORRUPT', file: SEG, offset: first.position }, 'the hint is not used: the scan refuses the damage, naming file and byte');
+  await t.rejects(LogStore.open<string>('/db', { io: mem, loadKeys: 'before-open' }), { code: 'CORRUPT', file: SEG, offset: first.position }, 'the hint is not used: the scan refuses the damage, naming file and byte');
 });

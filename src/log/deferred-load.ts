@@ -1,0 +1,282 @@
+// The segments an open serves from their index files before their keys are
+// in the key directory (issue 16: an open that does not read every key
+// before its first get). Recovery (recovery.ts) defers the oldest segments
+// whose hint and index both check out by their headers; this loads them in
+// the background, newest first, in small steps between the event loop's
+// other work, while gets that miss the directory search their indexes.
+//
+// Why newest first, and what that asks of the directory: everything the
+// directory holds when a deferred segment is loaded is newer than that
+// segment (writes since open, the segments recovery loaded, and the
+// deferred segments after it). So an entry goes in only when its key is not
+// there yet, and a key deleted by anything newer must not come back from an
+// older segment: the key space keeps the keys deleted while any segment is
+// still deferred (by the recovered segments, by writes since open, or by a
+// tombstone in a deferred segment: key-space.ts, `hidden`), and a deferred
+// entry of a hidden key is skipped.
+//
+// A get that misses the directory searches the deferred segments' indexes,
+// newest first, for the key's newest record; what it finds goes into the
+// directory at once (the load would put the same entry there later, and
+// then skips it), so the rest of the store sees an ordinary entry.
+//
+// Damage found after open: a slot of an index that fails its check stops
+// the searches (the load finishes at once and answers from the directory);
+// a hint that fails its checks when loaded is replaced by a scan of its
+// segment. Either way the segment's hint and index are written again
+// (needsRewrite) and the open report counts it.
+
+import { LogkvError } from '../errors.js';
+import { type CheckedHint, checkHint, FIRST_HINT_ENTRY, visitHintEntries } from '../formats/hint-reader.js';
+import { lastBatchOf, readRecordAt, scanSegment } from '../formats/log-segment-reader.js';
+import { HINT_TRAILER_SIZE, Op } from '../formats/limits.js';
+import type { FileIO } from '../io/file-io.js';
+import { hashKeyAt } from './key-directory.js';
+import type { IndexedSegment } from './segment-index.js';
+import { IndexDamage } from './segment-index.js';
+import { newestRecords } from './segment-hint.js';
+import { derivedPaths } from './segment-names.js';
+
+export interface DeferredSegment {
+  /** The segment's id in the log. */
+  id: number;
+  stem: string;
+  /** The segment file, rescanned when its hint turns out damaged. */
+  path: string;
+  hintPath: string;
+  index: IndexedSegment;
+  /** The newest segment: its hint and index describe it only until its next write, and are removed once loaded (recovery.ts). */
+  newest: boolean;
+}
+
+/** What loading needs of the key space. */
+export interface DeferredTarget {
+  /** Whether the directory holds the key. */
+  has(bytes: Uint8Array, keyAt: number, keyLength: number): boolean;
+  /** Whether something newer than the deferred segments deleted the key. */
+  isHidden(bytes: Uint8Array, keyAt: number, keyLength: number): boolean;
+  /** Notes that the key is deleted as of a segment newer than the ones still to load. */
+  hide(bytes: Uint8Array, keyAt: number, keyLength: number): void;
+  /** Puts a new entry in the directory (and the space's other structures). */
+  insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
+}
+
+/** A record found through an index: the key's newest, in the newest deferred segment that has it. */
+export interface FoundRecord {
+  segment: number;
+  position: number;
+  size: number;
+  offset: number;
+  tombstone: boolean;
+  expireAtMs: number | undefined;
+}
+
+export interface DeferredLoadOptions {
+  io: FileIO;
+  dir: string;
+  /** False for a read-only store: nothing is removed. */
+  writable: boolean;
+  /** The record at `position` of segment `segment`, CRC-checked (SegmentLog.readRecordView). */
+  readRecord(segment: number, position: number, size: number): Uint8Array;
+  /** A hint or index found damaged after open, to be counted in the open report. */
+  onRebuild(kind: 'hint' | 'index', file: string): void;
+  /** Damage in the newest segment before its last batch, found by the check open left for later. */
+  onDamage(error: LogkvError): void;
+}
+
+/** Entries loaded per step: a few ms of work (a 1M-key hint loads in ~100 steps). */
+const ENTRIES_PER_STEP = 10_000;
+
+export class DeferredLoad {
+  readonly #segments: DeferredSegment[];
+  readonly #o: DeferredLoadOptions;
+  readonly #target: DeferredTarget;
+  /** Segments [0, #pending) are not fully loaded; #pending - 1 is the one loading. */
+  #pending: number;
+  /** The loading segment's checked hint and the position of its next entry. */
+  #hint: CheckedHint | undefined;
+  #at = FIRST_HINT_ENTRY;
+  /** Indexes are searched until one turns out damaged. */
+  #searchable = true;
+  /** Segments whose hint and index are to be written again (damage found). */
+  readonly needsRewrite: number[] = [];
+
+  constructor(segments: DeferredSegment[], target: DeferredTarget, options: DeferredLoadOptions) {
+    this.#segments = segments;
+    this.#pending = segments.length;
+    this.#target = target;
+    this.#o = options;
+  }
+
+  get done(): boolean {
+    return this.#pending === 0;
+  }
+
+  /** Segments not fully loaded yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Whether segment `id` is deferred and not fully loaded. */
+  isPending(id: number): boolean {
+    for (let i = 0; i < this.#pending; i++) if (this.#segments[i]!.id === id) return true;
+    return false;
+  }
+
+  /**
+   * The newest record of `key` in the deferred segments not fully loaded,
+   * or undefined (none has it, or it is hidden). Undefined too once the
+   * indexes cannot be trusted: the caller finishes the load (complete())
+   * and asks the directory.
+   */
+  find(key: Uint8Array): FoundRecord | undefined {
+    if (this.#pending === 0 || !this.#searchable) return undefined;
+    if (this.#target.isHidden(key, 0, key.length)) return undefined;
+    const hash = hashKeyAt(key, 0, key.length);
+    for (let i = this.#pending - 1; i >= 0; i--) {
+      const s = this.#segments[i]!;
+      let found: FoundRecord | undefined;
+      try {
+        s.index.find(hash, (position, size, offset) => {
+          const bytes = this.#o.readRecord(s.id, position, size);
+          const r = readRecordAt(bytes, 0, size, { crcChecked: true });
+          if (!r) throw new LogkvError('CORRUPT', `${s.path}: record at byte ${position} does not fill its ${size} bytes`, { file: s.path, offset: position, reason: 'record-layout' });
+          if (!equalBytes(r.key, key)) return false;
+          found = { segment: s.id, position, size, offset, tombstone: r.op === Op.Delete, expireAtMs: r.expireAtMs };
+          return true;
+        });
+      } catch (e) {
+        if (!(e instanceof IndexDamage)) throw e;
+        this.#indexDamaged(s);
+        return undefined;
+      }
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Whether searches still answer (no index has turned out damaged). */
+  get searchable(): boolean {
+    return this.#searchable;
+  }
+
+  /**
+   * Loads up to `entries` more entries, all of one segment (a step never
+   * reads two hints); returns whether every segment is loaded.
+   */
+  step(entries = ENTRIES_PER_STEP): boolean {
+    if (this.#pending === 0) return true;
+    const s = this.#segments[this.#pending - 1]!;
+    this.#hint ??= this.#checkedHint(s);
+    if (!this.#hint) {
+      this.#loadByScan(s);
+      this.#finishSegment(s);
+    } else {
+      const end = this.#hint.source.size - HINT_TRAILER_SIZE;
+      this.#at = visitHintEntries(this.#hint, this.#at, entries, (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
+        this.#add(tombstone, b, keyAt, keyLength, s.id, position, size, offset, expireAtMs);
+      });
+      if (this.#at >= end) this.#finishSegment(s);
+    }
+    return this.#pending === 0;
+  }
+
+  /** Loads everything left, now. */
+  complete(): void {
+    while (!this.step(Infinity));
+  }
+
+  /** Loads the segment `id` and every newer deferred one (a roll is about to rewrite its hint). */
+  loadThrough(id: number): void {
+    while (this.isPending(id)) this.step();
+  }
+
+  /** Stops: closes the index files (close, or a failed open). */
+  close(): void {
+    for (const s of this.#segments) s.index.close();
+  }
+
+  #add(tombstone: boolean, b: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
+    const t = this.#target;
+    if (t.has(b, keyAt, keyLength) || t.isHidden(b, keyAt, keyLength)) return;
+    if (tombstone) t.hide(b, keyAt, keyLength);
+    else this.#target.insert(b, keyAt, keyLength, segment, position, size, offset, expireAtMs);
+  }
+
+  /** The hint of `s`, checked whole; undefined when it fails (the segment is scanned instead). */
+  #checkedHint(s: DeferredSegment): CheckedHint | undefined {
+    if (s.newest) this.#checkBatches(s);
+    try {
+      const hint = checkHint(this.#o.io.readFile(s.hintPath), s.hintPath);
+      const h = s.index.header;
+      if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
+        this.#at = FIRST_HINT_ENTRY;
+        return hint;
+      }
+    } catch (e) {
+      if (!(e instanceof LogkvError)) throw e;
+    }
+    this.#o.onRebuild('hint', s.hintPath);
+    this.#rewrite(s);
+    return undefined;
+  }
+
+  /**
+   * Loads `s` from its own records (its hint failed): the newest record of
+   * each key, as the hint would give them. Damage in the segment is left to
+   * the reads that meet it (each record's CRC).
+   */
+  #loadByScan(s: DeferredSegment): void {
+    const newest = newestRecords(this.#o.io.readFile(s.path).subarray(0, s.index.header.coveredLength), s.path);
+    newest.forEachKey((id, keys, keyAt, keyLength) => {
+      this.#add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, s.id, newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id), newest.expireAtOf(id));
+    });
+  }
+
+  /**
+   * What open checks of a newest segment it reads (every batch's CRC, the
+   * chain of lengths landing on its end) and left for later on a deferred
+   * one: damage is reported, and each record is still checked when read.
+   */
+  #checkBatches(s: DeferredSegment): void {
+    const length = s.index.header.coveredLength;
+    const bytes = this.#o.io.readFile(s.path).subarray(0, length);
+    if (bytes.length === length && lastBatchOf(bytes, s.index.header.segmentBaseOffset) !== undefined) return;
+    // Rare: the full scan says where and what.
+    const d = scanSegment(bytes, { file: s.path, recordCrcs: false }).damage[0];
+    this.#o.onDamage(
+      new LogkvError(
+        'CORRUPT',
+        `${s.path} is damaged at byte ${d?.offset ?? length} (${d?.reason ?? 'truncated'}; found after open); run kvtool verify and kvtool repair`,
+        { file: s.path, offset: d?.offset ?? length, reason: d?.reason ?? 'truncated' },
+      ),
+    );
+  }
+
+  #finishSegment(s: DeferredSegment): void {
+    this.#pending--;
+    this.#hint = undefined;
+    this.#at = FIRST_HINT_ENTRY;
+    s.index.close();
+    if (s.newest && this.#o.writable) {
+      for (const p of derivedPaths(this.#o.dir, s.stem)) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
+    }
+  }
+
+  #indexDamaged(s: DeferredSegment): void {
+    this.#searchable = false;
+    this.#o.onRebuild('index', s.index.path);
+    this.#rewrite(s);
+  }
+
+  #rewrite(s: DeferredSegment): void {
+    // The newest segment's files are removed once it is loaded: nothing to rewrite.
+    if (!s.newest && !this.needsRewrite.includes(s.id)) this.needsRewrite.push(s.id);
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

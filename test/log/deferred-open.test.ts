@@ -1,0 +1,282 @@
+// Opening without reading every key (recovery.ts, deferred-load.ts): after a
+// clean close, open reads only headers (and the newest segment's last
+// batch), gets search the segment index files until the keys are loaded in
+// the background, and writes, deletes, rolls and damage found on the way
+// keep every answer what a store that loaded everything first would give.
+
+import fc from 'fast-check';
+import t from 'tap';
+import { LogkvError } from '../../src/errors.js';
+import { readHint, readSegment, readSegmentIndex } from '../../src/formats/index.js';
+import { INDEX_HEADER_SIZE } from '../../src/formats/limits.js';
+import type { FileIO } from '../../src/io/file-io.js';
+import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
+import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
+import { checkProperty } from '../support/property.js';
+
+const DIR = '/db';
+
+/** A clock that moves 1 ms a call. */
+function ticking(): () => number {
+  let now = 1_700_000_000_000;
+  return () => now++;
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `io`, recording every file read whole. */
+function counting(io: MemoryFileIO): { io: FileIO; reads: string[] } {
+  const reads: string[] = [];
+  return {
+    io: overriding(io, {
+      readFile: (p) => {
+        reads.push(p);
+        return io.readFile(p);
+      },
+    }),
+    reads,
+  };
+}
+
+const base: LogStoreOptions = { valueEncoding: 'utf8', autoCompact: false, segmentSize: 4096 };
+
+/** A store of several segments: keys overwritten across them, one deleted in a later segment, one with an expiry. */
+async function filled(io: MemoryFileIO): Promise<Map<string, string>> {
+  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+  const model = new Map<string, string>();
+  for (let i = 0; i < 400; i++) {
+    const key = `k${i % 150}`;
+    await s.put(key, `v${i}`);
+    model.set(key, `v${i}`);
+  }
+  await s.delete('k3');
+  model.delete('k3');
+  await s.put('ttl', 'x', { expireAt: 4_000_000_000_000 });
+  model.set('ttl', 'x');
+  await s.close();
+  return model;
+}
+
+t.test('after a clean close, open reads no hint and no segment whole, and every get answers at once', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const logs = mem.readdir(DIR).filter((n) => n.endsWith('.log'));
+  t.ok(logs.length > 4, `${logs.length} segments`);
+  t.equal(mem.readdir(DIR).filter((n) => n.endsWith('.index')).length, logs.length, 'every segment has an index');
+
+  const { io, reads } = counting(mem);
+  const s = await LogStore.open<string>(DIR, { io, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, logs.length, 'every segment deferred');
+  t.same(reads.filter((p) => !p.includes('MANIFEST') && !p.endsWith('IDENTITY')), [], 'no segment or hint read whole by open');
+  t.equal(s.loading, true);
+  for (const [k, v] of model) t.equal(s.get(k), v, `${k} before the load`);
+  t.equal(s.get('k3'), undefined, 'a key deleted in a later segment stays deleted');
+  t.equal(s.get('missing'), undefined);
+  await s.whenLoaded();
+  t.equal(s.loading, false);
+  t.ok(reads.some((p) => p.endsWith('.hint')), 'the hints are read after open');
+  for (const [k, v] of model) t.equal(s.get(k), v, `${k} after the load`);
+  t.equal(s.count(), model.size);
+  t.same([...s.keys()].map(String).sort(), [...model.keys()].sort());
+  await s.close();
+});
+
+t.test('ranges and counts right after open load every key first', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(s.loading, true);
+  t.same(
+    [...s.entries({ prefix: 'k1' })].map(([k, v]) => [String(k), v]),
+    [...model].filter(([k]) => k.startsWith('k1')).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  t.equal(s.loading, false, 'the range loaded every key');
+  await s.close();
+  const again = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(again.count(), model.size);
+  t.equal(again.openReport.keys, model.size, 'the report counts every key when asked');
+  await again.close();
+});
+
+t.test('the newest segment: its hint and index go once it is loaded; a write and a crash after open rescan it', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const newest = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!;
+  const stem = `${DIR}/${newest.slice(0, -4)}`;
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.ok(mem.exists(`${stem}.hint`) && mem.exists(`${stem}.index`), 'kept while the segment is deferred');
+  await s.put('k1', 'changed');
+  model.set('k1', 'changed');
+  await s.whenLoaded();
+  t.notOk(mem.exists(`${stem}.hint`), 'the hint removed once loaded');
+  t.notOk(mem.exists(`${stem}.index`), 'the index removed once loaded');
+  await s.put('k2', 'changed too');
+  model.set('k2', 'changed too');
+  const crashed = mem.crash();
+  const r = await LogStore.open<string>(DIR, { io: crashed, now: ticking() });
+  t.equal(r.openReport.segmentsDeferred, mem.readdir(DIR).filter((n) => n.endsWith('.log')).length - 1, 'every sealed segment deferred, the newest scanned');
+  for (const [k, v] of model) t.equal(r.get(k), v);
+  await r.close();
+
+  // A crash before the load reached the newest segment: its stale hint and index are never used.
+  const m2 = new MemoryFileIO();
+  const model2 = await filled(m2);
+  const s2 = await LogStore.open<string>(DIR, { io: m2, now: ticking() });
+  await s2.put('k5', 'after open');
+  model2.set('k5', 'after open');
+  const c2 = m2.crash();
+  t.ok(c2.exists(`${stem}.hint`), 'the stale hint is still there');
+  const r2 = await LogStore.open<string>(DIR, { io: c2, now: ticking() });
+  for (const [k, v] of model2) t.equal(r2.get(k), v);
+  t.notOk(c2.exists(`${stem}.hint`), 'and removed by the open that scanned the segment');
+  await r2.close();
+});
+
+t.test('a flipped byte in an index slot: the search stops trusting it, the answer is still right, the index is written again', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const first = mem.readdir(DIR).filter((n) => n.endsWith('.index')).sort()[0]!;
+  const path = `${DIR}/${first}`;
+  const good = mem.readFile(path);
+  const slots = readSegmentIndex(good).slotCount;
+  // Every slot damaged: whichever the search reads first fails its CRC.
+  const bad = Buffer.from(good);
+  for (let k = 0; k < slots; k++) bad[INDEX_HEADER_SIZE + k * 24 + 5]! ^= 0x40;
+  mem.setFile(path, bad);
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, mem.readdir(DIR).filter((n) => n.endsWith('.log')).length, 'the header checks out: deferred');
+  // A key only the damaged segment's index can answer for is absent from the others: any absent key searches every index.
+  t.equal(s.get('absent'), undefined);
+  t.equal(s.loading, false, 'the damage ended the searches: every key was loaded at once');
+  t.equal(s.openReport.indexesRebuilt, 1);
+  for (const [k, v] of model) t.equal(s.get(k), v);
+  await s.close();
+  t.same(mem.readFile(path), good, 'the index was written again');
+});
+
+t.test('a damaged hint behind a good header is found by the load: the segment is scanned, the hint written again', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const first = mem.readdir(DIR).filter((n) => n.endsWith('.hint')).sort()[0]!;
+  const path = `${DIR}/${first}`;
+  const good = mem.readFile(path);
+  const bad = Buffer.from(good);
+  bad[bad.length - 12]! ^= 0x01;
+  mem.setFile(path, bad);
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  for (const [k, v] of model) t.equal(s.get(k), v, `${k} from the index`);
+  await s.whenLoaded();
+  t.equal(s.openReport.hintsRebuilt, 1);
+  t.equal(s.openReport.clean, false);
+  for (const [k, v] of model) t.equal(s.get(k), v, `${k} after the scan`);
+  await s.close();
+  t.same(readHint(mem.readFile(path)), readHint(good), 'the hint was written again');
+});
+
+t.test('damage in a batch of the newest segment before its last one is reported after open, and never read as data', async (t) => {
+  const mem = new MemoryFileIO();
+  await filled(mem);
+  const newest = `${DIR}/${mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!}`;
+  const seg = Buffer.from(mem.readFile(newest));
+  const batches = readSegment(seg).batches;
+  t.ok(batches.length > 2);
+  const victim = batches[0]!;
+  // The last byte of the first batch: inside its last record's value.
+  seg[victim.position + victim.size - 1]! ^= 0x01;
+  mem.setFile(newest, seg);
+  const errors: unknown[] = [];
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking(), onBackgroundError: (e) => errors.push(e) });
+  t.equal(s.openReport.segmentsDeferred, mem.readdir(DIR).filter((n) => n.endsWith('.log')).length, 'open checked the last batch only');
+  await s.whenLoaded();
+  t.equal(errors.length, 1, 'the load reported the damage');
+  const error = errors[0];
+  t.ok(error instanceof LogkvError && error.code === 'CORRUPT' && error.file === newest, `CORRUPT naming ${newest}: ${String(error)}`);
+  const key = victim.records.at(-1)!.key.toString();
+  t.throws(() => s.get(key), { code: 'CORRUPT', file: newest }, 'the damaged record is CORRUPT, never a value');
+  await s.close();
+  // A strict open that loads every key first refuses it, as before.
+  await t.rejects(LogStore.open<string>(DIR, { io: mem, loadKeys: 'before-open' }), { code: 'CORRUPT', file: newest });
+});
+
+t.test('a segment without an index, and every one before it, are deferred no further than it', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const indexes = mem.readdir(DIR).filter((n) => n.endsWith('.index')).sort();
+  mem.unlink(`${DIR}/${indexes[2]!}`);
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, 2, 'the two segments before it');
+  for (const [k, v] of model) t.equal(s.get(k), v);
+  await s.whenLoaded();
+  t.equal(s.count(), model.size);
+  await s.close();
+});
+
+t.test('a read-only open defers too, and removes nothing', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const before = mem.readdir(DIR).sort();
+  const s = await LogStore.open<string>(DIR, { io: mem, readOnly: true });
+  t.ok(s.openReport.segmentsDeferred > 0);
+  for (const [k, v] of model) t.equal(s.get(k), v);
+  await s.whenLoaded();
+  await s.close();
+  t.same(mem.readdir(DIR).sort(), before);
+});
+
+type Op = { kind: 'put'; key: number; value: number } | { kind: 'del'; key: number } | { kind: 'get'; key: number } | { kind: 'turn' } | { kind: 'range' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('put' as const), key: fc.nat(40), value: fc.nat(1000) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('del' as const), key: fc.nat(40) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), key: fc.nat(40) }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'turn' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'range' as const }) },
+);
+
+t.test('model: writes, deletes, rolls and gets interleaved with the load answer as a store loaded first would', async (t) => {
+  await checkProperty(
+    t,
+    'deferred open against a model',
+    fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 120 }), fc.array(opArb, { minLength: 1, maxLength: 80 }), async (before, after) => {
+      const mem = new MemoryFileIO();
+      const options = { io: mem, valueEncoding: 'utf8' as const, autoCompact: false, segmentSize: 4096 };
+      const model = new Map<string, string>();
+      const apply = async (s: LogStore<string>, op: Op): Promise<void> => {
+        const key = `key-${op.kind === 'turn' || op.kind === 'range' ? 0 : op.key}`;
+        if (op.kind === 'put') {
+          await s.put(key, `value-${op.value}-${'x'.repeat(op.value % 400)}`);
+          model.set(key, `value-${op.value}-${'x'.repeat(op.value % 400)}`);
+        } else if (op.kind === 'del') {
+          await s.delete(key);
+          model.delete(key);
+        } else if (op.kind === 'get') {
+          if (s.get(key) !== model.get(key)) throw new Error(`get ${key}: ${String(s.get(key))}, model ${String(model.get(key))}`);
+        } else if (op.kind === 'turn') {
+          await turn();
+        } else {
+          const got = [...s.entries({ gte: 'key-2' })].map(([k, v]) => `${String(k)}=${v}`);
+          const want = [...model].filter(([k]) => k >= 'key-2').sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+          if (got.join() !== want.join()) throw new Error(`range: ${got.join()} != ${want.join()}`);
+        }
+      };
+      const s = await LogStore.open<string>(DIR, options);
+      for (const op of before) await apply(s, op);
+      await s.close();
+      const r = await LogStore.open<string>(DIR, options);
+      for (const op of after) await apply(r, op);
+      for (let k = 0; k <= 40; k++) if (r.get(`key-${k}`) !== model.get(`key-${k}`)) throw new Error(`final get key-${k}`);
+      await r.whenLoaded();
+      if (r.count() !== model.size) throw new Error(`count ${r.count()} != ${model.size}`);
+      for (let k = 0; k <= 40; k++) if (r.get(`key-${k}`) !== model.get(`key-${k}`)) throw new Error(`loaded get key-${k}`);
+      await r.close();
+      // And once more from what that session left.
+      const again = await LogStore.open<string>(DIR, options);
+      for (let k = 0; k <= 40; k++) if (again.get(`key-${k}`) !== model.get(`key-${k}`)) throw new Error(`reopened get key-${k}`);
+      if (again.count() !== model.size) throw new Error('reopened count');
+      await again.close();
+    }),
+    { runs: 60, file: 'test/log/deferred-open.test.ts' },
+  );
+});
