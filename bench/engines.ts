@@ -28,6 +28,8 @@ export interface Store {
   compact: (() => Promise<void>) | undefined;
   /** fdatasync calls so far, where the engine tells. */
   syncCount(): number | undefined;
+  /** Resolves once every key is in memory, for an engine that loads after open (logkv); undefined for one that has nothing to load. */
+  whenLoaded: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ const logkv: Engine = {
     durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default thread-pool fdatasync has a row of its own)",
     concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
     get: `get(): key directory lookup, the record copied out of its memory-mapped segment by logkv's addon and its CRC checked there (${mmapAvailable().available ? 'addon loaded' : `addon not loaded, so a readSync instead: ${mmapAvailable().reason}`}), the value copied out`,
-    reopen: "LogStore.open(): every segment's hint (a clean close writes the active segment's), the newest segment read for its batch CRCs, then get()",
+    reopen: "LogStore.open(): headers of every segment, hint and index (a clean close writes the active segment's), the newest segment's last batch; get() searches the segment indexes while the keys load in the background",
     scan: 'entries({ gte, limit }): the ordered index (sorted at the first range read after open), then a get per entry',
     compact: 'store.compact() (the log cleaner)',
   },
@@ -68,6 +70,7 @@ const logkv: Engine = {
       put: (key, value) => db.put(key, value),
       compact: typeof compact === 'function' ? async () => void (await compact.call(db)) : undefined,
       syncCount: () => db.syncCount,
+      whenLoaded: () => db.whenLoaded(),
       close: () => db.close(),
     };
   },

@@ -40,6 +40,7 @@ const lmdb: Engine = {
       put: async (key, value) => void (await db.put(key as Buffer, value as Buffer)),
       compact: undefined,
       syncCount: () => undefined,
+      whenLoaded: undefined,
       close: () => db.close(),
     };
   },
@@ -73,6 +74,7 @@ const classicLevel: Engine = {
       put: (key, value) => db.put(key, value, { sync: true }),
       compact: () => db.compactRange(new Uint8Array(0), Buffer.alloc(17, 0xff)),
       syncCount: () => undefined,
+      whenLoaded: undefined,
       close: () => db.close(),
     };
   },
@@ -113,6 +115,7 @@ const sqlite: Engine = {
         db.pragma('wal_checkpoint(TRUNCATE)');
       },
       syncCount: () => undefined,
+      whenLoaded: undefined,
       close: async () => void db.close(),
     };
   },

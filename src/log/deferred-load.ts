@@ -57,6 +57,14 @@ export interface DeferredTarget {
   isHidden(bytes: Uint8Array, keyAt: number, keyLength: number): boolean;
   /** Notes that the key is deleted as of a segment newer than the ones still to load. */
   hide(bytes: Uint8Array, keyAt: number, keyLength: number): void;
+  /**
+   * Room for `entries` more keys of `keyBytes` bytes, `tombstones` of them
+   * hidden keys, before a segment's entries come: they come in hash order,
+   * which fills a table sized for fewer keys than the run holds into one
+   * cluster (key-directory.ts; measured: 500k keys in hash order into a
+   * growing table took 42 s, into a reserved one 0.5 s).
+   */
+  reserve(entries: number, keyBytes: number, tombstones: number): void;
   /** Puts a new entry in the directory (and the space's other structures). */
   insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
 }
@@ -211,6 +219,7 @@ export class DeferredLoad {
       const h = s.index.header;
       if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
         this.#at = FIRST_HINT_ENTRY;
+        this.#target.reserve(hint.entryCount, hint.keyBytes, hint.tombstones);
         return hint;
       }
     } catch (e) {
@@ -228,6 +237,7 @@ export class DeferredLoad {
    */
   #loadByScan(s: DeferredSegment): void {
     const newest = newestRecords(this.#o.io.readFile(s.path).subarray(0, s.index.header.coveredLength), s.path);
+    // In id order, not hash order: no reservation needed.
     newest.forEachKey((id, keys, keyAt, keyLength) => {
       this.#add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, s.id, newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id), newest.expireAtOf(id));
     });

@@ -94,6 +94,11 @@ export class KeySpace {
       has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
       isHidden: (bytes, keyAt, keyLength) => this.#hidden !== undefined && this.#hidden.lookupAt(bytes, keyAt, keyLength) >= 0,
       hide: (bytes, keyAt, keyLength) => this.#hide(bytes, keyAt, keyLength),
+      reserve: (entries, keyBytes, tombstones) => {
+        const perKey = entries === 0 ? 0 : keyBytes / entries;
+        d.reserve(entries - tombstones, Math.ceil(perKey * (entries - tombstones)));
+        this.#hidden?.reserve(tombstones, Math.ceil(perKey * tombstones));
+      },
       insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.#insert(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
     };
   }
