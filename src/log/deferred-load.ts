@@ -35,7 +35,6 @@ import { hashKeyAt } from './key-directory.js';
 import type { IndexedSegment } from './segment-index.js';
 import { IndexDamage } from './segment-index.js';
 import { newestRecords } from './segment-hint.js';
-import { derivedPaths } from './segment-names.js';
 
 export interface DeferredSegment {
   /** The segment's id in the log. */
@@ -45,8 +44,10 @@ export interface DeferredSegment {
   path: string;
   hintPath: string;
   index: IndexedSegment;
-  /** The newest segment: its hint and index describe it only until its next write, and are removed once loaded (recovery.ts). */
+  /** The newest segment: its hint and index describe it only until its next write (recovery.ts). */
   newest: boolean;
+  /** Remove the hint and index once loaded: the newest segment's, which a writable open moved to temporary names (opening.ts). */
+  removeWhenLoaded: boolean;
 }
 
 /** What loading needs of the key space. */
@@ -81,9 +82,6 @@ export interface FoundRecord {
 
 export interface DeferredLoadOptions {
   io: FileIO;
-  dir: string;
-  /** False for a read-only store: nothing is removed. */
-  writable: boolean;
   /** The record at `position` of segment `segment`, CRC-checked (SegmentLog.readRecordView). */
   readRecord(segment: number, position: number, size: number): Uint8Array;
   /** A hint or index found damaged after open, to be counted in the open report. */
@@ -268,9 +266,7 @@ export class DeferredLoad {
     this.#hint = undefined;
     this.#at = FIRST_HINT_ENTRY;
     s.index.close();
-    if (s.newest && this.#o.writable) {
-      for (const p of derivedPaths(this.#o.dir, s.stem)) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
-    }
+    if (s.removeWhenLoaded) for (const p of [s.hintPath, s.index.path]) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
   }
 
   #indexDamaged(s: DeferredSegment): void {

@@ -210,7 +210,7 @@ async function openExisting(
         durationMs: performance.now() - started,
       };
       const log = new SegmentLog(logOptions, segments, lastTimestampMs);
-      if (plan.deferred.length > 0) space.attach(deferredLoad(io, dir, plan, space, log, report, !s.readOnly, hooks));
+      if (plan.deferred.length > 0) space.attach(deferredLoad(io, plan, space, log, report, !s.readOnly, hooks));
       return { log, space, lock, manifest: manifest ?? view, valueEncoding, storeId, report };
     } catch (e) {
       for (const segment of segments) segment.handle.close();
@@ -224,21 +224,21 @@ async function openExisting(
 }
 
 /** The loader of the segments recovery deferred, reading records through `log`. */
-function deferredLoad(
-  io: FileIO,
-  dir: string,
-  plan: LogRecoveryPlan,
-  space: KeySpace,
-  log: SegmentLog,
-  report: LogOpenReport,
-  writable: boolean,
-  hooks: LogHooks,
-): DeferredLoad {
-  const segments = plan.deferred.map((d) => ({ ...d, index: new IndexedSegment(io, d.indexPath, d.index) }));
+function deferredLoad(io: FileIO, plan: LogRecoveryPlan, space: KeySpace, log: SegmentLog, report: LogOpenReport, writable: boolean, hooks: LogHooks): DeferredLoad {
+  const segments = plan.deferred.map((d) => {
+    let { hintPath, indexPath } = d;
+    // The newest segment is about to be written to, and its hint and index then describe it no more (open
+    // used to remove them here). They are moved to the temporary names a running writer's files have, which
+    // kvtool verify passes over and the next open removes as leftovers, and the load reads them from there.
+    const moved = d.newest && writable;
+    if (moved) {
+      io.rename(hintPath, (hintPath = `${hintPath}.tmp`));
+      io.rename(indexPath, (indexPath = `${indexPath}.tmp`));
+    }
+    return { ...d, hintPath, removeWhenLoaded: moved, index: new IndexedSegment(io, indexPath, d.index) };
+  });
   return new DeferredLoad(segments, space.deferredTarget(), {
     io,
-    dir,
-    writable,
     readRecord: (segment, position, size) => log.readRecordView(log.segment(segment), position, size),
     onDamage: (error) => hooks.onBackgroundError(error),
     onRebuild: (kind) => {

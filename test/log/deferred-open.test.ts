@@ -100,18 +100,19 @@ t.test('ranges and counts right after open load every key first', async (t) => {
   await again.close();
 });
 
-t.test('the newest segment: its hint and index go once it is loaded; a write and a crash after open rescan it', async (t) => {
+t.test('the newest segment: its hint and index move to temporary names, go once it is loaded; a write and a crash after open rescan it', async (t) => {
   const mem = new MemoryFileIO();
   const model = await filled(mem);
   const newest = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!;
   const stem = `${DIR}/${newest.slice(0, -4)}`;
   const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
-  t.ok(mem.exists(`${stem}.hint`) && mem.exists(`${stem}.index`), 'kept while the segment is deferred');
+  t.notOk(mem.exists(`${stem}.hint`) || mem.exists(`${stem}.index`), 'no hint or index describes the segment about to be written');
+  t.ok(mem.exists(`${stem}.hint.tmp`) && mem.exists(`${stem}.index.tmp`), 'the load reads them under temporary names');
   await s.put('k1', 'changed');
   model.set('k1', 'changed');
   await s.whenLoaded();
-  t.notOk(mem.exists(`${stem}.hint`), 'the hint removed once loaded');
-  t.notOk(mem.exists(`${stem}.index`), 'the index removed once loaded');
+  t.notOk(mem.exists(`${stem}.hint.tmp`), 'the hint removed once loaded');
+  t.notOk(mem.exists(`${stem}.index.tmp`), 'the index removed once loaded');
   await s.put('k2', 'changed too');
   model.set('k2', 'changed too');
   const crashed = mem.crash();
@@ -127,10 +128,10 @@ t.test('the newest segment: its hint and index go once it is loaded; a write and
   await s2.put('k5', 'after open');
   model2.set('k5', 'after open');
   const c2 = m2.crash();
-  t.ok(c2.exists(`${stem}.hint`), 'the stale hint is still there');
+  t.ok(c2.exists(`${stem}.hint.tmp`) || c2.exists(`${stem}.hint`), 'the stale hint is still there, under one name or the other');
   const r2 = await LogStore.open<string>(DIR, { io: c2, now: ticking() });
   for (const [k, v] of model2) t.equal(r2.get(k), v);
-  t.notOk(c2.exists(`${stem}.hint`), 'and removed by the open that scanned the segment');
+  for (const name of ['hint', 'index', 'hint.tmp', 'index.tmp']) t.notOk(c2.exists(`${stem}.${name}`), `no ${name} left after the open that scanned the segment`);
   await r2.close();
 });
 
@@ -218,6 +219,7 @@ t.test('a read-only open defers too, and removes nothing', async (t) => {
   const model = await filled(mem);
   const before = mem.readdir(DIR).sort();
   const s = await LogStore.open<string>(DIR, { io: mem, readOnly: true });
+  t.equal(s.openReport.segmentsDeferred, before.filter((n) => n.endsWith('.log')).length, 'the newest segment too: a read-only open does not write to it');
   t.ok(s.openReport.segmentsDeferred > 0);
   for (const [k, v] of model) t.equal(s.get(k), v);
   await s.whenLoaded();
