@@ -328,21 +328,23 @@ export function lastBatchOf(bytes: Uint8Array, minOffset: number): LastBatch | u
 
 /**
  * The batch in `bytes` (a segment's bytes from `position` to its end), when
- * it passes every check scanSegment makes but the record CRCs (the batch
- * CRC covers the same bytes, and every read checks its record's again) and
- * ends exactly at the end of `bytes`; else undefined. Recovery uses it for
- * the newest segment of a clean close whose index names its last batch's
- * position (formats/segment_index.ksy): the batches before it are checked
- * after open, not before the first get.
+ * its length ends exactly at the end of `bytes`, its CRC matches and its
+ * header passes every check; else undefined. Its records are not walked:
+ * recovery uses this for the newest segment of a clean close, whose index
+ * names its last batch's position (formats/segment_index.ksy), and the
+ * whole segment, this batch's records included, is checked when it loads
+ * after open (deferred-load.ts). The CRC already tells that no byte of it
+ * changed since it was written; walking 10,000 records took 4 ms of a 25 ms
+ * open.
  */
 export function batchEndingAt(bytes: Uint8Array, position: number, minOffset: number): LastBatch | undefined {
-  if (bytes.length < BATCH_FRAME_SIZE) return undefined;
+  if (bytes.length < BATCH_FRAME_SIZE + BATCH_HEADER_SIZE) return undefined;
   const batchLength = u32(bytes, 0);
   if (batchLength < MIN_BATCH_LENGTH || 4 + batchLength !== bytes.length) return undefined;
-  const step = batchAt(bytes, 0, minOffset, false);
-  if (step.kind !== 'batch') return undefined;
-  const b = step.body;
-  return { position, size: step.size, baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, timestampMs: b.timestampMs };
+  if (crc32c(bytes.subarray(BATCH_FRAME_SIZE)) !== u32(bytes, 4)) return undefined;
+  const header = readBatchHeader(bytes, BATCH_FRAME_SIZE, bytes.length, position, minOffset);
+  if ('reason' in header) return undefined;
+  return { position, size: bytes.length, baseOffset: header.baseOffset, lastOffsetDelta: header.lastOffsetDelta, timestampMs: header.timestampMs };
 }
 
 /** Bytes of a batch's frame and header: what the salvage search reads of a candidate before anything else. */

@@ -201,6 +201,23 @@ t.test('damage in a batch of the newest segment before its last one is reported 
   await t.rejects(LogStore.open<string>(DIR, { io: mem, loadKeys: 'before-open' }), { code: 'CORRUPT', file: newest });
 });
 
+t.test('a changed byte in the newest segment\'s last batch: open does not defer it, scans it and cuts the torn tail', async (t) => {
+  const mem = new MemoryFileIO();
+  await filled(mem);
+  const logs = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort();
+  const newest = `${DIR}/${logs.at(-1)!}`;
+  const seg = Buffer.from(mem.readFile(newest));
+  const last = readSegment(seg).batches.at(-1)!;
+  // A byte in the middle of the last batch's records, under its CRC: only the CRC can tell.
+  seg[last.position + Math.floor(last.size / 2)]! ^= 0x10;
+  mem.setFile(newest, seg);
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, logs.length - 1, 'every sealed segment, not the newest');
+  t.equal(s.openReport.damage.length, 1);
+  t.match(s.openReport.damage[0], { file: newest, offset: last.position, action: 'cut' });
+  await s.close();
+});
+
 t.test('a segment without an index, and every one before it, are deferred no further than it', async (t) => {
   const mem = new MemoryFileIO();
   const model = await filled(mem);
