@@ -7,7 +7,7 @@
 // that is not a store, LOCKED, permission denied) leaves the directory as
 // it found it. Phase two acts: the IDENTITY of a store made before it
 // existed, leftovers removed, the torn tail cut, hints written, the
-// manifest healed or rebuilt, the newest segment extended.
+// manifest healed or rebuilt, the newest segment's zero fill left for its first write.
 //
 // A new store is made only in a missing or empty directory: IDENTITY
 // first, then the manifest and the first segment. When that fails (no
@@ -27,7 +27,6 @@ import { KeySpace, recoveryTarget } from './key-space.js';
 import { IndexedSegment } from './segment-index.js';
 import { Manifest, ManifestView, type SnapshotRecord } from './manifest.js';
 import { carryOutLogRecovery, type LogOpenReport, type LogRecoveryPlan, planLogRecovery, planNeedsRepair, type RecoveryMode } from './recovery.js';
-import { extendWithZeros } from './segment-file.js';
 import { type Segment, SegmentLog, type SegmentLogOptions } from './segment-log.js';
 import { type SegmentName } from './segment-names.js';
 import { snapshotDir } from './snapshots.js';
@@ -175,6 +174,8 @@ async function openExisting(
       now: s.now,
       // A read-only open holds no lock: a repair in another process could truncate a file under its map.
       mapSegments: s.mmap && !s.readOnly,
+      // The newest segment's zero fill waits for the first write (segment-log.ts).
+      fillActiveTo: s.readOnly ? undefined : s.segmentSize,
       onSegmentCreated: (segment, lastTimestampMs) => writable!.addSegment(segment, lastTimestampMs),
       onRoll: () => hooks.onRoll(),
       onCommit: (nextOffset) => hooks.onCommit(nextOffset),
@@ -192,8 +193,6 @@ async function openExisting(
         const first = await SegmentLog.createSegment(logOptions, 0, 0);
         segments.push(first);
         await writable!.addSegment(first, 0);
-      } else if (!s.readOnly) {
-        await extendWithZeros(segments.at(-1)!, s.segmentSize);
       }
       const lastTimestampMs = recovered.segments.at(-1)?.lastTimestampMs ?? (manifest ?? view).lastTimestampMs;
       const report: LogOpenReport = {

@@ -37,7 +37,7 @@ import type { FileHandle, FileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
 import { RecordReads } from './record-reads.js';
-import { prepareSegmentFile, trim } from './segment-file.js';
+import { extendWithZeros, prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
 import { segmentPath, segmentStem } from './segment-names.js';
 
@@ -133,6 +133,13 @@ export interface SegmentLogOptions {
   onCommit?: (nextOffset: number) => void;
   /** Read segments from memory maps where the file system can make them (record-reads.ts). Default false. */
   mapSegments?: boolean;
+  /**
+   * The active segment (reopened, trimmed at its last batch) gets its zero
+   * fill up to this size before the first write: not at open, which a
+   * process that only reads never needs to pay for (segment-file.ts,
+   * extendWithZeros).
+   */
+  fillActiveTo?: number;
 }
 
 interface Waiting {
@@ -163,6 +170,8 @@ export class SegmentLog {
   #deferred: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #reads: RecordReads;
+  /** The zero fill the active segment still needs before its next write (fillActiveTo). */
+  #fillTo: number | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
@@ -180,6 +189,7 @@ export class SegmentLog {
     this.segments = segments;
     for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
+    this.#fillTo = options.fillActiveTo;
     this.#nextId = Math.max(...segments.map((s) => s.id)) + 1;
     this.lastTimestampMs = lastTimestampMs;
     if (options.durability === 'interval') {
@@ -370,6 +380,7 @@ export class SegmentLog {
       const results = new Array<unknown>(group.length);
       const settled = new Array<boolean>(group.length).fill(false);
       try {
+        if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
           const plain = w.request.plain === true;
@@ -483,6 +494,17 @@ export class SegmentLog {
       this.#failed ??= e;
       throw failedError(e);
     }
+  }
+
+  /**
+   * The reopened active segment's zero fill, before its first write: the
+   * map made over its shorter length is released first (the next read maps
+   * the new length; nothing is truncated, so no read can fault).
+   */
+  async #fillActive(size: number): Promise<void> {
+    this.#fillTo = undefined;
+    this.#reads.release(this.#active);
+    await extendWithZeros(this.#active, size);
   }
 
   /**

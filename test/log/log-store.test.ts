@@ -277,7 +277,7 @@ t.test('bad input gets its code and leaves the files byte-identical; a closed st
   await t.rejects(LogStore.open(join(dir, 'other'), { durability: 'maybe' as never }), code('INVALID_ARGUMENT'));
 });
 
-t.test('a clean close trims the zero fill; open preallocates again', async (t) => {
+t.test('a clean close trims the zero fill; the first write after open preallocates again', async (t) => {
   const dir = tempDir(t);
   const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: 1 << 20 });
   const seg = join(dir, '00000000000000000000.log');
@@ -287,6 +287,19 @@ t.test('a clean close trims the zero fill; open preallocates again', async (t) =
   const trimmed = readFileSync(seg).length;
   t.ok(trimmed > SEGMENT_HEADER_SIZE && trimmed < 100, `trimmed to ${trimmed} bytes`);
   const r = await open<string>(t, dir, { segmentSize: 1 << 20 });
-  t.equal(readFileSync(seg).length, 1 << 20);
+  t.equal(readFileSync(seg).length, trimmed, 'open writes nothing to the segment');
   t.equal(r.get('a'), '1');
+  await r.put('b', '2');
+  t.equal(readFileSync(seg).length, 1 << 20, 'the first write filled it');
+  t.equal(r.get('a'), '1');
+  t.equal(r.get('b'), '2');
+  await r.close();
+  const again = await open<string>(t, dir, { segmentSize: 1 << 20 });
+  t.equal(again.get('b'), '2');
+  // A store opened and closed without a write keeps its trimmed length.
+  await again.close();
+  const untouched = readFileSync(seg).length;
+  const third = await open<string>(t, dir, { segmentSize: 1 << 20 });
+  await third.close();
+  t.equal(readFileSync(seg).length, untouched);
 });
