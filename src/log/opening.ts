@@ -157,7 +157,8 @@ async function openExisting(
     }
     const recovered = await carryOutLogRecovery(io, dir, plan, !s.readOnly);
     if (!s.readOnly) {
-      manifest ??= await Manifest.open(io, dir, s.now);
+      // Under the store's lock nothing wrote the manifest since it was read to plan: it is not read again.
+      manifest ??= await Manifest.open(io, dir, s.now, undefined, view.files);
       if (!manifest.trusted || files.rebuilt) {
         await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
       }
