@@ -71,6 +71,11 @@ export class SegmentIndexBuilder {
     let at = INDEX_HEADER_SIZE;
     for (let k = 0; k < n; k++, at += INDEX_SLOT_SIZE) {
       const i = order[k]!;
+      // Two records never share a position; two slots that do would make a file the reader refuses (slots ascend strictly).
+      const before = k > 0 ? order[k - 1]! : -1;
+      if (before >= 0 && this.#hashes[before] === this.#hashes[i] && this.#positions[before] === this.#positions[i]) {
+        throw new LogkvError('INVALID_ARGUMENT', `two slots of hash ${this.#hashes[i]} at position ${this.#positions[i]}`);
+      }
       buf.writeUInt32LE(this.#hashes[i]!, at);
       buf.writeUInt32LE(this.#positions[i]!, at + 4);
       buf.writeUInt32LE(this.#sizes[i]!, at + 8);
