@@ -110,7 +110,8 @@ function finish(target: string, listing: Listing, checks: FileCheck[]): VerifyRe
   }
   if (listing.isDirectory) {
     for (const f of result.files) {
-      if (f.kind !== 'hint' || path.dirname(f.file) !== target.replace(/\/+$/, '')) continue;
+      // Resolved: listed paths are path.join()ed, so `./store` lists them as `store/...`.
+      if (f.kind !== 'hint' || path.resolve(path.dirname(f.file)) !== path.resolve(target)) continue;
       const segment = segmentOfHint(path.basename(f.file));
       const problems = hintProblems.get(f.file) ?? [];
       if (segment !== undefined && !names.has(path.join(target, segment))) {

@@ -115,6 +115,12 @@ t.test('verify: an engine store, open or closed, is clean; a sealed segment grow
   )!;
   t.strictSame(hint.problems.map((p) => [p.reason, p.offset]), [['hint-length', 24]]);
   t.match(hint.problems[0]!.message, `hint covers ${fs.statSync(s.segments[0]!).size - 8} bytes, the segment has ${fs.statSync(s.segments[0]!).size}`);
+  // The same store named by a relative path: its files are listed as path.join() writes them (no ./), and still paired.
+  const rel = await kvtool('verify', '--json', `./${path.relative(process.cwd(), s.dir)}`);
+  const relHint = (JSON.parse(rel.stdout) as { files: Array<{ file: string; problems: Array<{ reason: string }> }> }).files.find(
+    (f) => path.resolve(f.file) === s.segments[0]!.replace('.log', '.hint'),
+  )!;
+  t.strictSame(relHint.problems.map((p) => p.reason), ['hint-length'], 'as a relative path too');
 });
 
 t.test('get, put, del through the store value encodings', async (t) => {
