@@ -72,7 +72,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
     )
     .command(
       'verify <path>',
-      'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
+      'check every file, each hint against its segment and each index against its hint, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
       (y) =>
         positionalPath(y)
           .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })

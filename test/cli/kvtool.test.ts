@@ -24,6 +24,7 @@ import {
 import { JournalStore } from '../../src/journal/journal-store.js';
 import { readHint } from '../../src/formats/hint-reader.js';
 import { INDEX_HEADER_SIZE, INDEX_SLOT_SIZE } from '../../src/formats/limits.js';
+import { encodeSegmentIndex } from '../../src/formats/segment-index-writer.js';
 import { hashKey } from '../../src/log/key-directory.js';
 import { indexOfHint } from '../support/segment-indexes.js';
 import { kvtool } from './run-kvtool.js';
@@ -452,6 +453,14 @@ t.test('index: dumps, verifies, states and explains; --key picks slots by the ke
   t.equal(ex.lines[1], `status: valid index; slot ${c} passes its own CRC-32C and bounds`);
   t.equal(ex.lines.find((l) => l.startsWith('field: ')), `field: segment_index.slots[${c}].position (formats/segment_index.ksy types/slot seq position), bytes ${at}..${at + 4} (4 bytes, this is byte 0 of it)`);
   t.equal(ex.lines.find((l) => l.startsWith('value: ')), 'value: 149 (0x95)');
+
+  // The slot of b dropped (the file re-encoded whole, every CRC valid): only the comparison with the hint finds it.
+  const entries = readHint(HINT).entries;
+  fs.writeFileSync(file, encodeSegmentIndex(readHint(HINT), entries.filter((e) => e.key.toString() !== 'b').map((e) => ({ hash: hashKey(e.key), position: e.position, size: e.size }))));
+  t.equal((await kvtool('verify', file)).status, 0, 'on its own the file is sound');
+  const stale = await kvtool('verify', dir);
+  t.equal(stale.status, 1);
+  t.ok(stale.lines.some((l) => l.startsWith(`${file}: index: problem at byte `) && l.includes('INDEX_MISMATCH index-slot: key "b" (offset 1, position 80, size 18): in the hint, no slot for it in the index')), stale.stdout);
 
   const bad = Buffer.from(index);
   bad[INDEX_HEADER_SIZE + 1]! ^= 0x04;

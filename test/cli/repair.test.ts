@@ -13,6 +13,10 @@ import { encodeSnapshot } from '../../src/formats/snapshot-writer.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { hintEntries } from '../../src/log/segment-hint.js';
+import { readHint } from '../../src/formats/hint-reader.js';
+import { encodeSegmentIndex } from '../../src/formats/segment-index-writer.js';
+import { hashKey } from '../../src/log/key-directory.js';
+import { writeIndexes } from '../support/segment-indexes.js';
 import { kvtool, kvtoolIn } from './run-kvtool.js';
 import { batchesOf, flipByte, makeStore, openAndRead, stateOf } from './stores.js';
 
@@ -215,6 +219,93 @@ t.test('a hint that disagrees with its segment is rewritten', async (t) => {
   await healthy(t, s.dir, stateOf(s.history));
 });
 
+/** The index files of a store: name -> bytes. */
+function indexesOf(dir: string): Map<string, Buffer> {
+  return new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+}
+
+/** A store with an index beside every hint and a flipped bit in the second segment's fourth batch; its indexes as they were. */
+async function damagedWithIndexes() {
+  const s = await makeStore(fresh());
+  writeIndexes(s.dir);
+  const seg = s.segments[1]!;
+  const damaged = batchesOf(seg)[3]!;
+  flipByte(seg, damaged.position + 12);
+  return { s, seg, damaged, before: indexesOf(s.dir) };
+}
+
+t.test('an index goes where its hint goes: a salvaged segment\'s to lost/ as its hint is written again, the others stay', async (t) => {
+  const { s, seg, damaged, before } = await damagedWithIndexes();
+  const index = name(seg).replace('.log', '.index');
+  const r = await kvtool('repair', '--salvage', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  t.ok(r.lines.some((l) => new RegExp(`^  \\d+\\. move ${index} to ${LOST}/${index}: the index of ${name(seg)}, whose hint is written again: the engine writes the index again from it$`).test(l)), r.stdout);
+  t.notOk(fs.existsSync(path.join(s.dir, index)), 'no index is left describing the segment as it was');
+  t.strictSame(fs.readFileSync(path.join(lostDir(s.dir), index)), before.get(index), 'it is kept in lost/');
+  before.delete(index);
+  t.strictSame(indexesOf(s.dir), before, 'every other index stays as it was');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset !== damaged.baseOffset));
+});
+
+t.test('an index goes where its hint goes: --truncate-tail moves it with its segment, and the cut segment\'s with its hint', async (t) => {
+  const { s, seg, damaged, before } = await damagedWithIndexes();
+  const r = await kvtool('repair', '--truncate-tail', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  const cut = name(seg).replace('.log', '.index');
+  t.ok(r.lines.some((l) => l.includes(`move ${cut} to `) && l.endsWith('whose hint moves to lost/: an index goes where its hint goes')), 'the cut segment is now the newest: its hint and index go');
+  for (const f of s.segments.slice(2)) {
+    const index = name(f).replace('.log', '.index');
+    t.ok(r.lines.some((l) => l.includes(`move ${index} to `) && l.endsWith(`the index of ${name(f)}, which moves to lost/`)), `${index} goes with its segment`);
+  }
+  const lost = lostDir(s.dir);
+  for (const f of s.segments.slice(1)) {
+    const index = name(f).replace('.log', '.index');
+    t.notOk(fs.existsSync(path.join(s.dir, index)), `${index} left the store`);
+    t.strictSame(fs.readFileSync(path.join(lost, index)), before.get(index), `${index} is kept`);
+  }
+  t.strictSame([...indexesOf(s.dir).keys()], [name(s.segments[0]!).replace('.log', '.index')], 'only the untouched sealed segment keeps its index');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset < damaged.baseOffset));
+});
+
+t.test('a damaged or stale index alone, one without its segment and an index temp file go to lost/; nothing else changes', async (t) => {
+  const s = await makeStore(fresh(), 200);
+  writeIndexes(s.dir);
+  const index = (i: number) => s.segments[i]!.replace('.log', '.index');
+  const damaged = fs.readFileSync(index(0));
+  damaged[damaged.length - 2]! ^= 0x01;
+  fs.writeFileSync(index(0), damaged);
+  // Every CRC holds; one key of the hint has no slot.
+  const hint = readHint(fs.readFileSync(s.segments[1]!.replace('.log', '.hint')));
+  fs.writeFileSync(index(1), encodeSegmentIndex(hint, hint.entries.slice(1).map((e) => ({ hash: hashKey(e.key), position: e.position, size: e.size }))));
+  const orphan = path.join(s.dir, '00000000000000777777.index');
+  fs.copyFileSync(index(2), orphan);
+  const temp = `${index(2)}.tmp`;
+  fs.writeFileSync(temp, Buffer.alloc(100));
+  const segments = s.segments.map((f) => fs.readFileSync(f));
+  const hints = s.segments.map((f) => fs.readFileSync(f.replace('.log', '.hint')));
+  const kept = fs.readFileSync(index(2));
+
+  const plan = await kvtool('repair', '--dry-run', s.dir);
+  const changes = plan.lines.filter((l) => /^  \d+\. /.test(l)).map((l) => l.replace(/^  \d+\. /, '').replace(/repair-\d{8}-\d{6}/g, 'RUN'));
+  t.strictSame(changes.sort(), [
+    `move ${name(index(0))} to lost/RUN/${name(index(0))}: it fails its own checks (CORRUPT slots-crc): the engine ignores it and writes it again`,
+    `move ${name(index(1))} to lost/RUN/${name(index(1))}: it disagrees with its segment or hint: key "${hint.entries[0]!.key.toString()}" (offset ${hint.entries[0]!.offset}, position ${hint.entries[0]!.position}, size ${hint.entries[0]!.size}): in the hint, no slot for it in the index (a get from the index would miss it)`,
+    `move ${name(orphan)} to lost/RUN/${name(orphan)}: the manifest does not list it: the next open would delete it`,
+    // All zeros: provably the store's own, as a torn write leaves it.
+    `move ${name(temp)} to lost/RUN/${name(temp)}: the manifest does not list it: the next open would delete it`,
+  ].sort());
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  for (const f of [index(0), index(1), orphan, temp]) {
+    t.notOk(fs.existsSync(f), `${name(f)} left the store`);
+    t.ok(fs.existsSync(path.join(lostDir(s.dir), name(f))), `${name(f)} is kept`);
+  }
+  t.strictSame(s.segments.map((f) => fs.readFileSync(f)), segments, 'no segment changes');
+  t.strictSame(s.segments.map((f) => fs.readFileSync(f.replace('.log', '.hint'))), hints, 'no hint changes');
+  t.strictSame(fs.readFileSync(index(2)), kept, 'a sound index stays');
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
 t.test('leftovers open would delete, temp files and orphan hints go to lost/', async (t) => {
   const s = await makeStore(fresh(), 80);
   const stray = path.join(s.dir, '00000000000000999999.log');
@@ -253,6 +344,20 @@ t.test('a damaged manifest is recovered by the journal and rebuilt from the segm
   const reopened = await LogStore.open<string>(s.dir);
   t.strictSame(reopened.snapshots().map((x) => x.path), [snapshot.path], 'the valid snapshot is listed again (open would otherwise delete it)');
   await reopened.close();
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
+t.test('with the manifest damaged (no list to go by), an index without its segment still goes to lost/', async (t) => {
+  const s = await makeStore(fresh(), 80);
+  writeIndexes(s.dir);
+  const orphan = path.join(s.dir, '00000000000000777777.index');
+  fs.copyFileSync(s.segments[0]!.replace('.log', '.index'), orphan);
+  flipByte(path.join(s.dir, 'MANIFEST.jrna'), 36 + 20);
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.ok(r.lines.some((l) => new RegExp(`^  \\d+\\. move ${name(orphan)} to ${LOST}/${name(orphan)}: an index without its segment$`).test(l)), r.stdout);
+  t.notOk(fs.existsSync(orphan));
+  t.equal(indexesOf(s.dir).size, s.segments.length, 'every segment keeps its own');
   await healthy(t, s.dir, stateOf(s.history));
 });
 
