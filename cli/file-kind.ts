@@ -4,13 +4,14 @@
 
 import { type ByteSource, firstNonZeroIn } from '../src/formats/byte-source.js';
 import { firstNonZero } from '../src/formats/damage.js';
-import { HINT_MAGIC, IDENTITY_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
+import { HINT_MAGIC, IDENTITY_MAGIC, INDEX_MAGIC, JOURNAL_MAGIC, LOG_MAGIC, SNAPSHOT_MAGIC } from '../src/formats/limits.js';
 
-export type FileKind = 'segment' | 'hint' | 'snapshot' | 'journal' | 'identity';
+export type FileKind = 'segment' | 'hint' | 'index' | 'snapshot' | 'journal' | 'identity';
 
 const MAGICS: ReadonlyArray<[string, FileKind]> = [
   [LOG_MAGIC, 'segment'],
   [HINT_MAGIC, 'hint'],
+  [INDEX_MAGIC, 'index'],
   [SNAPSHOT_MAGIC, 'snapshot'],
   [JOURNAL_MAGIC, 'journal'],
   [IDENTITY_MAGIC, 'identity'],
@@ -20,6 +21,7 @@ const MAGICS: ReadonlyArray<[string, FileKind]> = [
 const EXTENSIONS: Readonly<Record<string, FileKind>> = {
   '.log': 'segment',
   '.hint': 'hint',
+  '.index': 'index',
   '.snap': 'snapshot',
   '.jrna': 'journal',
   '.jrnb': 'journal',

@@ -133,7 +133,13 @@ export function keyFields(k: ShownKey): Record<string, unknown> {
  * bytes equal those.
  */
 export function keyMatcher(k: string): (key: Uint8Array) => boolean {
+  const wanted = keyBytes(k);
+  return (key) => wanted.some((w) => Buffer.compare(w, key) === 0);
+}
+
+/** The keys `--key K` names: K's UTF-8 bytes, and the bytes its hex stands for when written as 0x followed by hex. */
+export function keyBytes(k: string): Buffer[] {
   const wanted: Buffer[] = [Buffer.from(k, 'utf8')];
   if (/^0x([0-9a-f]{2})*$/i.test(k)) wanted.push(Buffer.from(k.slice(2), 'hex'));
-  return (key) => wanted.some((w) => Buffer.compare(w, key) === 0);
+  return wanted;
 }

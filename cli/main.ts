@@ -55,12 +55,12 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
     .option('debug', { type: 'boolean', default: false, global: true, describe: 'print stack traces with errors' })
     .command(
       'dump <path>',
-      'print every batch and record (hint, snapshot and journal entries); never writes',
+      'print every batch and record (hint, snapshot and journal entries, index slots); never writes',
       (y) =>
         positionalPath(y)
           .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line' })
-          .option('from-offset', { type: 'number', describe: 'only records at or after this offset' })
-          .option('key', { type: 'string', describe: 'only records with this key (UTF-8 text, or 0x followed by hex)' })
+          .option('from-offset', { type: 'number', describe: 'only records at or after this offset (index slots hold no offset: all are shown)' })
+          .option('key', { type: 'string', describe: 'only records with this key (UTF-8 text, or 0x followed by hex); index slots: those with its hash' })
           .option('values', {
             choices: ['full', 'preview', 'none'] as const,
             default: 'preview' as const,
@@ -72,7 +72,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
     )
     .command(
       'verify <path>',
-      'check every file, each hint against its segment, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
+      'check every file, each hint against its segment and each index against its hint, and the manifest; exit 0 clean, 1 problems, 2 usage or I/O error',
       (y) =>
         positionalPath(y)
           .option('json', { type: 'boolean', default: false, describe: 'one JSON document' })

@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32c } from '../src/checksum/crc32c.js';
+import { hashKey } from '../src/log/key-directory.js';
+import { encodeSegmentIndex, type IndexSlot } from '../src/formats/segment-index-writer.js';
 import {
   BATCH_FRAME_SIZE,
   BATCH_HEADER_SIZE,
@@ -20,6 +22,8 @@ import {
   encodeSnapshot,
   encodeStoreIdentity,
   FrameOp,
+  INDEX_HEADER_SIZE,
+  INDEX_SLOT_SIZE,
   JOURNAL_HEADER_SIZE,
   type HintEntry,
   type JournalFrame,
@@ -36,6 +40,8 @@ export type Expected =
   | { kind: 'hint' | 'snapshot'; entries: Array<[string, number]> }
   | { kind: 'journal'; frames: number; validUpTo: number; end: string; damage: [string, string, number] | null }
   | { kind: 'identity'; storeId: string; createdMs: number }
+  /** slots: [hash, position, size] in file order. */
+  | { kind: 'index'; segmentBaseOffset: number; segmentNextOffset: number; coveredLength: number; lastBatchPosition: number; slots: Array<[number, number, number, number]> }
   | { kind: 'error'; code: string; reason: string; offset: number };
 
 export interface Fixture {
@@ -264,8 +270,67 @@ function identityFixtures(): Fixture[] {
   ];
 }
 
+function indexFixtures(): Fixture[] {
+  const header = { segmentBaseOffset: 100, segmentNextOffset: 110, coveredLength: 66000, lastBatchPosition: 300 };
+  // The slots of hint/many.hint's entries, then ones the order rules are
+  // about: equal hashes whose positions differ only in their high bits, and
+  // the smallest and largest hash. Given out of order: the writer sorts.
+  const slots: IndexSlot[] = [
+    { hash: hashKey(text('alpha')), position: 200, size: 17, offset: 101 },
+    { hash: hashKey(Buffer.from([0x00, 0xff])), position: 90, size: 26, offset: 100 },
+    { hash: hashKey(text('ttl')), position: 150, size: 24, offset: 103 },
+    { hash: hashKey(Buffer.alloc(65535, 0x6b)), position: 300, size: 65558, offset: 104 },
+    { hash: 0x80000001, position: 0x01000000, size: 16, offset: 105 },
+    { hash: 0x80000001, position: 0x00010000, size: 40, offset: 107 },
+    { hash: 0x80000001, position: 0x00000100, size: 33, offset: 106 },
+    { hash: 0xffffffff, position: 0xffffffff, size: 268_501_015, offset: 109 },
+    { hash: 0, position: 0, size: 16, offset: 108 },
+  ];
+  // Sorted here by comparison, independently of the writer's radix sort.
+  const sorted = (s: IndexSlot[]) => [...s].sort((a, b) => a.hash - b.hash || a.position - b.position).map((x): [number, number, number, number] => [x.hash, x.position, x.size, x.offset]);
+  const ok = (name: string, s: IndexSlot[]): Fixture => ({ file: `index/${name}.index`, bytes: encodeSegmentIndex(header, s), expected: { kind: 'index', ...header, slots: sorted(s) } });
+  const valid = encodeSegmentIndex(header, slots);
+  const bad = (name: string, bytes: Buffer, code: string, reason: string, offset: number): Fixture => ({ file: `index/${name}.index`, bytes, expected: { kind: 'error', code, reason, offset } });
+  const slotAt = (k: number) => INDEX_HEADER_SIZE + INDEX_SLOT_SIZE * k;
+  const end = slotAt(slots.length);
+  const flipAt = (pos: number) => {
+    const b = Buffer.from(valid);
+    b[pos]! ^= 0x01;
+    return b;
+  };
+  /** The trailer's CRC made to match the (changed) slots again, so only the per-slot checks can tell: what a buggy writer would leave. */
+  const resealed = (b: Buffer) => {
+    b.writeUInt32LE(crc32c(b.subarray(INDEX_HEADER_SIZE, end)), end + 4);
+    return b;
+  };
+  // The first two slots of hash 0x80000001 swapped whole, each with its own CRC: the second is out of order.
+  const tie = sorted(slots).findIndex(([hash]) => hash === 0x80000001);
+  const swapped = Buffer.from(valid);
+  valid.copy(swapped, slotAt(tie), slotAt(tie + 1), slotAt(tie + 2));
+  valid.copy(swapped, slotAt(tie + 1), slotAt(tie), slotAt(tie + 1));
+  const count = Buffer.from(valid);
+  count.writeUInt32LE(slots.length + 1, end);
+  const magic = Buffer.from(valid);
+  magic.write('XKVL', 0, 'latin1');
+  return [
+    ok('empty', []),
+    ok('one-slot', slots.slice(0, 1)),
+    ok('many', slots),
+    bad('flip-header', flipAt(10), 'CORRUPT', 'header-crc', 0),
+    bad('flip-slot', flipAt(slotAt(2) + 5), 'CORRUPT', 'slots-crc', INDEX_HEADER_SIZE),
+    bad('flip-slot-resealed', resealed(flipAt(slotAt(2) + 5)), 'CORRUPT', 'slot-crc', slotAt(2)),
+    bad('flip-trailer-crc', flipAt(valid.length - 1), 'CORRUPT', 'slots-crc', INDEX_HEADER_SIZE),
+    bad('trailer-count', count, 'CORRUPT', 'slot-count', end),
+    bad('torn', valid.subarray(0, valid.length - 3), 'TRUNCATED', 'truncated', valid.length - 3),
+    bad('too-short', valid.subarray(0, 20), 'TRUNCATED', 'truncated', 20),
+    bad('trailing-bytes', Buffer.concat([valid, Buffer.from([0])]), 'CORRUPT', 'trailing-bytes', valid.length),
+    bad('slot-order', resealed(swapped), 'CORRUPT', 'slot-order', slotAt(tie + 1)),
+    bad('wrong-magic', magic, 'BAD_MAGIC', 'magic', 0),
+  ];
+}
+
 export function allFixtures(): Fixture[] {
-  return [...logFixtures(), ...hintFixtures(), ...snapshotFixtures(), ...journalFixtures(), ...identityFixtures()];
+  return [...logFixtures(), ...hintFixtures(), ...snapshotFixtures(), ...journalFixtures(), ...identityFixtures(), ...indexFixtures()];
 }
 
 export function writeFixtures(dir: string): void {

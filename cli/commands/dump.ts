@@ -1,15 +1,17 @@
 // `kvtool dump PATH`: prints every batch and record (entry, frame) of one
 // file or of every logkv file in a store directory. Never writes.
 
+import { hashKey } from '../../src/log/key-directory.js';
 import { type DumpEvent, type DumpOptions, type Emit } from '../dump/events.js';
 import { dumpHint } from '../dump/hint.js';
 import { dumpIdentity } from '../dump/identity.js';
 import { dumpJournal } from '../dump/journal.js';
 import { renderJson, renderText } from '../dump/render.js';
 import { dumpSegment } from '../dump/segment.js';
+import { dumpSegmentIndex } from '../dump/segment-index.js';
 import { dumpSnapshot } from '../dump/snapshot.js';
 import { type FileKind, kindByName, magicHex } from '../file-kind.js';
-import { keyMatcher, type ValuesMode } from '../format-value.js';
+import { keyBytes, keyMatcher, type ValuesMode } from '../format-value.js';
 import type { Context } from '../context.js';
 import { listFiles, type LogkvFile, PathError, withFile } from '../paths.js';
 import { progress } from '../progress.js';
@@ -26,6 +28,7 @@ export interface DumpArgs {
 const DUMPERS: Record<FileKind, (read: LogkvFile, file: string, opts: DumpOptions, emit: Emit) => void> = {
   segment: dumpSegment,
   hint: dumpHint,
+  index: dumpSegmentIndex,
   identity: dumpIdentity,
   snapshot: dumpSnapshot,
   journal: dumpJournal,
@@ -53,6 +56,7 @@ function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total
     values: args.values,
     fromOffset: args.fromOffset,
     keyMatches: args.key === undefined ? undefined : keyMatcher(args.key),
+    keyHashes: args.key === undefined ? undefined : new Set(keyBytes(args.key).map(hashKey)),
   };
   let code: number = EXIT.OK;
   let listing: ReturnType<typeof listFiles>;

@@ -6,6 +6,7 @@
 import { LogkvError } from '../../src/errors.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
+import { forEachIndexSlot } from '../../src/formats/segment-index-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
@@ -72,6 +73,19 @@ function fileStats(ref: FileRef, read: LogkvFile, args: StatsArgs, print: (doc: 
       const doc = { file: ref.path, size, segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, entries: h.entryCount, tombstones: h.tombstones };
       return print(doc, [
         `hint: ${doc.file} size: ${doc.size} segmentBaseOffset: ${doc.segmentBaseOffset} segmentNextOffset: ${doc.segmentNextOffset} coveredLength: ${doc.coveredLength} entries: ${doc.entries} tombstones: ${doc.tombstones}`,
+      ]);
+    }
+    case 'index': {
+      // Slots that share the hash of the slot before them: a lookup of either key reads both records.
+      let shared = 0;
+      let previous = -1;
+      const h = forEachIndexSlot(source, (slot) => {
+        if (slot.hash === previous) shared++;
+        previous = slot.hash;
+      }, ref.path);
+      const doc = { file: ref.path, size, segmentBaseOffset: h.segmentBaseOffset, segmentNextOffset: h.segmentNextOffset, coveredLength: h.coveredLength, slots: h.slotCount, sharedHashes: shared };
+      return print(doc, [
+        `index: ${doc.file} size: ${doc.size} segmentBaseOffset: ${doc.segmentBaseOffset} segmentNextOffset: ${doc.segmentNextOffset} coveredLength: ${doc.coveredLength} slots: ${doc.slots} sharedHashes: ${shared}`,
       ]);
     }
     case 'snapshot': {

@@ -10,6 +10,8 @@ export interface DumpOptions {
   fromOffset: number | undefined;
   /** Only records (entries) whose key matches. */
   keyMatches: ((key: Uint8Array) => boolean) | undefined;
+  /** The hashes (hashKey) of the keys keyMatches takes: an index slot holds no key, only its hash. */
+  keyHashes?: ReadonlySet<number>;
 }
 
 export type DumpEvent =
@@ -77,6 +79,9 @@ export type DumpEvent =
       expireAt: number | undefined;
       key: ShownKey;
     }
+  | { type: 'index'; file: string; segmentBaseOffset: number; segmentNextOffset: number; coveredLength: number; lastBatchPosition: number; slots: number }
+  /** Slot number `slot` of the index (file order); hash as 8 hex digits. */
+  | { type: 'index-slot'; file: string; slot: number; hash: string; position: number; size: number; offset: number }
   | { type: 'snapshot'; file: string; nextOffset: number; created: number; entries: number; valueEncoding: string }
   | { type: 'snapshot-entry'; file: string; offset: number; expireAt: number | undefined; key: ShownKey; value: ShownValue | undefined }
   /** A journal file of zeros: a JournalStore's spare, never written. */

@@ -55,6 +55,13 @@ export function renderText(e: DumpEvent): string {
         `| offset: ${e.offset} position: ${e.position} size: ${e.size} tombstone: ${e.tombstone}` +
         `${expiry(e.expireAt)} key: ${keyText(e.key)}`
       );
+    case 'index':
+      return (
+        `index: segmentBaseOffset: ${e.segmentBaseOffset} segmentNextOffset: ${e.segmentNextOffset} ` +
+        `coveredLength: ${e.coveredLength} lastBatchPosition: ${e.lastBatchPosition} slots: ${e.slots}`
+      );
+    case 'index-slot':
+      return `| slot: ${e.slot} hash: ${e.hash} offset: ${e.offset} position: ${e.position} size: ${e.size}`;
     case 'snapshot':
       return `snapshot: nextOffset: ${e.nextOffset} created: ${e.created} entries: ${e.entries} valueEncoding: ${e.valueEncoding}`;
     case 'snapshot-entry':
@@ -75,7 +82,7 @@ export function renderText(e: DumpEvent): string {
 /**
  * One JSON line for `e`: the same text as renderJsonFields(), written out
  * by hand for the events a store has one of per key or per write (records,
- * hint entries, snapshot entries), which are nearly every line.
+ * hint entries, index slots, snapshot entries), which are nearly every line.
  */
 export function renderJson(e: DumpEvent): string {
   switch (e.type) {
@@ -83,6 +90,8 @@ export function renderJson(e: DumpEvent): string {
       return recordJson(e);
     case 'hint-entry':
       return hintEntryJson(e);
+    case 'index-slot':
+      return indexSlotJson(e);
     case 'snapshot-entry':
       return snapshotEntryJson(e);
     default:
@@ -131,6 +140,10 @@ function recordJson(e: Extract<DumpEvent, { type: 'record' }>): string {
 
 function hintEntryJson(e: Extract<DumpEvent, { type: 'hint-entry' }>): string {
   return `${lineStart('hint-entry', e.file)},"offset":${e.offset},"position":${e.position},"size":${e.size},"tombstone":${e.tombstone}${expiryJson(e.expireAt)}${keyJson(e.key)}}`;
+}
+
+function indexSlotJson(e: Extract<DumpEvent, { type: 'index-slot' }>): string {
+  return `${lineStart('index-slot', e.file)},"slot":${e.slot},"hash":"${e.hash}","offset":${e.offset},"position":${e.position},"size":${e.size}}`;
 }
 
 function snapshotEntryJson(e: Extract<DumpEvent, { type: 'snapshot-entry' }>): string {

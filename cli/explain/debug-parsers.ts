@@ -39,6 +39,9 @@ export const LogSegmentDebug = (require(`${GENERATED}LogSegment.js`) as { LogSeg
 /** Types the specs import from formats/common.ksy (Common.Expiry, ...). */
 export const CommonDebug = (require(`${GENERATED}Common.js`) as { Common: DebugType & Record<string, unknown> }).Common;
 export const HintDebug = (require(`${GENERATED}Hint.js`) as { Hint: DebugType & { HintHeader: DebugType; HintEntry: DebugType; HintTrailer: DebugType } }).Hint;
+export const SegmentIndexDebug = (
+  require(`${GENERATED}SegmentIndex.js`) as { SegmentIndex: DebugType & { IndexHeader: DebugType; Slot: DebugType; IndexTrailer: DebugType } }
+).SegmentIndex;
 export const SnapshotDebug = (require(`${GENERATED}Snapshot.js`) as { Snapshot: DebugType & { SnapshotHeader: DebugType; Chunk: DebugType } }).Snapshot;
 export const StoreIdentityDebug = (require(`${GENERATED}StoreIdentity.js`) as { StoreIdentity: DebugType }).StoreIdentity;
 export const JournalDebug = (require(`${GENERATED}Journal.js`) as { Journal: DebugType & { JournalHeader: DebugType; Frame: DebugType } }).Journal;

@@ -1,13 +1,13 @@
-// A hint or a snapshot is one structure from byte 0 to its end, which its
-// debug parser reads whole: the file in one buffer (none past 2 GiB) and an
-// object for every entry at once (a million in the hint of a full
-// segment). Here the root is walked part by part in the order its parser
-// reads them (header; each entry or chunk; trailer), each part parsed
-// alone from its own bytes by its debug type, and only the part holding the
-// byte and the place the parser stops are kept. The path, spans, value and
-// error come out as the whole parse gives them (test/cli/explain-pieces
-// compares the two); a hint shorter than its header and trailer is tiny
-// and parsed whole.
+// A hint, a segment index or a snapshot is one structure from byte 0 to
+// its end, which its debug parser reads whole: the file in one buffer (none
+// past 2 GiB) and an object for every entry at once (a million in the hint
+// of a full segment). Here the root is walked part by part in the order its
+// parser reads them (header; each entry, slot or chunk; trailer), each part
+// parsed alone from its own bytes by its debug type, and only the part
+// holding the byte and the place the parser stops are kept. The path,
+// spans, value and error come out as the whole parse gives them
+// (test/cli/explain-pieces compares the two); a hint shorter than its
+// header and trailer is tiny and parsed whole.
 
 import { type ByteSource, SourceWindow } from '../../src/formats/byte-source.js';
 import { streamOver } from '../../src/formats/kaitai.js';
@@ -17,12 +17,17 @@ import {
   HINT_ENTRY_FIXED_SIZE,
   HINT_HEADER_SIZE,
   HINT_TRAILER_SIZE,
+  INDEX_HEADER_SIZE,
+  INDEX_SLOT_SIZE,
+  INDEX_TRAILER_SIZE,
   MAX_CHUNK_LENGTH,
   MAX_KEY_LENGTH,
+  MAX_RECORD_SIZE,
+  RECORD_FIXED_SIZE,
   SHA256_SIZE,
   SNAPSHOT_HEADER_SIZE,
 } from '../../src/formats/limits.js';
-import { type DebugStruct, type DebugType, HintDebug, SnapshotDebug } from './debug-parsers.js';
+import { type DebugStruct, type DebugType, HintDebug, SegmentIndexDebug, SnapshotDebug } from './debug-parsers.js';
 import { type Located, locateIn, type PathStep, type Piece, parseAlone, parseAndLocate } from './locate.js';
 
 /** One part of the root, walked: the path from its own step (its field in what holds it) down to the byte. */
@@ -135,6 +140,52 @@ function hintEntries(source: ByteSource, at: number, accepted: boolean): Part {
     p = entry.end!;
   }
   return entries.as({ field: 'entries', inType: 'hint', start: HINT_HEADER_SIZE }, end);
+}
+
+/** `accepted`: the index reader took the file. */
+export function locateInIndex(source: ByteSource, at: number, accepted: boolean): Located {
+  const parts = new Parts(at, 0, accepted);
+  const header = parsePart('header', 'segment_index', SegmentIndexDebug.IndexHeader, { start: 0, bytes: source.read(0, INDEX_HEADER_SIZE) }, at);
+  if (parts.take(header)) {
+    const count = header.root['slotCount'] as number;
+    if (takeSlots(source, parts, at, count, accepted)) {
+      const trailerAt = INDEX_HEADER_SIZE + count * INDEX_SLOT_SIZE;
+      parts.take(parsePart('trailer', 'segment_index', SegmentIndexDebug.IndexTrailer, { start: trailerAt, bytes: source.read(trailerAt, INDEX_TRAILER_SIZE) }, at));
+    }
+  }
+  return parts.as({ field: 'segment_index', inType: '', start: 0 }, source.size);
+}
+
+/**
+ * segment_index.ksy's `slots`, a field of the root repeated `count` times.
+ * Slots are fixed-size, so at most two are parsed: the one holding the
+ * byte, and the one the parser stops in, found by hand (the first that runs
+ * past the file or whose size or offset is out of its `valid:` range, the
+ * only ways a slot fails to parse). Returns false when the walk ends in them.
+ */
+function takeSlots(source: ByteSource, parts: Parts, at: number, count: number, accepted: boolean): boolean {
+  const slotAt = (k: number) => INDEX_HEADER_SIZE + k * INDEX_SLOT_SIZE;
+  const slot = (k: number) => parsePart(`slots[${k}]`, 'segment_index', SegmentIndexDebug.Slot, { start: slotAt(k), bytes: source.read(slotAt(k), INDEX_SLOT_SIZE) }, at);
+  const holding = at >= INDEX_HEADER_SIZE && at < slotAt(count) ? Math.floor((at - INDEX_HEADER_SIZE) / INDEX_SLOT_SIZE) : undefined;
+  const stop = accepted ? count : firstUnparsable(source, count);
+  if (holding !== undefined && holding < stop && !parts.take(slot(holding))) return false;
+  return stop === count || parts.take(slot(stop));
+}
+
+/** The first of `count` slots the parser cannot read, or `count`. */
+function firstUnparsable(source: ByteSource, count: number): number {
+  const w = new SourceWindow(source);
+  for (let k = 0; k < count; k++) {
+    const at = INDEX_HEADER_SIZE + k * INDEX_SLOT_SIZE;
+    if (at + INDEX_SLOT_SIZE > source.size) return k;
+    w.cover(at, INDEX_SLOT_SIZE);
+    const slot = new DataView(w.bytes.buffer, w.bytes.byteOffset + at - w.base, INDEX_SLOT_SIZE);
+    const size = slot.getUint32(8, true);
+    if (size < RECORD_FIXED_SIZE || size > MAX_RECORD_SIZE) return k;
+    // The offset's high word past 2^53 - 1's.
+    if (slot.getUint32(16, true) > 0x1fffff) return k;
+  }
+  return count;
 }
 
 /** `accepted`: the snapshot reader took the file. */

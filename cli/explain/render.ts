@@ -9,7 +9,7 @@ import { CommonDebug } from './debug-parsers.js';
 import { type BytesHead, isBytesHead, type PathStep, type Piece } from './locate.js';
 import type { Explained } from './structure.js';
 
-const SPEC: Record<FileKind, string> = { segment: 'log_segment', hint: 'hint', snapshot: 'snapshot', journal: 'journal', identity: 'store_identity' };
+const SPEC: Record<FileKind, string> = { segment: 'log_segment', hint: 'hint', index: 'segment_index', snapshot: 'snapshot', journal: 'journal', identity: 'store_identity' };
 const upperCamel = (s: string): string => s.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());
 
 /** Where the field is declared: `formats/log_segment.ksy types/record seq key_length`. */

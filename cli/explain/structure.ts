@@ -2,23 +2,25 @@
 // reader walks the file, and then parsed alone with its debug-mode parser
 // from its own bytes: for a log segment or a journal the header or one
 // batch (frame), located with the reader (which also says whether that
-// stretch is valid or damaged); for hints and snapshots the part of the
-// root that holds the byte (parts.ts). The whole-file debug parse is not
+// stretch is valid or damaged); for hints, indexes and snapshots the part of
+// the root that holds the byte (parts.ts). The whole-file debug parse is not
 // used: one torn batch would lose every field after it (DESIGN's Kaitai
 // traps), and a file can be larger than a Buffer holds.
 
 import { LogkvError } from '../../src/errors.js';
+import type { ByteSource } from '../../src/formats/byte-source.js';
 import type { Damage } from '../../src/formats/damage.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import { type ReadFrame, scanJournal } from '../../src/formats/journal-reader.js';
-import { IDENTITY_SIZE, JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
+import { IDENTITY_SIZE, INDEX_HEADER_SIZE, INDEX_SLOT_SIZE, JOURNAL_HEADER_SIZE } from '../../src/formats/limits.js';
+import { checkSegmentIndex, readIndexHeader, slotAt, slotOffset } from '../../src/formats/segment-index-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity } from '../../src/formats/store-identity-reader.js';
 import type { FileKind } from '../file-kind.js';
 import type { LogkvFile } from '../paths.js';
 import { JournalDebug, StoreIdentityDebug } from './debug-parsers.js';
 import { type Located, parseAndLocate } from './locate.js';
-import { locateInHint, locateInSnapshot } from './parts.js';
+import { locateInHint, locateInIndex, locateInSnapshot } from './parts.js';
 import { findInSegment, locateInSegment } from './segment.js';
 import { damageStatus, headerRefused, wholeFileVerdict } from './status.js';
 
@@ -66,6 +68,27 @@ const hint: Explainer = (file, at) => {
   return { ...locateInHint(file.source, at, verdict.accepted), status: verdict.status, damage: undefined };
 };
 
+/** An index is judged whole, and a byte in a slot by that slot's own checks too: the engine reads slots one at a time (slotAt). */
+const index: Explainer = (file, at) => {
+  const verdict = wholeFileVerdict(() => checkSegmentIndex(file.source), 'index');
+  return { ...locateInIndex(file.source, at, verdict.accepted), status: `${verdict.status}${slotStatus(file.source, at)}`, damage: undefined };
+};
+
+function slotStatus(source: ByteSource, at: number): string {
+  let count: number;
+  try {
+    count = readIndexHeader(source.read(0, INDEX_HEADER_SIZE)).slotCount;
+  } catch (e) {
+    if (e instanceof LogkvError) return '';
+    throw e;
+  }
+  const k = Math.floor((at - INDEX_HEADER_SIZE) / INDEX_SLOT_SIZE);
+  if (at < INDEX_HEADER_SIZE || k >= count) return '';
+  const bytes = source.read(slotOffset(k), INDEX_SLOT_SIZE);
+  if (bytes.length < INDEX_SLOT_SIZE) return '';
+  return `; slot ${k} ${slotAt(bytes, 0) ? 'passes its own CRC-32C and bounds' : 'fails its own CRC-32C or bounds'}`;
+}
+
 const snapshot: Explainer = (file, at) => {
   const verdict = wholeFileVerdict(() => scanSnapshot(file.source, undefined), 'snapshot');
   return { ...locateInSnapshot(file.source, at, verdict.accepted), status: verdict.status, damage: undefined };
@@ -78,7 +101,7 @@ const identity: Explainer = (file, at) => {
   return { ...parseAndLocate(StoreIdentityDebug, { start: 0, bytes }, at), status: verdict.status, damage: undefined };
 };
 
-const EXPLAINERS: Record<FileKind, Explainer> = { segment, journal, hint, snapshot, identity };
+const EXPLAINERS: Record<FileKind, Explainer> = { segment, journal, hint, index, snapshot, identity };
 
 /** Which field of which structure of `file` holds byte `at`, and what the reader says of it. Reads the structure, not the file. */
 export function explainByte(file: LogkvFile, at: number): Explained {

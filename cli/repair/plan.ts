@@ -39,7 +39,13 @@
 // (truncate-tail, or nothing valid behind it), that overlaps the one
 // before it, or that disagrees with its name moves to lost/ whole, a
 // segment the manifest lists but that is missing leaves the manifest, and
-// every sealed segment ends with a hint that matches it.
+// every sealed segment ends with a hint that matches it. A segment's index
+// (formats/segment_index.ksy) goes wherever its hint goes: it moves to
+// lost/ with its segment, and whenever its hint is written again, moved or
+// missing, so no index is left describing a segment or hint that changed;
+// an index that fails its own checks or disagrees with a hint that stays
+// moves too. Repair writes no index: the engine writes it again from the
+// hint.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +58,7 @@ import { type BatchFrame, readRecordAt, readSegmentHeader, type SegmentScan, sca
 import { batchSize, encodeSegmentHeader, type LogBatch } from '../../src/formats/log-segment-writer.js';
 import { Op, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { showKey } from '../format-value.js';
+import { checkSegmentIndex } from '../../src/formats/segment-index-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { handleSource, withFileSource } from '../../src/io/file-source.js';
@@ -60,8 +67,9 @@ import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from '../../src/log
 import { Manifest, type SnapshotRecord } from '../../src/log/manifest.js';
 import { kindByName } from '../file-kind.js';
 import { withFile } from '../paths.js';
-import { overlapAllowed, SNAPSHOT_DIR, storeLayout, type StoreLayout } from '../store/layout.js';
+import { overlapAllowed, segmentFiles, SNAPSHOT_DIR, storeLayout, type StoreLayout } from '../store/layout.js';
 import { CHECKS, checkUnknown } from '../verify/check.js';
+import { checkIndexAgainstHint } from '../verify/index-check.js';
 import { checkHintAgainstSegment } from '../verify/store-checks.js';
 
 export type RepairMode = 'truncate-tail' | 'salvage';
@@ -177,6 +185,7 @@ function move(p: Planner, file: string, why: string): void {
 function moveSegment(p: Planner, s: SegmentName, why: string): void {
   move(p, path.join(p.dir, `${s.stem}.log`), why);
   move(p, path.join(p.dir, `${s.stem}.hint`), `the hint of ${s.stem}.log, which moves to lost/`);
+  move(p, path.join(p.dir, `${s.stem}.index`), `the index of ${s.stem}.log, which moves to lost/`);
 }
 
 export function planRepair(dir: string, mode: RepairMode, options: PlanOptions = {}): RepairPlan {
@@ -199,7 +208,7 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   let expectedFrom = 0;
   let cutAt: string | undefined;
   let previous: SegmentName | undefined;
-  const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined; nextOffset: number }> = [];
+  const hintChecks: Array<{ s: SegmentName; bytesChanged: boolean; problem: string | undefined; indexProblem: string | undefined; nextOffset: number }> = [];
   // In truncate-tail mode, anything that breaks the history (damage, an unusable or missing segment) cuts it there.
   const breaks = (where: string): void => {
     if (mode === 'truncate-tail') cutAt ??= where;
@@ -283,7 +292,10 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
       // Judged once the final list is known: whether this segment is the last decides whether it keeps a hint.
       const hp = path.join(dir, `${s.stem}.hint`);
       const problem = !fs.existsSync(hp) ? 'missing' : changed ? undefined : hintProblem(hp, source, scan.nextOffset);
-      hintChecks.push({ s, bytesChanged: changed, problem, nextOffset });
+      // Only an index beside a hint that stays is worth judging: any other goes with its hint.
+      const ip = path.join(dir, `${s.stem}.index`);
+      const indexProblem = changed || problem !== undefined || !fs.existsSync(ip) ? undefined : indexProblemOf(ip, hp, s.baseOffset, source.size);
+      hintChecks.push({ s, bytesChanged: changed, problem, indexProblem, nextOffset });
       expectedFrom = Math.max(expectedFrom, nextOffset);
       previous = s;
     } finally {
@@ -295,13 +307,19 @@ export function planRepair(dir: string, mode: RepairMode, options: PlanOptions =
   for (const h of hintChecks) {
     const file = path.join(dir, `${h.s.stem}.hint`);
     const exists = fs.existsSync(file);
+    const index = path.join(dir, `${h.s.stem}.index`);
+    // An index goes where its hint goes (move() passes over one that is not there).
+    const hintStays = exists && !h.bytesChanged && h.problem === undefined;
+    if (h.indexProblem !== undefined) move(p, index, h.indexProblem);
     if (h.s === last) {
       // The newest segment is scanned on open and appended to: a hint that does not match it misleads verify and nothing else.
       if (exists && (h.bytesChanged || h.problem !== undefined)) move(p, file, 'a stale hint of the newest segment, which open scans');
+      if (!hintStays) move(p, index, `the index of ${h.s.stem}.log, whose hint ${exists ? 'moves to lost/' : 'is missing'}: an index goes where its hint goes`);
       continue;
     }
     const why = h.bytesChanged ? 'its segment changes' : h.problem === 'missing' ? 'the sealed segment has none' : h.problem;
     if (why !== undefined) p.actions.push({ kind: 'hint', segment: h.s, file, replaces: exists, nextOffset: h.nextOffset, why });
+    if (!hintStays) move(p, index, `the index of ${h.s.stem}.log, whose hint is written again: the index is written again with it`);
   }
 
   planLeftovers(p, layout);
@@ -408,6 +426,26 @@ function hintProblem(hp: string, segment: ByteSource, nextOffset: number): strin
   } catch (e) {
     if (!(e instanceof LogkvError)) throw e;
     return `it is unreadable (${e.code} ${e.reason ?? ''})`;
+  }
+}
+
+/**
+ * What is wrong with the index of a segment whose hint stays (it matches
+ * the segment, which does not change): its own checks, then its header
+ * and slots against that hint. Undefined when nothing is.
+ */
+function indexProblemOf(ip: string, hp: string, baseOffset: number, segmentSize: number): string | undefined {
+  try {
+    return withFileSource(io, hp, (hintSource) =>
+      withFileSource(io, ip, (source) => {
+        checkSegmentIndex(source, ip);
+        const problem = checkIndexAgainstHint(source, { hint: checkHint(hintSource, hp) }, baseOffset, segmentSize)[0];
+        return problem && `it disagrees with its segment or hint: ${problem.message}`;
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof LogkvError)) throw e;
+    return `it fails its own checks (${e.code} ${e.reason ?? ''}): the engine ignores it and writes it again`;
   }
 }
 
@@ -538,7 +576,8 @@ function behindHeader(source: ByteSource, header: Uint8Array): ByteSource {
 function segmentsOnDisk(layout: StoreLayout): StoreLayout {
   const segments = segmentNamesIn(layout.names);
   const stems = new Set(segments.map((s) => s.stem));
-  const unlisted = layout.unlisted.filter((name) => parseSegmentFileName(name) === undefined && !(name.endsWith('.hint') && stems.has(name.slice(0, -'.hint'.length))));
+  const companion = (name: string) => ['.hint', '.index'].some((ext) => name.endsWith(ext) && stems.has(name.slice(0, -ext.length)));
+  const unlisted = layout.unlisted.filter((name) => parseSegmentFileName(name) === undefined && !companion(name));
   return { ...layout, segments, missing: [], unlisted };
 }
 
@@ -551,6 +590,8 @@ function planLeftovers(p: Planner, layout: StoreLayout): void {
     else if (Manifest.owns(name) && /\.damaged-\d+$/.test(name)) move(p, file, 'a copy of a damaged manifest file the engine kept');
     else if (name.endsWith('.hint') && !p.kept.some((s) => `${s.stem}.hint` === name)) {
       move(p, file, 'a hint without its segment');
+    } else if (name.endsWith('.index') && !p.kept.some((s) => `${s.stem}.index` === name)) {
+      move(p, file, 'an index without its segment');
     }
   }
 }
@@ -596,7 +637,7 @@ function foreignFiles(layout: StoreLayout, p: Planner): RepairPlan['untouched'] 
   const out: RepairPlan['untouched'] = [];
   for (const name of layout.names) {
     const file = path.join(p.dir, name);
-    if (p.moved.has(file) || Manifest.owns(name) || p.kept.some((s) => `${s.stem}.log` === name || `${s.stem}.hint` === name)) continue;
+    if (p.moved.has(file) || Manifest.owns(name) || p.kept.some((s) => segmentFiles(s).includes(name))) continue;
     if (!fs.statSync(file).isFile()) continue;
     const report = withFile({ path: file, name, explicit: false, size: 0 }, (read) =>
       read.kind !== undefined ? CHECKS[read.kind](read, file) : kindByName(name) !== undefined ? checkUnknown(read.head, read.size, file) : undefined,

@@ -1,5 +1,6 @@
 // What `kvtool stats` measures, read the way the engine reads a store on
-// open (hints for sealed segments, a scan of the newest), without a lock:
+// open (hints for sealed segments, a scan of the newest; whether each
+// sealed segment's index would be used), without a lock:
 // per segment its offsets, bytes of batches, how many of those bytes hold
 // the newest record of a live key (live) and how many do not (dead: older
 // versions, deletes, expired records, batch framing); snapshots; and how
@@ -13,7 +14,7 @@ import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import type { JournalFileRead } from '../../src/journal/journal-recovery.js';
 import { isStore, storeLayout } from '../store/layout.js';
-import { type HintState, keyDirectory, type LoadedSegment, loadSegment } from '../store/segments.js';
+import { type HintState, type IndexState, keyDirectory, type LoadedSegment, loadSegment } from '../store/segments.js';
 import { PathError, SNAPSHOT_FOLDER, withFile } from '../paths.js';
 import type { ManifestView } from '../store/manifest-view.js';
 
@@ -34,6 +35,7 @@ export interface SegmentStats {
   /** Live keys whose newest record is here. */
   keys: number;
   hint: HintState;
+  index: IndexState;
   /** The segment has damage (skipped here; see verify). */
   damaged: boolean;
   /** Its header cannot be read: nothing in it counted. */
@@ -94,6 +96,7 @@ export function segmentStats(s: LoadedSegment, live: number, keys: number): Segm
     garbageRatio: ratio(s.dataBytes - live, s.dataBytes),
     keys,
     hint: s.hint.state,
+    index: s.index.state,
     damaged: (s.scan?.damage.length ?? 0) > 0,
     ...(s.error ? { unreadable: s.error.message } : {}),
   };

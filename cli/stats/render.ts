@@ -9,7 +9,7 @@ export function segmentLine(s: SegmentStats): string {
   const state = s.unreadable ? ` unreadable: ${s.unreadable}` : s.damaged ? ' damaged: yes (run kvtool verify)' : '';
   return (
     `segment: ${s.file} baseOffset: ${s.baseOffset} nextOffset: ${s.nextOffset} size: ${s.size} data: ${s.data} ` +
-    `live: ${s.live} dead: ${s.dead} garbage: ${percent(s.garbageRatio)} keys: ${s.keys} hint: ${s.hint}${state}`
+    `live: ${s.live} dead: ${s.dead} garbage: ${percent(s.garbageRatio)} keys: ${s.keys} hint: ${s.hint} index: ${s.index}${state}`
   );
 }
 

@@ -1,16 +1,20 @@
 // Which files of a store directory the engine would open, by the same rule
 // as src/log/store-files.ts (which also removes the leftovers; kvtool only
-// names them): a trusted manifest's list, else the segments on disk.
+// names them): a trusted manifest's list, else the segments on disk. A
+// listed segment keeps its hint and its index (formats/segment_index.ksy).
 
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { LogkvError } from '../../src/errors.js';
 import { CliError } from '../failure.js';
-import { nodeFileIO } from '../../src/io/file-io.js';
+import { firstNonZeroIn } from '../../src/formats/byte-source.js';
+import { INDEX_MAGIC } from '../../src/formats/limits.js';
+import { type FileHandle, nodeFileIO } from '../../src/io/file-io.js';
+import { handleSource } from '../../src/io/file-source.js';
 import { Manifest } from '../../src/log/manifest.js';
 import { inspectStoreDir, isStoreFile, type StoreDir } from '../../src/log/store-dir.js';
 import { RESTORE_MARKER } from '../../src/log/restore.js';
-import { hintPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from '../../src/log/segment-names.js';
+import { hintPath, indexPath, parseSegmentFileName, type SegmentName, segmentNamesIn, segmentPath } from '../../src/log/segment-names.js';
 import { SNAPSHOT_DIR } from '../../src/log/snapshots.js';
 import { missingSegments } from '../../src/log/store-files.js';
 import { type ManifestView, readManifest } from './manifest-view.js';
@@ -45,7 +49,37 @@ export interface StoreLayout {
   staleList: boolean;
 }
 
-/** The kinds of file the engine removes when its manifest does not list them (store-files.ts). */
+/** The files a listed segment keeps beside it: the segment, its hint and its index. */
+export function segmentFiles(s: SegmentName): string[] {
+  return [`${s.stem}.log`, `${s.stem}.hint`, `${s.stem}.index`];
+}
+
+/**
+ * Whether `name` in the store directory is provably the store's own, by
+ * the engine's rule (isStoreFile: a name the store gives, holding that
+ * kind's magic or only zeros), which names segments, hints and snapshots;
+ * a segment's index (`<stem>.index`, or its `.tmp`) is judged here by the
+ * same rule with the index magic, for an engine whose rule does not name
+ * it yet.
+ */
+export function isStoreOwn(dir: string, name: string): boolean {
+  if (isStoreFile(nodeFileIO, dir, name)) return true;
+  const base = name.endsWith('.tmp') ? name.slice(0, -'.tmp'.length) : name;
+  if (!base.endsWith('.index') || !parseSegmentFileName(`${base.slice(0, -'.index'.length)}.log`)) return false;
+  let handle: FileHandle;
+  try {
+    handle = nodeFileIO.open(join(dir, name), 'read');
+  } catch {
+    // Gone or unreadable: not provably ours (isStoreFile's answer too).
+    return false;
+  }
+  try {
+    const source = handleSource(handle);
+    return Buffer.from(source.read(0, INDEX_MAGIC.length)).toString('latin1') === INDEX_MAGIC || firstNonZeroIn(source, 0) < 0;
+  } finally {
+    handle.close();
+  }
+}
 
 export function storeLayout(dir: string): StoreLayout {
   const names = fs.readdirSync(dir);
@@ -58,9 +92,9 @@ export function storeLayout(dir: string): StoreLayout {
   const segments = manifest.listed.segments;
   const onDisk = new Set(names);
   const live = new Set<string>();
-  for (const s of segments) live.add(`${s.stem}.log`).add(`${s.stem}.hint`);
+  for (const s of segments) for (const f of segmentFiles(s)) live.add(f);
   // Only what the engine would remove: files provably the store's own (store-dir.ts).
-  const unlisted = names.filter((name) => !live.has(name) && !Manifest.owns(name) && isStoreFile(nodeFileIO, dir, name));
+  const unlisted = names.filter((name) => !live.has(name) && !Manifest.owns(name) && isStoreOwn(dir, name));
   const snapshots = manifest.listed.snapshots.map((s) => join(SNAPSHOT_DIR, s.file));
   const folder = join(dir, SNAPSHOT_DIR);
   if (fs.existsSync(folder)) {
@@ -99,7 +133,7 @@ export function overlapAllowed(previous: SegmentName | undefined): boolean {
   return previous !== undefined && previous.generation > 0;
 }
 
-export { hintPath, segmentPath, join, SNAPSHOT_DIR };
+export { hintPath, indexPath, segmentPath, join, SNAPSHOT_DIR };
 
 /** The error for a PATH that is not a store: one line, exit 2 (kvtool never creates a store). */
 export function notAStoreError(dir: string): CliError {

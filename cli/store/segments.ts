@@ -3,21 +3,33 @@
 // offset and covered length match), otherwise by scanning it with the
 // segment reader; the newest segment is always scanned. Read-only, and
 // reads past damage (resync), so inspection shows what salvage would keep.
+// A sealed segment's index (formats/segment_index.ksy) is judged as open
+// judges it, by its own checks and its header against the segment and the
+// hint; kvtool reads keys through the hint, never through an index.
 
 import fs from 'node:fs';
 import { LogkvError } from '../../src/errors.js';
 import type { ByteSource } from '../../src/formats/byte-source.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, type HintHeaderInfo } from '../../src/formats/hint-reader.js';
 import { LogSegment, streamOver } from '../../src/formats/kaitai.js';
+import { checkSegmentIndex, type IndexHeaderInfo } from '../../src/formats/segment-index-reader.js';
 import { recordCrcMatches, type RecordVisitor, type SegmentScan, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { Op, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import { KeyDirectory } from '../../src/log/key-directory.js';
 import type { SegmentName } from '../../src/log/segment-names.js';
 import { withFile } from '../paths.js';
-import { hintPath, segmentPath } from './layout.js';
+import { hintPath, indexPath, segmentPath } from './layout.js';
 
 /** used: the engine reads the segment through it. The other states make the engine scan the segment. */
 export type HintState = 'used' | 'missing' | 'invalid' | 'stale' | 'newest';
+
+/**
+ * used: it passes its own checks and describes the segment and its hint,
+ * which is used: the engine serves gets from it at open. stale: it does not
+ * (or its hint is not used), invalid: it fails its own checks; either way
+ * the engine ignores it and writes it again.
+ */
+export type IndexState = 'used' | 'missing' | 'invalid' | 'stale' | 'newest';
 
 export interface LoadedSegment {
   name: SegmentName;
@@ -27,6 +39,8 @@ export interface LoadedSegment {
   newest: boolean;
   /** The hint's header when it passed every check (`file`), and why it is not used when it is not. */
   hint: { state: HintState; path?: string; file?: HintHeaderInfo & { entryCount: number }; problem?: string };
+  /** The index's state, with why when it is not used. */
+  index: { state: IndexState; path?: string; problem?: string };
   /** The reader's summary when the segment was scanned (not when read through its hint). */
   scan?: SegmentScan;
   /** The segment's header cannot be read: nothing in it is usable. */
@@ -65,6 +79,24 @@ function hintFor(dir: string, name: SegmentName, size: number): LoadedSegment['h
   return { state: 'used', path: hp, file: header };
 }
 
+function indexFor(dir: string, name: SegmentName, size: number, hint: LoadedSegment['hint']): LoadedSegment['index'] {
+  const ip = indexPath(dir, name.stem);
+  if (!fs.existsSync(ip)) return { state: 'missing' };
+  let header: IndexHeaderInfo;
+  try {
+    header = withSource(ip, (source) => checkSegmentIndex(source, ip));
+  } catch (e) {
+    if (e instanceof LogkvError) return { state: 'invalid', path: ip, problem: e.message };
+    throw e;
+  }
+  const stale = (problem: string): LoadedSegment['index'] => ({ state: 'stale', path: ip, problem });
+  if (hint.state !== 'used') return stale(`its hint is ${hint.state}`);
+  if (header.segmentBaseOffset !== name.baseOffset) return stale(`index is for base offset ${header.segmentBaseOffset}`);
+  if (header.coveredLength !== size) return stale(`index covers ${header.coveredLength} bytes, segment has ${size}`);
+  if (header.segmentNextOffset !== hint.file!.segmentNextOffset) return stale(`index says next offset ${header.segmentNextOffset}, the hint ${hint.file!.segmentNextOffset}`);
+  return { state: 'used', path: ip };
+}
+
 /**
  * Loads one segment. `scan` forces a scan even when the hint is usable
  * (verify, stats of a single segment); `newest` marks the segment the
@@ -74,7 +106,8 @@ export function loadSegment(dir: string, name: SegmentName, newest: boolean, sca
   const path = segmentPath(dir, name.stem);
   const size = fs.statSync(path).size;
   const hint = newest ? { state: 'newest' as const } : hintFor(dir, name, size);
-  const loaded: LoadedSegment = { name, path, size, newest, hint, nextOffset: name.baseOffset, dataBytes: 0 };
+  const index = newest ? { state: 'newest' as const } : indexFor(dir, name, size, hint);
+  const loaded: LoadedSegment = { name, path, size, newest, hint, index, nextOffset: name.baseOffset, dataBytes: 0 };
   if (hint.state === 'used' && !scan) {
     loaded.nextOffset = hint.file!.segmentNextOffset;
     loaded.dataBytes = Math.max(0, hint.file!.coveredLength - SEGMENT_HEADER_SIZE);
@@ -85,7 +118,7 @@ export function loadSegment(dir: string, name: SegmentName, newest: boolean, sca
 
 /** Loads a segment file named on its own (a single file on the command line). */
 export function loadSegmentFile(path: string, name: SegmentName): LoadedSegment {
-  return scanInto({ name, path, size: fs.statSync(path).size, newest: true, hint: { state: 'newest' }, nextOffset: name.baseOffset, dataBytes: 0 });
+  return scanInto({ name, path, size: fs.statSync(path).size, newest: true, hint: { state: 'newest' }, index: { state: 'newest' }, nextOffset: name.baseOffset, dataBytes: 0 });
 }
 
 function scanInto(loaded: LoadedSegment): LoadedSegment {

@@ -7,6 +7,7 @@ import { type ByteSource, lastNonZeroIn } from '../../src/formats/byte-source.js
 import { checkHint as checkHintSource } from '../../src/formats/hint-reader.js';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { scanSegment } from '../../src/formats/log-segment-reader.js';
+import { checkSegmentIndex } from '../../src/formats/segment-index-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { trimZeroTail } from '../damage-range.js';
@@ -116,6 +117,15 @@ export function checkHint(read: LogkvFile, file: string): FileReport {
   }
 }
 
+export function checkIndex(read: LogkvFile, file: string): FileReport {
+  try {
+    const header = checkSegmentIndex(read.source);
+    return report(file, 'index', read.size, [], { slots: header.slotCount, segmentBaseOffset: header.segmentBaseOffset });
+  } catch (e) {
+    return report(file, 'index', read.size, [refused(e)], {});
+  }
+}
+
 export function checkSnapshot(read: LogkvFile, file: string): FileReport {
   try {
     const header = scanSnapshot(read.source, undefined);
@@ -150,6 +160,7 @@ export const CHECKS: Record<FileKind, (read: LogkvFile, file: string) => FileRep
   identity: checkIdentity,
   segment: checkSegment,
   hint: checkHint,
+  index: checkIndex,
   snapshot: checkSnapshot,
   journal: checkJournal,
 };

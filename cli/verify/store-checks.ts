@@ -185,10 +185,11 @@ export function checkStore(dir: string, reports: readonly FileReport[]): FileRep
   };
 }
 
-/** The segment a hint file names by its stem, when the name is a hint's. */
-export function segmentOfHint(name: string): string | undefined {
-  if (!name.endsWith('.hint')) return undefined;
-  const stem = name.slice(0, -'.hint'.length);
+/** The segment a hint or index file names by its stem, when the name is one a store gives them. */
+export function segmentOfCompanion(name: string): string | undefined {
+  const ext = ['.hint', '.index'].find((e) => name.endsWith(e));
+  if (ext === undefined) return undefined;
+  const stem = name.slice(0, -ext.length);
   return parseSegmentFileName(`${stem}.log`) ? `${stem}.log` : undefined;
 }
 

@@ -1,17 +1,17 @@
 // kvtool verify --jobs N: the files of a store checked by N worker threads,
-// each file whole in one worker (a segment with its hint), the largest
+// each file whole in one worker (a segment with its hint and index), the largest
 // first so that the last to finish is a small one. Results come back in
 // listing order, so the report is the one verify() gives on one thread.
 
 import { Worker } from 'node:worker_threads';
 import { loaderFlags } from '../../src/io/worker-flags.js';
-import type { FileCheck } from '../commands/verify.js';
+import type { Companions, FileCheck } from '../commands/verify.js';
 import type { FileRef } from '../paths.js';
 
 export interface CheckTask {
   index: number;
   ref: FileRef;
-  pairedHint: string | undefined;
+  companions: Companions;
 }
 
 export type CheckReply = { index: number; check: FileCheck } | { index: number; error: string };
@@ -19,12 +19,12 @@ export type CheckReply = { index: number; check: FileCheck } | { index: number; 
 /** Checks `files` in up to `jobs` workers; the result for files[i] is at [i]. */
 export async function checkInWorkers(
   files: readonly FileRef[],
-  pairedHints: ReadonlyArray<string | undefined>,
+  companions: readonly Companions[],
   jobs: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<FileCheck[]> {
-  const tasks: CheckTask[] = files.map((ref, index) => ({ index, ref, pairedHint: pairedHints[index] }));
-  // Largest first: the segments (with their hints) are nearly all of the work.
+  const tasks: CheckTask[] = files.map((ref, index) => ({ index, ref, companions: companions[index]! }));
+  // Largest first: the segments (with their hints and indexes) are nearly all of the work.
   const queue = [...tasks].sort((a, b) => b.ref.size - a.ref.size);
   const results: FileCheck[] = new Array(files.length);
   const total = files.reduce((n, f) => n + f.size, 0);

@@ -8,7 +8,7 @@ import type { CheckReply, CheckTask } from './verify-pool.js';
 parentPort!.on('message', (task: CheckTask) => {
   let reply: CheckReply;
   try {
-    reply = { index: task.index, check: checkListedFile(task.ref, task.pairedHint) };
+    reply = { index: task.index, check: checkListedFile(task.ref, task.companions) };
   } catch (e) {
     reply = { index: task.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

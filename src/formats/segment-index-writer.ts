@@ -101,6 +101,11 @@ function writeSlots(buf: Buffer, order: Uint32Array, hashes: Uint32Array, positi
   let at = INDEX_HEADER_SIZE;
   for (let k = 0; k < order.length; k++, at += INDEX_SLOT_SIZE) {
     const i = order[k]!;
+    // Two records never share a position; two slots that do would make a file the reader refuses (slots ascend strictly).
+    const before = k > 0 ? order[k - 1]! : -1;
+    if (before >= 0 && hashes[before] === hashes[i] && positions[before] === positions[i]) {
+      throw new LogkvError('INVALID_ARGUMENT', `two slots of hash ${hashes[i]} at position ${positions[i]}`);
+    }
     const offset = offsets[i]!;
     view.setUint32(at, hashes[i]!, true);
     view.setUint32(at + 4, positions[i]!, true);

@@ -215,6 +215,8 @@ export class LogStore<V = unknown> {
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
+  /** A roll's cue to the cleaner came while keys were loading: the load's end gives it. */
+  #rolledWhileLoading = false;
   /** Settles when the keys open deferred are all in memory (#loadInBackground). */
   readonly #loaded: Promise<void>;
   /** One past the newest acknowledged offset, for the change feed. */
@@ -800,8 +802,12 @@ export class LogStore<V = unknown> {
 
   /** A segment was sealed: the cleaner's cue. Runs it in the background when the sealed log is dirty enough. */
   #afterRoll(): void {
-    // Live bytes are not all counted while keys load: the load's end asks again (#loadInBackground).
-    if (!this.#o.autoCompact || this.#maintenanceBusy || this.#space.loading) return;
+    if (this.#space.loading) {
+      // Live bytes are not all counted while keys load: the load's end asks again (#loadInBackground).
+      this.#rolledWhileLoading = true;
+      return;
+    }
+    if (!this.#o.autoCompact || this.#maintenanceBusy) return;
     setImmediate(() => {
       if (this.#closed || this.#maintenanceBusy || dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
       this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
@@ -846,7 +852,7 @@ export class LogStore<V = unknown> {
           this.#backgroundError(e);
           return reject(e instanceof Error ? e : new Error(String(e)));
         }
-        this.#afterRoll();
+        if (this.#rolledWhileLoading) this.#afterRoll();
         resolve();
       };
       setImmediate(step);

@@ -1,5 +1,5 @@
-// kvtool dump --json writes record, hint entry and snapshot entry lines by
-// hand (render.ts) for speed; every other event goes field by field. The two
+// kvtool dump --json writes record, hint entry, index slot and snapshot
+// entry lines by hand (render.ts) for speed; every other event goes field by field. The two
 // must give the same text for any such event: same fields, same order, same
 // escaping.
 
@@ -47,12 +47,22 @@ const hintEntry: fc.Arbitrary<DumpEvent> = fc.record({
   key,
 });
 
+const indexSlot: fc.Arbitrary<DumpEvent> = fc.record({
+  type: fc.constant('index-slot' as const),
+  file,
+  slot: fc.nat(),
+  hash: fc.integer({ min: 0, max: 0xffffffff }).map((h) => h.toString(16).padStart(8, '0')),
+  offset: fc.maxSafeNat(),
+  position: fc.nat(),
+  size: fc.nat(),
+});
+
 const snapshotEntry: fc.Arbitrary<DumpEvent> = fc.record({ type: fc.constant('snapshot-entry' as const), file, offset: fc.maxSafeNat(), expireAt, key, value });
 
 t.test('a line written by hand is the line the generic renderer writes', async (t) => {
   let runs = 0;
   fc.assert(
-    fc.property(fc.array(fc.oneof(record, hintEntry, snapshotEntry), { minLength: 1, maxLength: 5 }), (events) => {
+    fc.property(fc.array(fc.oneof(record, hintEntry, indexSlot, snapshotEntry), { minLength: 1, maxLength: 5 }), (events) => {
       for (const e of events) {
         const fast = renderJson(e);
         if (fast !== renderJsonFields(e)) return false;

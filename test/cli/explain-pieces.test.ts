@@ -2,9 +2,10 @@
 // entry, a snapshot chunk), never the file, and must say what the debug
 // parser over the whole file says: the same path of fields with the same
 // file positions, the same value and the same error. The whole-file parse
-// is the reference here, over every golden segment, hint and snapshot
-// (every byte of the small ones, a spread of the large ones) and over
-// damaged copies of them, read through windows as small as one byte.
+// is the reference here, over every golden segment, hint, segment index
+// and snapshot (every byte of the small ones, a spread of the large ones)
+// and over damaged copies of them, read through windows as small as one
+// byte.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,14 +16,15 @@ import { type ByteSource } from '../../src/formats/byte-source.js';
 import { checkHint } from '../../src/formats/hint-reader.js';
 import { encodeBatch, encodeSegmentHeader } from '../../src/formats/log-segment-writer.js';
 import { Op, ValueEncoding } from '../../src/formats/limits.js';
+import { checkSegmentIndex } from '../../src/formats/segment-index-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
-import { HintDebug, SnapshotDebug } from '../../cli/explain/debug-parsers.js';
+import { HintDebug, SegmentIndexDebug, SnapshotDebug } from '../../cli/explain/debug-parsers.js';
 import { isBytesHead, type Located, parseAndLocate } from '../../cli/explain/locate.js';
-import { locateInHint, locateInSnapshot } from '../../cli/explain/parts.js';
+import { locateInHint, locateInIndex, locateInSnapshot } from '../../cli/explain/parts.js';
 import { BATCH_READ_LIMITS, type BatchReadLimits, findInSegment, locateInSegment } from '../../cli/explain/segment.js';
 import { damage, hex, mutation } from '../formats/arbitraries.js';
 
-type Kind = 'segment' | 'hint' | 'snapshot';
+type Kind = 'segment' | 'hint' | 'index' | 'snapshot';
 
 const FIXTURES = path.join(import.meta.dirname, '..', '..', 'fixtures');
 const golden = (folder: string, kind: Kind) =>
@@ -30,7 +32,7 @@ const golden = (folder: string, kind: Kind) =>
     .readdirSync(path.join(FIXTURES, folder))
     .filter((f) => !f.endsWith('.json'))
     .map((f) => ({ name: `${folder}/${f}`, kind, bytes: fs.readFileSync(path.join(FIXTURES, folder, f)) }));
-const FILES = [...golden('log', 'segment'), ...golden('hint', 'hint'), ...golden('snapshot', 'snapshot')];
+const FILES = [...golden('log', 'segment'), ...golden('hint', 'hint'), ...golden('index', 'index'), ...golden('snapshot', 'snapshot')];
 
 /** `bytes` served `window` bytes at a time, each read a copy: a parse that looked outside its piece would see nothing. */
 function windowed(bytes: Uint8Array, window: number): ByteSource {
@@ -55,6 +57,9 @@ function both(kind: Kind, bytes: Uint8Array, at: number, window: number, limits:
   }
   if (kind === 'hint') {
     return { pieces: locateInHint(source, at, accepts(() => checkHint(bytes))), whole: parseAndLocate(HintDebug, { start: 0, bytes }, at) };
+  }
+  if (kind === 'index') {
+    return { pieces: locateInIndex(source, at, accepts(() => checkSegmentIndex(bytes))), whole: parseAndLocate(SegmentIndexDebug, { start: 0, bytes }, at) };
   }
   return { pieces: locateInSnapshot(source, at, accepts(() => scanSnapshot(windowed(bytes, 4096), undefined))), whole: parseAndLocate(SnapshotDebug, { start: 0, bytes }, at) };
 }

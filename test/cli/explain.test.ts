@@ -81,13 +81,20 @@ t.test('the zero fill after damage and a batch salvaged past it', async (t) => {
   t.equal(pathLine(r.lines), `path: batch ${fillAt}..${fillAt + 100} > zero_fill ${fillAt + 4}..${fillAt + 100}`);
 });
 
-t.test('journal, hint and snapshot fields', async (t) => {
+t.test('journal, hint, index and snapshot fields', async (t) => {
   const cases: Array<[string, number, string]> = [
     ['journal/all-value-kinds.jrna', 9, 'path: journal_header 0..36 > generation 8..16'],
     ['journal/all-value-kinds.jrna', 71, 'path: frame 71..217 > frame_length 71..75'],
     ['journal/all-value-kinds.jrna', 80, 'path: frame 71..217 > body 79..217 > generation 79..87'],
     ['hint/many.hint', 60, 'path: hint 0..65673 > entries 36..65665 > entries[1] 60..81 > flags 60..61'],
     ['snapshot/one-entry.snap', 60, 'path: snapshot 0..123 > chunks[0] 36..79 > body 48..79 > entries[0] 48..79 > offset 55..63'],
+    // many.index: 9 slots of 16 bytes from 40 (slot_crc at 12 in each), the trailer at 40 + 9 * 16.
+    ['index/many.index', 10, 'path: segment_index 0..268 > header 0..44 > segment_base_offset 8..16'],
+    ['index/many.index', 37, 'path: segment_index 0..268 > header 0..44 > last_batch_position 36..40'],
+    ['index/many.index', 69, 'path: segment_index 0..268 > slots[1] 68..92 > key_hash 68..72'],
+    ['index/many.index', 83, 'path: segment_index 0..268 > slots[1] 68..92 > offset 80..88'],
+    ['index/many.index', 236, 'path: segment_index 0..268 > slots[8] 236..260 > key_hash 236..240'],
+    ['index/many.index', 266, 'path: segment_index 0..268 > trailer 260..268 > slots_crc 264..268'],
   ];
   for (const [file, at, want] of cases) {
     const r = await kvtool('explain', fixture(file), '--at', String(at));
@@ -97,6 +104,15 @@ t.test('journal, hint and snapshot fields', async (t) => {
   const refused = await kvtool('explain', fixture('hint/torn.hint'), '--at', '40');
   t.equal(refused.lines[1], 'status: the reader refuses this hint: CORRUPT entries-crc at byte 36: hint entries CRC-32C mismatch (or the file is torn)');
   t.match(pathLine(refused.lines)!, /^path: hint 0\.\.\? > entries 36\.\.\? > entries\[0\] 36\.\.60 > offset 39\.\.47$/);
+
+  // Slot 2 changed under CRCs over all the slots made to match again: the slot's own CRC tells it from the others.
+  const slot = await kvtool('explain', fixture('index/flip-slot-resealed.index'), '--at', '97');
+  t.equal(slot.lines[1], 'status: the reader refuses this index: CORRUPT slot-crc at byte 92: slot 2 fails its CRC-32C or bounds; slot 2 fails its own CRC-32C or bounds');
+  t.equal(pathLine(slot.lines), 'path: segment_index 0..268 > slots[2] 92..116 > position 96..100');
+  const other = await kvtool('explain', fixture('index/flip-slot-resealed.index'), '--at', '80');
+  t.match(other.lines[1]!, /; slot 1 passes its own CRC-32C and bounds$/);
+  const torn = await kvtool('explain', fixture('index/torn.index'), '--at', '264');
+  t.equal(pathLine(torn.lines), 'path: segment_index 0..? > trailer 260..? > slots_crc 264..?', 'the parser stops in the torn trailer');
 });
 
 t.test('--json, and bad arguments', async (t) => {

@@ -1,8 +1,8 @@
 // Every golden file in fixtures/ through kvtool's inspection commands:
 // verify's verdict and the offset it names agree with FILE.expected.json
 // (written from what make-fixtures damaged, never from a reader), dump
-// lists the records the expectation lists, and stats and explain answer
-// for every file.
+// lists the records (index slots) the expectation lists, and stats and
+// explain answer for every file.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +12,13 @@ import { kvtool } from './run-kvtool.js';
 const root = path.join(import.meta.dirname, '..', '..', 'fixtures');
 
 interface Expected {
-  kind: 'log' | 'hint' | 'snapshot' | 'journal' | 'error';
+  kind: 'log' | 'hint' | 'index' | 'snapshot' | 'journal' | 'error';
   code?: string;
   reason?: string;
   offset?: number;
   records?: Array<[number, string, string, string]>;
+  /** Index slots: [hash, position, size, offset]. */
+  slots?: Array<[number, number, number, number]>;
   /** Log segments: every damaged range; journals: the first (a journal reader stops there). */
   damage?: Array<[string, string, number]> | [string, string, number] | null;
   validUpTo?: number;
@@ -68,6 +70,14 @@ for (const file of files) {
       t.strictSame(offsets.slice(0, expected.length), expected, 'dump lists the records of the valid prefix');
       if (firstDamage === undefined) t.equal(offsets.length, expected.length, 'and no others');
       else t.ok(offsets.slice(expected.length).every((o) => o > (expected.at(-1) ?? -1)), 'then the records it finds past the damage');
+    }
+
+    if (want.kind === 'index') {
+      const slots = dump.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((o) => o.type === 'index-slot')
+        .map((o) => [Number.parseInt(o.hash as string, 16), o.position, o.size, o.offset]);
+      t.strictSame(slots, want.slots, 'dump lists every slot');
     }
 
     const stats = await kvtool('stats', file);

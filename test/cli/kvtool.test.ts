@@ -22,6 +22,12 @@ import {
   ValueEncoding,
 } from '../../src/formats/index.js';
 import { JournalStore } from '../../src/journal/journal-store.js';
+import { readHint } from '../../src/formats/hint-reader.js';
+import { INDEX_HEADER_SIZE, INDEX_SLOT_SIZE } from '../../src/formats/limits.js';
+import { encodeSegmentIndex } from '../../src/formats/segment-index-writer.js';
+import { readIndexHeader } from '../../src/formats/segment-index-reader.js';
+import { hashKey } from '../../src/log/key-directory.js';
+import { indexOfHint } from '../support/segment-indexes.js';
 import { kvtool } from './run-kvtool.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -408,6 +414,67 @@ t.test('hint: dumps and verifies', async (t) => {
   t.match(v.stdout, `${file}: hint: problem at byte 36: CORRUPT entries-crc: `);
   const d = await kvtool('dump', file);
   t.match(d.stdout, 'error: CORRUPT entries-crc at byte 36: ');
+});
+
+t.test('index: dumps, verifies, states and explains; --key picks slots by the key\'s hash', async (t) => {
+  const dir = storeDir();
+  const file = path.join(dir, '00000000000000000000.index');
+  const index = indexOfHint(HINT);
+  fs.writeFileSync(file, index);
+  // The slots in file order, worked out here: by (hash, position).
+  const slots = readHint(HINT)
+    .entries.map((e) => ({ key: e.key.toString(), hash: hashKey(e.key), position: e.position, size: e.size, offset: e.offset }))
+    .sort((x, y) => x.hash - y.hash || x.position - y.position);
+  const hex8 = (h: number) => h.toString(16).padStart(8, '0');
+  const r = await kvtool('dump', file);
+  t.equal(r.status, 0);
+  t.strictSame(r.lines, [
+    `Dumping ${file} (index, ${index.length} bytes)`,
+    `index: segmentBaseOffset: 0 segmentNextOffset: 4 coveredLength: ${tiny.length} lastBatchPosition: 0 slots: 3`,
+    ...slots.map((s, k) => `| slot: ${k} hash: ${hex8(s.hash)} offset: ${s.offset} position: ${s.position} size: ${s.size}`),
+  ]);
+  const byKey = await kvtool('dump', '--json', file, '--key', 'c');
+  const c = slots.findIndex((s) => s.key === 'c');
+  t.strictSame(
+    byKey.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.type === 'index-slot'),
+    [{ type: 'index-slot', file, slot: c, hash: hex8(slots[c]!.hash), offset: slots[c]!.offset, position: 149, size: 26 }],
+    'only the slot with the hash of c',
+  );
+  t.equal(
+    (await kvtool('dump', file, '--from-offset', '3')).lines.filter((l) => l.startsWith('|')).length,
+    slots.filter((s) => s.offset >= 3).length,
+    'only the slots of records at or after the offset',
+  );
+
+  const v = await kvtool('verify', dir);
+  t.equal(v.status, 0, v.stdout);
+  t.ok(v.lines.includes(`${file}: index: ok (slots 3, segmentBaseOffset 0)`));
+  t.equal(v.lines.at(-1), 'verify: 7 files checked, 7 ok, 0 with problems');
+  const stats = await kvtool('stats', file);
+  t.strictSame(stats.lines, [`index: ${file} size: ${index.length} segmentBaseOffset: 0 segmentNextOffset: 4 coveredLength: ${tiny.length} slots: 3 sharedHashes: 0`]);
+  const at = INDEX_HEADER_SIZE + c * INDEX_SLOT_SIZE + 4;
+  const ex = await kvtool('explain', file, '--at', String(at));
+  t.equal(ex.status, 0);
+  t.equal(ex.lines[1], `status: valid index; slot ${c} passes its own CRC-32C and bounds`);
+  t.equal(ex.lines.find((l) => l.startsWith('field: ')), `field: segment_index.slots[${c}].position (formats/segment_index.ksy types/slot seq position), bytes ${at}..${at + 4} (4 bytes, this is byte 0 of it)`);
+  t.equal(ex.lines.find((l) => l.startsWith('value: ')), 'value: 149 (0x95)');
+
+  // The slot of b dropped (the file re-encoded whole, every CRC valid): only the comparison with the hint finds it.
+  const entries = readHint(HINT).entries;
+  fs.writeFileSync(file, encodeSegmentIndex({ ...readHint(HINT), lastBatchPosition: readIndexHeader(index).lastBatchPosition }, entries.filter((e) => e.key.toString() !== 'b').map((e) => ({ hash: hashKey(e.key), position: e.position, size: e.size, offset: e.offset }))));
+  t.equal((await kvtool('verify', file)).status, 0, 'on its own the file is sound');
+  const stale = await kvtool('verify', dir);
+  t.equal(stale.status, 1);
+  t.ok(stale.lines.some((l) => l.startsWith(`${file}: index: problem at byte `) && l.includes('INDEX_MISMATCH index-slot: key "b" (offset 1, position 80, size 18): in the hint, no slot for it in the index')), stale.stdout);
+
+  const bad = Buffer.from(index);
+  bad[INDEX_HEADER_SIZE + 1]! ^= 0x04;
+  fs.writeFileSync(file, bad);
+  const v2 = await kvtool('verify', file);
+  t.equal(v2.status, 1);
+  t.match(v2.stdout, `${file}: index: problem at byte 44: CORRUPT slots-crc: `);
+  t.match((await kvtool('dump', file)).stdout, 'error: CORRUPT slots-crc at byte 44: ');
+  t.match((await kvtool('explain', file, '--at', '45')).lines[1]!, /^status: the reader refuses this index: CORRUPT slots-crc at byte 44: /);
 });
 
 t.test('snapshot: dumps and verifies', async (t) => {

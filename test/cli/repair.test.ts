@@ -13,6 +13,11 @@ import { encodeSnapshot } from '../../src/formats/snapshot-writer.js';
 import { ValueEncoding } from '../../src/formats/limits.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { hintEntries } from '../../src/log/segment-hint.js';
+import { readHint } from '../../src/formats/hint-reader.js';
+import { encodeSegmentIndex } from '../../src/formats/segment-index-writer.js';
+import { readIndexHeader } from '../../src/formats/segment-index-reader.js';
+import { hashKey } from '../../src/log/key-directory.js';
+import { indexOfSegment, writeIndexes } from '../support/segment-indexes.js';
 import { kvtool, kvtoolIn } from './run-kvtool.js';
 import { batchesOf, flipByte, makeStore, openAndRead, stateOf } from './stores.js';
 
@@ -60,8 +65,9 @@ t.test('a torn tail: says what it cuts, asks, refuses without a terminal, cuts o
   const size = before.length + 20;
   // The clean close left a hint of the newest segment; the torn bytes made it stale, so it goes to lost/ too.
   const hint = name(newest).replace('.log', '.hint');
+  const index = name(newest).replace('.log', '.index');
   const expectLines = (lines: string[]) => {
-    t.equal(lines[0], `repair ${s.dir} (--salvage): 2 changes`);
+    t.equal(lines[0], `repair ${s.dir} (--salvage): 3 changes`);
     t.match(
       lines[1]!,
       new RegExp(
@@ -70,7 +76,8 @@ t.test('a torn tail: says what it cuts, asks, refuses without a terminal, cuts o
       ),
     );
     t.match(lines[2]!, new RegExp(`^  2\\. move ${hint} to ${LOST}/${hint}: a stale hint of the newest segment, which open scans$`));
-    t.match(lines[3]!, new RegExp(`^Nothing is deleted: what leaves the store is kept in ${LOST}/, with report\\.txt\\.$`));
+    t.match(lines[3]!, new RegExp(`^  3\\. move ${index} to ${LOST}/${index}: the index of ${name(newest)}, whose hint moves to lost/: an index goes where its hint goes$`));
+    t.match(lines[4]!, new RegExp(`^Nothing is deleted: what leaves the store is kept in ${LOST}/, with report\\.txt\\.$`));
   };
 
   const refused = await kvtool('repair', s.dir);
@@ -142,10 +149,11 @@ t.test('the same damage with --salvage: every valid batch stays, offsets unchang
   const original = fs.readFileSync(seg);
   const plan = await kvtool('repair', '--salvage', '--dry-run', s.dir);
   t.equal(plan.status, 1);
-  t.strictSame(plan.lines.slice(0, 3).map((l) => l.replace(/repair-\d{8}-\d{6}/g, 'RUN')), [
-    `repair ${s.dir} (--salvage): 2 changes`,
+  t.strictSame(plan.lines.slice(0, 4).map((l) => l.replace(/repair-\d{8}-\d{6}/g, 'RUN')), [
+    `repair ${s.dir} (--salvage): 3 changes`,
     `  1. rewrite ${name(seg)} from its ${batches.length - 1} valid batches (${original.length} -> ${original.length - damaged.size} bytes), leaving out damaged bytes ${damaged.position}..${damaged.position + damaged.size} (batch-crc); the original goes to lost/RUN/${name(seg)}; salvage keeps every valid batch, offsets unchanged, and every record the hint says the engine serves from the damaged bytes`,
     `  2. write ${name(seg).replace('.log', '.hint')} from its segment (its segment changes); the old one goes to lost/RUN/${name(seg).replace('.log', '.hint')}`,
+    `  3. move ${name(seg).replace('.log', '.index')} to lost/RUN/${name(seg).replace('.log', '.index')}: the index of ${name(seg)}, whose hint is written again: the index is written again with it`,
   ]);
   const r = await kvtool('repair', '--salvage', '-y', s.dir);
   t.equal(r.status, 0, r.stdout);
@@ -215,6 +223,97 @@ t.test('a hint that disagrees with its segment is rewritten', async (t) => {
   await healthy(t, s.dir, stateOf(s.history));
 });
 
+/** The index files of a store: name -> bytes. */
+function indexesOf(dir: string): Map<string, Buffer> {
+  return new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.index')).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+}
+
+/** A store with an index beside every hint and a flipped bit in the second segment's fourth batch; its indexes as they were. */
+async function damagedWithIndexes() {
+  const s = await makeStore(fresh());
+  writeIndexes(s.dir);
+  const seg = s.segments[1]!;
+  const damaged = batchesOf(seg)[3]!;
+  flipByte(seg, damaged.position + 12);
+  return { s, seg, damaged, before: indexesOf(s.dir) };
+}
+
+t.test('an index goes where its hint goes: a salvaged segment\'s to lost/ as its hint is written again, the others stay', async (t) => {
+  const { s, seg, damaged, before } = await damagedWithIndexes();
+  const index = name(seg).replace('.log', '.index');
+  const r = await kvtool('repair', '--salvage', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  t.ok(r.lines.some((l) => new RegExp(`^  \\d+\\. move ${index} to ${LOST}/${index}: the index of ${name(seg)}, whose hint is written again: the index is written again with it$`).test(l)), r.stdout);
+  t.strictSame(fs.readFileSync(path.join(s.dir, index)), indexOfSegment(s.dir, name(seg).replace('.log', '')), 'the index describes the segment as it is now, as its hint does');
+  t.notSame(fs.readFileSync(path.join(s.dir, index)), before.get(index), 'not as it was');
+  t.strictSame(fs.readFileSync(path.join(lostDir(s.dir), index)), before.get(index), 'the old one is kept in lost/');
+  const after = indexesOf(s.dir);
+  before.delete(index);
+  after.delete(index);
+  t.strictSame(after, before, 'every other index stays as it was');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset !== damaged.baseOffset));
+});
+
+t.test('an index goes where its hint goes: --truncate-tail moves it with its segment, and the cut segment\'s with its hint', async (t) => {
+  const { s, seg, damaged, before } = await damagedWithIndexes();
+  const r = await kvtool('repair', '--truncate-tail', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  const cut = name(seg).replace('.log', '.index');
+  t.ok(r.lines.some((l) => l.includes(`move ${cut} to `) && l.endsWith('whose hint moves to lost/: an index goes where its hint goes')), 'the cut segment is now the newest: its hint and index go');
+  for (const f of s.segments.slice(2)) {
+    const index = name(f).replace('.log', '.index');
+    t.ok(r.lines.some((l) => l.includes(`move ${index} to `) && l.endsWith(`the index of ${name(f)}, which moves to lost/`)), `${index} goes with its segment`);
+  }
+  const lost = lostDir(s.dir);
+  for (const f of s.segments.slice(1)) {
+    const index = name(f).replace('.log', '.index');
+    t.notOk(fs.existsSync(path.join(s.dir, index)), `${index} left the store`);
+    t.strictSame(fs.readFileSync(path.join(lost, index)), before.get(index), `${index} is kept`);
+  }
+  t.strictSame([...indexesOf(s.dir).keys()], [name(s.segments[0]!).replace('.log', '.index')], 'only the untouched sealed segment keeps its index');
+  await healthy(t, s.dir, stateOf(s.history, (w) => w.offset < damaged.baseOffset));
+});
+
+t.test('a damaged or stale index alone, one without its segment and an index temp file go to lost/; nothing else changes', async (t) => {
+  const s = await makeStore(fresh(), 200);
+  writeIndexes(s.dir);
+  const index = (i: number) => s.segments[i]!.replace('.log', '.index');
+  const damaged = fs.readFileSync(index(0));
+  damaged[damaged.length - 2]! ^= 0x01;
+  fs.writeFileSync(index(0), damaged);
+  // Every CRC holds; one key of the hint has no slot.
+  const hint = readHint(fs.readFileSync(s.segments[1]!.replace('.log', '.hint')));
+  const lastBatchPosition = readIndexHeader(fs.readFileSync(index(1))).lastBatchPosition;
+  fs.writeFileSync(index(1), encodeSegmentIndex({ ...hint, lastBatchPosition }, hint.entries.slice(1).map((e) => ({ hash: hashKey(e.key), position: e.position, size: e.size, offset: e.offset }))));
+  const orphan = path.join(s.dir, '00000000000000777777.index');
+  fs.copyFileSync(index(2), orphan);
+  const temp = `${index(2)}.tmp`;
+  fs.writeFileSync(temp, Buffer.alloc(100));
+  const segments = s.segments.map((f) => fs.readFileSync(f));
+  const hints = s.segments.map((f) => fs.readFileSync(f.replace('.log', '.hint')));
+  const kept = fs.readFileSync(index(2));
+
+  const plan = await kvtool('repair', '--dry-run', s.dir);
+  const changes = plan.lines.filter((l) => /^  \d+\. /.test(l)).map((l) => l.replace(/^  \d+\. /, '').replace(/repair-\d{8}-\d{6}/g, 'RUN'));
+  t.strictSame(changes.sort(), [
+    `move ${name(index(0))} to lost/RUN/${name(index(0))}: it fails its own checks (CORRUPT slots-crc): the engine ignores it and writes it again`,
+    `move ${name(index(1))} to lost/RUN/${name(index(1))}: it disagrees with its segment or hint: key "${hint.entries[0]!.key.toString()}" (offset ${hint.entries[0]!.offset}, position ${hint.entries[0]!.position}, size ${hint.entries[0]!.size}): in the hint, no slot for it in the index (a get from the index would miss it)`,
+    `move ${name(orphan)} to lost/RUN/${name(orphan)}: the manifest does not list it: the next open would delete it`,
+    // All zeros: provably the store's own, as a torn write leaves it.
+    `move ${name(temp)} to lost/RUN/${name(temp)}: the manifest does not list it: the next open would delete it`,
+  ].sort());
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout);
+  for (const f of [index(0), index(1), orphan, temp]) {
+    t.notOk(fs.existsSync(f), `${name(f)} left the store`);
+    t.ok(fs.existsSync(path.join(lostDir(s.dir), name(f))), `${name(f)} is kept`);
+  }
+  t.strictSame(s.segments.map((f) => fs.readFileSync(f)), segments, 'no segment changes');
+  t.strictSame(s.segments.map((f) => fs.readFileSync(f.replace('.log', '.hint'))), hints, 'no hint changes');
+  t.strictSame(fs.readFileSync(index(2)), kept, 'a sound index stays');
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
 t.test('leftovers open would delete, temp files and orphan hints go to lost/', async (t) => {
   const s = await makeStore(fresh(), 80);
   const stray = path.join(s.dir, '00000000000000999999.log');
@@ -256,6 +355,20 @@ t.test('a damaged manifest is recovered by the journal and rebuilt from the segm
   await healthy(t, s.dir, stateOf(s.history));
 });
 
+t.test('with the manifest damaged (no list to go by), an index without its segment still goes to lost/', async (t) => {
+  const s = await makeStore(fresh(), 80);
+  writeIndexes(s.dir);
+  const orphan = path.join(s.dir, '00000000000000777777.index');
+  fs.copyFileSync(s.segments[0]!.replace('.log', '.index'), orphan);
+  flipByte(path.join(s.dir, 'MANIFEST.jrna'), 36 + 20);
+  const r = await kvtool('repair', '-y', s.dir);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.ok(r.lines.some((l) => new RegExp(`^  \\d+\\. move ${name(orphan)} to ${LOST}/${name(orphan)}: an index without its segment$`).test(l)), r.stdout);
+  t.notOk(fs.existsSync(orphan));
+  t.equal(indexesOf(s.dir).size, s.segments.length, 'every segment keeps its own');
+  await healthy(t, s.dir, stateOf(s.history));
+});
+
 t.test('a damaged snapshot moves to lost/ and leaves the manifest; the others stay listed', async (t) => {
   const s = await makeStore(fresh(), 40);
   const store = await LogStore.open<string>(s.dir, { keepSnapshots: 5 });
@@ -283,6 +396,8 @@ t.test('a damaged snapshot moves to lost/ and leaves the manifest; the others st
 t.test('repair takes the lock: a store open elsewhere is refused, a dry run is not', async (t) => {
   const s = await makeStore(fresh(), 40);
   const store = await LogStore.open(s.dir);
+  // Loaded: the newest segment's hint and index, moved to temporary names while they load (opening.ts), are gone.
+  await store.whenLoaded();
   try {
     const r = await kvtool('repair', '-y', s.dir);
     t.equal(r.status, 4);
@@ -302,7 +417,7 @@ t.test('--json: the plan and the result parse', async (t) => {
   const r = await kvtool('repair', '--json', '--yes', '--salvage', s.dir);
   t.equal(r.status, 0);
   const [plan, result] = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.strictSame((plan!.changes as Array<{ kind: string }>).map((c) => c.kind), ['rewrite', 'hint']);
+  t.strictSame((plan!.changes as Array<{ kind: string }>).map((c) => c.kind), ['rewrite', 'hint', 'move']);
   t.equal(plan!.mode, 'salvage');
   t.equal(result!.verify, 0);
   t.ok(fs.existsSync(result!.report as string));

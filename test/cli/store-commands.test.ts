@@ -9,6 +9,7 @@ import t from 'tap';
 import { scanJournal } from '../../src/formats/journal-reader.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { kvtool, kvtoolIn } from './run-kvtool.js';
+import { indexOfHint, writeIndexes } from '../support/segment-indexes.js';
 import { makeStore, openAndRead, segmentFiles, stateOf, type Written } from './stores.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-kvtool-store-test-'));
@@ -35,6 +36,7 @@ function expectedSegments(history: readonly Written[], files: string[]) {
 
 t.test('stats: per-segment figures, totals and journal fill of an engine store', async (t) => {
   const s = await makeStore(fresh());
+  writeIndexes(s.dir);
   const r = await kvtoolIn({ tty: true }, 'stats', s.dir);
   t.equal(r.status, 0, r.stderr);
   t.match(r.status_line, /\rstats \[#{40}\] 100% /, 'a progress bar on a terminal');
@@ -49,7 +51,7 @@ t.test('stats: per-segment figures, totals and journal fill of an engine store',
     t.equal(
       r.lines[2 + i],
       `segment: ${w.file} baseOffset: ${w.base} nextOffset: ${w.next} size: ${size} data: ${w.data} live: ${w.live} dead: ${w.data - w.live} ` +
-        `garbage: ${pct(w.data - w.live, w.data)} keys: ${w.keys} hint: ${i === want.length - 1 ? 'newest' : 'used'}`,
+        `garbage: ${pct(w.data - w.live, w.data)} keys: ${w.keys} hint: ${i === want.length - 1 ? 'newest index: newest' : 'used index: used'}`,
     );
   });
   const data = want.reduce((a, w) => a + w.data, 0);
@@ -83,7 +85,7 @@ t.test('stats: expired keys, single files, not a store', async (t) => {
   const seg = segmentFiles(dir)[0]!;
   const single = await kvtool('stats', seg);
   t.equal(single.status, 0);
-  t.match(single.lines[0]!, new RegExp(`^segment: ${seg} baseOffset: 0 nextOffset: 2 .* keys: 1 hint: newest expired: 1 batches: 2 records: 2$`));
+  t.match(single.lines[0]!, new RegExp(`^segment: ${seg} baseOffset: 0 nextOffset: 2 .* keys: 1 hint: newest index: newest expired: 1 batches: 2 records: 2$`));
   const journal = await kvtool('stats', '--json', path.join(dir, 'MANIFEST.jrna'));
   t.equal((JSON.parse(journal.stdout) as { state: string }).state, 'active');
   const notStore = fresh();
@@ -102,7 +104,7 @@ t.test('verify: an engine store, open or closed, is clean; a sealed segment grow
   try {
     await store.put('while', 'open');
     const open = await kvtool('verify', s.dir);
-    t.equal(open.status, 0, 'an open store, its newest segment zero-filled, verifies clean');
+    t.equal(open.status, 0, `an open store, its newest segment zero-filled, verifies clean: ${open.stdout}${open.stderr}`);
     t.ok(open.lines.some((l) => l.startsWith(`${s.segments.at(-1)}: segment: ok`) && l.includes('end zero-fill')));
   } finally {
     await store.close();
@@ -115,6 +117,62 @@ t.test('verify: an engine store, open or closed, is clean; a sealed segment grow
   )!;
   t.strictSame(hint.problems.map((p) => [p.reason, p.offset]), [['hint-length', 24]]);
   t.match(hint.problems[0]!.message, `hint covers ${fs.statSync(s.segments[0]!).size - 8} bytes, the segment has ${fs.statSync(s.segments[0]!).size}`);
+  // The same store named by a relative path: its files are listed as path.join() writes them (no ./), and still paired.
+  const rel = await kvtool('verify', '--json', `./${path.relative(process.cwd(), s.dir)}`);
+  const relHint = (JSON.parse(rel.stdout) as { files: Array<{ file: string; problems: Array<{ reason: string }> }> }).files.find(
+    (f) => path.resolve(f.file) === s.segments[0]!.replace('.log', '.hint'),
+  )!;
+  t.strictSame(relHint.problems.map((p) => p.reason), ['hint-length'], 'as a relative path too');
+});
+
+t.test('stats and verify: each sealed segment\'s index, used, missing, damaged or stale, and one without its segment', async (t) => {
+  const s = await makeStore(fresh());
+  writeIndexes(s.dir);
+  const index = (i: number) => s.segments[i]!.replace('.log', '.index');
+  t.ok(s.segments.length >= 5, `${s.segments.length} segments`);
+  t.equal((await kvtool('verify', s.dir)).status, 0, 'indexes made from their hints verify clean');
+  fs.rmSync(index(0));
+  const damaged = fs.readFileSync(index(1));
+  damaged[damaged.length - 1]! ^= 0x10;
+  fs.writeFileSync(index(1), damaged);
+  // The index of another segment: every CRC holds, the header describes that other segment.
+  fs.copyFileSync(index(3), index(2));
+  // A sound index beside a hint that is gone: the engine rescans the segment and writes both again.
+  fs.rmSync(s.segments[3]!.replace('.log', '.hint'));
+  const orphan = path.join(s.dir, '00000000000000999999.index');
+  fs.copyFileSync(index(4), orphan);
+
+  const stats = await kvtool('stats', '--json', s.dir);
+  const doc = JSON.parse(stats.stdout) as { segments: Array<{ hint: string; index: string }> };
+  t.strictSame(
+    doc.segments.map((x) => `${x.hint}/${x.index}`),
+    ['used/missing', 'used/invalid', 'used/stale', 'missing/stale', ...doc.segments.slice(4, -1).map(() => 'used/used'), 'newest/newest'],
+  );
+
+  // As a relative path too: listed files are path.join()ed, and their companions must still be found.
+  const rel = `./${path.relative(process.cwd(), s.dir)}`;
+  for (const dir of [s.dir, rel]) {
+    const v = await kvtool('verify', '--json', dir);
+    t.equal(v.status, 1);
+    const files = (JSON.parse(v.stdout) as { files: Array<{ file: string; kind: string; problems: Array<{ code: string; reason: string; offset?: number }> }> }).files;
+    const problems = (file: string) => files.find((f) => path.resolve(f.file) === path.resolve(file))!.problems.map((p) => [p.code, p.reason, p.offset]);
+    t.strictSame(problems(index(1)), [['CORRUPT', 'slots-crc', 44]], `${dir}: the damaged index, by its own check`);
+    t.strictSame(problems(index(2)), [
+      ['INDEX_MISMATCH', 'index-base-offset', 8],
+      ['INDEX_MISMATCH', 'index-next-offset', 16],
+      ['INDEX_MISMATCH', 'index-length', 24],
+    ], `${dir}: the index of another segment`);
+    t.strictSame(problems(index(3)), [['INDEX_MISMATCH', 'index-hint', undefined]], `${dir}: an index without its hint`);
+    t.strictSame(problems(orphan), [['ORPHAN', 'no-segment', undefined]], `${dir}: an index without its segment`);
+    t.ok(files.find((f) => f.kind === 'store')!.problems.some((p) => p.code === 'UNLISTED'), `${dir}: the orphan is not in the manifest`);
+  }
+
+  // A hint beside an index that matches it, both describing a segment grown since: the index is stale too.
+  fs.writeFileSync(index(4), indexOfHint(fs.readFileSync(s.segments[4]!.replace('.log', '.hint'))));
+  fs.appendFileSync(s.segments[4]!, Buffer.alloc(8));
+  const grown = await kvtool('verify', '--json', s.dir);
+  const files = (JSON.parse(grown.stdout) as { files: Array<{ file: string; problems: Array<{ reason: string }> }> }).files;
+  t.strictSame(files.find((f) => f.file === index(4))!.problems.map((p) => p.reason), ['index-length']);
 });
 
 t.test('get, put, del through the store value encodings', async (t) => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { verify, verifyParallel } from '../../cli/commands/verify.js';
 import { LogStore } from '../../src/log/log-store.js';
+import { writeIndexes } from '../support/segment-indexes.js';
 import { kvtool } from './run-kvtool.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-verify-jobs-'));
@@ -25,8 +26,9 @@ async function store(name: string): Promise<string> {
 
 const logs = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
 
-t.test('workers give the report one thread gives: clean, then with a flipped byte, a lost segment and a stale hint', async (t) => {
+t.test('workers give the report one thread gives: clean, then with a flipped byte, a lost segment, a stale hint and a stale index', async (t) => {
   const dir = await store('damaged');
+  writeIndexes(dir);
   const clean = verify(dir);
   t.equal(clean.exitCode, 0, 'the store starts clean');
   t.same(await verifyParallel(dir, { jobs: 3, workersFromBytes: 0 }), clean, 'clean: the same report from 3 workers');
@@ -41,11 +43,15 @@ t.test('workers give the report one thread gives: clean, then with a flipped byt
   // A hint left describing a segment cut short.
   const cut = path.join(dir, names[3]!);
   fs.truncateSync(cut, fs.statSync(cut).size - 10);
+  // An index of another segment: the worker checking the segment compares it with the hint.
+  const staleIndex = path.join(dir, names[4]!.replace('.log', '.index'));
+  fs.copyFileSync(path.join(dir, names[0]!.replace('.log', '.index')), staleIndex);
 
   const one = verify(dir);
   t.equal(one.exitCode, 1, 'one thread finds problems');
   const problems = one.files.filter((f) => !f.ok).map((f) => path.basename(f.file));
   t.ok(problems.length >= 3, `files with problems: ${problems.join(' ')}`);
+  t.ok(problems.includes(path.basename(staleIndex)), 'the stale index among them');
   const progress: number[] = [];
   const many = await verifyParallel(dir, { jobs: 2, workersFromBytes: 0, onProgress: (done) => progress.push(done) });
   t.same(many, one, 'the same report, problem for problem, from 2 workers');

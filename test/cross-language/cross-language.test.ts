@@ -2,7 +2,8 @@
 // formats/*.ksy (generated/, kaitai-struct-compiler 0.10 under Debian's
 // python3-kaitaistruct 0.10) read every valid fixture and every file a
 // store writes (segments sealed, compacted and active with zero fill,
-// hints, manifest journals, a JournalStore with every value kind), and
+// hints, segment indexes, manifest journals, a JournalStore with every
+// value kind), and
 // agree with the JavaScript parsers field for field: every seq field and
 // value instance, every byte. Files a parser refuses must be refused by
 // both. Skipped, with the reason, when /usr/bin/python3 has no kaitaistruct.
@@ -13,16 +14,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { allFixtures } from '../../scripts/make-fixtures.js';
-import { Hint, Journal, LogSegment, Snapshot, StoreIdentity, streamOver } from '../../src/formats/kaitai.js';
+import { Hint, Journal, LogSegment, SegmentIndex, Snapshot, StoreIdentity, streamOver } from '../../src/formats/kaitai.js';
 import { JournalStore } from '../../src/journal/journal-store.js';
 import { LogStore } from '../../src/log/log-store.js';
+import { writeIndexes } from '../support/segment-indexes.js';
 
 const here = import.meta.dirname;
 const root = join(here, '..', '..');
 const PYTHON = '/usr/bin/python3';
 
-type Kind = 'segment' | 'hint' | 'journal' | 'snapshot' | 'identity';
-const MAGIC: Record<string, Kind> = { LKVL: 'segment', LKVH: 'hint', LKVJ: 'journal', LKVS: 'snapshot', LKVI: 'identity' };
+type Kind = 'segment' | 'hint' | 'index' | 'journal' | 'snapshot' | 'identity';
+const MAGIC: Record<string, Kind> = { LKVL: 'segment', LKVH: 'hint', LKVX: 'index', LKVJ: 'journal', LKVS: 'snapshot', LKVI: 'identity' };
+
+/** The kind of the files in each folder of fixtures/. */
+const FIXTURE_KIND: Record<string, Kind> = { log: 'segment', hint: 'hint', index: 'index', snapshot: 'snapshot', journal: 'journal', identity: 'identity' };
 
 const norm = (name: string) => name.replace(/_/g, '').toLowerCase();
 
@@ -63,7 +68,15 @@ function canonical(x: unknown): string {
 function parseJs(kind: Kind, bytes: Buffer): { fields: unknown } | { error: string } {
   const io = streamOver(bytes);
   try {
-    const parsed = kind === 'segment' ? new LogSegment(io) : kind === 'hint' ? new Hint(io) : kind === 'journal' ? new Journal(io) : kind === 'identity' ? new StoreIdentity(io) : new Snapshot(io);
+    const parsers: Record<Kind, () => unknown> = {
+      segment: () => new LogSegment(io),
+      hint: () => new Hint(io),
+      index: () => new SegmentIndex(io),
+      journal: () => new Journal(io),
+      identity: () => new StoreIdentity(io),
+      snapshot: () => new Snapshot(io),
+    };
+    const parsed = parsers[kind]();
     return { fields: walk(parsed) };
   } catch (e) {
     return { error: e instanceof Error ? e.name : String(e) };
@@ -109,6 +122,8 @@ async function writeStores(dir: string): Promise<void> {
   await log.compact();
   await log.put('after', 'compaction');
   await log.close();
+  // Beside every hint, the index the engine makes from it (test/support/segment-indexes.ts).
+  writeIndexes(join(dir, 'log'));
   // Left open: the active segment keeps its zero fill, as after a kill.
   const open = await LogStore.open<unknown>(join(dir, 'open'), { valueEncoding: 'json', segmentSize: 8192 });
   for (let i = 0; i < 20; i++) await open.put(`j${i}`, { i, list: [i, 'x'] });
@@ -136,9 +151,10 @@ t.test('the generated Python is what formats/*.ksy compile to today (make format
 
 const python = pythonStatus();
 t.test('Python parsers agree with the JavaScript parsers field for field', { skip: python.ok ? false : python.reason }, async (t) => {
+  // Damaged index fixtures too: fixed-size slots parse the same whatever their CRCs say, and a torn or foreign file is refused by both.
   const fixtures = allFixtures()
-    .filter((f) => !(f.expected.kind === 'error' || (f.expected.kind === 'log' && f.expected.damage.length > 0) || (f.expected.kind === 'journal' && f.expected.damage)))
-    .map((f) => ({ path: join(root, 'fixtures', f.file), kind: ({ log: 'segment', hint: 'hint', snapshot: 'snapshot', journal: 'journal', identity: 'identity' } as const)[f.file.split('/')[0] as 'log'] }));
+    .filter((f) => f.file.startsWith('index/') || !(f.expected.kind === 'error' || (f.expected.kind === 'log' && f.expected.damage.length > 0) || (f.expected.kind === 'journal' && f.expected.damage)))
+    .map((f) => ({ path: join(root, 'fixtures', f.file), kind: FIXTURE_KIND[f.file.split('/')[0]!]! }));
   const dir = mkdtempSync(join(tmpdir(), 'logkv-xlang-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   await writeStores(dir);
@@ -180,6 +196,8 @@ t.test('Python parsers agree with the JavaScript parsers field for field', { ski
   t.ok(instancesSeen, 'value instances (is_compacted, has_expiry) are compared too');
   t.ok(written.some((w) => /-\d+\.log$/.test(w.path)), 'the written files include a compacted segment');
   t.ok(written.some((w) => w.kind === 'identity'), 'and a store\'s IDENTITY');
+  t.ok(written.filter((w) => w.kind === 'index').length >= 2, 'and segment indexes');
+  t.ok(fixtures.filter((f) => f.kind === 'index').length >= 10, 'and the index fixtures, damaged ones included');
   t.ok(fixtures.length >= 10 && written.length >= 10, `${fixtures.length} fixtures and ${written.length} written files`);
   t.equal(agreed + refusedByBoth, jobs.length, `${agreed} files agree field for field, ${refusedByBoth} refused by both`);
   t.comment(`cross-language: Python (kaitaistruct ${python.ok ? python.version : '?'}) and JavaScript agree on ${agreed} files (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}); ${refusedByBoth} refused by both`);

@@ -20,6 +20,7 @@ import common  # noqa: E402
 import hint  # noqa: E402
 import journal  # noqa: E402
 import log_segment  # noqa: E402
+import segment_index  # noqa: E402
 import snapshot  # noqa: E402
 import store_identity  # noqa: E402
 
@@ -30,7 +31,7 @@ for module in (hint, log_segment, snapshot):
     module.Common = common.Common
 Hint, Journal, LogSegment, Snapshot = hint.Hint, journal.Journal, log_segment.LogSegment, snapshot.Snapshot
 
-TOP = {'segment': LogSegment, 'hint': Hint, 'journal': Journal, 'snapshot': Snapshot, 'identity': store_identity.StoreIdentity}
+TOP = {'segment': LogSegment, 'hint': Hint, 'index': segment_index.SegmentIndex, 'journal': Journal, 'snapshot': Snapshot, 'identity': store_identity.StoreIdentity}
 
 
 def norm(name):

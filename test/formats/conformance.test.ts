@@ -2,7 +2,9 @@
 // writes today, every reader reports what each expected JSON says (down to
 // the byte offset of the first bad byte), valid ones parse with the
 // generated top-level parsers too, and no damaged file yields a record that
-// was not written.
+// was not written. Index files, damaged ones included, are also judged by
+// the generated parser with the spec's checks made on its fields
+// (segment-index-oracle.ts), which must come to the expected verdict too.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,8 @@ import { allFixtures, type Expected } from '../../scripts/make-fixtures.js';
 import { LogkvError } from '../../src/errors.js';
 import { readHint, readSegment, readSnapshot, readStoreIdentity, scanJournal } from '../../src/formats/index.js';
 import { Hint, Journal, LogSegment, Snapshot, StoreIdentity, streamOver } from '../../src/formats/kaitai.js';
+import { readSegmentIndex } from '../../src/formats/segment-index-reader.js';
+import { generatedIndexVerdict } from './segment-index-oracle.js';
 
 const root = join(import.meta.dirname, '..', '..', 'fixtures');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -30,6 +34,10 @@ function read(file: string, bytes: Buffer): Expected {
     }
     if (file.startsWith('hint/')) return { kind: 'hint', entries: readHint(bytes, file).entries.map((e) => [hex(e.key), e.offset]) };
     if (file.startsWith('snapshot/')) return { kind: 'snapshot', entries: readSnapshot(bytes, file).entries.map((e) => [hex(e.key), e.offset]) };
+    if (file.startsWith('index/')) {
+      const { slotCount: _count, slots, ...header } = readSegmentIndex(bytes, file);
+      return { kind: 'index', ...header, slots: slots.map((x): [number, number, number, number] => [x.hash, x.position, x.size, x.offset]) };
+    }
     if (file.startsWith('identity/')) {
       const id = readStoreIdentity(bytes, file);
       return { kind: 'identity', storeId: hex(id.storeId), createdMs: id.createdMs };
@@ -58,6 +66,21 @@ t.test('every fixture reads as its expected JSON says', async (t) => {
   for (const f of fixtures) {
     const bytes = readFileSync(join(root, f.file));
     t.same(read(f.file, bytes), f.expected, f.file);
+  }
+});
+
+t.test('every index fixture, damaged or not, reads through the generated parser as its expected JSON says', async (t) => {
+  const indexes = fixtures.filter((f) => f.file.startsWith('index/'));
+  t.ok(indexes.length >= 10, `${indexes.length} index fixtures`);
+  for (const f of indexes) {
+    const e = f.expected;
+    const want =
+      e.kind === 'index'
+        ? { ok: true, segmentBaseOffset: e.segmentBaseOffset, segmentNextOffset: e.segmentNextOffset, coveredLength: e.coveredLength, lastBatchPosition: e.lastBatchPosition, slots: e.slots }
+        : e.kind === 'error'
+          ? { ok: false, code: e.code, reason: e.reason, offset: e.offset }
+          : undefined;
+    t.strictSame(generatedIndexVerdict(readFileSync(join(root, f.file))), want, f.file);
   }
 });
 

@@ -97,6 +97,11 @@ t.test('limits.ts agrees with the valid: clauses of the specs', async (t) => {
   t.equal(field(hint, 'hint_entry', 'size').valid?.min, limits.RECORD_FIXED_SIZE);
   t.equal(field(hint, 'hint_entry', 'size').valid?.max, limits.MAX_RECORD_SIZE);
   t.equal(field(journal, 'journal_header', 'committed_length').valid?.max, limits.MAX_JOURNAL_FILE_SIZE - limits.JOURNAL_HEADER_SIZE);
+  const index = ksy('segment_index');
+  t.equal(field(index, 'slot', 'size').valid?.min, limits.RECORD_FIXED_SIZE);
+  t.equal(field(index, 'slot', 'size').valid?.max, limits.MAX_RECORD_SIZE);
+  t.equal(field(index, 'index_header', 'version').valid?.eq, limits.FORMAT_VERSION);
+  t.equal(field(index, 'index_header', 'segment_base_offset').valid?.max, limits.MAX_SAFE_U64);
 });
 
 t.test('fixed sizes in limits.ts are the sizes the specs lay out', async (t) => {
@@ -113,4 +118,7 @@ t.test('fixed sizes in limits.ts are the sizes the specs lay out', async (t) => 
   t.equal(fixed(ksy('snapshot'), 'snapshot_header'), limits.SNAPSHOT_HEADER_SIZE);
   t.equal(fixed(ksy('snapshot'), 'snapshot_entry'), limits.SNAPSHOT_ENTRY_FIXED_SIZE);
   t.equal(fixed(ksy('journal'), 'journal_header'), limits.JOURNAL_HEADER_SIZE);
+  t.equal(fixed(ksy('segment_index'), 'index_header'), limits.INDEX_HEADER_SIZE);
+  t.equal(fixed(ksy('segment_index'), 'slot'), limits.INDEX_SLOT_SIZE);
+  t.equal(fixed(ksy('segment_index'), 'index_trailer'), limits.INDEX_TRAILER_SIZE);
 });

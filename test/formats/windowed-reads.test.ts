@@ -1,7 +1,8 @@
 // The readers give the same answer a window at a time (kvtool reading a
 // file of any size) as over the whole file in memory (the engine): the same
 // batches, records, positions, damage and messages for damaged segments and
-// journals, the same entries or the same refusal for hints and snapshots. Windows
+// journals, the same entries, slots or the same refusal for hints, snapshots
+// and segment indexes. Windows
 // from 1 byte up make every batch, entry and chunk cross a window's end
 // somewhere.
 
@@ -30,9 +31,12 @@ import {
   ValueEncoding,
 } from '../../src/formats/index.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
+import { checkSegmentIndex, readSegmentIndex } from '../../src/formats/segment-index-reader.js';
+import { encodeSegmentIndex } from '../../src/formats/segment-index-writer.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { handleSource } from '../../src/io/file-source.js';
 import { batches, damage, hex, hintEntries, journalFrames, mutation, snapshotEntries } from './arbitraries.js';
+import { hashKey } from '../../src/log/key-directory.js';
 
 /** `bytes` served `window` bytes at a time, each read a copy: a reader that looks outside what it asked for sees nothing. */
 function windowed(bytes: Uint8Array, window: number): ByteSource & { reads: number; largest: number } {
@@ -169,6 +173,30 @@ t.test('journal: a window at a time reads the frames and damage the whole file d
     RUNS,
   );
   t.pass(`${RUNS.numRuns} journals`);
+});
+
+function indexRead(input: Uint8Array | ByteSource): string {
+  try {
+    // Both: the whole-file check alone (what verify runs) and the slots read after it.
+    return JSON.stringify({ checked: checkSegmentIndex(input), read: readSegmentIndex(input) });
+  } catch (e) {
+    return String(e);
+  }
+}
+
+t.test('segment index: a window at a time checks and reads what the whole file does', async (t) => {
+  let damaged = 0;
+  fc.assert(
+    fc.property(hintEntries, fc.boolean(), mutation, window, (entries, mutate, m, w) => {
+      const original = encodeSegmentIndex({ segmentBaseOffset: 5, segmentNextOffset: 9, coveredLength: 1000, lastBatchPosition: 28 }, entries.map((e) => ({ hash: hashKey(e.key), position: e.position, size: e.size, offset: e.offset })));
+      const bytes = mutate ? damage(original, m).bytes : original;
+      const whole = indexRead(bytes);
+      assert.equal(indexRead(windowed(bytes, w)), whole);
+      if (whole.startsWith('LogkvError')) damaged++;
+    }),
+    RUNS,
+  );
+  t.ok(damaged > 50, `${RUNS.numRuns} indexes, ${damaged} refused`);
 });
 
 t.test('a file read through its handle: windows of the real file, and a file that shrinks while read ends where the read did', async (t) => {
