@@ -22,7 +22,6 @@ import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { bytesNeeded, compactBody, markSuperseded, writeGeneration } from './journal-file.js';
 import {
   type DataLoss,
-  type JournalFileRead,
   nextGeneration,
   planRecovery,
   readJournalFile,
@@ -51,13 +50,6 @@ export interface JournalStoreOptions {
   io?: FileIO;
   /** Clock for header timestamps. */
   now?: () => number;
-  /**
-   * The two files as the caller has just read them (readJournalFile), under
-   * a lock that kept anyone from writing them since: a LogStore's open
-   * reads its manifest to plan before it opens it, and need not read it
-   * twice.
-   */
-  alreadyRead?: readonly [JournalFileRead, JournalFileRead];
 }
 
 export interface JournalOpenReport {
@@ -145,8 +137,7 @@ export class JournalStore {
     const paths = [`${basePath}.jrna`, `${basePath}.jrnb`] as const;
     const lock = acquireLock(io, `${basePath}.lock`);
     try {
-      const [a, b] = options.alreadyRead?.[0].path === paths[0] && options.alreadyRead[1].path === paths[1] ? options.alreadyRead : [readJournalFile(io, paths[0]), readJournalFile(io, paths[1])];
-      const plan = planRecovery(a, b);
+      const plan = planRecovery(readJournalFile(io, paths[0]), readJournalFile(io, paths[1]));
       if (options.failOnDataLoss && plan.dataLoss !== 'none') {
         throw new LogkvError('CORRUPT', `opening would lose data: ${plan.events.map((e) => e.message).join('; ')}`, { file: plan.events[0]?.file, offset: plan.events[0]?.offset });
       }

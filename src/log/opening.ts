@@ -157,8 +157,7 @@ async function openExisting(
     }
     const recovered = await carryOutLogRecovery(io, dir, plan, !s.readOnly);
     if (!s.readOnly) {
-      // Under the store's lock nothing wrote the manifest since it was read to plan: it is not read again.
-      manifest ??= await Manifest.open(io, dir, s.now, undefined, view.files);
+      manifest ??= await Manifest.open(io, dir, s.now);
       if (!manifest.trusted || files.rebuilt) {
         await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
       }
