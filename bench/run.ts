@@ -115,17 +115,24 @@ export async function main(): Promise<void> {
 
     log('reopen');
     const reopens = new Map<EngineName, number[]>();
+    /** logkv's background load after each reopen (until every key is in memory). */
+    const loads = new Map<EngineName, number[]>();
     let reopenError: Partial<Record<EngineName, { error: string }>> = {};
     for (let run = 0; run < sizes.reopenRuns; run++) {
       for (const e of turn(run + 1)) {
         const f = await runChild('reopen', e, loaded.get(e)!, scale);
         if ('error' in f && typeof f.error === 'string') reopenError = { ...reopenError, [e]: { error: f.error } };
-        else reopens.set(e, [...(reopens.get(e) ?? []), (f as Figures).reopenMs as number]);
+        else {
+          reopens.set(e, [...(reopens.get(e) ?? []), (f as Figures).reopenMs as number]);
+          const loaded = (f as Figures).loadedMs;
+          if (typeof loaded === 'number') loads.set(e, [...(loads.get(e) ?? []), loaded]);
+        }
       }
     }
     for (const e of ENGINES) {
       const xs = reopens.get(e);
-      put('reopen', e, xs ? { reopenMs: median(xs), reopenRuns: xs.length } : (reopenError[e] ?? { error: 'no run' }));
+      const ls = loads.get(e);
+      put('reopen', e, xs ? { reopenMs: median(xs), reopenRuns: xs.length, ...(ls ? { loadedMs: median(ls) } : {}) } : (reopenError[e] ?? { error: 'no run' }));
     }
 
     log('reopen and scan 10k keys');
