@@ -1,7 +1,7 @@
 // Corruption anywhere: a bit flip, a zeroed range, a range of garbage or a
 // truncation, at an arbitrary byte (or at a record boundary, where a cut is
 // hardest to see) of any file of a store: log segments (sealed and trimmed,
-// or active with its zero fill), hints, the manifest's journal files, and
+// or active with its zero fill), hints, segment indexes, the manifest's journal files, and
 // a JournalStore's two files. For each round:
 // - open (strict) either refuses, naming the damaged file and a byte, or
 //   opens; salvage then opens or refuses naming the file;
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
 import { LogkvError } from '../../src/errors.js';
-import { readHint, readSegment, scanJournal, SEGMENT_HEADER_SIZE } from '../../src/formats/index.js';
+import { readHint, readSegment, readSegmentIndex, scanJournal, SEGMENT_HEADER_SIZE } from '../../src/formats/index.js';
 import { JournalStore } from '../../src/journal/journal-store.js';
 import { LogStore } from '../../src/log/log-store.js';
 import { verify } from '../../cli/commands/verify.js';
@@ -84,7 +84,7 @@ async function journalBase(disk: string): Promise<Base> {
 }
 
 function storeFiles(io: MemoryFileIO): string[] {
-  return [...io.files().keys()].filter((p) => /\.(log|hint|jrna|jrnb)$/.test(p));
+  return [...io.files().keys()].filter((p) => /\.(log|hint|index|jrna|jrnb)$/.test(p));
 }
 
 function withDisk(b: Base): Base {
@@ -151,6 +151,7 @@ function readsCleanAlone(path: string, bytes: Buffer): boolean {
     if (path.endsWith('.log')) return readSegment(bytes).damage.length === 0;
     if (/\.jrn[ab]$/.test(path)) return scanJournal(bytes).damage === undefined;
     if (path.endsWith('.hint')) return readHint(bytes) !== undefined;
+    if (path.endsWith('.index')) return readSegmentIndex(bytes) !== undefined;
   } catch {
     return false;
   }
