@@ -20,8 +20,10 @@
 // directory at once (the load would put the same entry there later, and
 // then skips it), so the rest of the store sees an ordinary entry.
 //
-// Damage found after open: a slot of an index that fails its check stops
-// the searches (the load finishes at once and answers from the directory);
+// Damage found after open: a slot of an index that fails its check, or a
+// record a slot points at that fails its own, stops the searches (the load
+// finishes at once and answers from the directory, as an open that loaded
+// first would);
 // a hint that fails its checks when loaded is replaced by a scan of its
 // segment. Either way the segment's hint and index are written again
 // (needsRewrite) and the open report counts it.
@@ -144,7 +146,8 @@ export class DeferredLoad {
       let found: FoundRecord | undefined;
       try {
         s.index.find(hash, (position, size, offset) => {
-          const bytes = this.#o.readRecord(s.id, position, size);
+          const bytes = this.#readRecord(s.id, position, size);
+          if (bytes === undefined) return true;
           const r = readRecordAt(bytes, 0, size, { crcChecked: true });
           if (!r) throw new LogkvError('CORRUPT', `${s.path}: record at byte ${position} does not fill its ${size} bytes`, { file: s.path, offset: position, reason: 'record-layout' });
           if (!equalBytes(r.key, key)) return false;
@@ -156,6 +159,7 @@ export class DeferredLoad {
         this.#indexDamaged(s);
         return undefined;
       }
+      if (!this.#searchable) return undefined;
       if (found) return found;
     }
     return undefined;
@@ -267,6 +271,23 @@ export class DeferredLoad {
     this.#at = FIRST_HINT_ENTRY;
     s.index.close();
     if (s.removeWhenLoaded) for (const p of [s.hintPath, s.index.path]) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
+  }
+
+  /**
+   * A record a slot points at, or undefined when it fails its CRC: which key
+   * it holds is then unknown, and the hint may know what the record said
+   * (a tombstone, say, that no get would read once the keys are loaded).
+   * The searches stop and the caller loads every key, so the answer is the
+   * one a store that loaded first gives: the same before and after the load.
+   */
+  #readRecord(segment: number, position: number, size: number): Uint8Array | undefined {
+    try {
+      return this.#o.readRecord(segment, position, size);
+    } catch (e) {
+      if (!(e instanceof LogkvError && e.code === 'CORRUPT')) throw e;
+      this.#searchable = false;
+      return undefined;
+    }
   }
 
   #indexDamaged(s: DeferredSegment): void {
