@@ -31,7 +31,7 @@
 import { LogkvError } from '../errors.js';
 import { type CheckedHint, checkHint, FIRST_HINT_ENTRY, visitHintEntries } from '../formats/hint-reader.js';
 import { lastBatchOf, readRecordAt, scanSegment } from '../formats/log-segment-reader.js';
-import { HINT_TRAILER_SIZE, Op } from '../formats/limits.js';
+import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { hashKeyAt } from './key-directory.js';
 import type { IndexedSegment } from './segment-index.js';
@@ -45,6 +45,8 @@ export interface DeferredSegment {
   /** The segment file, rescanned when its hint turns out damaged. */
   path: string;
   hintPath: string;
+  /** Size of the hint file, which sizes the directory before the load. */
+  hintSize: number;
   index: IndexedSegment;
   /** The newest segment: its hint and index describe it only until its next write (recovery.ts). */
   newest: boolean;
@@ -61,13 +63,14 @@ export interface DeferredTarget {
   /** Notes that the key is deleted as of a segment newer than the ones still to load. */
   hide(bytes: Uint8Array, keyAt: number, keyLength: number): void;
   /**
-   * Room for `entries` more keys of `keyBytes` bytes, `tombstones` of them
-   * hidden keys, before a segment's entries come: they come in hash order,
-   * which fills a table sized for fewer keys than the run holds into one
-   * cluster (key-directory.ts; measured: 500k keys in hash order into a
-   * growing table took 42 s, into a reserved one 0.5 s).
+   * Room for `entries` more keys of `keyBytes` bytes in the directory, and
+   * `tombstones` more hidden keys of `keyBytesEach` bytes, before entries
+   * come: they come in hash order, which fills a table sized for fewer keys
+   * than the run holds into one cluster (key-directory.ts; measured: 500k
+   * keys in hash order into a growing table took 42 s, into a reserved one
+   * 0.5 s).
    */
-  reserve(entries: number, keyBytes: number, tombstones: number): void;
+  reserve(entries: number, keyBytes: number, tombstones: number, keyBytesEach: number): void;
   /** Puts a new entry in the directory (and the space's other structures). */
   insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
 }
@@ -106,6 +109,8 @@ export class DeferredLoad {
   #at = FIRST_HINT_ENTRY;
   /** Indexes are searched until one turns out damaged. */
   #searchable = true;
+  /** The directory was sized for every deferred entry (the first step does it). */
+  #reserved = false;
   /** Segments whose hint and index are to be written again (damage found). */
   readonly needsRewrite: number[] = [];
 
@@ -176,6 +181,7 @@ export class DeferredLoad {
    */
   step(entries = ENTRIES_PER_STEP): boolean {
     if (this.#pending === 0) return true;
+    if (!this.#reserved) this.#reserveAll();
     const s = this.#segments[this.#pending - 1]!;
     this.#hint ??= this.#checkedHint(s);
     if (!this.#hint) {
@@ -221,7 +227,7 @@ export class DeferredLoad {
       const h = s.index.header;
       if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
         this.#at = FIRST_HINT_ENTRY;
-        this.#target.reserve(hint.entryCount, hint.keyBytes, hint.tombstones);
+        this.#target.reserve(0, 0, hint.tombstones, hint.entryCount === 0 ? 0 : hint.keyBytes / hint.entryCount);
         return hint;
       }
     } catch (e) {
@@ -243,6 +249,25 @@ export class DeferredLoad {
     newest.forEachKey((id, keys, keyAt, keyLength) => {
       this.#add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, s.id, newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id), newest.expireAtOf(id));
     });
+  }
+
+  /**
+   * Sizes the directory once for every entry the deferred segments hold (the
+   * index headers' counts; key bytes from the hint files' sizes, which also
+   * count expiries: a little over). One growth per segment instead would
+   * copy the records and rebuild the table each time (~60 ms at 1M keys).
+   */
+  #reserveAll(): void {
+    this.#reserved = true;
+    let entries = 0;
+    let keyBytes = 0;
+    for (let i = 0; i < this.#pending; i++) {
+      const s = this.#segments[i]!;
+      const n = s.index.header.slotCount;
+      entries += n;
+      keyBytes += Math.max(0, s.hintSize - HINT_HEADER_SIZE - HINT_TRAILER_SIZE - n * HINT_ENTRY_FIXED_SIZE);
+    }
+    this.#target.reserve(entries, keyBytes, 0, 0);
   }
 
   /**

@@ -94,10 +94,9 @@ export class KeySpace {
       has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
       isHidden: (bytes, keyAt, keyLength) => this.#hidden !== undefined && this.#hidden.lookupAt(bytes, keyAt, keyLength) >= 0,
       hide: (bytes, keyAt, keyLength) => this.#hide(bytes, keyAt, keyLength),
-      reserve: (entries, keyBytes, tombstones) => {
-        const perKey = entries === 0 ? 0 : keyBytes / entries;
-        d.reserve(entries - tombstones, Math.ceil(perKey * (entries - tombstones)));
-        this.#hidden?.reserve(tombstones, Math.ceil(perKey * tombstones));
+      reserve: (entries, keyBytes, tombstones, keyBytesEach) => {
+        if (entries > 0) d.reserve(entries, keyBytes);
+        if (tombstones > 0) this.#hidden?.reserve(tombstones, Math.ceil(keyBytesEach * tombstones));
       },
       insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.#insert(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
     };

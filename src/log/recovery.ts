@@ -125,6 +125,8 @@ export interface DeferredPlan {
   hintPath: string;
   indexPath: string;
   index: IndexHeaderInfo;
+  /** Size of the hint file: its key bytes, to size the directory before the load (deferred-load.ts). */
+  hintSize: number;
   newest: boolean;
 }
 
@@ -218,10 +220,10 @@ function planDeferred(io: FileIO, dir: string, names: readonly SegmentName[]): A
     const newest = i === names.length - 1;
     const found = deferrable(io, dir, name, newest);
     if (!found) break;
-    const { state, index } = found;
+    const { state, index, hintSize } = found;
     out.push({
       plan: { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, lastBatchAt: index.lastBatchPosition, dropHint: false },
-      deferred: { id: i, stem: name.stem, path: state.path, hintPath: hintPath(dir, name.stem), indexPath: indexPath(dir, name.stem), index, newest },
+      deferred: { id: i, stem: name.stem, path: state.path, hintPath: hintPath(dir, name.stem), indexPath: indexPath(dir, name.stem), index, hintSize, newest },
     });
     expectedFrom = Math.max(expectedFrom, state.nextOffset);
   }
@@ -229,7 +231,7 @@ function planDeferred(io: FileIO, dir: string, names: readonly SegmentName[]): A
 }
 
 /** The state of segment `name` when it can be deferred, read from headers (and the newest one's last batch) only; else undefined. */
-function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean): { state: SegmentState; index: IndexHeaderInfo } | undefined {
+function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean): { state: SegmentState; index: IndexHeaderInfo; hintSize: number } | undefined {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   const hp = hintPath(dir, stem);
@@ -238,7 +240,7 @@ function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean)
   const segment = io.open(path, 'read');
   try {
     const length = segment.size();
-    const hint = withHandle(io, hp, (h) => readHintHeader(readAt(h, 0, HINT_HEADER_SIZE), hp));
+    const { hint, hintSize } = withHandle(io, hp, (h) => ({ hint: readHintHeader(readAt(h, 0, HINT_HEADER_SIZE), hp), hintSize: h.size() }));
     const index = withHandle(io, ip, (h) => {
       const header = readIndexHeader(readAt(h, 0, INDEX_HEADER_SIZE), ip);
       checkIndexSize(header, h.size(), ip);
@@ -247,13 +249,13 @@ function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean)
     if (hint.segmentBaseOffset !== baseOffset || hint.coveredLength !== length) return undefined;
     if (index.segmentBaseOffset !== baseOffset || index.segmentNextOffset !== hint.segmentNextOffset || index.coveredLength !== length) return undefined;
     const state: SegmentState = { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
-    if (!newest) return { state, index };
+    if (!newest) return { state, index, hintSize };
     const header = readSegmentHeader(readAt(segment, 0, SEGMENT_HEADER_SIZE), path);
     const at = index.lastBatchPosition;
     if (header.baseOffset !== baseOffset || at < SEGMENT_HEADER_SIZE || at >= length) return undefined;
     const last = batchEndingAt(readAt(segment, at, length - at), at, baseOffset);
     if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
-    return { state: { ...state, sealed: false, valueEncoding: header.valueEncoding, lastTimestampMs: last.timestampMs }, index };
+    return { state: { ...state, sealed: false, valueEncoding: header.valueEncoding, lastTimestampMs: last.timestampMs }, index, hintSize };
   } catch (e) {
     // Any check that fails: the segment takes the full path, which reports what it finds.
     if (e instanceof LogkvError) return undefined;
