@@ -215,6 +215,8 @@ export class LogStore<V = unknown> {
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
+  /** A roll's cue to the cleaner came while maintenance ran: its end gives it (#exclusive). */
+  #cueWhileBusy = false;
   /** A roll's cue to the cleaner came while keys were loading: the load's end gives it. */
   #rolledWhileLoading = false;
   /** Settles when the keys open deferred are all in memory (#loadInBackground). */
@@ -794,6 +796,11 @@ export class LogStore<V = unknown> {
         return await task();
       } finally {
         this.#maintenanceBusy = false;
+        // A roll's cue that came while this ran: the segments it sealed may be dirty enough now.
+        if (this.#cueWhileBusy) {
+          this.#cueWhileBusy = false;
+          this.#afterRoll();
+        }
       }
     });
     this.#maintenance = run;
@@ -807,9 +814,18 @@ export class LogStore<V = unknown> {
       this.#rolledWhileLoading = true;
       return;
     }
-    if (!this.#o.autoCompact || this.#maintenanceBusy) return;
+    if (!this.#o.autoCompact) return;
+    if (this.#maintenanceBusy) {
+      this.#cueWhileBusy = true;
+      return;
+    }
     setImmediate(() => {
-      if (this.#closed || this.#maintenanceBusy || dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
+      if (this.#closed) return;
+      if (this.#maintenanceBusy) {
+        this.#cueWhileBusy = true;
+        return;
+      }
+      if (dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
       this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
     });
   }
