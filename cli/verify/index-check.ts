@@ -12,7 +12,7 @@
 import type { ByteSource } from '../../src/formats/byte-source.js';
 import { type CheckedHint, forEachHintEntry } from '../../src/formats/hint-reader.js';
 import { INDEX_HEADER_SIZE } from '../../src/formats/limits.js';
-import { checkSegmentIndex, forEachIndexSlot, type IndexHeaderInfo, slotOffset } from '../../src/formats/segment-index-reader.js';
+import { checkSegmentIndex, forEachCheckedSlot, type IndexHeaderInfo, slotOffset } from '../../src/formats/segment-index-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { hashKeyAt } from '../../src/log/key-directory.js';
 import { keyText, showKey } from '../format-value.js';
@@ -62,7 +62,7 @@ export function checkIndexAgainstHint(index: ByteSource, hint: IndexHint, segmen
   }
   // Slots made from another state of the segment than the hint's: comparing them one by one says nothing more.
   if (problems.length > 0) return problems;
-  return compareSlots(index, h);
+  return compareSlots(index, header, h);
 }
 
 /**
@@ -72,7 +72,7 @@ export function checkIndexAgainstHint(index: ByteSource, hint: IndexHint, segmen
  * entries are sorted here by comparison, not by the writer's radix sort,
  * so a sort that went wrong in the writer shows up.
  */
-function compareSlots(index: ByteSource, hint: CheckedHint): Problem[] {
+function compareSlots(index: ByteSource, header: IndexHeaderInfo, hint: CheckedHint): Problem[] {
   const n = hint.entryCount;
   const hashes = new Uint32Array(n);
   const positions = new Uint32Array(n);
@@ -92,19 +92,20 @@ function compareSlots(index: ByteSource, hint: CheckedHint): Problem[] {
   const missing: Array<{ entry: number; at: number }> = [];
   let e = 0;
   const before = (entry: number, hash: number, position: number) => hashes[entry]! < hash || (hashes[entry] === hash && positions[entry]! < position);
-  const { slotCount } = forEachIndexSlot(index, (slot, k) => {
+  // Checked by checkIndexAgainstHint just before: read, not checked again.
+  forEachCheckedSlot(index, header, (hash, position, size, offset, k) => {
     const at = slotOffset(k);
-    for (; e < n && before(order[e]!, slot.hash, slot.position); e++) missing.push({ entry: order[e]!, at });
+    for (; e < n && before(order[e]!, hash, position); e++) missing.push({ entry: order[e]!, at });
     const entry = order[e];
-    if (entry !== undefined && hashes[entry] === slot.hash && positions[entry] === slot.position) {
-      if (sizes[entry] !== slot.size) found.push(mismatch(at, 'index-slot', `slot ${k} says the record at position ${slot.position} has size ${slot.size}, the hint ${sizes[entry]}`));
-      else if (offsets[entry] !== slot.offset) found.push(mismatch(at, 'index-slot', `slot ${k} says the record at position ${slot.position} has offset ${slot.offset}, the hint ${offsets[entry]}`));
+    if (entry !== undefined && hashes[entry] === hash && positions[entry] === position) {
+      if (sizes[entry] !== size) found.push(mismatch(at, 'index-slot', `slot ${k} says the record at position ${position} has size ${size}, the hint ${sizes[entry]}`));
+      else if (offsets[entry] !== offset) found.push(mismatch(at, 'index-slot', `slot ${k} says the record at position ${position} has offset ${offset}, the hint ${offsets[entry]}`));
       e++;
     } else {
-      found.push(mismatch(at, 'index-slot', `slot ${k} (hash ${hashText(slot.hash)}, position ${slot.position}, size ${slot.size}): the hint has no entry for it`));
+      found.push(mismatch(at, 'index-slot', `slot ${k} (hash ${hashText(hash)}, position ${position}, size ${size}): the hint has no entry for it`));
     }
   });
-  for (; e < n; e++) missing.push({ entry: order[e]!, at: slotOffset(slotCount) });
+  for (; e < n; e++) missing.push({ entry: order[e]!, at: slotOffset(header.slotCount) });
   found.push(...missingProblems(hint, missing));
   found.sort((a, b) => a.offset! - b.offset!);
   const problems = found.slice(0, MAX_SLOT_PROBLEMS);
