@@ -34,6 +34,7 @@ import { lastBatchOf, readRecordAt, scanSegment } from '../formats/log-segment-r
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { hashKeyAt } from './key-directory.js';
+import { compareKeys } from './ordered-index.js';
 import type { IndexedSegment } from './segment-index.js';
 import { IndexDamage } from './segment-index.js';
 import { newestRecords } from './segment-hint.js';
@@ -63,14 +64,15 @@ export interface DeferredTarget {
   /** Notes that the key is deleted as of a segment newer than the ones still to load. */
   hide(bytes: Uint8Array, keyAt: number, keyLength: number): void;
   /**
-   * Room for `entries` more keys of `keyBytes` bytes in the directory, and
-   * `tombstones` more hidden keys of `keyBytesEach` bytes, before entries
-   * come: they come in hash order, which fills a table sized for fewer keys
-   * than the run holds into one cluster (key-directory.ts; measured: 500k
-   * keys in hash order into a growing table took 42 s, into a reserved one
-   * 0.5 s).
+   * Room for `entries` more keys of `keyBytes` bytes in the directory,
+   * before entries come: they come in hash order, which fills a table sized
+   * for fewer keys than the run holds into one cluster (key-directory.ts;
+   * measured: 500k keys in hash order into a growing table took 42 s, into
+   * a reserved one 0.5 s).
    */
-  reserve(entries: number, keyBytes: number, tombstones: number, keyBytesEach: number): void;
+  reserve(entries: number, keyBytes: number): void;
+  /** reserve() of the hidden keys, before a segment's tombstones come (in hash order too). */
+  reserveHidden(keys: number, keyBytes: number): void;
   /** Puts a new entry in the directory (and the space's other structures). */
   insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
 }
@@ -125,11 +127,6 @@ export class DeferredLoad {
     return this.#pending === 0;
   }
 
-  /** Segments not fully loaded yet. */
-  get pending(): number {
-    return this.#pending;
-  }
-
   /** Whether segment `id` is deferred and not fully loaded. */
   isPending(id: number): boolean {
     for (let i = 0; i < this.#pending; i++) if (this.#segments[i]!.id === id) return true;
@@ -155,7 +152,7 @@ export class DeferredLoad {
           if (bytes === undefined) return true;
           const r = readRecordAt(bytes, 0, size, { crcChecked: true });
           if (!r) throw new LogkvError('CORRUPT', `${s.path}: record at byte ${position} does not fill its ${size} bytes`, { file: s.path, offset: position, reason: 'record-layout' });
-          if (!equalBytes(r.key, key)) return false;
+          if (compareKeys(r.key, key) !== 0) return false;
           found = { segment: s.id, position, size, offset, tombstone: r.op === Op.Delete, expireAtMs: r.expireAtMs };
           return true;
         });
@@ -216,7 +213,7 @@ export class DeferredLoad {
     const t = this.#target;
     if (t.has(b, keyAt, keyLength) || t.isHidden(b, keyAt, keyLength)) return;
     if (tombstone) t.hide(b, keyAt, keyLength);
-    else this.#target.insert(b, keyAt, keyLength, segment, position, size, offset, expireAtMs);
+    else t.insert(b, keyAt, keyLength, segment, position, size, offset, expireAtMs);
   }
 
   /** The hint of `s`, checked whole; undefined when it fails (the segment is scanned instead). */
@@ -227,7 +224,7 @@ export class DeferredLoad {
       const h = s.index.header;
       if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
         this.#at = FIRST_HINT_ENTRY;
-        this.#target.reserve(0, 0, hint.tombstones, hint.entryCount === 0 ? 0 : hint.keyBytes / hint.entryCount);
+        if (hint.tombstones > 0) this.#target.reserveHidden(hint.tombstones, Math.ceil((hint.keyBytes / hint.entryCount) * hint.tombstones));
         return hint;
       }
     } catch (e) {
@@ -267,7 +264,7 @@ export class DeferredLoad {
       entries += n;
       keyBytes += Math.max(0, s.hintSize - HINT_HEADER_SIZE - HINT_TRAILER_SIZE - n * HINT_ENTRY_FIXED_SIZE);
     }
-    this.#target.reserve(entries, keyBytes, 0, 0);
+    this.#target.reserve(entries, keyBytes);
   }
 
   /**
@@ -325,10 +322,4 @@ export class DeferredLoad {
     // The newest segment's files are removed once it is loaded: nothing to rewrite.
     if (!s.newest && !this.needsRewrite.includes(s.id)) this.needsRewrite.push(s.id);
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

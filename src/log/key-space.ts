@@ -49,7 +49,7 @@ export class KeySpace {
       this.#hide(key, 0, key.length);
       return -1;
     }
-    return this.#insert(key, 0, key.length, found.segment, found.position, found.size, found.offset, found.expireAtMs);
+    return this.setAt(key, 0, key.length, found.segment, found.position, found.size, found.offset, found.expireAtMs);
   }
 
   /** Segments are deferred from here on (recovery, before it loads the segments after them): deletes are remembered. */
@@ -94,11 +94,9 @@ export class KeySpace {
       has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
       isHidden: (bytes, keyAt, keyLength) => this.#hidden !== undefined && this.#hidden.lookupAt(bytes, keyAt, keyLength) >= 0,
       hide: (bytes, keyAt, keyLength) => this.#hide(bytes, keyAt, keyLength),
-      reserve: (entries, keyBytes, tombstones, keyBytesEach) => {
-        if (entries > 0) d.reserve(entries, keyBytes);
-        if (tombstones > 0) this.#hidden?.reserve(tombstones, Math.ceil(keyBytesEach * tombstones));
-      },
-      insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.#insert(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
+      reserve: (entries, keyBytes) => this.reserve(entries, keyBytes),
+      reserveHidden: (keys, keyBytes) => this.#hidden?.reserve(keys, keyBytes),
+      insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
     };
   }
 
@@ -120,17 +118,9 @@ export class KeySpace {
     this.#deferred?.close();
   }
 
+  /** Notes a deleted key while segments are deferred (a key already noted is set again, unchanged). */
   #hide(bytes: Uint8Array, keyAt: number, keyLength: number): void {
-    const h = this.#hidden;
-    if (h !== undefined && h.lookupAt(bytes, keyAt, keyLength) < 0) h.setAt(bytes, keyAt, keyLength, 0, 0, 16, 0, undefined);
-  }
-
-  /** A key that is not in the directory, put in (usage and order too); returns its id. */
-  #insert(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): number {
-    const id = this.directory.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
-    this.#order.insert(id);
-    this.usage.add(segment, size);
-    return id;
+    this.#hidden?.setAt(bytes, keyAt, keyLength, 0, 0, 16, 0, undefined);
   }
 
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
@@ -138,13 +128,14 @@ export class KeySpace {
   }
 
   /** set() of the key bytes[keyAt, keyAt + keyLength), copied (recovery feeds keys straight from file buffers). */
-  setAt(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void {
+  setAt(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): number {
     const d = this.directory;
     // One hash lookup: set() says what it replaced.
     const id = d.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
     if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize);
     else this.#order.insert(id);
     this.usage.add(segment, size);
+    return id;
   }
 
   /** Room for `entries` more keys of `keyBytes` bytes in all, made in one step (KeyDirectory.reserve). */
@@ -177,7 +168,7 @@ export class KeySpace {
   }
 
   delete(key: Uint8Array): void {
-    if (this.#hidden !== undefined) this.#hide(key, 0, key.length);
+    this.#hide(key, 0, key.length);
     const id = this.directory.lookup(key);
     if (id < 0) return;
     this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id));

@@ -215,10 +215,11 @@ export class LogStore<V = unknown> {
   /** Maintenance (cleaner, snapshots) runs one task at a time, in this chain. */
   #maintenance: Promise<unknown> = Promise.resolve();
   #maintenanceBusy = false;
-  /** A roll's cue to the cleaner came while maintenance ran: its end gives it (#exclusive). */
-  #cueWhileBusy = false;
-  /** A roll's cue to the cleaner came while keys were loading: the load's end gives it. */
-  #rolledWhileLoading = false;
+  /**
+   * A roll's cue to the cleaner came while it could not be taken (keys
+   * loading, maintenance running): the end of either gives it again.
+   */
+  #cueHeld = false;
   /** Settles when the keys open deferred are all in memory (#loadInBackground). */
   readonly #loaded: Promise<void>;
   /** One past the newest acknowledged offset, for the change feed. */
@@ -797,10 +798,7 @@ export class LogStore<V = unknown> {
       } finally {
         this.#maintenanceBusy = false;
         // A roll's cue that came while this ran: the segments it sealed may be dirty enough now.
-        if (this.#cueWhileBusy) {
-          this.#cueWhileBusy = false;
-          this.#afterRoll();
-        }
+        this.#giveHeldCue();
       }
     });
     this.#maintenance = run;
@@ -809,25 +807,28 @@ export class LogStore<V = unknown> {
 
   /** A segment was sealed: the cleaner's cue. Runs it in the background when the sealed log is dirty enough. */
   #afterRoll(): void {
-    if (this.#space.loading) {
-      // Live bytes are not all counted while keys load: the load's end asks again (#loadInBackground).
-      this.#rolledWhileLoading = true;
-      return;
-    }
     if (!this.#o.autoCompact) return;
-    if (this.#maintenanceBusy) {
-      this.#cueWhileBusy = true;
+    // Live bytes are not all counted while keys load; a running task may be the cleaner itself.
+    if (this.#space.loading || this.#maintenanceBusy) {
+      this.#cueHeld = true;
       return;
     }
     setImmediate(() => {
       if (this.#closed) return;
       if (this.#maintenanceBusy) {
-        this.#cueWhileBusy = true;
+        this.#cueHeld = true;
         return;
       }
       if (dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
       this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
     });
+  }
+
+  /** The cleaner's cue #afterRoll held, given now that what held it has ended. */
+  #giveHeldCue(): void {
+    if (!this.#cueHeld) return;
+    this.#cueHeld = false;
+    this.#afterRoll();
   }
 
   #backgroundError(e: unknown): void {
@@ -868,7 +869,7 @@ export class LogStore<V = unknown> {
           this.#backgroundError(e);
           return reject(e instanceof Error ? e : new Error(String(e)));
         }
-        if (this.#rolledWhileLoading) this.#afterRoll();
+        this.#giveHeldCue();
         resolve();
       };
       setImmediate(step);

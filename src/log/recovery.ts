@@ -34,7 +34,8 @@ import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, r
 import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, INDEX_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { checkIndexSize, type IndexHeaderInfo, readIndexHeader } from '../formats/segment-index-reader.js';
-import { type FileHandle, type FileIO, replaceFile } from '../io/file-io.js';
+import { type FileIO, replaceFile } from '../io/file-io.js';
+import { withFileSource } from '../io/file-source.js';
 import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
 import { indexFromHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
@@ -237,47 +238,31 @@ function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean)
   const hp = hintPath(dir, stem);
   const ip = indexPath(dir, stem);
   if (!io.exists(path) || !io.exists(hp) || !io.exists(ip)) return undefined;
-  const segment = io.open(path, 'read');
   try {
-    const length = segment.size();
-    const { hint, hintSize } = withHandle(io, hp, (h) => ({ hint: readHintHeader(readAt(h, 0, HINT_HEADER_SIZE), hp), hintSize: h.size() }));
-    const index = withHandle(io, ip, (h) => {
-      const header = readIndexHeader(readAt(h, 0, INDEX_HEADER_SIZE), ip);
-      checkIndexSize(header, h.size(), ip);
-      return header;
+    return withFileSource(io, path, (segment) => {
+      const length = segment.size;
+      const { hint, hintSize } = withFileSource(io, hp, (h) => ({ hint: readHintHeader(h.read(0, HINT_HEADER_SIZE), hp), hintSize: h.size }));
+      const index = withFileSource(io, ip, (h) => {
+        const header = readIndexHeader(h.read(0, INDEX_HEADER_SIZE), ip);
+        checkIndexSize(header, h.size, ip);
+        return header;
+      });
+      if (hint.segmentBaseOffset !== baseOffset || hint.coveredLength !== length) return undefined;
+      if (index.segmentBaseOffset !== baseOffset || index.segmentNextOffset !== hint.segmentNextOffset || index.coveredLength !== length) return undefined;
+      const state: SegmentState = { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
+      if (!newest) return { state, index, hintSize };
+      const header = readSegmentHeader(segment.read(0, SEGMENT_HEADER_SIZE), path);
+      const at = index.lastBatchPosition;
+      if (header.baseOffset !== baseOffset || at < SEGMENT_HEADER_SIZE || at >= length) return undefined;
+      const last = batchEndingAt(segment.read(at, length - at), at, baseOffset);
+      if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
+      return { state: { ...state, sealed: false, valueEncoding: header.valueEncoding, lastTimestampMs: last.timestampMs }, index, hintSize };
     });
-    if (hint.segmentBaseOffset !== baseOffset || hint.coveredLength !== length) return undefined;
-    if (index.segmentBaseOffset !== baseOffset || index.segmentNextOffset !== hint.segmentNextOffset || index.coveredLength !== length) return undefined;
-    const state: SegmentState = { stem, baseOffset, path, tail: length, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
-    if (!newest) return { state, index, hintSize };
-    const header = readSegmentHeader(readAt(segment, 0, SEGMENT_HEADER_SIZE), path);
-    const at = index.lastBatchPosition;
-    if (header.baseOffset !== baseOffset || at < SEGMENT_HEADER_SIZE || at >= length) return undefined;
-    const last = batchEndingAt(readAt(segment, at, length - at), at, baseOffset);
-    if (!last || last.baseOffset + last.lastOffsetDelta + 1 !== hint.segmentNextOffset) return undefined;
-    return { state: { ...state, sealed: false, valueEncoding: header.valueEncoding, lastTimestampMs: last.timestampMs }, index, hintSize };
   } catch (e) {
     // Any check that fails: the segment takes the full path, which reports what it finds.
     if (e instanceof LogkvError) return undefined;
     throw e;
-  } finally {
-    segment.close();
   }
-}
-
-function withHandle<T>(io: FileIO, path: string, use: (h: FileHandle) => T): T {
-  const h = io.open(path, 'read');
-  try {
-    return use(h);
-  } finally {
-    h.close();
-  }
-}
-
-/** Up to `length` bytes of the file from `position` (fewer at its end). */
-function readAt(h: FileHandle, position: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  return buf.subarray(0, h.read(buf, position));
 }
 
 /** Whether carrying out `plan` would have to repair something (cut a torn tail), as a read-only open may not. */
