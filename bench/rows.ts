@@ -158,7 +158,21 @@ const SPECS: Spec[] = [
     missingWhen: () => true,
     note: 'what the cleaner leaves of the log: segment files only, after close() (hint and manifest in the all-files row)',
   },
-  { id: 'compact-time', label: 'compaction time', phase: 'overwrite', field: 'compactMs', unit: 'ms', better: 'lower', missingWhen: () => true },
+  {
+    id: 'compact-time', label: 'compaction time', phase: 'overwrite', field: 'compactMs', unit: 'ms', better: 'lower', missingWhen: () => true,
+    target: {
+      text: "logkv <= classic-level's compactRange",
+      met: (v) => (num(v.logkv) === undefined || num(v['classic-level']) === undefined ? undefined : num(v.logkv)! <= num(v['classic-level'])!),
+    },
+  },
+  {
+    id: 'dirty-one-io', label: 'compact() with 1 dirty segment of 20: bytes the cleaner read + wrote, per byte of that segment', phase: 'dirtySegment', field: 'cleanerIoRatio', unit: 'ratio', better: 'lower', only: ['logkv'],
+    target: { text: '<= 2x', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! <= 2) },
+    note:
+      "the process's read and write system calls (/proc/self/io rchar + wchar, worker threads included: the output read back for its hint) during that compact(), less those of a compact() with nothing dirty (the roll it starts with: the next segment's zero fill, the sealed segment's hint); half the dirty segment's keys were written again; bytes in results.json",
+  },
+  { id: 'dirty-one-io-all', label: 'the same, all of compact() (its roll included)', phase: 'dirtySegment', field: 'dirtyIoRatio', unit: 'ratio', better: 'lower', only: ['logkv'] },
+  { id: 'dirty-one-time', label: 'compact() with 1 dirty segment of 20: time', phase: 'dirtySegment', field: 'dirtyCompactMs', unit: 'ms', better: 'lower', only: ['logkv'] },
   {
     id: 'recovery-ref', label: 'reference: plain sequential read of the segments', phase: 'recovery', field: 'plainReadMBps', unit: 'MB/s', better: 'higher', only: ['logkv'],
     note: '1 MiB reads into one buffer, nothing parsed; it and the recovery below each start from an empty page cache (dropped as root; results.json coldCache says whether it was)',

@@ -167,6 +167,8 @@ export async function main(): Promise<void> {
 
     log('overwrites and compaction');
     for (const e of turn(3)) put('overwrite', e, await runChild('overwrite', e, fresh(`overwrite-${e}`), scale));
+    log('compaction with one dirty segment of twenty (logkv)');
+    put('dirtySegment', 'logkv', await runChild('dirtySegment', 'logkv', fresh('dirty-segment'), scale));
 
     log('JournalStore');
     put('journal', 'logkv', await runChild('journal', 'logkv', fresh('journal'), scale));

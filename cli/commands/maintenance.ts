@@ -33,9 +33,12 @@ export async function runCompact(args: MaintenanceArgs, ctx: Context): Promise<n
       const share = r.bytesBefore > 0 ? `, ${((saved / r.bytesBefore) * 100).toFixed(1)}%` : '';
       ctx.out.line(
         r.segmentsBefore === 0
-          ? 'compact: no sealed segments to compact'
+          ? r.segmentsSkipped === 0
+            ? 'compact: no sealed segments to compact'
+            : `compact: nothing to reclaim (${r.segmentsSkipped} sealed segment${r.segmentsSkipped === 1 ? '' : 's'} without garbage)`
           : `compact: ${r.segmentsBefore} sealed segment${r.segmentsBefore === 1 ? '' : 's'} -> ${r.segmentsAfter}, ${r.bytesBefore} -> ${r.bytesAfter} bytes ` +
-              `(${formatBytes(saved)} freed${share}), records kept ${r.recordsKept}, dropped ${r.recordsDropped}, ${r.durationMs.toFixed(0)} ms`,
+              `(${formatBytes(saved)} freed${share}), records kept ${r.recordsKept}, dropped ${r.recordsDropped}, ` +
+              `${r.segmentsSkipped} without garbage left as they were, ${r.durationMs.toFixed(0)} ms`,
       );
     }
   } finally {

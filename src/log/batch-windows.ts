@@ -16,6 +16,8 @@ export class BatchWindows {
   #start = 0;
   #bytes: Buffer = Buffer.alloc(0);
   #reader = new BatchReader(this.#bytes);
+  /** Bytes read from the file so far (a batch cut by a window's end is read again with the next). */
+  bytesRead = 0;
 
   constructor(handle: FileHandle, end: number) {
     this.#handle = handle;
@@ -53,6 +55,7 @@ export class BatchWindows {
     const want = Math.min(this.#end - position, Math.max(WINDOW, length <= MAX_BATCH_LENGTH ? length + 4 : 0));
     const bytes = Buffer.allocUnsafe(Math.max(0, want));
     const got = this.#handle.read(bytes, position);
+    this.bytesRead += n + got;
     this.#start = position;
     this.#bytes = got === bytes.length ? bytes : bytes.subarray(0, got);
     this.#reader = new BatchReader(this.#bytes);

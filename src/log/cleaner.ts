@@ -1,20 +1,22 @@
 // The log cleaner (Bitcask's merge, with Kafka's kept offsets): rewrites
-// the sealed segments keeping only what a reader can still need, then
-// switches the manifest to the rewritten files in one step.
+// the sealed segments that hold enough garbage (cleaner-choice.ts), keeping
+// only what a reader can still need, then switches the manifest to the
+// rewritten files in one step. Segments with too little garbage are not
+// read at all.
 //
-// What is kept, record by record, reading the sealed segments in log order:
+// What is kept, record by record, reading each chosen segment in log order:
 // - a put the key directory points at (the newest value of its key), unless
 //   it has expired;
 // - a tombstone whose key has no newer put, while it is younger than
 //   tombstoneRetentionMs (change-feed readers must get to see deletes) or
 //   while a snapshot older than it is kept (a store started from that
-//   snapshot replays the log after it, and the delete must be there).
-// The sealed segments always form a prefix of the log (only the active,
-// newest segment is left out), so once a tombstone is dropped no older file
-// can still hold a value for its key: deletes cannot come back (the Bitcask
-// "resurrected deletes" bug). An expired put that is its key's newest record
-// follows the tombstone rule, since dropping it would bare an older value
-// in a snapshot.
+//   snapshot replays the log after it, and the delete must be there);
+// - a tombstone whose key has no newer put, whatever its age, when some
+//   older segment is not rewritten by this run: that file may still hold a
+//   value for its key, which the tombstone keeps hidden (the Bitcask
+//   "resurrected deletes" bug). Only a group that starts the log drops one.
+// An expired put that is its key's newest record follows the tombstone
+// rule, since dropping it would bare an older value.
 //
 // Crash story, step by step:
 // 1. outputs are written under new names and fsynced, with their hints
@@ -30,12 +32,13 @@
 // on the next open which one is live.
 
 import { LogkvError } from '../errors.js';
-import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
 import { BatchWindows } from './batch-windows.js';
 import { TimeSlices } from './time-slices.js';
-import { CompactedOutput, type KeptRecord } from './compacted-output.js';
+import { chooseGroups, type CleanerGroup, liveEstimate } from './cleaner-choice.js';
+import { CompactedOutput, type KeptRecord, type OutputSegment } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
 import { segmentFilePaths } from './segment-names.js';
@@ -55,96 +58,131 @@ export interface CleanerContext {
   snapshotOffsets: readonly number[];
   /** The run's number: it goes into the outputs' names. */
   run: number;
+  /** A sealed segment is rewritten when its garbage share is above 0 and at least this (cleaner-choice.ts). */
+  minGarbageShare: number;
 }
 
 export interface CompactionResult {
   /** Sealed segments rewritten, and the segments that replaced them. */
   segmentsBefore: number;
   segmentsAfter: number;
-  /** Bytes of those segments on disk before and after. */
+  /** Sealed segments left as they were: too little garbage to be worth a rewrite. */
+  segmentsSkipped: number;
+  /** Bytes of the rewritten segments on disk before, and of their replacements. */
   bytesBefore: number;
   bytesAfter: number;
+  /** Bytes the run read from the segments it rewrote. */
+  bytesRead: number;
   recordsKept: number;
   recordsDropped: number;
   durationMs: number;
 }
 
-
-/**
- * Share of the sealed segments' bytes that no live key needs (0 when there
- * are none). Each live record is charged a whole batch frame, as if written
- * alone: an estimate on the side of running the cleaner less often.
- */
+/** Share of the sealed segments' bytes that no live key needs (0 when there are none); see garbageShare(). */
 export function dirtyRatio(log: SegmentLog, space: KeySpace): number {
   let total = 0;
   let live = 0;
   for (const s of log.segments) {
     if (!s.sealed) continue;
     total += s.tail - SEGMENT_HEADER_SIZE;
-    live += space.usage.liveBytes(s.id) + space.usage.liveRecords(s.id) * (BATCH_FRAME_SIZE + BATCH_HEADER_SIZE);
+    live += liveEstimate(s, space.usage);
   }
   return total === 0 ? 0 : Math.max(0, 1 - live / total);
+}
+
+/** One group's outputs being written, and the directory changes they bring. */
+interface GroupRun {
+  group: CleanerGroup;
+  output: CompactedOutput;
+  moves: Moves;
+  /** Tombstones kept, by output index: the outputs' accounts (segment-usage.ts) start with them. */
+  tombstones: number[];
+  written: OutputSegment[];
 }
 
 export async function compactSealed(ctx: CleanerContext): Promise<CompactionResult> {
   const started = performance.now();
   // A hint still being written for a segment this run replaces would land after the run deleted it.
   await ctx.log.sealed();
-  const inputs = ctx.log.segments.filter((s) => s.sealed);
-  const result: CompactionResult = { segmentsBefore: inputs.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsKept: 0, recordsDropped: 0, durationMs: 0 };
+  const sealedCount = ctx.log.segments.filter((s) => s.sealed).length;
+  const groups = chooseGroups(ctx.log.segments, ctx.space.usage, ctx.minGarbageShare, ctx.segmentSize);
+  const inputs = groups.flatMap((g) => g.segments);
+  const result: CompactionResult = {
+    segmentsBefore: inputs.length,
+    segmentsAfter: 0,
+    segmentsSkipped: sealedCount - inputs.length,
+    bytesBefore: 0,
+    bytesAfter: 0,
+    bytesRead: 0,
+    recordsKept: 0,
+    recordsDropped: 0,
+    durationMs: 0,
+  };
   if (inputs.length === 0) return { ...result, durationMs: performance.now() - started };
 
-  const moves = new Moves();
   const background = backgroundFiles(ctx.io);
-  const output = new CompactedOutput(
-    {
-      io: ctx.io,
-      dir: ctx.dir,
-      valueEncoding: ctx.valueEncoding,
-      segmentSize: ctx.segmentSize,
-      generation: ctx.run,
-      now: ctx.now,
-      boundaries: ctx.snapshotOffsets,
-      writeHint: (segment) => background.writeHint(ctx.dir, segment),
-    },
-    (out, position, _size, r) => {
-      if (r.op === Op.Put) moves.moved(out, position);
-    },
-  );
-  let outputs;
+  const runs: GroupRun[] = [];
+  const abandon = () => Promise.all(runs.map((r) => r.output.abandon()));
   try {
-    let copiedUpTo = 0;
-    for (const segment of inputs) {
-      result.bytesBefore += segment.tail;
-      await copyLive(ctx, segment, copiedUpTo, output, moves, result);
-      copiedUpTo = Math.max(copiedUpTo, segment.nextOffset);
+    for (const group of groups) {
+      const moves = new Moves();
+      const tombstones: number[] = [];
+      const output = new CompactedOutput(
+        {
+          io: ctx.io,
+          dir: ctx.dir,
+          valueEncoding: ctx.valueEncoding,
+          segmentSize: ctx.segmentSize,
+          generation: ctx.run,
+          now: ctx.now,
+          boundaries: ctx.snapshotOffsets,
+          writeHint: (segment) => background.writeHint(ctx.dir, segment),
+        },
+        (out, position, _size, r) => {
+          if (r.op === Op.Put) moves.moved(out, position);
+          else tombstones[out] = (tombstones[out] ?? 0) + 1;
+        },
+      );
+      const run: GroupRun = { group, output, moves, tombstones, written: [] };
+      runs.push(run);
+      for (const [i, segment] of group.segments.entries()) {
+        result.bytesBefore += segment.tail;
+        await copyLive(ctx, segment, group.skipBelow[i]!, group.startsLog, output, moves, result);
+      }
+      // The outputs stand for the group's offsets, up to where its next neighbour starts.
+      run.written = await output.finish(group.segments.at(-1)!.nextOffset);
     }
-    outputs = await output.finish(inputs.at(-1)!.nextOffset);
     // A put dropped above may be superseded by a write not yet durable ('none' or
     // 'interval', or a sync group still in flight): make it durable before the
     // switch makes the drop durable, or a crash would leave neither value.
     await ctx.log.flush();
   } catch (e) {
-    await output.abandon();
+    await abandon();
     throw e;
   }
 
+  const outputs = runs.flatMap((r) => r.written);
   try {
     const progress = { runs: ctx.run, lastRunMs: ctx.now(), bytesBefore: result.bytesBefore, bytesAfter: outputs.reduce((n, s) => n + s.tail, 0) };
     await ctx.manifest.replaceSegments(inputs, outputs, { generation: ctx.run, progress });
   } catch (e) {
     // FULL means nothing was written: the outputs can go. Any other failure
     // may have reached the disk, so both sets stay for the next open to sort.
-    if (e instanceof LogkvError && e.code === 'FULL') await output.abandon();
+    if (e instanceof LogkvError && e.code === 'FULL') await abandon();
     throw e;
   }
 
-  const added: Segment[] = outputs.map((o) => {
-    const handle = ctx.io.open(o.path, 'read');
-    return { id: ctx.log.allocateId(), stem: o.stem, baseOffset: o.baseOffset, path: o.path, handle, tail: o.tail, fileSize: o.tail, nextOffset: o.nextOffset, sealed: true };
-  });
-  ctx.log.replaceSealed(inputs, added);
-  await moves.apply(ctx.space, added);
+  const added = runs.map((r) =>
+    r.written.map((o): Segment => {
+      const handle = ctx.io.open(o.path, 'read');
+      return { id: ctx.log.allocateId(), stem: o.stem, baseOffset: o.baseOffset, path: o.path, handle, tail: o.tail, fileSize: o.tail, nextOffset: o.nextOffset, sealed: true };
+    }),
+  );
+  ctx.log.replaceSealed(inputs, added.flat());
+  for (const [i, r] of runs.entries()) {
+    for (const [out, s] of added[i]!.entries()) ctx.space.usage.addTombstones(s.id, r.tombstones[out] ?? 0);
+    await r.moves.apply(ctx.space, added[i]!);
+  }
   ctx.log.retire(inputs);
   for (const s of inputs) ctx.space.usage.drop(s.id);
 
@@ -153,8 +191,8 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   }
   await ctx.io.syncDir(ctx.dir);
 
-  result.segmentsAfter = added.length;
-  result.bytesAfter = added.reduce((n, s) => n + s.tail, 0);
+  result.segmentsAfter = outputs.length;
+  result.bytesAfter = outputs.reduce((n, s) => n + s.tail, 0);
   result.durationMs = performance.now() - started;
   return result;
 }
@@ -163,8 +201,18 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
  * Copies what is still needed from one sealed segment into the output.
  * Records below `skipBelow` are stood for by base segments before this one
  * (a store started from a snapshot: restore.ts), so they are not needed.
+ * `startsLog`: every older segment is rewritten by this run too, so a
+ * tombstone (or an expired newest put) no longer hides anything and may go.
  */
-async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number, output: CompactedOutput, moves: Moves, result: CompactionResult): Promise<void> {
+async function copyLive(
+  ctx: CleanerContext,
+  segment: Segment,
+  skipBelow: number,
+  startsLog: boolean,
+  output: CompactedOutput,
+  moves: Moves,
+  result: CompactionResult,
+): Promise<void> {
   const reader = new BatchWindows(segment.handle, segment.tail);
   const d = ctx.space.directory;
   const now = ctx.now();
@@ -173,47 +221,51 @@ async function copyLive(ctx: CleanerContext, segment: Segment, skipBelow: number
   let position = SEGMENT_HEADER_SIZE;
   let minOffset = segment.baseOffset;
   const slices = new TimeSlices();
-  while (position < segment.tail) {
-    const step = reader.at(position, minOffset);
-    if (step.kind === 'end') break;
-    if (step.kind === 'damage') {
-      const { damage } = step;
-      throw new LogkvError('CORRUPT', `${segment.path} is damaged at byte ${damage.offset} (${damage.reason}: ${damage.message}); compaction stopped, nothing changed; run kvtool repair`, {
-        file: segment.path,
-        offset: damage.offset,
-        reason: damage.reason,
-      });
+  try {
+    while (position < segment.tail) {
+      const step = reader.at(position, minOffset);
+      if (step.kind === 'end') break;
+      if (step.kind === 'damage') {
+        const { damage } = step;
+        throw new LogkvError('CORRUPT', `${segment.path} is damaged at byte ${damage.offset} (${damage.reason}: ${damage.message}); compaction stopped, nothing changed; run kvtool repair`, {
+          file: segment.path,
+          offset: damage.offset,
+          reason: damage.reason,
+        });
+      }
+      const b = step.batch;
+      for (const r of b.records) {
+        if (r.offset < skipBelow) {
+          result.recordsDropped++;
+          continue;
+        }
+        let keep: boolean;
+        const id = d.lookup(r.key);
+        if (r.op === Op.Put) {
+          const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
+          const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
+          keep = live && (!expired || !startsLog || r.offset >= floor);
+          if (live && !keep) moves.expired(r.key, segment.id, r.position);
+        } else {
+          // A put newer than the tombstone makes it moot; otherwise it may still be needed.
+          keep = id < 0 && (!startsLog || now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= floor);
+        }
+        if (!keep) {
+          result.recordsDropped++;
+          continue;
+        }
+        result.recordsKept++;
+        if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
+        const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
+        const writing = output.add(kept);
+        if (writing) await writing;
+      }
+      position += b.size;
+      minOffset = b.baseOffset + b.lastOffsetDelta + 1;
+      if (slices.due()) await slices.next();
     }
-    const b = step.batch;
-    for (const r of b.records) {
-      if (r.offset < skipBelow) {
-        result.recordsDropped++;
-        continue;
-      }
-      let keep: boolean;
-      const id = d.lookup(r.key);
-      if (r.op === Op.Put) {
-        const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
-        const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
-        keep = live && (!expired || r.offset >= floor);
-        if (live && !keep) moves.expired(r.key, segment.id, r.position);
-      } else {
-        // A put newer than the tombstone makes it moot; otherwise it may still be needed.
-        keep = id < 0 && (now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= floor);
-      }
-      if (!keep) {
-        result.recordsDropped++;
-        continue;
-      }
-      result.recordsKept++;
-      if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
-      const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
-      const writing = output.add(kept);
-      if (writing) await writing;
-    }
-    position += b.size;
-    minOffset = b.baseOffset + b.lastOffsetDelta + 1;
-    if (slices.due()) await slices.next();
+  } finally {
+    result.bytesRead += reader.bytesRead;
   }
 }
 

@@ -63,6 +63,8 @@ export interface DeferredTarget {
   isHidden(bytes: Uint8Array, keyAt: number, keyLength: number): boolean;
   /** Notes that the key is deleted as of a segment newer than the ones still to load. */
   hide(bytes: Uint8Array, keyAt: number, keyLength: number): void;
+  /** `segment` holds `count` tombstones (told once per segment as it loads). */
+  countTombstones(segment: number, count: number): void;
   /**
    * Room for `entries` more keys of `keyBytes` bytes in the directory,
    * before entries come: they come in hash order, which fills a table sized
@@ -224,7 +226,10 @@ export class DeferredLoad {
       const h = s.index.header;
       if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
         this.#at = FIRST_HINT_ENTRY;
-        if (hint.tombstones > 0) this.#target.reserveHidden(hint.tombstones, Math.ceil((hint.keyBytes / hint.entryCount) * hint.tombstones));
+        if (hint.tombstones > 0) {
+          this.#target.reserveHidden(hint.tombstones, Math.ceil((hint.keyBytes / hint.entryCount) * hint.tombstones));
+          this.#target.countTombstones(s.id, hint.tombstones);
+        }
         return hint;
       }
     } catch (e) {
@@ -243,9 +248,13 @@ export class DeferredLoad {
   #loadByScan(s: DeferredSegment): void {
     const newest = newestRecords(this.#o.io.readFile(s.path).subarray(0, s.index.header.coveredLength), s.path);
     // In id order, not hash order: no reservation needed.
+    let tombstones = 0;
     newest.forEachKey((id, keys, keyAt, keyLength) => {
-      this.#add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, s.id, newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id), newest.expireAtOf(id));
+      const tombstone = newest.segmentOf(id) === 1;
+      if (tombstone) tombstones++;
+      this.#add(tombstone, keys, keyAt, keyLength, s.id, newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id), newest.expireAtOf(id));
     });
+    this.#target.countTombstones(s.id, tombstones);
   }
 
   /**

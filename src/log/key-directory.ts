@@ -198,6 +198,8 @@ export class KeyDirectory {
    */
   replacedSegment = -1;
   replacedSize = 0;
+  /** Whether the replaced record carried an expiry. */
+  replacedExpires = false;
   /** Called with the id moves of compactions that get no callback of their own. */
   onMove: ((oldId: number, newId: number) => void) | undefined;
   readonly #minCapacity: number;
@@ -336,6 +338,8 @@ export class KeyDirectory {
       id = this.#table[found]! - 1;
       this.replacedSegment = this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
       this.replacedSize = this.#u32[id * RECORD_WORDS + W_SIZE]!;
+      const e = this.#f64[id * RECORD_F64S + F_EXPIRE_AT]!;
+      this.replacedExpires = e === e;
     } else {
       this.replacedSegment = -1;
       // Make room first, so a failure leaves everything as it was.

@@ -94,6 +94,7 @@ export class KeySpace {
       has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
       isHidden: (bytes, keyAt, keyLength) => this.#hidden !== undefined && this.#hidden.lookupAt(bytes, keyAt, keyLength) >= 0,
       hide: (bytes, keyAt, keyLength) => this.#hide(bytes, keyAt, keyLength),
+      countTombstones: (segment, count) => this.usage.addTombstones(segment, count),
       reserve: (entries, keyBytes) => this.reserve(entries, keyBytes),
       reserveHidden: (keys, keyBytes) => this.#hidden?.reserve(keys, keyBytes),
       insert: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => void this.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
@@ -132,9 +133,9 @@ export class KeySpace {
     const d = this.directory;
     // One hash lookup: set() says what it replaced.
     const id = d.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
-    if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize);
+    if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize, d.replacedExpires);
     else this.#order.insert(id);
-    this.usage.add(segment, size);
+    this.usage.add(segment, size, expireAtMs !== undefined);
     return id;
   }
 
@@ -152,9 +153,10 @@ export class KeySpace {
     const id = d.lookup(key);
     if (id < 0 || d.segmentOf(id) !== from.segment || d.positionOf(id) !== from.position) return false;
     const size = d.sizeOf(id);
-    this.usage.remove(from.segment, size);
+    const expires = d.expireAtOf(id) !== undefined;
+    this.usage.remove(from.segment, size, expires);
     d.relocate(id, segment, position);
-    this.usage.add(segment, size);
+    this.usage.add(segment, size, expires);
     return true;
   }
 
@@ -171,7 +173,7 @@ export class KeySpace {
     this.#hide(key, 0, key.length);
     const id = this.directory.lookup(key);
     if (id < 0) return;
-    this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id));
+    this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id), this.directory.expireAtOf(id) !== undefined);
     this.#order.remove(id, key);
     this.directory.delete(key);
     const moves = this.#moves;
@@ -207,7 +209,10 @@ export function recoveryTarget(space: KeySpace): RecoveryTarget {
     defer: () => space.beginDeferring(),
     reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
     put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
-    remove: (bytes, keyAt, keyLength) => space.delete(bytes.subarray(keyAt, keyAt + keyLength)),
+    remove: (bytes, keyAt, keyLength, _offset, segment) => {
+      space.delete(bytes.subarray(keyAt, keyAt + keyLength));
+      space.usage.addTombstones(segment, 1);
+    },
     isAt: (bytes, keyAt, keyLength, segment, position) => {
       const id = d.lookupAt(bytes, keyAt, keyLength);
       return id >= 0 && d.segmentOf(id) === segment && d.positionOf(id) === position;

@@ -48,7 +48,11 @@ export interface LogStoreOptions {
   recovery?: RecoveryMode;
   /** Run the log cleaner by itself after a segment roll when the dirty ratio passes cleanerDirtyRatio. Default true. */
   autoCompact?: boolean;
-  /** Share of the sealed segments' bytes that is garbage before the cleaner runs by itself. Default 0.5. */
+  /**
+   * Share of the sealed segments' bytes that is garbage before the cleaner
+   * runs by itself; such a run rewrites the segments whose own share reaches
+   * it. Default 0.5.
+   */
   cleanerDirtyRatio?: number;
   /** How long the cleaner keeps a tombstone, so change-feed readers see the delete. Default 24 h. */
   tombstoneRetentionMs?: number;
@@ -719,15 +723,15 @@ export class LogStore<V = unknown> {
 
   /**
    * Seals the active segment and runs the log cleaner now over every sealed
-   * segment (see cleaner.ts); resolves with the bytes before and after.
-   * Writes go on meanwhile.
+   * segment that holds garbage or records with an expiry (cleaner-choice.ts);
+   * resolves with the bytes before and after. Writes go on meanwhile.
    */
   async compact(): Promise<CompactionResult> {
     this.#checkMaintainable();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
-      return this.#compactNow();
+      return this.#compactNow(0);
     });
   }
 
@@ -771,7 +775,8 @@ export class LogStore<V = unknown> {
     return this.#manifest.snapshots().map((s) => ({ path: join(snapshotDir(this.dir), s.file), nextOffset: s.nextOffset }));
   }
 
-  #compactNow(): Promise<CompactionResult> {
+  /** Runs the cleaner over the sealed segments whose garbage share is above 0 and at least `minGarbageShare`. */
+  #compactNow(minGarbageShare: number): Promise<CompactionResult> {
     // The cleaner judges segments by their live bytes: every key must be counted.
     this.#space.complete();
     return compactSealed({
@@ -786,6 +791,7 @@ export class LogStore<V = unknown> {
       tombstoneRetentionMs: this.#o.tombstoneRetentionMs,
       snapshotOffsets: this.#manifest.snapshots().map((s) => s.nextOffset),
       run: ++this.#cleanerRun,
+      minGarbageShare,
     });
   }
 
@@ -820,7 +826,7 @@ export class LogStore<V = unknown> {
         return;
       }
       if (dirtyRatio(this.#log, this.#space) < this.#o.cleanerDirtyRatio) return;
-      this.#exclusive(() => this.#compactNow()).catch((e: unknown) => this.#backgroundError(e));
+      this.#exclusive(() => this.#compactNow(this.#o.cleanerDirtyRatio)).catch((e: unknown) => this.#backgroundError(e));
     });
   }
 
@@ -914,8 +920,10 @@ export class LogStore<V = unknown> {
   #applyBatch(b: AppendedBatch | undefined): void {
     if (!b) return;
     for (const { record, position, size, offset } of b.records) {
-      if (record.op === Op.Delete) this.#space.delete(record.key);
-      else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
+      if (record.op === Op.Delete) {
+        this.#space.delete(record.key);
+        this.#space.usage.addTombstones(b.segment.id, 1);
+      } else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
     }
   }
 

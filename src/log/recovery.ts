@@ -55,8 +55,8 @@ export interface RecoveryTarget extends DirectoryProbe {
   reserve(entries: number, keyBytes: number): void;
   /** The key's newest record so far; copy the key bytes to keep them. */
   put(bytes: Uint8Array, keyAt: number, keyLength: number, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): void;
-  /** `offset`: the delete record's. */
-  remove(bytes: Uint8Array, keyAt: number, keyLength: number, offset: number): void;
+  /** `offset`: the delete record's; `segment`: the one holding it. */
+  remove(bytes: Uint8Array, keyAt: number, keyLength: number, offset: number, segment: number): void;
 }
 
 export interface DamageReport {
@@ -328,8 +328,8 @@ function above(offset: number, target: RecoveryTarget): RecoveryTarget {
     put: (bytes, keyAt, keyLength, segment, position, size, at, expireAtMs) => {
       if (at >= offset) target.put(bytes, keyAt, keyLength, segment, position, size, at, expireAtMs);
     },
-    remove: (bytes, keyAt, keyLength, at) => {
-      if (at >= offset) target.remove(bytes, keyAt, keyLength, at);
+    remove: (bytes, keyAt, keyLength, at, segment) => {
+      if (at >= offset) target.remove(bytes, keyAt, keyLength, at, segment);
     },
     isAt: (bytes, keyAt, keyLength, segment, position) => target.isAt(bytes, keyAt, keyLength, segment, position),
     has: (bytes, keyAt, keyLength) => target.has(bytes, keyAt, keyLength),
@@ -388,7 +388,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       : { stem, baseOffset, path, tail: hint.coveredLength, nextOffset: hint.segmentNextOffset, sealed: true, valueEncoding: undefined, lastTimestampMs: undefined };
   if (hint && state) {
     const onEntry: HintEntryVisitor = (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
-      if (tombstone) target.remove(b, keyAt, keyLength, offset);
+      if (tombstone) target.remove(b, keyAt, keyLength, offset, id);
       else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     };
     forEachHintEntry(hint, onEntry);
@@ -397,7 +397,7 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   const bytes = io.readFile(path);
   const scanned = !newest && derive ? new ScannedHint() : undefined;
   const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
-    if (op === Op.Delete) target.remove(b, keyAt, keyLength, offset);
+    if (op === Op.Delete) target.remove(b, keyAt, keyLength, offset, id);
     else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     scanned?.add(op, position, size, offset);
   };

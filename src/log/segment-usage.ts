@@ -1,39 +1,68 @@
-// Live records per segment (count and bytes), kept in step with the key
-// directory, so the log cleaner can tell how much of the sealed log is
-// garbage without reading it. Indexed by segment id (small integers handed
-// out in order, never reused).
+// Live records per segment (count, bytes, and how many of them expire) and
+// its tombstones, kept in step with the key directory, so the log cleaner
+// can tell which sealed segments hold garbage without reading them. Indexed by segment id
+// (small integers handed out in order, never reused).
+
+/** Slots per segment: live bytes, live records, live records with an expiry, tombstones. */
+const SLOTS = 4;
 
 export class SegmentUsage {
-  /** Two slots per segment: live bytes, live records. */
-  #live = new Float64Array(128);
+  #live = new Float64Array(SLOTS * 64);
 
-  add(segment: number, bytes: number): void {
-    if (2 * segment + 1 >= this.#live.length) this.#grow(segment);
-    this.#live[2 * segment]! += bytes;
-    this.#live[2 * segment + 1]! += 1;
+  add(segment: number, bytes: number, expires: boolean): void {
+    const at = SLOTS * segment;
+    if (at + SLOTS > this.#live.length) this.#grow(segment);
+    this.#live[at]! += bytes;
+    this.#live[at + 1]! += 1;
+    if (expires) this.#live[at + 2]! += 1;
   }
 
-  remove(segment: number, bytes: number): void {
-    this.#live[2 * segment]! -= bytes;
-    this.#live[2 * segment + 1]! -= 1;
+  /** `count` tombstones were written to (or found in) `segment`. */
+  addTombstones(segment: number, count: number): void {
+    const at = SLOTS * segment;
+    if (at + SLOTS > this.#live.length) this.#grow(segment);
+    this.#live[at + 3]! += count;
+  }
+
+  remove(segment: number, bytes: number, expires: boolean): void {
+    const at = SLOTS * segment;
+    this.#live[at]! -= bytes;
+    this.#live[at + 1]! -= 1;
+    if (expires) this.#live[at + 2]! -= 1;
   }
 
   liveBytes(segment: number): number {
-    return 2 * segment < this.#live.length ? this.#live[2 * segment]! : 0;
+    return this.#slot(segment, 0);
   }
 
   liveRecords(segment: number): number {
-    return 2 * segment + 1 < this.#live.length ? this.#live[2 * segment + 1]! : 0;
+    return this.#slot(segment, 1);
+  }
+
+  /** Live records that carry an expiry: once it passes, the cleaner can drop them though nothing overwrote them. */
+  expiringRecords(segment: number): number {
+    return this.#slot(segment, 2);
+  }
+
+  /** Tombstones the segment holds: each can go once it no longer hides anything (cleaner.ts). */
+  tombstones(segment: number): number {
+    return this.#slot(segment, 3);
   }
 
   /** Forgets a segment that left the log. */
   drop(segment: number): void {
-    if (2 * segment + 1 < this.#live.length) this.#live.fill(0, 2 * segment, 2 * segment + 2);
+    const at = SLOTS * segment;
+    if (at + SLOTS <= this.#live.length) this.#live.fill(0, at, at + SLOTS);
+  }
+
+  #slot(segment: number, slot: number): number {
+    const at = SLOTS * segment + slot;
+    return at < this.#live.length ? this.#live[at]! : 0;
   }
 
   #grow(segment: number): void {
     let n = this.#live.length;
-    while (n <= 2 * segment + 1) n *= 2;
+    while (n < SLOTS * (segment + 1)) n *= 2;
     const next = new Float64Array(n);
     next.set(this.#live);
     this.#live = next;

@@ -80,9 +80,11 @@ t.test('a store started from a snapshot opens again: its base segments sort befo
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', autoCompact: false });
   await s.put('a', 'gone'); // offset 0
-  await s.compact(); // 00000000000000000000-1.log holds it; the active segment starts at 1
-  await s.delete('a'); // offset 1
-  await s.put('b', 'kept'); // offset 2: the snapshot's first (only) entry
+  await s.put('z', 'x'); // offset 1
+  await s.delete('z'); // offset 2: garbage, so the cleaner rewrites the segment
+  await s.compact(); // 00000000000000000000-1.log holds a and z's tombstone; the active segment starts at 3
+  await s.delete('a'); // offset 3
+  await s.put('b', 'kept'); // offset 4: the snapshot's first (only) entry
   await s.snapshot();
   await s.close();
   const sealed = '/db/00000000000000000000-1.log';

@@ -32,7 +32,7 @@ t.test('the hint made from the scan is the hint writeHint makes', async (t) => {
       const feed = (b: Buffer, id: number, scanned?: ScannedHint) =>
         scanSegment(b, {
           onRecord: (op, buf, keyAt, keyLength, position, size, offset, expireAtMs) => {
-            if (op === 2) target.remove(buf, keyAt, keyLength, offset);
+            if (op === 2) target.remove(buf, keyAt, keyLength, offset, id);
             else target.put(buf, keyAt, keyLength, id, position, size, offset, expireAtMs);
             scanned?.add(op, position, size, offset);
           },
