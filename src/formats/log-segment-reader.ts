@@ -162,7 +162,20 @@ export class BatchReader {
     const step = batchAt(this.#bytes, position, minOffset);
     return step.kind === 'batch' ? { kind: 'batch', batch: toReadBatch(this.#bytes, step) } : step;
   }
+
+  /**
+   * The batch at `position` checked as at() checks it, without making its
+   * records: for a reader that drops it unread. Its records' own CRCs are
+   * not computed: the batch CRC matching already proves their bytes (as in
+   * recovery's scan).
+   */
+  frameAt(position: number, minOffset: number): FrameStep {
+    const step = batchAt(this.#bytes, position, minOffset, false);
+    return step.kind === 'batch' ? { kind: 'frame', frame: { ...batchFrame(step, 0), recordCount: step.body.recordCount } } : step;
+  }
 }
+
+export type FrameStep = { kind: 'frame'; frame: BatchFrame & { recordCount: number } } | Exclude<BatchStep, { kind: 'batch' }>;
 
 /**
  * Reads every batch of a segment: its bytes in memory, or a source read a

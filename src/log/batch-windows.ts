@@ -3,7 +3,7 @@
 // held the event loop ~60 ms and the whole file in memory. Positions in
 // what it returns are file positions, as with BatchReader over the file.
 
-import { BatchReader, type BatchStep } from '../formats/log-segment-reader.js';
+import { BatchReader, type BatchStep, type FrameStep } from '../formats/log-segment-reader.js';
 import { MAX_BATCH_LENGTH } from '../formats/limits.js';
 import type { FileHandle } from '../io/file-io.js';
 
@@ -38,6 +38,15 @@ export class BatchWindows {
     return step;
   }
 
+  /** at(), checked the same, without the records. */
+  frameAt(position: number, minOffset: number): FrameStep {
+    if (!this.#holds(position)) this.#load(position);
+    const step = this.#reader.frameAt(position - this.#start, minOffset);
+    if (step.kind === 'frame') step.frame.position += this.#start;
+    else if (step.kind === 'damage') step.damage.offset += this.#start;
+    return step;
+  }
+
   /** Whether the window holds the whole batch at `position` (or all there is of it: a damaged length is judged by the reader). */
   #holds(position: number): boolean {
     const rel = position - this.#start;
@@ -61,3 +70,4 @@ export class BatchWindows {
     this.#reader = new BatchReader(this.#bytes);
   }
 }
+

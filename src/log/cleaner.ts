@@ -32,7 +32,10 @@
 // on the next open which one is live.
 
 import { LogkvError } from '../errors.js';
+import { type CheckedHint, checkHint, forEachHintEntry } from '../formats/hint-reader.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import type { Damage } from '../formats/damage.js';
+import type { BatchFrame, ReadBatch } from '../formats/log-segment-reader.js';
 import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
 import { BatchWindows } from './batch-windows.js';
@@ -41,7 +44,7 @@ import { chooseGroups, type CleanerGroup, liveEstimate } from './cleaner-choice.
 import { CompactedOutput, type KeptRecord, type OutputSegment } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
-import { segmentFilePaths } from './segment-names.js';
+import { hintPath, segmentFilePaths } from './segment-names.js';
 import type { Segment, SegmentLog } from './segment-log.js';
 
 export interface CleanerContext {
@@ -147,7 +150,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
       runs.push(run);
       for (const [i, segment] of group.segments.entries()) {
         result.bytesBefore += segment.tail;
-        await copyLive(ctx, segment, group.skipBelow[i]!, group.startsLog, output, moves, result);
+        await copyLive({ ctx, segment, skipBelow: group.skipBelow[i]!, startsLog: group.startsLog, output, moves, result });
       }
       // The outputs stand for the group's offsets, up to where its next neighbour starts.
       run.written = await output.finish(group.segments.at(-1)!.nextOffset);
@@ -197,75 +200,161 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   return result;
 }
 
+/** One segment's copy within a run: where its kept records go, and what is counted. */
+interface SegmentCopy {
+  ctx: CleanerContext;
+  segment: Segment;
+  skipBelow: number;
+  startsLog: boolean;
+  output: CompactedOutput;
+  moves: Moves;
+  result: CompactionResult;
+}
+
 /**
  * Copies what is still needed from one sealed segment into the output.
  * Records below `skipBelow` are stood for by base segments before this one
  * (a store started from a snapshot: restore.ts), so they are not needed.
  * `startsLog`: every older segment is rewritten by this run too, so a
  * tombstone (or an expired newest put) no longer hides anything and may go.
+ *
+ * Every batch is checked (CRC, layout): damage stops the run, whatever the
+ * batch holds. When the segment's hint says where the records worth keeping
+ * are (keptCandidates), a batch without one is dropped after that check,
+ * without making an object of any of its records: in a mostly dead segment
+ * that is nearly every batch.
  */
-async function copyLive(
-  ctx: CleanerContext,
-  segment: Segment,
-  skipBelow: number,
-  startsLog: boolean,
-  output: CompactedOutput,
-  moves: Moves,
-  result: CompactionResult,
-): Promise<void> {
+async function copyLive(job: SegmentCopy): Promise<void> {
+  const { ctx, segment, skipBelow, result } = job;
   const reader = new BatchWindows(segment.handle, segment.tail);
-  const d = ctx.space.directory;
-  const now = ctx.now();
-  // A store started from a kept snapshot replays the log after it, so a delete (or expiry) after one must stay.
-  const floor = Math.min(Infinity, ...ctx.snapshotOffsets);
+  const candidates = keptCandidates(ctx, segment, skipBelow);
+  const copy = batchCopier(job);
+  const slices = new TimeSlices();
+  let next = 0;
   let position = SEGMENT_HEADER_SIZE;
   let minOffset = segment.baseOffset;
-  const slices = new TimeSlices();
   try {
     while (position < segment.tail) {
-      const step = reader.at(position, minOffset);
-      if (step.kind === 'end') break;
-      if (step.kind === 'damage') {
-        const { damage } = step;
-        throw new LogkvError('CORRUPT', `${segment.path} is damaged at byte ${damage.offset} (${damage.reason}: ${damage.message}); compaction stopped, nothing changed; run kvtool repair`, {
-          file: segment.path,
-          offset: damage.offset,
-          reason: damage.reason,
-        });
-      }
-      const b = step.batch;
-      for (const r of b.records) {
-        if (r.offset < skipBelow) {
-          result.recordsDropped++;
-          continue;
-        }
-        let keep: boolean;
-        const id = d.lookup(r.key);
-        if (r.op === Op.Put) {
-          const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
-          const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
-          keep = live && (!expired || !startsLog || r.offset >= floor);
-          if (live && !keep) moves.expired(r.key, segment.id, r.position);
+      let b: BatchFrame & { recordCount?: number };
+      if (candidates === undefined) {
+        const read = readBatch(reader, segment, position, minOffset);
+        if (!read) break;
+        await copy(read);
+        b = read;
+      } else {
+        const frame = checked(segment, reader.frameAt(position, minOffset));
+        if (!frame) break;
+        const end = position + frame.size;
+        if (next < candidates.positions.length && candidates.positions[next]! < end) {
+          await copy(readBatch(reader, segment, position, minOffset));
+          while (next < candidates.positions.length && candidates.positions[next]! < end) next++;
         } else {
-          // A put newer than the tombstone makes it moot; otherwise it may still be needed.
-          keep = id < 0 && (!startsLog || now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= floor);
+          result.recordsDropped += frame.recordCount;
         }
-        if (!keep) {
-          result.recordsDropped++;
-          continue;
-        }
-        result.recordsKept++;
-        if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
-        const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
-        const writing = output.add(kept);
-        if (writing) await writing;
+        b = frame;
       }
       position += b.size;
       minOffset = b.baseOffset + b.lastOffsetDelta + 1;
       if (slices.due()) await slices.next();
     }
   } finally {
-    result.bytesRead += reader.bytesRead;
+    result.bytesRead += reader.bytesRead + (candidates?.hintBytes ?? 0);
+  }
+}
+
+/** The batch at `position`, checked whole; undefined at the segment's end; CORRUPT when damaged. */
+function readBatch(reader: BatchWindows, segment: Segment, position: number, minOffset: number): ReadBatch | undefined {
+  const step = reader.at(position, minOffset);
+  return step.kind === 'batch' ? step.batch : checked(segment, step);
+}
+
+/** What a step of the reader found: its frame, undefined at the end of the batches, CORRUPT for damage. */
+function checked<T>(segment: Segment, step: { kind: 'frame'; frame: T } | { kind: 'end' } | { kind: 'damage'; damage: Damage }): T | undefined {
+  if (step.kind === 'end') return undefined;
+  if (step.kind === 'frame') return step.frame;
+  const { damage } = step;
+  throw new LogkvError('CORRUPT', `${segment.path} is damaged at byte ${damage.offset} (${damage.reason}: ${damage.message}); compaction stopped, nothing changed; run kvtool repair`, {
+    file: segment.path,
+    offset: damage.offset,
+    reason: damage.reason,
+  });
+}
+
+/** What to do with each record of a batch read from the segment (see cleaner.ts's header): keep it in the output, or drop it. */
+function batchCopier({ ctx, segment, skipBelow, startsLog, output, moves, result }: SegmentCopy): (b: ReadBatch | undefined) => Promise<void> {
+  const d = ctx.space.directory;
+  const now = ctx.now();
+  // A store started from a kept snapshot replays the log after it, so a delete (or expiry) after one must stay.
+  const floor = Math.min(Infinity, ...ctx.snapshotOffsets);
+  return async (b) => {
+    if (!b) return;
+    for (const r of b.records) {
+      if (r.offset < skipBelow) {
+        result.recordsDropped++;
+        continue;
+      }
+      let keep: boolean;
+      const id = d.lookup(r.key);
+      if (r.op === Op.Put) {
+        const live = id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === r.position;
+        const expired = r.expireAtMs !== undefined && r.expireAtMs <= now;
+        keep = live && (!expired || !startsLog || r.offset >= floor);
+        if (live && !keep) moves.expired(r.key, segment.id, r.position);
+      } else {
+        // A put newer than the tombstone makes it moot; otherwise it may still be needed.
+        keep = id < 0 && (!startsLog || now - b.timestampMs < ctx.tombstoneRetentionMs || r.offset >= floor);
+      }
+      if (!keep) {
+        result.recordsDropped++;
+        continue;
+      }
+      result.recordsKept++;
+      if (r.op === Op.Put) moves.from(r.key, segment.id, r.position);
+      const kept: KeptRecord = { op: r.op, key: r.key, value: r.value, offset: r.offset, expireAtMs: r.expireAtMs, timestampMs: b.timestampMs };
+      const writing = output.add(kept);
+      if (writing) await writing;
+    }
+  };
+}
+
+/** Past this share of live bytes most batches hold a live record: no candidates are looked for, every batch is read. */
+const CANDIDATES_BELOW_LIVE_SHARE = 0.5;
+
+/**
+ * The positions of the records of `segment` that may be kept, from its hint
+ * (the newest record of each key in the segment), ascending: a put the key
+ * directory points at, or a tombstone of a key without a newer put. Every
+ * other record of the segment is dead, whatever else its batch holds.
+ * Undefined (read every batch) without a hint that matches the segment, or
+ * when most of the segment is live.
+ */
+function keptCandidates(ctx: CleanerContext, segment: Segment, skipBelow: number): { positions: Float64Array; hintBytes: number } | undefined {
+  const total = segment.tail - SEGMENT_HEADER_SIZE;
+  if (total <= 0 || liveEstimate(segment, ctx.space.usage) >= CANDIDATES_BELOW_LIVE_SHARE * total) return undefined;
+  const found = hintOf(ctx, segment);
+  if (!found) return undefined;
+  const d = ctx.space.directory;
+  const wanted: number[] = [];
+  forEachHintEntry(found.hint, (tombstone, bytes, keyAt, keyLength, offset, position) => {
+    if (offset < skipBelow) return;
+    const id = d.lookupAt(bytes, keyAt, keyLength);
+    if (tombstone ? id < 0 : id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === position) wanted.push(position);
+  });
+  return { positions: Float64Array.from(wanted).sort(), hintBytes: found.size };
+}
+
+/** The hint of `segment` when it passes its checks and describes the segment as it is; else undefined. */
+function hintOf(ctx: CleanerContext, segment: Segment): { hint: CheckedHint; size: number } | undefined {
+  const path = hintPath(ctx.dir, segment.stem);
+  try {
+    if (!ctx.io.exists(path)) return undefined;
+    const bytes = ctx.io.readFile(path);
+    const hint = checkHint(bytes, path);
+    const matches = hint.segmentBaseOffset === segment.baseOffset && hint.segmentNextOffset === segment.nextOffset && hint.coveredLength === segment.tail;
+    return matches ? { hint, size: bytes.length } : undefined;
+  } catch (e) {
+    if (e instanceof LogkvError) return undefined;
+    throw e;
   }
 }
 

@@ -51,8 +51,6 @@ export interface DeferredSegment {
   index: IndexedSegment;
   /** The newest segment: its hint and index describe it only until its next write (recovery.ts). */
   newest: boolean;
-  /** Remove the hint and index once loaded: the newest segment's, which a writable open moved to temporary names (opening.ts). */
-  removeWhenLoaded: boolean;
 }
 
 /** What loading needs of the key space. */
@@ -301,7 +299,6 @@ export class DeferredLoad {
     this.#hint = undefined;
     this.#at = FIRST_HINT_ENTRY;
     s.index.close();
-    if (s.removeWhenLoaded) for (const p of [s.hintPath, s.index.path]) if (this.#o.io.exists(p)) this.#o.io.unlink(p);
   }
 
   /**

@@ -728,6 +728,8 @@ export class LogStore<V = unknown> {
    */
   async compact(): Promise<CompactionResult> {
     this.#checkMaintainable();
+    // The run's outputs get their hints in the worker: started now, it is up by the time the first is sealed.
+    backgroundFiles(this.#io).warm();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
@@ -889,6 +891,8 @@ export class LogStore<V = unknown> {
     try {
       // A cleaner run or snapshot under way finishes first: both end in a consistent file set.
       await this.#maintenance.catch(() => undefined);
+      // The loader's files first: the log may put the newest segment's hint and index (read by the loader) back in place.
+      this.#space.stopLoading();
       if (this.readOnly) this.#log.release();
       else await this.#log.close();
       await this.#writable?.close();

@@ -229,18 +229,20 @@ function deferredLoad(io: FileIO, plan: LogRecoveryPlan, space: KeySpace, log: S
     // The newest segment is about to be written to, and its hint and index then describe it no more (open
     // used to remove them here). They are moved to the temporary names a running writer's files have, which
     // kvtool verify passes over and the next open removes as leftovers, and the load reads them from there.
-    const moved = d.newest && writable;
-    if (moved) {
+    // The log puts them back if the segment is sealed or closed unchanged (segment-log.ts, #aside).
+    if (d.newest && writable) {
       io.rename(hintPath, (hintPath = `${hintPath}.tmp`));
       io.rename(indexPath, (indexPath = `${indexPath}.tmp`));
+      log.setAside({ segment: d.id, hint: hintPath, index: indexPath, coveredLength: d.index.coveredLength });
     }
-    return { ...d, hintPath, removeWhenLoaded: moved, index: new IndexedSegment(io, indexPath, d.index) };
+    return { ...d, hintPath, index: new IndexedSegment(io, indexPath, d.index) };
   });
   return new DeferredLoad(segments, space.deferredTarget(), {
     io,
     readRecord: (segment, position, size) => log.readRecordView(log.segment(segment), position, size),
     onDamage: (error) => hooks.onBackgroundError(error),
-    onRebuild: (kind) => {
+    onRebuild: (kind, file) => {
+      log.discardAside(file);
       report.clean = false;
       if (kind === 'hint') report.hintsRebuilt++;
       else report.indexesRebuilt++;

@@ -39,7 +39,7 @@ import { backgroundFiles, type BackgroundFiles } from './background-files.js';
 import { RecordReads } from './record-reads.js';
 import { extendWithZeros, prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
-import { segmentPath, segmentStem } from './segment-names.js';
+import { hintPath, indexPath, segmentPath, segmentStem } from './segment-names.js';
 
 import type { Durability } from '../io/durability.js';
 
@@ -181,6 +181,13 @@ export class SegmentLog {
   #spare: { path: string; ready: Promise<void> } | undefined;
   /** Hints of sealed segments still being written. */
   readonly #sealing = new Set<Promise<void>>();
+  /**
+   * The active segment's hint and index as open found them, moved to
+   * temporary names (opening.ts) since the next write makes them wrong.
+   * When the segment is sealed or closed with no write since, they are
+   * put back rather than made again from the whole segment.
+   */
+  #aside: SetAside | undefined;
 
   constructor(options: SegmentLogOptions, segments: Segment[], lastTimestampMs: number) {
     this.#o = options;
@@ -253,9 +260,9 @@ export class SegmentLog {
    * then put in place (see #activate), so the newest segment is never a
    * half-written file.
    */
-  static async createSegment(o: SegmentLogOptions, id: number, baseOffset: number): Promise<Segment> {
+  static async createSegment(o: SegmentLogOptions, id: number, baseOffset: number, size = o.segmentSize): Promise<Segment> {
     const tmp = `${segmentPath(o.dir, segmentStem(baseOffset))}.tmp`;
-    await prepareSegmentFile(o.io, tmp, SegmentLog.#header(o, baseOffset), o.segmentSize);
+    await prepareSegmentFile(o.io, tmp, SegmentLog.#header(o, baseOffset), size);
     return SegmentLog.#activate(o, tmp, id, baseOffset);
   }
 
@@ -281,7 +288,7 @@ export class SegmentLog {
     o.io.rename(tmp, path);
     await o.io.syncDir(o.dir);
     const handle = o.io.open(path, 'update');
-    return { id, stem, baseOffset, path, handle, tail: SEGMENT_HEADER_SIZE, fileSize: o.segmentSize, nextOffset: baseOffset, sealed: false };
+    return { id, stem, baseOffset, path, handle, tail: SEGMENT_HEADER_SIZE, fileSize: handle.size(), nextOffset: baseOffset, sealed: false };
   }
 
   /** Queues a write; resolves with `apply`'s result once durable (per the durability mode). */
@@ -330,6 +337,40 @@ export class SegmentLog {
     await this.#syncActive();
   }
 
+  /** The active segment's hint and index, moved aside at open (see #aside). */
+  setAside(files: SetAside): void {
+    this.#aside = files;
+  }
+
+  /** A file set aside turned out damaged: neither it nor its partner is put back (both go when the segment is sealed or closed; the load may still read them). */
+  discardAside(file: string): void {
+    const a = this.#aside;
+    if (a?.hint === file || a?.index === file) a.damaged = true;
+  }
+
+  /**
+   * Puts back the hint and index set aside for `segment`, now sealed or
+   * closed, when it holds no write since open (its length is still the one
+   * they cover), and makes their names durable; returns whether it did.
+   * Otherwise they describe the segment no more and are removed. The index
+   * goes first: a crash between the renames leaves an index without its
+   * hint, which open rebuilds, never a hint without its index.
+   */
+  async #restoreAside(segment: Segment): Promise<boolean> {
+    const a = this.#aside;
+    if (a?.segment !== segment.id) return false;
+    this.#aside = undefined;
+    const io = this.#o.io;
+    if (a.damaged === true || segment.tail !== a.coveredLength || !io.exists(a.hint) || !io.exists(a.index)) {
+      for (const p of [a.hint, a.index]) if (io.exists(p)) io.unlink(p);
+      return false;
+    }
+    io.rename(a.index, indexPath(this.#o.dir, segment.stem));
+    io.rename(a.hint, hintPath(this.#o.dir, segment.stem));
+    await io.syncDir(this.#o.dir);
+    return true;
+  }
+
   /** Waits until every sealed segment's hint written in the background is on disk (or failed). */
   async sealed(): Promise<void> {
     while (this.#sealing.size > 0) await Promise.all(this.#sealing);
@@ -362,7 +403,7 @@ export class SegmentLog {
         this.#reads.release(this.#active);
         await trim(this.#active);
         // After the trim is durable: the hint covers the trimmed length (see the crash stories above).
-        if (this.#active.tail > SEGMENT_HEADER_SIZE) await writeHint(this.#o.io, this.#o.dir, this.#active);
+        if (this.#active.tail > SEGMENT_HEADER_SIZE && !(await this.#restoreAside(this.#active))) await writeHint(this.#o.io, this.#o.dir, this.#active);
       }
     } finally {
       for (const s of this.segments) this.#closeSegment(s);
@@ -528,8 +569,10 @@ export class SegmentLog {
     this.segments.push(next);
     this.#byId.set(next.id, next);
     this.#active = next;
-    const sealing = this.#sealInBackground(old);
-    if (!this.#background.detached) await sealing;
+    if (!(await this.#restoreAside(old))) {
+      const sealing = this.#sealInBackground(old);
+      if (!this.#background.detached) await sealing;
+    }
     this.#o.onRoll?.();
   }
 
@@ -543,22 +586,31 @@ export class SegmentLog {
     this.#spare = { path, ready };
   }
 
-  /** The segment that follows at `baseOffset`: the spare when it was prepared, else a file made now. */
+  /**
+   * The segment that follows at `baseOffset`: the spare when it was
+   * prepared, else a file made now, its header alone. Its zero fill then
+   * waits for the next group of writes (#fillTo), as a reopened segment's
+   * does: a roll that comes before any spare (compact() right after open)
+   * writes no segment's worth of zeros first.
+   */
   async #nextSegment(baseOffset: number): Promise<Segment> {
     const spare = this.#spare;
     this.#spare = undefined;
+    let ready = false;
     if (spare) {
       try {
         await spare.ready;
+        ready = true;
       } catch (e) {
         // Preparing it failed (no space, say): making the file here tells whether the log can go on.
         this.#o.onBackgroundError?.(e);
         if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
-        return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset);
       }
-      return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     }
-    return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset);
+    if (spare && ready) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
+    const next = await SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
+    this.#fillTo = this.#o.segmentSize;
+    return next;
   }
 
   /** Writes the hint and index of sealed segment `id` again (they were found damaged), outside the write queue; nothing when the cleaner has replaced it since. */
@@ -580,6 +632,16 @@ export class SegmentLog {
     this.#sealing.add(done);
     return done;
   }
+}
+
+/** A hint and index moved to temporary names, and the segment length they cover. */
+export interface SetAside {
+  segment: number;
+  hint: string;
+  index: string;
+  coveredLength: number;
+  /** Found damaged by the load: removed, not put back. */
+  damaged?: boolean;
 }
 
 function failedError(cause: unknown): LogkvError {

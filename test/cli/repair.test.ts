@@ -395,9 +395,9 @@ t.test('a damaged snapshot moves to lost/ and leaves the manifest; the others st
 
 t.test('repair takes the lock: a store open elsewhere is refused, a dry run is not', async (t) => {
   const s = await makeStore(fresh(), 40);
-  const store = await LogStore.open(s.dir);
-  // Loaded: the newest segment's hint and index, moved to temporary names while they load (opening.ts), are gone.
-  await store.whenLoaded();
+  // Keys loaded before open resolves: a background load sets the newest segment's hint and index aside under
+  // temporary names until it is sealed or closed (opening.ts), and a dry run would propose moving them.
+  const store = await LogStore.open(s.dir, { loadKeys: 'before-open' });
   try {
     const r = await kvtool('repair', '-y', s.dir);
     t.equal(r.status, 4);

@@ -299,12 +299,14 @@ t.test('a run rewrites only the segments that hold garbage: one dirty segment of
   }
   const before = new Map(sealed.map((name) => [name, Buffer.from(io.readFile(`/db/${name}`))]));
   const dirtyBytes = before.get(dirty)!.length;
+  // The run reads the segment once, and its hint: where the records worth keeping are, if any.
+  const hintBytes = io.readFile(`/db/${dirty.replace(/\.log$/, '.hint')}`).length;
 
   const r = await s.compact();
   t.equal(r.segmentsBefore, 1, 'one segment rewritten');
   t.equal(r.bytesBefore, dirtyBytes, 'and it is the dirty one');
   t.ok(r.segmentsSkipped >= 20, `${r.segmentsSkipped} sealed segments skipped`);
-  t.ok(r.bytesRead <= 1.1 * dirtyBytes, `read ${r.bytesRead} bytes for a ${dirtyBytes}-byte segment`);
+  t.ok(r.bytesRead <= 1.05 * (dirtyBytes + hintBytes), `read ${r.bytesRead} bytes for a ${dirtyBytes}-byte segment and its ${hintBytes}-byte hint`);
   t.ok(r.bytesAfter < dirtyBytes / 10, `wrote ${r.bytesAfter} bytes: the segment held no live record`);
   t.notOk(io.exists(`/db/${dirty}`), 'the dirty segment is gone');
   for (const [name, bytes] of before) {

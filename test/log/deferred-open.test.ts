@@ -100,7 +100,7 @@ t.test('ranges and counts right after open load every key first', async (t) => {
   await again.close();
 });
 
-t.test('the newest segment: its hint and index move to temporary names, go once it is loaded; a write and a crash after open rescan it', async (t) => {
+t.test('the newest segment: its hint and index move to temporary names until it is sealed or closed; a write and a crash after open rescan it', async (t) => {
   const mem = new MemoryFileIO();
   const model = await filled(mem);
   const newest = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!;
@@ -111,8 +111,8 @@ t.test('the newest segment: its hint and index move to temporary names, go once 
   await s.put('k1', 'changed');
   model.set('k1', 'changed');
   await s.whenLoaded();
-  t.notOk(mem.exists(`${stem}.hint.tmp`), 'the hint removed once loaded');
-  t.notOk(mem.exists(`${stem}.index.tmp`), 'the index removed once loaded');
+  t.ok(mem.exists(`${stem}.hint.tmp`) && mem.exists(`${stem}.index.tmp`), 'loaded, they stay aside until the segment is sealed or closed');
+  t.notOk(mem.exists(`${stem}.hint`) || mem.exists(`${stem}.index`), 'and describe nothing under the names open reads');
   await s.put('k2', 'changed too');
   model.set('k2', 'changed too');
   const crashed = mem.crash();
@@ -133,6 +133,61 @@ t.test('the newest segment: its hint and index move to temporary names, go once 
   for (const [k, v] of model2) t.equal(r2.get(k), v);
   for (const name of ['hint', 'index', 'hint.tmp', 'index.tmp']) t.notOk(c2.exists(`${stem}.${name}`), `no ${name} left after the open that scanned the segment`);
   await r2.close();
+});
+
+t.test('sealed or closed with no write since open, the newest segment gets its hint and index back instead of a rescan', async (t) => {
+  for (const end of ['close', 'compact'] as const) {
+    const mem = new MemoryFileIO();
+    const model = await filled(mem);
+    const newest = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!;
+    const stem = `${DIR}/${newest.slice(0, -4)}`;
+    const hint = Buffer.from(mem.readFile(`${stem}.hint`));
+    const index = Buffer.from(mem.readFile(`${stem}.index`));
+    const made: string[] = [];
+    const io = overriding(mem, {
+      open: (p, m) => {
+        if (m === 'create') made.push(p);
+        return mem.open(p, m);
+      },
+    });
+    const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+    await s.whenLoaded();
+    if (end === 'close') await s.close();
+    else {
+      await s.compact();
+      await s.close();
+    }
+    t.same(made.filter((p) => p.startsWith(`${stem}.`)), [], `${end}: no hint or index of the newest segment was written`);
+    if (end === 'close') {
+      t.ok(mem.exists(`${stem}.hint`) && Buffer.compare(mem.readFile(`${stem}.hint`), hint) === 0, 'its hint is back, unchanged');
+      t.ok(mem.exists(`${stem}.index`) && Buffer.compare(mem.readFile(`${stem}.index`), index) === 0, 'and its index');
+    } else {
+      t.notOk(mem.exists(`${DIR}/${newest}`), 'compact: the segment, sealed with its hint put back, was rewritten by the cleaner');
+    }
+    t.same(mem.readdir(DIR).filter((n) => n.endsWith('.tmp')), [], `${end}: nothing left under a temporary name`);
+    const again = await LogStore.open<string>(DIR, { io: mem, ...base, loadKeys: 'before-open' });
+    t.equal(again.openReport.clean, true, `${end}: the next open is clean`);
+    t.ok(again.openReport.hintsUsed >= 1, `${end}: and uses the hints`);
+    for (const [k, v] of model) t.equal(again.get(k), v);
+    await again.close();
+  }
+
+  // A write since open: the hint put aside describes the segment no more, and one is made from the segment.
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const newest = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!;
+  const stem = `${DIR}/${newest.slice(0, -4)}`;
+  const before = Buffer.from(mem.readFile(`${stem}.hint`));
+  const s = await LogStore.open<string>(DIR, { io: mem, ...base, now: ticking() });
+  await s.put('k9', 'after open');
+  model.set('k9', 'after open');
+  await s.close();
+  t.notOk(Buffer.compare(mem.readFile(`${stem}.hint`), before) === 0, 'after a write, close writes a new hint');
+  t.same(mem.readdir(DIR).filter((n) => n.endsWith('.tmp')), [], 'and removes the old one');
+  const again = await LogStore.open<string>(DIR, { io: mem, ...base, loadKeys: 'before-open' });
+  t.equal(again.openReport.clean, true);
+  for (const [k, v] of model) t.equal(again.get(k), v);
+  await again.close();
 });
 
 t.test('a flipped byte in an index slot: the search stops trusting it, the answer is still right, the index is written again', async (t) => {
