@@ -16,7 +16,7 @@ import { dropPageCache, plainReadMBps, plainWriteMBps, sha256MBps } from './refe
 import { dirtySegment } from './dirty-segment.js';
 import { rolls } from './roll-latency.js';
 import { diskBytes, memoryNow, peakRss, sample, timeOnce } from './measure.js';
-import { hotPicks, KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, writeKey } from './workload.js';
+import { hotPicks, KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, withSequentialKeys, writeKey } from './workload.js';
 
 export type Figures = Record<string, number | string | boolean | null>;
 
@@ -125,6 +125,17 @@ export async function reopenScan(engine: EngineName, dir: string, sizes: Sizes):
   await store!.close();
   if (scanned !== want) throw new Error(`${engine}: the scan read ${scanned} entries, not ${want}`);
   return { openScanMs: ms, scanMs, scanned };
+}
+
+/** Bulk load of `keys` keys in ascending key order into a fresh store (issue 17: sequential ids are a B-tree's best case). */
+export function loadSequential(engine: EngineName, dir: string, sizes: Sizes): Promise<Figures> {
+  return withSequentialKeys(async () => {
+    const n = sizes.keys;
+    const { store, loadMs } = await loaded(engine, dir, n);
+    check(store.get(keyAt(n - 1)), `${engine} get after the load`);
+    await store.close();
+    return { keys: n, loadMs, bulkPutPerSec: (n / loadMs) * 1000 };
+  });
 }
 
 /** Bulk load of 4x the keys, for the memory and reopen figures at that size (no gets). */
@@ -381,5 +392,5 @@ export async function journal(_engine: EngineName, dir: string, sizes: Sizes): P
   return { journalSetPerSec: 1000 / set.meanMs, journalSetP50Ms: set.p50Ms, journalGetPerSec: (GETS_PER_SAMPLE / get.meanMs) * 1000 };
 }
 
-export const PHASES = { load, reopen, reopenScan, load4x, reopen4x, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls, dirtySegment } as const;
+export const PHASES = { load, loadSequential, reopen, reopenScan, load4x, reopen4x, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls, dirtySegment } as const;
 export type PhaseName = keyof typeof PHASES;

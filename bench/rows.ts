@@ -50,7 +50,12 @@ const bestPeer = (v: Row['values'], better: Row['better']): number | undefined =
 const SPECS: Spec[] = [
   {
     id: 'bulk-put', label: 'bulk put, 1M keys', phase: 'load', field: 'bulkPutPerSec', unit: 'ops/s', better: 'higher',
-    target: { text: '>= 1.5x lmdb', met: (_v, r) => (r.lmdb === undefined ? undefined : r.lmdb >= 1.5) },
+    target: { text: '>= 3x lmdb', met: (_v, r) => (r.lmdb === undefined ? undefined : r.lmdb >= 3) },
+  },
+  {
+    id: 'bulk-put-sequential', label: 'bulk put, 1M keys in ascending order', phase: 'loadSequential', field: 'bulkPutPerSec', unit: 'ops/s', better: 'higher',
+    target: { text: '>= 1.0x lmdb', met: (_v, r) => (r.lmdb === undefined ? undefined : r.lmdb >= 1) },
+    note: 'key i: 12 zero bytes and i big-endian (ids from a counter); every other row uses keys that look random',
   },
   {
     id: 'durable-put', label: 'single durable put', phase: 'durable', field: 'durablePutPerSec', unit: 'ops/s', better: 'higher',

@@ -113,6 +113,13 @@ export async function main(): Promise<void> {
       put('load', e, await runChild('load', e, dir, scale));
     }
 
+    log('bulk load, keys in ascending order');
+    for (const e of turn(1)) {
+      const dir = fresh(`load-sequential-${e}`);
+      put('loadSequential', e, await runChild('loadSequential', e, dir, scale));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
     log('reopen');
     const reopens = new Map<EngineName, number[]>();
     /** logkv's background load after each reopen (until every key is in memory). */

@@ -355,3 +355,39 @@ t.test('a tombstone stays while an older segment the run did not rewrite may hol
   same(t, again, model, 'after compact()');
   await again.close();
 });
+
+t.test('an expired newest put stays while an older segment the run did not rewrite holds an older value of its key', async (t) => {
+  const io = new MemoryFileIO();
+  let clock = 1_000_000;
+  const s = await LogStore.open<string>('/db', { ...base, io, now: () => clock, autoCompact: true, cleanerDirtyRatio: 0.5 });
+  const model: Model = new Map();
+  await s.put('k', 'old value');
+  for (let i = 0; segmentsOn(io).length < 2; i++) {
+    await s.put(`live-${i}`, `v${i}`.padEnd(100, '.'));
+    model.set(`live-${i}`, `v${i}`.padEnd(100, '.'));
+  }
+  const first = segmentsOn(io).sort()[0]!;
+  t.ok(keysIn(io, first).includes('k'), "the first segment holds k's old value");
+  await s.put('k', 'new value', { ttlMs: 1000 });
+  clock += 5000;
+  t.equal(s.get('k'), undefined, 'the new value has expired');
+  // Garbage after it: the cleaner runs by itself over these segments only.
+  for (let i = 0; i < 1500; i++) await s.put('hot', `h${i}`.padEnd(100, '-'));
+  model.set('hot', 'h1499'.padEnd(100, '-'));
+  const deadline = Date.now() + 5000;
+  while (s.dirtyRatio() >= 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.ok(s.dirtyRatio() < 0.5, 'the cleaner ran');
+  t.ok(io.exists(`/db/${first}`), 'the first segment was left as it was');
+  t.equal(s.get('k'), undefined);
+  await s.close();
+  const again = await LogStore.open<string>('/db', { ...base, io, now: () => clock });
+  t.equal(again.get('k'), undefined, 'after a reopen, the old value does not come back');
+  same(t, again, model, 'after a reopen');
+  // compact() reaches back to the log start: both values of k can go now.
+  await again.compact();
+  t.equal(again.get('k'), undefined);
+  const left = segmentsOn(io).flatMap((name) => keysIn(io, name));
+  t.notOk(left.includes('k'), 'neither value of k is left');
+  same(t, again, model, 'after compact()');
+  await again.close();
+});
