@@ -2,7 +2,7 @@
 // system: run by the worker thread, or on this thread when no worker can
 // be started.
 
-import { nodeFileIO } from '../io/file-io.js';
+import { nodeFileIO, removeFiles } from '../io/file-io.js';
 import type { HintedSegment } from './segment-hint.js';
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
@@ -11,7 +11,8 @@ import { writeHint } from './segment-hint.js';
 export type BackgroundTask =
   | { kind: 'hint'; dir: string; segment: HintedSegment }
   | { kind: 'prepare'; path: string; header: Uint8Array; size: number }
-  | { kind: 'sort'; arena: Uint8Array; offsets: Uint32Array };
+  | { kind: 'sort'; arena: Uint8Array; offsets: Uint32Array }
+  | { kind: 'remove'; paths: string[] };
 
 export type BackgroundResult = boolean | Uint32Array | undefined;
 
@@ -23,6 +24,9 @@ export async function perform(task: BackgroundTask): Promise<BackgroundResult> {
       return sortByKey(task.arena, task.offsets);
     case 'prepare':
       await prepareSegmentFile(nodeFileIO, task.path, task.header, task.size);
+      return undefined;
+    case 'remove':
+      await removeFiles(nodeFileIO, task.paths);
       return undefined;
   }
 }

@@ -189,10 +189,8 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   ctx.log.retire(inputs);
   for (const s of inputs) ctx.space.usage.drop(s.id);
 
-  for (const s of inputs) {
-    for (const p of segmentFilePaths(ctx.dir, s.stem)) if (ctx.io.exists(p)) ctx.io.unlink(p);
-  }
-  await ctx.io.syncDir(ctx.dir);
+  // Off this thread where there is a worker: unlinking a large file holds the caller for milliseconds.
+  await background.removeFiles(inputs.flatMap((s) => segmentFilePaths(ctx.dir, s.stem)));
 
   result.segmentsAfter = outputs.length;
   result.bytesAfter = outputs.reduce((n, s) => n + s.tail, 0);

@@ -6,7 +6,11 @@
 //   name made durable (directory fsync) before the manifest lists it and
 //   any batch goes into it; recovery reads the zero fill as the end of the
 //   log. The next segment's file (the spare) is prepared in the background
-//   once the active one is half full, so a roll does not write 64 MiB.
+//   once the active one is half full, so a roll does not write 64 MiB. A
+//   roll with no spare ready (compact() right after open) makes the file
+//   with its header alone, and its zero fill waits for the next group of
+//   writes, as a reopened segment's does: the file is a valid segment at
+//   every step, its end the end of the log.
 // - Writers queue requests; one loop takes every request waiting, encodes
 //   them into one buffer, writes it with one write() and, in 'sync' mode,
 //   makes it durable with one fdatasync for all of them (group commit). A
@@ -25,7 +29,13 @@
 //   durable yet, one whose length no longer matches), so that open rescans.
 //   recovery.ts also checks every batch CRC of that segment, and its last
 //   batch whole, before using the hint. writeHint refuses a segment that
-//   does not read back whole (segment-hint.ts).
+//   does not read back whole (segment-hint.ts). A writable open that defers
+//   the segment's load moves its hint and index to temporary names instead
+//   of removing them (opening.ts); when the segment is sealed or closed with
+//   no write since, they are renamed back (index first) rather than made
+//   again by reading the whole segment (#restoreAside). A crash before that
+//   leaves temporary files, which the next open removes, and a segment
+//   without a hint, which it rescans.
 // - A failed write or fsync fails every request it covered and every later
 //   one: after a failed fsync the kernel may have dropped the pages, so
 //   nothing more is acknowledged until the store is reopened (fsyncgate).
