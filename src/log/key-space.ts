@@ -17,7 +17,12 @@ import { SegmentUsage } from './segment-usage.js';
 export class KeySpace {
   readonly directory: KeyDirectory;
   readonly usage = new SegmentUsage();
-  readonly #order: OrderedIndex;
+  /**
+   * Made at the first ordered read, from every id in the directory: until
+   * then a store that only writes and gets keeps no order at all (its buffer
+   * of unsorted ids was 4-8 bytes a key).
+   */
+  #order: OrderedIndex | undefined;
   #moves: Map<number, number> | undefined;
   /** Segments still loading after open; undefined once every key is in the directory. */
   #deferred: DeferredLoad | undefined;
@@ -30,7 +35,6 @@ export class KeySpace {
 
   constructor() {
     this.directory = new KeyDirectory(1024, { onMove: (from, to) => (this.#moves ??= new Map()).set(from, to) });
-    this.#order = new OrderedIndex((id) => this.directory.keyOf(id));
   }
 
   /** The live entry id of `key`, or -1; while segments are deferred, a miss searches them and brings the key in. */
@@ -134,7 +138,7 @@ export class KeySpace {
     // One hash lookup: set() says what it replaced.
     const id = d.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
     if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize, d.replacedExpires);
-    else this.#order.insert(id);
+    else this.#order?.insert(id);
     this.usage.add(segment, size, expireAtMs !== undefined);
     return id;
   }
@@ -174,19 +178,28 @@ export class KeySpace {
     const id = this.directory.lookup(key);
     if (id < 0) return;
     this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id), this.directory.expireAtOf(id) !== undefined);
-    this.#order.remove(id, key);
+    this.#order?.remove(id, key);
     this.directory.delete(key);
     const moves = this.#moves;
     if (moves) {
       this.#moves = undefined;
-      this.#order.remapIds((old) => moves.get(old) ?? old);
+      this.#order?.remapIds((old) => moves.get(old) ?? old);
     }
   }
 
   /** Entry ids in key order within the range (an iterator that can also seek); loads every deferred key first. */
   range(options: Omit<RangeOptions, 'limit'>): RangeIterator {
     this.complete();
-    return this.#order.range(options);
+    return this.#ordered().range(options);
+  }
+
+  #ordered(): OrderedIndex {
+    if (this.#order === undefined) {
+      const order = new OrderedIndex((id) => this.directory.keyOf(id));
+      for (const id of this.directory.ids()) order.insert(id);
+      this.#order = order;
+    }
+    return this.#order;
   }
 }
 
