@@ -229,6 +229,11 @@ export class Manifest extends ManifestView {
     await this.#journal.setMany([['leader', storeId]]);
   }
 
+  /** A promoted follower's: it copies no leader any more (its own writes follow). */
+  async forgetLeader(): Promise<void> {
+    await this.#journal.setMany([['leader', null]]);
+  }
+
   async addSnapshot(record: SnapshotRecord, removed: readonly string[]): Promise<void> {
     const entries: Array<[string, JournalValue]> = removed.map((f) => [SNAPSHOT + f, null]);
     entries.push([SNAPSHOT + record.file, { nextOffset: record.nextOffset }]);

@@ -49,7 +49,16 @@ export interface Follower<V = unknown> {
   readonly error: LogkvError | undefined;
   /** Resolves once the store holds every write the stream held at the call; rejects with the error the follower stopped on. */
   caughtUp(): Promise<void>;
-  /** Stops applying, waits for batches under way, closes the connection and the store. */
+  /**
+   * Stops following and makes the store writable in place: it goes on at
+   * the next offset after the last leader batch it holds whole (a batch
+   * only partly received is dropped, as the leader's all-or-nothing batch
+   * demands). Resolves with the store, which is then the caller's to
+   * close; close() on this handle leaves it open. Allowed after the
+   * follower stopped on an error: the batches before it are good.
+   */
+  promote(): Promise<LogStore<V>>;
+  /** Stops applying, waits for batches under way, closes the connection and the store (not a promoted one). */
   close(): Promise<void>;
 }
 
@@ -107,6 +116,7 @@ class StoreFollower<V> implements Follower<V> {
   #tail: Tail | undefined;
   #error: LogkvError | undefined;
   #closing = false;
+  #promoted = false;
   #stopFetch: () => void = () => undefined;
   #running: Promise<void> = Promise.resolve();
   #waiters: Waiter[] = [];
@@ -142,14 +152,28 @@ class StoreFollower<V> implements Follower<V> {
   }
 
   async close(): Promise<void> {
+    await this.#stop('the follower was closed before it caught up');
+    if (!this.#promoted) await this.store.close();
+  }
+
+  async promote(): Promise<LogStore<V>> {
+    if (this.#promoted) return this.store;
+    if (this.#closing) throw new LogkvError('CLOSED', 'the follower was closed');
+    await this.#stop('the follower was promoted before it caught up');
+    await this.store.promote();
+    this.#promoted = true;
+    return this.store;
+  }
+
+  /** Ends the consuming loop and the connection once every batch handed to the store has settled. */
+  async #stop(why: string): Promise<void> {
     this.#closing = true;
     this.#stopFetch();
     await this.#running;
     await Promise.allSettled(this.#applying);
-    for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', 'the follower was closed before it caught up'));
+    for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', why));
     this.#waiters = [];
     await this.#c.close().catch(() => undefined);
-    await this.store.close();
   }
 
   start(): void {
