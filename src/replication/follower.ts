@@ -24,7 +24,11 @@
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { LogkvError } from '../errors.js';
 import { LogStore, type LogStoreOptions, type ReplicatedBatch } from '../log/log-store.js';
-import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, streamMissing } from './connection.js';
+import { nodeFileIO } from '../io/file-io.js';
+import { inspectStoreDir } from '../log/store-dir.js';
+import { storePath } from '../log/store-path.js';
+import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, retrying, streamMissing } from './connection.js';
+import { planStart, restoreSnapshotObject, type StartFrom } from './follower-start.js';
 import { decodeMessage, HEADER, type ReplicatedRecord } from './message.js';
 
 export interface FollowOptions extends ConnectionOptions {
@@ -38,6 +42,14 @@ export interface FollowOptions extends ConnectionOptions {
   maxApplying?: number;
   /** Errors the follower retries after (a node gone, a timeout). */
   onRetry?: (error: unknown) => void;
+  /**
+   * Where a follower whose directory holds no store yet begins:
+   * 'snapshot' (default), from the newest snapshot object of the stream's
+   * bucket that the stream goes on from, when there is one; 'stream', from
+   * the stream's first write (its files then are what the leader's are)
+   * when the stream still holds it. Either takes the other way when it must.
+   */
+  startFrom?: StartFrom;
 }
 
 export interface Follower<V = unknown> {
@@ -70,6 +82,10 @@ export async function follow<V = unknown>(dir: string, options: FollowOptions): 
     throw new LogkvError('INVALID_ARGUMENT', 'fetchSize and maxApplying are positive integers');
   }
   if (options.leader !== undefined && !/^[0-9a-f]{32}$/.test(options.leader)) throw new LogkvError('INVALID_ARGUMENT', 'leader is a store id: 32 hex digits');
+  const startFrom = options.startFrom ?? 'snapshot';
+  if (startFrom !== 'snapshot' && startFrom !== 'stream') throw new LogkvError('INVALID_ARGUMENT', "startFrom is 'snapshot' or 'stream'");
+  const found = inspectStoreDir(nodeFileIO, storePath(dir)).kind;
+  if (found !== 'store' && found !== 'foreign') return begin<V>(dir, { ...options, fetchSize, maxApplying, startFrom });
   const store = await LogStore.open<V>(dir, { ...options.store, follower: true });
   try {
     if (options.leader !== undefined && store.leader !== undefined && store.leader !== options.leader) {
@@ -81,6 +97,29 @@ export async function follow<V = unknown>(dir: string, options: FollowOptions): 
     return f;
   } catch (e) {
     await store.close();
+    throw e;
+  }
+}
+
+/** A follower in a directory with no store yet: connects first, as where it begins (empty, or a snapshot object) depends on the stream. */
+async function begin<V>(dir: string, o: FollowOptions & { fetchSize: number; maxApplying: number; startFrom: StartFrom }): Promise<Follower<V>> {
+  const connection = await openConnection(o, `logkv follower ${dir}`);
+  try {
+    const startTimeoutMs = o.startTimeoutMs ?? 30_000;
+    const plan = await retrying(`stream ${o.stream}`, startTimeoutMs, () => planStart(connection, { ...(o.leader !== undefined ? { leader: o.leader } : {}), startFrom: o.startFrom }), o.onRetry);
+    if (plan.snapshot && plan.bucket) {
+      const { snapshot, bucket } = plan;
+      if (o.leader !== undefined && snapshot.store !== o.leader) throw new LogkvError('WRONG_LEADER', `snapshot object ${snapshot.name} is of store ${snapshot.store}, not ${o.leader}`);
+      const stallMs = Math.max(3 * connection.requestTimeoutMs, 15_000);
+      const segmentSize = o.store?.segmentSize;
+      await retrying(`snapshot object ${snapshot.name}`, startTimeoutMs, () => restoreSnapshotObject(bucket, snapshot, storePath(dir), { stallMs, ...(segmentSize !== undefined ? { segmentSize } : {}) }), o.onRetry);
+    }
+    const store = await LogStore.open<V>(dir, { ...o.store, follower: true });
+    const f = new StoreFollower(store, connection, o);
+    f.start();
+    return f;
+  } catch (e) {
+    await connection.close().catch(() => undefined);
     throw e;
   }
 }
@@ -106,6 +145,8 @@ class StoreFollower<V> implements Follower<V> {
   /** Stream sequence of the last message of the newest batch the store made durable (undefined: not known yet). */
   #appliedSeq: number | undefined;
   #appliedOffset: number;
+  /** The offset before the store's log start (a copy begun from a snapshot: the snapshot's last); -1 for one begun empty. */
+  readonly #base: number;
   /** Stream sequence of the last message of the newest batch handed to the store. */
   #handedSeq: number | undefined;
   /** Offset of the newest message taken in (applied, being applied, or held in #batch). */
@@ -127,6 +168,7 @@ class StoreFollower<V> implements Follower<V> {
     this.#o = o;
     this.#leader = o.leader ?? store.leader;
     this.#appliedOffset = store.nextOffset - 1;
+    this.#base = store.logStartOffset - 1;
     this.#received = this.#appliedOffset;
   }
 
@@ -245,10 +287,13 @@ class StoreFollower<V> implements Follower<V> {
     }
     // Delivered again (a new consumer starts at a batch's first message): already taken in.
     if (r.offset <= this.#received) return;
-    if (r.prev !== this.#received) {
+    // Right after a snapshot, the message before it may be older than the snapshot's last write (the cleaner thinned what the mirror read, or the stream goes on from a snapshot shipped at a jump): nothing between is missing.
+    const afterSnapshot = this.#received === this.#base && r.prev < this.#received;
+    if (r.prev !== this.#received && !afterSnapshot) {
+      const jump = r.prev > this.#received ? ` (the mirror may have gone on from a snapshot at offset ${r.prev + 1}: a new follower in an empty directory begins from it)` : '';
       throw new LogkvError(
         'OFFSET_GAP',
-        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them`,
+        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them${jump}`,
       );
     }
     this.#received = r.offset;
