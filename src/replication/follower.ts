@@ -186,7 +186,13 @@ class StoreFollower<V> implements Follower<V> {
 
   async caughtUp(): Promise<void> {
     if (this.#error) throw this.#error;
-    const tail = await this.#lookAtTail(true);
+    let tail: Tail | undefined;
+    try {
+      tail = await this.#lookAtTail(true);
+    } catch (e) {
+      if (streamMissing(e)) throw new LogkvError('NOT_FOUND', `stream ${this.#c.stream} does not exist (a mirror makes it): there is nothing to catch up with`, { cause: e });
+      throw e;
+    }
     await new Promise<void>((resolve, reject) => {
       this.#waiters.push({ seq: tail?.seq ?? 0, resolve, reject });
       this.#settleWaiters();
