@@ -10,7 +10,7 @@ import { runExplain } from './commands/explain.js';
 import { runDel, runGet, runPut } from './commands/kv.js';
 import { runCompact, runRestore, runSnapshot } from './commands/maintenance.js';
 import { runRepair } from './commands/repair.js';
-import { runFollow, runMirror, runNatsRestore, type NatsArgs } from './commands/replication.js';
+import type { NatsArgs } from './commands/replication.js';
 import { runStats } from './commands/stats.js';
 import { runTail } from './commands/tail.js';
 import { runVerify } from './commands/verify.js';
@@ -61,6 +61,9 @@ const natsOptions = <T>(y: Argv<T>, demand: boolean) =>
 function natsArgs(a: { servers?: string[] | undefined; stream?: string | undefined; creds?: string | undefined; user?: string | undefined; password?: string | undefined; 'connect-timeout': number }): NatsArgs {
   return { servers: a.servers ?? [], stream: a.stream ?? '', creds: a.creds, user: a.user, password: a.password, connectTimeout: a['connect-timeout'] };
 }
+
+/** The replication commands, loaded when one runs: the other commands never load the NATS clients. */
+const replication = () => import('./commands/replication.js');
 
 const valueEncodingOption = <T>(y: Argv<T>) =>
   y.option('value-encoding', { choices: ['binary', 'utf8', 'json'] as const, describe: "the leader's value encoding, for a follower that begins empty (one begun from a snapshot takes the snapshot's)" });
@@ -218,7 +221,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       (a) =>
         select('restore', a, (ctx) =>
           a.servers !== undefined
-            ? runNatsRestore({ ...natsArgs(a), dir: resolveStoreArgument(a.snapshot), valueEncoding: a['value-encoding'], json: a.json }, ctx)
+            ? replication().then((r) => r.runNatsRestore({ ...natsArgs(a), dir: resolveStoreArgument(a.snapshot), valueEncoding: a['value-encoding'], json: a.json }, ctx))
             : runRestore({ snapshot: a.snapshot, dir: a.dir!, segmentSize: a['segment-size'], json: a.json }, ctx),
         ),
     )
@@ -238,7 +241,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
           }),
       (a) =>
         select('mirror', a, (ctx) =>
-          runMirror({ ...natsArgs(a), path: a.path, once: a.once, snapshot: a.snapshot, snapshotEvery: a['snapshot-every'], replicas: a.replicas }, ctx),
+          replication().then((r) => r.runMirror({ ...natsArgs(a), path: a.path, once: a.once, snapshot: a.snapshot, snapshotEvery: a['snapshot-every'], replicas: a.replicas }, ctx)),
         ),
     )
     .command(
@@ -251,7 +254,7 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
             .option('start-from', { choices: ['snapshot', 'stream'] as const, default: 'snapshot' as const, describe: "a new follower: the newest snapshot object, or the stream's first write when it still holds it" }),
         ),
       (a) =>
-        select('follow', a, (ctx) => runFollow({ ...natsArgs(a), dir: a.dir, once: a.once, startFrom: a['start-from'], valueEncoding: a['value-encoding'] }, ctx)),
+        select('follow', a, (ctx) => replication().then((r) => r.runFollow({ ...natsArgs(a), dir: a.dir, once: a.once, startFrom: a['start-from'], valueEncoding: a['value-encoding'] }, ctx))),
     )
     .command(
       'tail <path>',

@@ -108,7 +108,7 @@ export async function runMirror(args: MirrorArgs, ctx: Context): Promise<number>
       if (args.once) await m.caughtUp();
       else await runUntil(ctx, label, () => m.error, signal.stopped);
       if (m.error) throw m.error;
-      ctx.out.line(`mirror: ${args.path} -> stream ${args.stream}: ${m.published} writes published, lag ${m.lag.offsets}; the store's next offset is ${store.nextOffset}`);
+      ctx.out.line(`mirror: ${args.path} -> stream ${args.stream}: ${m.published} write${m.published === 1 ? '' : 's'} published, lag ${m.lag.offsets}; the store's next offset is ${store.nextOffset}`);
     } finally {
       await m.close();
     }
