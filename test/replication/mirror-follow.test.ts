@@ -207,3 +207,39 @@ t.test("a leader whose cleaner thinned its log: the follower holds the same offs
   await leader.close();
   verify(t, path.join(work, 'follower3'));
 });
+
+t.test('a snapshot object in an R3 bucket: the node leading it killed, a new follower begins from it and catches up', async (t) => {
+  await cluster.createStream('FOUR', 'logkv.FOUR', 3);
+  const opts = { servers: cluster.servers, stream: 'FOUR', requestTimeoutMs: 2000 };
+  const leader = await LogStore.open<string>(path.join(work, 'leader4'), storeOptions);
+  const keys = new Set<string>();
+  const write = async (from: number, to: number) => {
+    for (let i = from; i < to; i += 20) {
+      const writes: Array<Promise<unknown>> = [];
+      for (let j = i; j < Math.min(to, i + 20); j++) {
+        keys.add(`k${j % 300}`);
+        writes.push(j % 13 === 0 ? leader.delete(`k${j % 300}`) : leader.put(`k${j % 300}`, `v${j}`));
+      }
+      await Promise.all(writes);
+    }
+  };
+  await write(0, 2000);
+  const m = await mirror(leader, { ...opts, replicas: 3 });
+  const shipped = await m.shipSnapshot();
+  const killed = await cluster.leaderOf(`OBJ_${'FOUR'}_snapshots`);
+  cluster.kill(killed);
+  await write(2000, 2600);
+  await m.caughtUp();
+  const dir = path.join(work, 'follower4');
+  const f = await follow<string>(dir, { ...opts, store: storeOptions });
+  await f.caughtUp();
+  t.equal(f.store.logStartOffset, shipped.nextOffset, `it began from the snapshot at ${shipped.nextOffset}`);
+  t.same([...f.store.entries()], [...leader.entries()], 'the same entries as the leader');
+  t.same([...keys].filter((k) => f.store.get(k) !== leader.get(k)), [], 'every key ever written gets the same answer');
+  t.equal(f.store.nextOffset, leader.nextOffset);
+  await m.close();
+  await f.close();
+  await leader.close();
+  await cluster.restart(killed);
+  verify(t, dir);
+});
