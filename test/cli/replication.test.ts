@@ -5,27 +5,17 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { LogStore } from '../../src/log/log-store.js';
-import { natsSkipReason, type NatsCluster, startCluster } from '../support/nats-cluster.js';
+import { natsFixture, verifyStore } from '../support/nats-fixture.js';
 import { kvtool, kvtoolIn } from './run-kvtool.js';
 
 const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-const skip = natsSkipReason();
-if (skip) t.plan(0, skip);
 
-let server: NatsCluster;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-kvtool-repl-'));
-t.before(async () => {
-  if (!skip) server = await startCluster(1);
-});
-t.teardown(async () => {
-  await server?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const nats = natsFixture(1, 'logkv-kvtool-repl-');
+const { work } = nats;
 
 async function makeLeader(dir: string, from: number, to: number): Promise<void> {
   const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
@@ -40,20 +30,20 @@ async function makeLeader(dir: string, from: number, to: number): Promise<void> 
 t.test('mirror --once, follow --once, restore --nats: the copies hold what the leader holds', async (t) => {
   const leader = path.join(work, 'leader');
   await makeLeader(leader, 0, 200);
-  const nats = ['--nats', server.servers.join(','), '--stream', 'CLI'];
-  const m = await kvtool('mirror', leader, ...nats, '--once', '--snapshot');
+  const connect = ['--nats', nats.cluster.servers.join(','), '--stream', 'CLI'];
+  const m = await kvtool('mirror', leader, ...connect, '--once', '--snapshot');
   t.equal(m.status, 0, m.stderr);
   t.match(m.lines[0], /^mirror: snapshot [0-9a-f]{32}\/00000000000000000202\.snap shipped: 40 entries, \d+ bytes, sha256 [0-9a-f]{64}$/);
   t.match(m.lines[1], /^mirror: .*leader -> stream CLI: 202 writes published, lag 0; the store's next offset is 202$/);
 
   // More writes, mirrored again: the mirror goes on from the stream's end.
   await makeLeader(leader, 200, 260);
-  const again = await kvtool('mirror', leader, ...nats, '--once');
+  const again = await kvtool('mirror', leader, ...connect, '--once');
   t.equal(again.status, 0, again.stderr);
   t.match(again.lines[0], /: 62 writes published, lag 0; the store's next offset is 264$/);
 
   const follower = path.join(work, 'follower');
-  const f = await kvtool('follow', follower, ...nats, '--once', '--start-from', 'stream', '--value-encoding', 'utf8');
+  const f = await kvtool('follow', follower, ...connect, '--once', '--start-from', 'stream', '--value-encoding', 'utf8');
   t.equal(f.status, 0, f.stderr);
   t.match(f.lines[0], /^follow: stream CLI -> .*follower: the store's next offset is 264, lag 0, leader [0-9a-f]{32}$/);
   const got = await kvtool('get', follower, 'k7');
@@ -61,7 +51,7 @@ t.test('mirror --once, follow --once, restore --nats: the copies hold what the l
   t.equal((await kvtool('verify', follower)).status, 0, 'the follower verifies');
 
   const restored = path.join(work, 'restored');
-  const r = await kvtool('restore', ...nats, restored);
+  const r = await kvtool('restore', ...connect, restored);
   t.equal(r.status, 0, r.stderr);
   t.match(r.lines[0], /^restore: .*restored from stream CLI \(a snapshot object at offset 202 and the stream after it\): 41 keys, the log goes on at offset 264$/);
   const v = await kvtool('verify', restored);
@@ -74,7 +64,7 @@ t.test('mirror --once, follow --once, restore --nats: the copies hold what the l
   await copy.close();
   await leaderStore.close();
 
-  const again2 = await kvtool('restore', ...nats, restored);
+  const again2 = await kvtool('restore', ...connect, restored);
   t.equal(again2.status, 2, 'restore into a store: refused');
   t.match(again2.errors[0], /^kvtool restore: INVALID_ARGUMENT: .* is not empty; restore builds a new store$/);
 });
@@ -82,9 +72,9 @@ t.test('mirror --once, follow --once, restore --nats: the copies hold what the l
 t.test('follow as a process: a progress line on a terminal is not drawn when piped; SIGTERM ends it with its summary', async (t) => {
   const leader = path.join(work, 'leader-p');
   await makeLeader(leader, 0, 50);
-  const nats = ['--nats', server.servers.join(','), '--stream', 'CLIP'];
-  t.equal((await kvtool('mirror', leader, ...nats, '--once')).status, 0);
-  const child = spawn(process.execPath, [KVTOOL, 'follow', path.join(work, 'follower-p'), ...nats], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const connect = ['--nats', nats.cluster.servers.join(','), '--stream', 'CLIP'];
+  t.equal((await kvtool('mirror', leader, ...connect, '--once')).status, 0);
+  const child = spawn(process.execPath, [KVTOOL, 'follow', path.join(work, 'follower-p'), ...connect], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -3,33 +3,19 @@
 // verify, it reopens as a plain store, and follow() refuses it afterwards
 // (it copies no leader any more).
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { follow, mirror } from '../../src/replication/index.js';
-import { natsSkipReason, type NatsCluster, startCluster } from '../support/nats-cluster.js';
+import { natsFixture, verifyStore } from '../support/nats-fixture.js';
 
-const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-const skip = natsSkipReason();
-if (skip) t.plan(0, skip);
 
 const storeOptions: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 64 * 1024, autoCompact: false };
-let server: NatsCluster;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-repl-promote-'));
-t.before(async () => {
-  if (!skip) server = await startCluster(1);
-});
-t.teardown(async () => {
-  await server?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const nats = natsFixture(1, 'logkv-repl-promote-');
+const { work } = nats;
 
 t.test('a promoted follower takes writes at the next offset, reopens as a plain store and verifies', async (t) => {
-  const opts = { servers: server.servers, stream: 'PROMOTE' };
+  const opts = { servers: nats.cluster.servers, stream: 'PROMOTE' };
   const leader = await LogStore.open<string>(path.join(work, 'leader'), storeOptions);
   const m = await mirror(leader, opts);
   const dir = path.join(work, 'follower');
@@ -73,8 +59,7 @@ t.test('a promoted follower takes writes at the next offset, reopens as a plain 
   t.equal(reopened.nextOffset, next + 2);
   await reopened.close();
   await t.rejects(follow(dir, { ...opts, store: storeOptions }), { code: 'NOT_A_FOLLOWER' }, 'following again is refused: it holds writes of its own');
-  const r = spawnSync(process.execPath, [KVTOOL, 'verify', dir], { encoding: 'utf8' });
-  t.equal(r.status, 0, `kvtool verify passes on the promoted store: ${r.stdout.slice(-400)}${r.stderr.slice(-400)}`);
+  verifyStore(t, dir);
 });
 
 t.test('promote() on a store that is no follower: NOT_A_FOLLOWER, and nothing changes', async (t) => {

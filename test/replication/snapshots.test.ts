@@ -5,11 +5,8 @@
 // newest one when the stream no longer holds its start (or by choice), and
 // a damaged object is CORRUPT with nothing restored.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { connect, headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -19,22 +16,12 @@ import { restore } from '../../src/log/restore.js';
 import { follow, mirror } from '../../src/replication/index.js';
 import { encodeMessage } from '../../src/replication/message.js';
 import { bucketName, objectName } from '../../src/replication/snapshot-objects.js';
-import { natsSkipReason, type NatsCluster, startCluster } from '../support/nats-cluster.js';
+import { natsFixture, verifyStore } from '../support/nats-fixture.js';
 
-const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
-const skip = natsSkipReason();
-if (skip) t.plan(0, skip);
 
 const storeOptions: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 64 * 1024, autoCompact: false };
-let server: NatsCluster;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-repl-snap-'));
-t.before(async () => {
-  if (!skip) server = await startCluster(1);
-});
-t.teardown(async () => {
-  await server?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const nats = natsFixture(1, 'logkv-repl-snap-');
+const { work } = nats;
 
 async function fill(s: LogStore<string>, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) {
@@ -50,13 +37,9 @@ function same(t: Test, got: LogStore<string>, want: LogStore<string>): void {
   t.same(differ, [], 'every key gets the same answer');
 }
 
-function verify(t: Test, dir: string): void {
-  const r = spawnSync(process.execPath, [KVTOOL, 'verify', dir], { encoding: 'utf8' });
-  t.equal(r.status, 0, `kvtool verify ${path.basename(dir)} passes: ${r.stdout.slice(-400)}${r.stderr.slice(-400)}`);
-}
 
 async function withJs<T>(use: (nc: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const nc = await connect({ servers: server.servers });
+  const nc = await connect({ servers: nats.cluster.servers });
   try {
     return await use(nc);
   } finally {
@@ -73,7 +56,7 @@ async function objects(stream: string): Promise<string[]> {
 }
 
 t.test('shipSnapshot(): an object named by store and offset; a new follower begins from it and applies the stream after it', async (t) => {
-  const opts = { servers: server.servers, stream: 'SHIP' };
+  const opts = { servers: nats.cluster.servers, stream: 'SHIP' };
   const leader = await LogStore.open<string>(path.join(work, 'leader-ship'), storeOptions);
   await fill(leader, 0, 400);
   const m = await mirror(leader, opts);
@@ -106,11 +89,11 @@ t.test('shipSnapshot(): an object named by store and offset; a new follower begi
   await g.close();
   await m.close();
   await leader.close();
-  verify(t, dir);
+  verifyStore(t, dir);
 });
 
 t.test('a store begun from a snapshot: the mirror ships one before its first message, once; followers begin from it', async (t) => {
-  const opts = { servers: server.servers, stream: 'RESTORED' };
+  const opts = { servers: nats.cluster.servers, stream: 'RESTORED' };
   const origin = await LogStore.open<string>(path.join(work, 'origin'), storeOptions);
   await fill(origin, 0, 300);
   const local = await origin.snapshot();
@@ -139,14 +122,14 @@ t.test('a store begun from a snapshot: the mirror ships one before its first mes
     t.equal(f.store.logStartOffset, 300, `startFrom ${startFrom}: the stream does not hold the start, so it began from the snapshot`);
     same(t, f.store, leader);
     await f.close();
-    verify(t, fdir);
+    verifyStore(t, fdir);
   }
   await m2.close();
   await leader.close();
 });
 
 t.test('a stream whose start was cut: a new follower begins from the newest snapshot; without one, OUT_OF_RANGE and nothing made', async (t) => {
-  const opts = { servers: server.servers, stream: 'CUT' };
+  const opts = { servers: nats.cluster.servers, stream: 'CUT' };
   const leader = await LogStore.open<string>(path.join(work, 'leader-cut'), storeOptions);
   const m = await mirror(leader, opts);
   await fill(leader, 0, 200);
@@ -174,7 +157,7 @@ t.test('a stream whose start was cut: a new follower begins from the newest snap
 });
 
 t.test('snapshotEveryMs ships on a schedule and keeps the newest keepSnapshots', async (t) => {
-  const opts = { servers: server.servers, stream: 'SCHEDULE' };
+  const opts = { servers: nats.cluster.servers, stream: 'SCHEDULE' };
   const leader = await LogStore.open<string>(path.join(work, 'leader-schedule'), storeOptions);
   const shipped: number[] = [];
   const m = await mirror(leader, { ...opts, snapshotEveryMs: 200, keepSnapshots: 2, onSnapshot: (s) => shipped.push(s.nextOffset) });
@@ -192,7 +175,7 @@ t.test('snapshotEveryMs ships on a schedule and keeps the newest keepSnapshots',
 });
 
 t.test('a damaged snapshot object: CORRUPT (snapshot-object), and the follower\'s directory is left empty', async (t) => {
-  const opts = { servers: server.servers, stream: 'BROKEN' };
+  const opts = { servers: nats.cluster.servers, stream: 'BROKEN' };
   const leader = await LogStore.open<string>(path.join(work, 'leader-broken'), storeOptions);
   await fill(leader, 0, 50);
   const m = await mirror(leader, opts);
@@ -256,7 +239,7 @@ t.test('right after a snapshot, the message before the next may be older than th
     });
   const chain = Array.from({ length: 10 }, (_, i): [number, number] => [i, i - 1]);
   await publish('THIN', [...chain, [15, 9], [16, 15]]);
-  const f = await follow<string>(path.join(work, 'follower-thin'), { servers: server.servers, stream: 'THIN', store: storeOptions });
+  const f = await follow<string>(path.join(work, 'follower-thin'), { servers: nats.cluster.servers, stream: 'THIN', store: storeOptions });
   await f.caughtUp();
   t.equal(f.store.logStartOffset, 12, 'begun from the snapshot');
   t.equal(f.store.nextOffset, 17, 'and applied 15 and 16 after it');
@@ -265,7 +248,7 @@ t.test('right after a snapshot, the message before the next may be older than th
   await f.close();
   // The message after the snapshot names 13 as the one before it: 12 and 13 are missing.
   await publish('THIN2', [...chain, [14, 13]]);
-  const g = await follow<string>(path.join(work, 'follower-thin2'), { servers: server.servers, stream: 'THIN2', store: storeOptions });
+  const g = await follow<string>(path.join(work, 'follower-thin2'), { servers: nats.cluster.servers, stream: 'THIN2', store: storeOptions });
   await t.rejects(g.caughtUp(), { code: 'OFFSET_GAP' });
   t.equal(g.store.nextOffset, 12, 'nothing applied past the snapshot');
   await g.close();
@@ -273,10 +256,10 @@ t.test('right after a snapshot, the message before the next may be older than th
 
 t.test('bad options: typed errors', async (t) => {
   const leader = await LogStore.open<string>(path.join(work, 'leader-opts'), storeOptions);
-  await t.rejects(mirror(leader, { servers: server.servers, stream: 'OPTS', snapshotEveryMs: 0 }), { code: 'INVALID_ARGUMENT' });
-  await t.rejects(mirror(leader, { servers: server.servers, stream: 'OPTS', keepSnapshots: 0 }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(mirror(leader, { servers: nats.cluster.servers, stream: 'OPTS', snapshotEveryMs: 0 }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(mirror(leader, { servers: nats.cluster.servers, stream: 'OPTS', keepSnapshots: 0 }), { code: 'INVALID_ARGUMENT' });
   // @ts-expect-error: not a start
-  await t.rejects(follow(path.join(work, 'f-opts'), { servers: server.servers, stream: 'OPTS', startFrom: 'middle' }), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(follow(path.join(work, 'f-opts'), { servers: nats.cluster.servers, stream: 'OPTS', startFrom: 'middle' }), { code: 'INVALID_ARGUMENT' });
   await leader.close();
 });
 
