@@ -57,7 +57,13 @@ export async function planStart(c: Connection, o: { leader?: string; startFrom: 
   if (unreadable) return {};
   const holdsStart = first ? first.prev === -1 : state.last_seq === 0;
   const reaches = newest !== undefined && (first === undefined || first.prev < newest.nextOffset);
-  if (reaches && (o.startFrom === 'snapshot' || !holdsStart)) return { snapshot: newest, bucket };
+  if (reaches && (o.startFrom === 'snapshot' || !holdsStart)) {
+    // A snapshot of one store under a stream of another (a pinned leader that is not the stream's): nothing is restored.
+    if (first && first.store !== newest.store) {
+      throw new LogkvError('WRONG_LEADER', `stream ${c.stream} holds the writes of store ${first.store}, its snapshot object ${newest.name} is of store ${newest.store}`);
+    }
+    return { snapshot: newest, bucket };
+  }
   if (holdsStart) return {};
   const where = first ? `begins at offset ${first.offset} (the writes up to offset ${first.prev} are no longer in it)` : `holds none of the ${state.last_seq} messages it had`;
   const snapshots = newest ? `its newest snapshot object goes on at offset ${newest.nextOffset}, which the stream does not reach` : `bucket ${bucketName(c.stream)} holds no snapshot${leader ? ` of store ${leader}` : ''}`;

@@ -254,6 +254,49 @@ t.test('right after a snapshot, the message before the next may be older than th
   await g.close();
 });
 
+t.test("snapshot objects of another store are never restored: OUT_OF_RANGE, WRONG_LEADER, or which one (INVALID_ARGUMENT)", async (t) => {
+  const local = await LogStore.open<string>(path.join(work, 'other-source'), storeOptions);
+  for (let i = 0; i < 12; i++) await local.put(`k${i}`, `v${i}`);
+  const snap = await local.snapshot();
+  await local.close();
+  const bytes = fs.readFileSync(snap.path);
+  const STORE_A = 'a'.repeat(32);
+  const STORE_B = 'b'.repeat(32);
+  const STORE_C = 'c'.repeat(32);
+  await withJs(async (nc) => {
+    const js = jetstream(nc);
+    await (await jetstreamManager(nc)).streams.add({ name: 'FOREIGN', subjects: ['logkv.FOREIGN'] });
+    // Store A's stream, cut: its first message follows offset 9.
+    for (const [offset, prev] of [[10, 9], [11, 10]] as const) {
+      const m = encodeMessage(STORE_A, { offset, key: Buffer.from(`k${offset}`), value: Buffer.from('v'), tombstone: false, timestamp: 1_700_000_000_000, lastInBatch: true }, prev);
+      const h = headers();
+      for (const [k, v] of m.headers) h.set(k, v);
+      await js.publish('logkv.FOREIGN', m.payload, { msgID: m.msgID, headers: h });
+    }
+    const bucket = await new Objm(nc).create(bucketName('FOREIGN'));
+    const meta = { 'logkv-store': STORE_B, 'logkv-next-offset': '12', 'logkv-sha256': bytes.subarray(-32).toString('hex'), 'logkv-entries': '12' };
+    await bucket.put({ name: objectName(STORE_B, 12), metadata: meta }, readable(bytes));
+  });
+  const opts = { servers: nats.cluster.servers, stream: 'FOREIGN', store: storeOptions };
+  await t.rejects(follow(path.join(work, 'foreign-1'), opts), { code: 'OUT_OF_RANGE' }, "store A's stream, only store B's snapshot: none to begin from");
+  await t.rejects(follow(path.join(work, 'foreign-2'), { ...opts, leader: STORE_B }), { code: 'WRONG_LEADER' }, "pinned to B: B's snapshot under A's stream is refused");
+  t.notOk(fs.existsSync(path.join(work, 'foreign-1')) || fs.existsSync(path.join(work, 'foreign-2')), 'nothing made');
+  // An empty stream and snapshots of two stores: which one is for the caller to say.
+  await withJs(async (nc) => {
+    await (await jetstreamManager(nc)).streams.add({ name: 'TWOSTORES', subjects: ['logkv.TWOSTORES'] });
+    const bucket = await new Objm(nc).create(bucketName('TWOSTORES'));
+    for (const id of [STORE_B, STORE_C]) {
+      const meta = { 'logkv-store': id, 'logkv-next-offset': '12', 'logkv-sha256': bytes.subarray(-32).toString('hex'), 'logkv-entries': '12' };
+      await bucket.put({ name: objectName(id, 12), metadata: meta }, readable(bytes));
+    }
+  });
+  await t.rejects(follow(path.join(work, 'two-stores'), { ...opts, stream: 'TWOSTORES' }), { code: 'INVALID_ARGUMENT' });
+  const pinned = await follow<string>(path.join(work, 'two-stores-c'), { ...opts, stream: 'TWOSTORES', leader: STORE_C });
+  t.equal(pinned.store.leader, STORE_C, 'pinned: it begins from that store\'s snapshot');
+  t.equal(pinned.store.get('k11'), 'v11');
+  await pinned.close();
+});
+
 t.test('bad options: typed errors', async (t) => {
   const leader = await LogStore.open<string>(path.join(work, 'leader-opts'), storeOptions);
   await t.rejects(mirror(leader, { servers: nats.cluster.servers, stream: 'OPTS', snapshotEveryMs: 0 }), { code: 'INVALID_ARGUMENT' });
