@@ -10,6 +10,7 @@ import { runExplain } from './commands/explain.js';
 import { runDel, runGet, runPut } from './commands/kv.js';
 import { runCompact, runRestore, runSnapshot } from './commands/maintenance.js';
 import { runRepair } from './commands/repair.js';
+import type { NatsArgs } from './commands/replication.js';
 import { runStats } from './commands/stats.js';
 import { runTail } from './commands/tail.js';
 import { runVerify } from './commands/verify.js';
@@ -36,6 +37,36 @@ const positionalPath = <T>(y: Argv<T>, describe = 'a store directory or one logk
   y.positional('path', { type: 'string', demandOption: true, describe, coerce: resolveStoreArgument });
 /** A file and nothing else: a path as given. */
 const positionalFile = <T>(y: Argv<T>, describe: string) => y.positional('path', { type: 'string', demandOption: true, describe });
+
+/** The NATS connection options of mirror, follow and restore --nats. */
+const natsOptions = <T>(y: Argv<T>, demand: boolean) =>
+  y
+    .option('servers', {
+      alias: 'nats',
+      type: 'string',
+      demandOption: demand,
+      describe: 'NATS server URLs (nats://host:4222), repeated or comma-separated',
+      // Not an array option: that would take the directory after it too.
+      coerce: (v: string | string[] | undefined) => (v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).filter((s) => s.length > 0)),
+    })
+    .option('stream', { type: 'string', demandOption: demand, describe: 'the JetStream stream' })
+    .option('creds', { type: 'string', describe: 'a NATS .creds file' })
+    .option('user', { type: 'string', describe: 'NATS user name' })
+    .option('password', { type: 'string', describe: 'NATS password (with --user)' })
+    .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to reach NATS before giving up' })
+    .conflicts('creds', 'user')
+    .implies('password', 'user')
+    .check((a) => nonNegative(a['connect-timeout'], '--connect-timeout'));
+
+function natsArgs(a: { servers?: string[] | undefined; stream?: string | undefined; creds?: string | undefined; user?: string | undefined; password?: string | undefined; 'connect-timeout': number }): NatsArgs {
+  return { servers: a.servers ?? [], stream: a.stream ?? '', creds: a.creds, user: a.user, password: a.password, connectTimeout: a['connect-timeout'] };
+}
+
+/** The replication commands, loaded when one runs: the other commands never load the NATS clients. */
+const replication = () => import('./commands/replication.js');
+
+const valueEncodingOption = <T>(y: Argv<T>) =>
+  y.option('value-encoding', { choices: ['binary', 'utf8', 'json'] as const, describe: "the leader's value encoding, for a follower that begins empty (one begun from a snapshot takes the snapshot's)" });
 
 interface Globals {
   quiet: boolean;
@@ -168,15 +199,62 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
       (a) => select('snapshot', a, (ctx) => runSnapshot({ path: a.path, json: a.json }, ctx)),
     )
     .command(
-      'restore <snapshot> <dir>',
-      'build a new store in DIR (empty or missing) from a snapshot file',
+      'restore <snapshot> [dir]',
+      'build a new store in DIR (empty or missing) from a snapshot file; with --nats URL --stream NAME DIR: from the stream\'s newest snapshot object and the stream after it',
       (y) =>
-        y
-          .positional('snapshot', { type: 'string', demandOption: true, describe: 'a snapshot file (.snap)' })
-          .positional('dir', { type: 'string', demandOption: true, describe: 'the new store directory (a bare name: under LOGKV_DIR, as for open())', coerce: resolveStoreArgument })
-          .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
-          .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
-      (a) => select('restore', a, (ctx) => runRestore({ snapshot: a.snapshot, dir: a.dir, segmentSize: a['segment-size'], json: a.json }, ctx)),
+        valueEncodingOption(
+          natsOptions(
+            y
+              .positional('snapshot', { type: 'string', demandOption: true, describe: 'a snapshot file (.snap); with --nats, the new store directory' })
+              .positional('dir', { type: 'string', describe: 'the new store directory (a bare name: under LOGKV_DIR, as for open())', coerce: resolveStoreArgument })
+              .option('segment-size', { type: 'number', describe: 'segment size of the new store (default 64 MiB)' })
+              .option('json', { type: 'boolean', default: false, describe: 'the result as JSON' }),
+            false,
+          ),
+        ).check((a) => {
+          if (a.servers !== undefined) {
+            if (a.dir !== undefined) throw new Error('with --nats, restore takes one directory and no snapshot file');
+            if (a.stream === undefined) throw new Error('--nats needs --stream');
+          } else if (a.dir === undefined) throw new Error('restore needs a snapshot file and a directory (or --nats URL --stream NAME DIR)');
+          return true;
+        }),
+      (a) =>
+        select('restore', a, (ctx) =>
+          a.servers !== undefined
+            ? replication().then((r) => r.runNatsRestore({ ...natsArgs(a), dir: resolveStoreArgument(a.snapshot), valueEncoding: a['value-encoding'], json: a.json }, ctx))
+            : runRestore({ snapshot: a.snapshot, dir: a.dir!, segmentSize: a['segment-size'], json: a.json }, ctx),
+        ),
+    )
+    .command(
+      'mirror <path>',
+      "publish the store's writes into a JetStream stream (made when missing) until Ctrl-C, or with --once until the stream holds them all; takes the store's lock",
+      (y) =>
+        natsOptions(positionalPath(y, 'a store directory'), true)
+          .option('once', { type: 'boolean', default: false, describe: 'stop once the stream holds every write' })
+          .option('snapshot', { type: 'boolean', default: false, describe: 'ship a snapshot into the object store first' })
+          .option('snapshot-every', { type: 'number', describe: 'ship a snapshot this often (seconds)' })
+          .option('replicas', { type: 'number', default: 1, describe: 'replicas of the stream when it is made (3 on a cluster)' })
+          .check((a) => {
+            const every = a['snapshot-every'];
+            if (every !== undefined && !(every > 0)) throw new Error('--snapshot-every takes a positive number of seconds');
+            return true;
+          }),
+      (a) =>
+        select('mirror', a, (ctx) =>
+          replication().then((r) => r.runMirror({ ...natsArgs(a), path: a.path, once: a.once, snapshot: a.snapshot, snapshotEvery: a['snapshot-every'], replicas: a.replicas }, ctx)),
+        ),
+    )
+    .command(
+      'follow <dir>',
+      "keep a read-only copy of a mirrored store in DIR (made when missing, from the newest snapshot object when there is one) until Ctrl-C, or with --once until it holds the stream's writes",
+      (y) =>
+        valueEncodingOption(
+          natsOptions(y.positional('dir', { type: 'string', demandOption: true, describe: 'the follower\'s store directory', coerce: resolveStoreArgument }), true)
+            .option('once', { type: 'boolean', default: false, describe: 'stop once caught up' })
+            .option('start-from', { choices: ['snapshot', 'stream'] as const, default: 'snapshot' as const, describe: "a new follower: the newest snapshot object, or the stream's first write when it still holds it" }),
+        ),
+      (a) =>
+        select('follow', a, (ctx) => replication().then((r) => r.runFollow({ ...natsArgs(a), dir: a.dir, once: a.once, startFrom: a['start-from'], valueEncoding: a['value-encoding'] }, ctx))),
     )
     .command(
       'tail <path>',

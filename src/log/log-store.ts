@@ -202,8 +202,8 @@ export class LogStore<V = unknown> {
   readonly #keys: KeySpace['directory'];
   /** True when opened with readOnly: no lock taken, every write refused with READ_ONLY. */
   readonly readOnly: boolean;
-  /** True when opened with follower: only applyReplicated() writes. */
-  readonly follower: boolean;
+  /** True when opened with follower: only applyReplicated() writes; false again once promote() resolved. */
+  #follower: boolean;
   readonly #lock: LockFile | undefined;
   readonly #manifest: ManifestView;
   /** The manifest to write to; undefined for a read-only open. */
@@ -242,7 +242,7 @@ export class LogStore<V = unknown> {
     this.#manifest = init.manifest;
     this.#writable = init.manifest instanceof Manifest ? init.manifest : undefined;
     this.readOnly = init.options.readOnly;
-    this.follower = init.options.follower;
+    this.#follower = init.options.follower;
     this.#storeId = init.storeId;
     this.#now = init.options.now;
     this.valueEncoding = init.valueEncoding;
@@ -622,6 +622,28 @@ export class LogStore<V = unknown> {
 
   // ---- replication -------------------------------------------------------
 
+  /** True while the store is a follower's copy (opened with follower, not promoted): only applyReplicated() writes. */
+  get follower(): boolean {
+    return this.#follower;
+  }
+
+  /**
+   * Turns a follower's copy into a store of its own, which goes on at the
+   * next offset (logkv/replication's promote()): after every batch applied
+   * before the call, the manifest forgets the leader (durably, so a
+   * reopened store is no follower either and follow() refuses it), and
+   * writes are taken from then on. NOT_A_FOLLOWER for a store that is none.
+   */
+  async promote(): Promise<void> {
+    this.#checkMaintainable();
+    if (!this.#follower) throw new LogkvError('NOT_A_FOLLOWER', `the store at ${this.dir} is not a follower`);
+    // In the write queue: after every replicated batch handed over before.
+    await this.#log.append({ prepare: () => undefined, apply: () => undefined });
+    await this.#log.flush();
+    await this.#manifestForWrites.forgetLeader();
+    this.#follower = false;
+  }
+
   /** The store id of the leader whose writes this follower applies; undefined before its first (and for a store that is no follower). */
   get leader(): string | undefined {
     return this.#manifest.leader;
@@ -641,7 +663,7 @@ export class LogStore<V = unknown> {
    */
   async applyReplicated(batch: ReplicatedBatch): Promise<void> {
     this.#checkOpen();
-    if (!this.follower) throw new LogkvError('NOT_A_FOLLOWER', `the store at ${this.dir} was not opened as a follower`);
+    if (!this.#follower) throw new LogkvError('NOT_A_FOLLOWER', `the store at ${this.dir} is not a follower (opened without follower, or promoted)`);
     const records = replicatedRecords(batch, this.#maxValueSize);
     if (this.#manifest.leader === undefined) await (this.#adoptingLeader ??= this.#manifestForWrites.setLeader(batch.leader));
     if (this.#manifest.leader !== batch.leader) {
@@ -968,7 +990,7 @@ export class LogStore<V = unknown> {
 
   #checkWritable(): void {
     this.#checkMaintainable();
-    if (this.follower) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is a follower: it takes only its leader's writes`);
+    if (this.#follower) throw new LogkvError('READ_ONLY', `the store at ${this.dir} is a follower: it takes only its leader's writes`);
   }
 
   /** Compaction and snapshots: every store that may write its files, a follower too. */

@@ -184,7 +184,7 @@ export class Manifest extends ManifestView {
   async reset(
     valueEncoding: ValueEncodingName,
     segments: ReadonlyArray<Pick<SegmentName, 'stem' | 'baseOffset'>>,
-    extra: { snapshots?: readonly SnapshotRecord[]; logStartOffset?: number; lastTimestampMs?: number; generation?: number } = {},
+    extra: { snapshots?: readonly SnapshotRecord[]; logStartOffset?: number; lastTimestampMs?: number; generation?: number; leader?: string } = {},
   ): Promise<void> {
     const entries: Array<[string, JournalValue]> = [];
     for (const key of this.#journal.keys()) if (key.startsWith(SEGMENT) || key.startsWith(SNAPSHOT)) entries.push([key, null]);
@@ -194,6 +194,7 @@ export class Manifest extends ManifestView {
     if (extra.logStartOffset !== undefined) entries.push(['logStartOffset', extra.logStartOffset]);
     if (extra.lastTimestampMs !== undefined) entries.push(['lastTimestampMs', extra.lastTimestampMs]);
     if (extra.generation !== undefined) entries.push(['generation', extra.generation]);
+    if (extra.leader !== undefined) entries.push(['leader', extra.leader]);
     await this.#journal.setMany(entries);
   }
 
@@ -227,6 +228,11 @@ export class Manifest extends ManifestView {
   /** Records the leader a follower copies (see `leader`); one frame, before any of its writes is applied. */
   async setLeader(storeId: string): Promise<void> {
     await this.#journal.setMany([['leader', storeId]]);
+  }
+
+  /** A promoted follower's: it copies no leader any more (its own writes follow). */
+  async forgetLeader(): Promise<void> {
+    await this.#journal.setMany([['leader', null]]);
   }
 
   async addSnapshot(record: SnapshotRecord, removed: readonly string[]): Promise<void> {

@@ -31,6 +31,12 @@ export { RESTORE_MARKER };
 export interface RestoreOptions {
   /** Segment size of the restored store. Default 64 MiB. */
   segmentSize?: number;
+  /**
+   * The store id of the leader whose snapshot this is, for a follower's copy
+   * (logkv/replication): recorded in the manifest in the same frame as the
+   * files, so the store opens as that leader's follower.
+   */
+  leader?: string;
   now?: () => number;
   io?: FileIO;
 }
@@ -118,6 +124,7 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
   const now = options.now ?? Date.now;
   const segmentSize = segmentSizeOption(options.segmentSize);
   const dir = storePath(dirOrName);
+  if (options.leader !== undefined && !/^[0-9a-f]{32}$/.test(options.leader)) throw new LogkvError('INVALID_ARGUMENT', 'leader is a store id: 32 hex digits');
   if (typeof snapshotPath !== 'string' || !io.exists(snapshotPath)) throw new LogkvError('INVALID_ARGUMENT', `no snapshot file at ${String(snapshotPath)}`);
   const contents = readSnapshotFile(io, snapshotPath);
 
@@ -161,6 +168,7 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
         logStartOffset: contents.header.nextOffset,
         lastTimestampMs: contents.header.createdMs,
         generation: 1,
+        ...(options.leader !== undefined ? { leader: options.leader } : {}),
       });
     } finally {
       await manifest.close();

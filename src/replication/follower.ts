@@ -24,7 +24,11 @@
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { LogkvError } from '../errors.js';
 import { LogStore, type LogStoreOptions, type ReplicatedBatch } from '../log/log-store.js';
-import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, streamMissing } from './connection.js';
+import { nodeFileIO } from '../io/file-io.js';
+import { inspectStoreDir } from '../log/store-dir.js';
+import { storePath } from '../log/store-path.js';
+import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, retrying, streamMissing } from './connection.js';
+import { planStart, restoreSnapshotObject, type StartFrom } from './follower-start.js';
 import { decodeMessage, HEADER, type ReplicatedRecord } from './message.js';
 
 export interface FollowOptions extends ConnectionOptions {
@@ -38,6 +42,14 @@ export interface FollowOptions extends ConnectionOptions {
   maxApplying?: number;
   /** Errors the follower retries after (a node gone, a timeout). */
   onRetry?: (error: unknown) => void;
+  /**
+   * Where a follower whose directory holds no store yet begins:
+   * 'snapshot' (default), from the newest snapshot object of the stream's
+   * bucket that the stream goes on from, when there is one; 'stream', from
+   * the stream's first write (its files then are what the leader's are)
+   * when the stream still holds it. Either takes the other way when it must.
+   */
+  startFrom?: StartFrom;
 }
 
 export interface Follower<V = unknown> {
@@ -49,7 +61,16 @@ export interface Follower<V = unknown> {
   readonly error: LogkvError | undefined;
   /** Resolves once the store holds every write the stream held at the call; rejects with the error the follower stopped on. */
   caughtUp(): Promise<void>;
-  /** Stops applying, waits for batches under way, closes the connection and the store. */
+  /**
+   * Stops following and makes the store writable in place: it goes on at
+   * the next offset after the last leader batch it holds whole (a batch
+   * only partly received is dropped, as the leader's all-or-nothing batch
+   * demands). Resolves with the store, which is then the caller's to
+   * close; close() on this handle leaves it open. Allowed after the
+   * follower stopped on an error: the batches before it are good.
+   */
+  promote(): Promise<LogStore<V>>;
+  /** Stops applying, waits for batches under way, closes the connection and the store (not a promoted one). */
   close(): Promise<void>;
 }
 
@@ -61,6 +82,10 @@ export async function follow<V = unknown>(dir: string, options: FollowOptions): 
     throw new LogkvError('INVALID_ARGUMENT', 'fetchSize and maxApplying are positive integers');
   }
   if (options.leader !== undefined && !/^[0-9a-f]{32}$/.test(options.leader)) throw new LogkvError('INVALID_ARGUMENT', 'leader is a store id: 32 hex digits');
+  const startFrom = options.startFrom ?? 'snapshot';
+  if (startFrom !== 'snapshot' && startFrom !== 'stream') throw new LogkvError('INVALID_ARGUMENT', "startFrom is 'snapshot' or 'stream'");
+  const found = inspectStoreDir(nodeFileIO, storePath(dir)).kind;
+  if (found !== 'store' && found !== 'foreign') return begin<V>(dir, { ...options, fetchSize, maxApplying, startFrom });
   const store = await LogStore.open<V>(dir, { ...options.store, follower: true });
   try {
     if (options.leader !== undefined && store.leader !== undefined && store.leader !== options.leader) {
@@ -72,6 +97,29 @@ export async function follow<V = unknown>(dir: string, options: FollowOptions): 
     return f;
   } catch (e) {
     await store.close();
+    throw e;
+  }
+}
+
+/** A follower in a directory with no store yet: connects first, as where it begins (empty, or a snapshot object) depends on the stream. */
+async function begin<V>(dir: string, o: FollowOptions & { fetchSize: number; maxApplying: number; startFrom: StartFrom }): Promise<Follower<V>> {
+  const connection = await openConnection(o, `logkv follower ${dir}`);
+  try {
+    const startTimeoutMs = o.startTimeoutMs ?? 30_000;
+    const plan = await retrying(`stream ${o.stream}`, startTimeoutMs, () => planStart(connection, { ...(o.leader !== undefined ? { leader: o.leader } : {}), startFrom: o.startFrom }), o.onRetry);
+    if (plan.snapshot && plan.bucket) {
+      const { snapshot, bucket } = plan;
+      if (o.leader !== undefined && snapshot.store !== o.leader) throw new LogkvError('WRONG_LEADER', `snapshot object ${snapshot.name} is of store ${snapshot.store}, not ${o.leader}`);
+      const stallMs = Math.max(3 * connection.requestTimeoutMs, 15_000);
+      const segmentSize = o.store?.segmentSize;
+      await retrying(`snapshot object ${snapshot.name}`, startTimeoutMs, () => restoreSnapshotObject(bucket, snapshot, storePath(dir), { stallMs, ...(segmentSize !== undefined ? { segmentSize } : {}) }), o.onRetry);
+    }
+    const store = await LogStore.open<V>(dir, { ...o.store, follower: true });
+    const f = new StoreFollower(store, connection, o);
+    f.start();
+    return f;
+  } catch (e) {
+    await connection.close().catch(() => undefined);
     throw e;
   }
 }
@@ -97,6 +145,8 @@ class StoreFollower<V> implements Follower<V> {
   /** Stream sequence of the last message of the newest batch the store made durable (undefined: not known yet). */
   #appliedSeq: number | undefined;
   #appliedOffset: number;
+  /** The offset before the store's log start (a copy begun from a snapshot: the snapshot's last); -1 for one begun empty. */
+  readonly #base: number;
   /** Stream sequence of the last message of the newest batch handed to the store. */
   #handedSeq: number | undefined;
   /** Offset of the newest message taken in (applied, being applied, or held in #batch). */
@@ -107,6 +157,7 @@ class StoreFollower<V> implements Follower<V> {
   #tail: Tail | undefined;
   #error: LogkvError | undefined;
   #closing = false;
+  #promoted = false;
   #stopFetch: () => void = () => undefined;
   #running: Promise<void> = Promise.resolve();
   #waiters: Waiter[] = [];
@@ -117,6 +168,7 @@ class StoreFollower<V> implements Follower<V> {
     this.#o = o;
     this.#leader = o.leader ?? store.leader;
     this.#appliedOffset = store.nextOffset - 1;
+    this.#base = store.logStartOffset - 1;
     this.#received = this.#appliedOffset;
   }
 
@@ -134,7 +186,13 @@ class StoreFollower<V> implements Follower<V> {
 
   async caughtUp(): Promise<void> {
     if (this.#error) throw this.#error;
-    const tail = await this.#lookAtTail(true);
+    let tail: Tail | undefined;
+    try {
+      tail = await this.#lookAtTail(true);
+    } catch (e) {
+      if (streamMissing(e)) throw new LogkvError('NOT_FOUND', `stream ${this.#c.stream} does not exist (a mirror makes it): there is nothing to catch up with`, { cause: e });
+      throw e;
+    }
     await new Promise<void>((resolve, reject) => {
       this.#waiters.push({ seq: tail?.seq ?? 0, resolve, reject });
       this.#settleWaiters();
@@ -142,14 +200,28 @@ class StoreFollower<V> implements Follower<V> {
   }
 
   async close(): Promise<void> {
+    await this.#stop('the follower was closed before it caught up');
+    if (!this.#promoted) await this.store.close();
+  }
+
+  async promote(): Promise<LogStore<V>> {
+    if (this.#promoted) return this.store;
+    if (this.#closing) throw new LogkvError('CLOSED', 'the follower was closed');
+    await this.#stop('the follower was promoted before it caught up');
+    await this.store.promote();
+    this.#promoted = true;
+    return this.store;
+  }
+
+  /** Ends the consuming loop and the connection once every batch handed to the store has settled. */
+  async #stop(why: string): Promise<void> {
     this.#closing = true;
     this.#stopFetch();
     await this.#running;
     await Promise.allSettled(this.#applying);
-    for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', 'the follower was closed before it caught up'));
+    for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', why));
     this.#waiters = [];
     await this.#c.close().catch(() => undefined);
-    await this.store.close();
   }
 
   start(): void {
@@ -221,10 +293,13 @@ class StoreFollower<V> implements Follower<V> {
     }
     // Delivered again (a new consumer starts at a batch's first message): already taken in.
     if (r.offset <= this.#received) return;
-    if (r.prev !== this.#received) {
+    // Right after a snapshot, the message before it may be older than the snapshot's last write (the cleaner thinned what the mirror read, or the stream goes on from a snapshot shipped at a jump): nothing between is missing.
+    const afterSnapshot = this.#received === this.#base && r.prev < this.#received;
+    if (r.prev !== this.#received && !afterSnapshot) {
+      const jump = r.prev > this.#received ? ` (the mirror may have gone on from a snapshot at offset ${r.prev + 1}: a new follower in an empty directory begins from it)` : '';
       throw new LogkvError(
         'OFFSET_GAP',
-        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them`,
+        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them${jump}`,
       );
     }
     this.#received = r.offset;

@@ -4,3 +4,5 @@
 export { mirror, type Mirror, type MirrorOptions } from './mirror.js';
 export { follow, type Follower, type FollowOptions } from './follower.js';
 export type { ConnectionOptions, Lag } from './connection.js';
+export type { SnapshotObject } from './snapshot-objects.js';
+export type { StartFrom } from './follower-start.js';

@@ -16,12 +16,26 @@
 // The store's own writes never wait for the mirror: it reads the log files
 // behind the write path (change-feed.ts), only acknowledged writes, and
 // reads the next write only when a publish slot is free.
+//
+// Snapshots (snapshot-objects.ts): shipSnapshot() puts a store.snapshot()
+// file into the stream's object store bucket, on demand or every
+// snapshotEveryMs. When the stream ends below the oldest write whose
+// history the store holds (a store begun from a snapshot: restore(), or an
+// open that had to start from one), that history exists only as a
+// snapshot: the mirror first ships one at offset N (or finds the one it
+// shipped before a restart), and the next message names N - 1 as the
+// offset before it. A follower that holds the stream's writes below N
+// meets OFFSET_GAP there rather than a silent hole; one begun from that
+// snapshot goes on.
 
 import { headers } from '@nats-io/transport-node';
 import { LogkvError } from '../errors.js';
 import type { Change, LogStore } from '../log/log-store.js';
+import type { StoredMsg } from '@nats-io/jetstream';
 import { type Connection, type ConnectionOptions, delay, ensureStream, isFinal, type Lag, lastMessage, openConnection, retrying } from './connection.js';
 import { decodeMessage, encodeMessage } from './message.js';
+import { listSnapshots, openBucket, pruneSnapshots, type SnapshotObject, uploadSnapshot } from './snapshot-objects.js';
+import type { ObjectStore } from '@nats-io/obj';
 
 export interface MirrorOptions extends ConnectionOptions {
   /** Subject the messages go to. Default `logkv.<stream>`. */
@@ -34,6 +48,12 @@ export interface MirrorOptions extends ConnectionOptions {
   onRetry?: (error: unknown) => void;
   /** Each write once the stream acknowledged it (offset, and its timestamp in the leader's log). */
   onPublished?: (offset: number, timestamp: number) => void;
+  /** Ship a snapshot into the object store this often (ms); failures go to onRetry and the next one tries again. Default: only on demand. */
+  snapshotEveryMs?: number;
+  /** Snapshot objects of this store kept in the bucket; older ones are deleted after each shipped. Default 2. */
+  keepSnapshots?: number;
+  /** Each snapshot object once shipped. */
+  onSnapshot?: (s: SnapshotObject) => void;
 }
 
 export interface Mirror {
@@ -45,7 +65,14 @@ export interface Mirror {
   readonly error: LogkvError | undefined;
   /** Resolves once the stream holds every write the store acknowledged before the call; rejects with the error the mirror stopped on. */
   caughtUp(): Promise<void>;
-  /** Stops publishing (publishes in flight are awaited) and closes the connection; the store stays open. */
+  /**
+   * Takes a store.snapshot() and puts it into the stream's snapshot bucket
+   * (`<stream>_snapshots`), named by the store and its offset; resolves
+   * with the object once stored. One at a time: a call while one is under
+   * way waits for it and ships another.
+   */
+  shipSnapshot(): Promise<SnapshotObject>;
+  /** Stops publishing (publishes in flight are awaited) and the snapshot schedule, and closes the connection; the store stays open. */
   close(): Promise<void>;
 }
 
@@ -57,12 +84,17 @@ export async function mirror(store: LogStore<unknown>, options: MirrorOptions): 
   const replicas = options.replicas ?? 1;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new LogkvError('INVALID_ARGUMENT', 'maxInFlight must be a positive integer');
   if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > 5) throw new LogkvError('INVALID_ARGUMENT', 'replicas must be an integer from 1 to 5');
+  const keepSnapshots = options.keepSnapshots ?? 2;
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
+  if (options.snapshotEveryMs !== undefined && (!Number.isSafeInteger(options.snapshotEveryMs) || options.snapshotEveryMs < 1)) {
+    throw new LogkvError('INVALID_ARGUMENT', 'snapshotEveryMs must be a positive integer (ms)');
+  }
   const subject = options.subject ?? `logkv.${options.stream}`;
   const connection = await openConnection(options, `logkv mirror ${storeId}`);
   try {
     const startTimeoutMs = options.startTimeoutMs ?? 30_000;
     await retrying(`stream ${options.stream}`, startTimeoutMs, () => ensureStream(connection, subject, replicas), options.onRetry);
-    const m = new StoreMirror(store, storeId, connection, subject, maxInFlight, options);
+    const m = new StoreMirror(store, storeId, connection, subject, maxInFlight, { ...options, replicas, keepSnapshots });
     // The first resume point is read here, so a stream of another store is refused by mirror() itself.
     const start = await retrying(`stream ${options.stream}`, startTimeoutMs, () => m.resumePoint(), options.onRetry);
     m.start(start);
@@ -78,6 +110,10 @@ interface ResumePoint {
   seq: number;
   /** The offset of the stream's last message; -1 when it holds none. */
   offset: number;
+  /** The first offset to publish (the one after `offset`, or a snapshot object's next offset). */
+  from: number;
+  /** What the first message names as the offset before it: `offset`, or the snapshot's next offset - 1. */
+  prev: number;
 }
 
 interface Waiter {
@@ -93,7 +129,11 @@ class StoreMirror implements Mirror {
   readonly #c: Connection;
   readonly #subject: string;
   readonly #maxInFlight: number;
-  readonly #o: MirrorOptions;
+  readonly #o: MirrorOptions & { replicas: number; keepSnapshots: number };
+  #bucket: ObjectStore | undefined;
+  /** The snapshot shipping under way: calls run one after another. */
+  #shipping: Promise<unknown> = Promise.resolve();
+  #snapshotTimer: NodeJS.Timeout | undefined;
   #published = 0;
   /** Offset of the newest write the stream acknowledged (-1: none yet). */
   #acked = -1;
@@ -112,7 +152,7 @@ class StoreMirror implements Mirror {
   #slotFreed: () => void = () => undefined;
   #waiters: Waiter[] = [];
 
-  constructor(store: LogStore<unknown>, storeId: string, c: Connection, subject: string, maxInFlight: number, o: MirrorOptions) {
+  constructor(store: LogStore<unknown>, storeId: string, c: Connection, subject: string, maxInFlight: number, o: MirrorOptions & { replicas: number; keepSnapshots: number }) {
     this.#store = store;
     this.#storeId = storeId;
     this.#c = c;
@@ -147,10 +187,42 @@ class StoreMirror implements Mirror {
     });
   }
 
+  async shipSnapshot(): Promise<SnapshotObject> {
+    if (this.#closing) throw new LogkvError('CLOSED', 'the mirror is closed');
+    const ship = this.#shipping.catch(() => undefined).then(() => this.#ship());
+    this.#shipping = ship;
+    return ship;
+  }
+
+  async #ship(): Promise<SnapshotObject> {
+    const info = await this.#store.snapshot();
+    const bucket = (this.#bucket ??= await openBucket(this.#c, { replicas: this.#o.replicas }))!;
+    const shipped = await uploadSnapshot(bucket, this.#storeId, info, this.#c.requestTimeoutMs);
+    await pruneSnapshots(bucket, this.#storeId, this.#o.keepSnapshots);
+    this.#o.onSnapshot?.(shipped);
+    return shipped;
+  }
+
+  #schedule(): void {
+    const every = this.#o.snapshotEveryMs;
+    if (every === undefined || this.#closing) return;
+    this.#snapshotTimer = setTimeout(() => {
+      this.shipSnapshot()
+        .catch((e: unknown) => {
+          if (!this.#closing) this.#o.onRetry?.(e);
+        })
+        .finally(() => this.#schedule());
+    }, every);
+    // A schedule alone does not keep a process alive.
+    this.#snapshotTimer.unref();
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
+    clearTimeout(this.#snapshotTimer);
     this.#wake();
     await this.#running;
+    await this.#shipping.catch(() => undefined);
     for (const w of this.#waiters) w.reject(new LogkvError('CLOSED', 'the mirror was closed before it caught up'));
     this.#waiters = [];
     await this.#c.close().catch(() => undefined);
@@ -160,15 +232,24 @@ class StoreMirror implements Mirror {
   async resumePoint(): Promise<ResumePoint> {
     const { lastSeq, msg } = await lastMessage(this.#c);
     const store = this.#store;
-    if (!msg) {
-      if (store.logStartOffset > 0) {
-        throw new LogkvError(
-          'OUT_OF_RANGE',
-          `the store at ${store.dir} began from a snapshot at offset ${store.logStartOffset}: its history below that is not in its log, and stream ${this.#c.stream} is empty (shipping snapshots is not done yet)`,
-        );
-      }
-      return { seq: lastSeq, offset: -1 };
-    }
+    const offset = msg ? this.#checkLast(msg) : -1;
+    if (offset + 1 >= store.logStartOffset) return { seq: lastSeq, offset, from: offset + 1, prev: offset };
+    // The writes between the stream's end and the store's log start exist only as a snapshot: one shipped before (this mirror's last run), or a new one.
+    const snapshot = (await this.#snapshotFrom(store.logStartOffset)) ?? (await this.shipSnapshot());
+    return { seq: lastSeq, offset, from: snapshot.nextOffset, prev: snapshot.nextOffset - 1 };
+  }
+
+  /** The newest snapshot object of this store that the log goes on from (at or past `start`, not past its newest write). */
+  async #snapshotFrom(start: number): Promise<SnapshotObject | undefined> {
+    const bucket = (this.#bucket ??= await openBucket(this.#c));
+    if (bucket === undefined) return undefined;
+    const usable = (await listSnapshots(bucket)).filter((s) => s.store === this.#storeId && s.nextOffset >= start && s.nextOffset <= this.#store.nextOffset);
+    return usable.at(-1);
+  }
+
+  /** The offset of the stream's last message, checked to be a write of this store that the store holds. */
+  #checkLast(msg: StoredMsg): number {
+    const store = this.#store;
     const last = decodeMessage({ seq: msg.seq, header: (n) => msg.header.get(n), data: msg.data }, this.#c.stream);
     if (last.store !== this.#storeId) {
       throw new LogkvError('WRONG_LEADER', `stream ${this.#c.stream} holds the writes of store ${last.store}, not of ${this.#storeId} (${store.dir}): give each store a stream of its own`);
@@ -179,11 +260,12 @@ class StoreMirror implements Mirror {
         `stream ${this.#c.stream} holds offset ${last.offset}, past the newest write of the store at ${store.dir} (${store.nextOffset - 1}): the store is not the one whose writes the stream holds (restored from an older copy?)`,
       );
     }
-    return { seq: lastSeq, offset: last.offset };
+    return last.offset;
   }
 
   start(first: ResumePoint): void {
     this.#running = this.#run(first);
+    this.#schedule();
   }
 
   async #run(first: ResumePoint | undefined): Promise<void> {
@@ -192,7 +274,7 @@ class StoreMirror implements Mirror {
     while (!this.#closing) {
       try {
         at ??= await this.resumePoint();
-        this.#acked = Math.max(this.#acked, at.offset);
+        this.#acked = Math.max(this.#acked, at.prev);
         const more = await this.#publishFrom(at);
         if (!more) {
           // The store closed (or this mirror did): every write the feed gave was acknowledged or failed.
@@ -215,7 +297,7 @@ class StoreMirror implements Mirror {
    * true: resume), the store closes or the mirror is closed (false).
    */
   async #publishFrom(at: ResumePoint): Promise<boolean> {
-    const feed = this.#store.storedChanges({ from: at.offset + 1 });
+    const feed = this.#store.storedChanges({ from: at.from });
     const pending = new Set<Promise<void>>();
     let failed: unknown;
     let stopped = false;
@@ -225,7 +307,7 @@ class StoreMirror implements Mirror {
       this.#slotFreed();
     });
     let expected = at.seq;
-    let prev = at.offset;
+    let prev = at.prev;
     const maxPayload = this.#c.nc.info?.max_payload ?? 1024 * 1024;
     try {
       for (;;) {

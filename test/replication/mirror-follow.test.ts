@@ -7,9 +7,7 @@
 // passes on its directory; the stream holds each write once, in offset
 // order.
 
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -17,25 +15,15 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { follow, type Follower, mirror, type Mirror } from '../../src/replication/index.js';
-import { natsSkipReason, type NatsCluster, startCluster } from '../support/nats-cluster.js';
+import { natsFixture, verifyStore } from '../support/nats-fixture.js';
 
-const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
 const LEADER_PROCESS = fileURLToPath(new URL('../support/mirrored-leader-process.mjs', import.meta.url));
-const skip = natsSkipReason();
-if (skip) t.plan(0, skip);
 
 // No cleaner: the follower's log is compared with the leader's write for write (a cleaned leader: the last test).
 const storeOptions: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 64 * 1024, autoCompact: false };
 
-let cluster: NatsCluster;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logkv-repl-'));
-t.before(async () => {
-  if (!skip) cluster = await startCluster(3);
-});
-t.teardown(async () => {
-  await cluster?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const nats = natsFixture(3, 'logkv-repl-');
+const { work } = nats;
 
 /** Every write of the log, as its change feed gives it. */
 async function history(s: LogStore<string>): Promise<string[]> {
@@ -46,7 +34,7 @@ async function history(s: LogStore<string>): Promise<string[]> {
 
 /** The offsets the stream's messages carry, in stream order. */
 async function streamOffsets(stream: string): Promise<number[]> {
-  const nc = await connect({ servers: cluster.servers });
+  const nc = await connect({ servers: nats.cluster.servers });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const info = await jsm.streams.info(stream);
@@ -80,14 +68,10 @@ async function checkCopy(t: Test, leader: LogStore<string>, follower: LogStore<s
   t.same(offsets, want.map((line) => Number(line.split(' ')[0])), 'and exactly the writes of the leader');
 }
 
-function verify(t: Test, dir: string): void {
-  const r = spawnSync(process.execPath, [KVTOOL, 'verify', dir], { encoding: 'utf8' });
-  t.equal(r.status, 0, `kvtool verify ${path.basename(dir)} passes: ${r.stdout.slice(-500)}${r.stderr.slice(-500)}`);
-}
 
 t.test('writes reach the follower through an R3 stream while a node dies, the mirror restarts and the follower restarts', async (t) => {
-  await cluster.createStream('ONE', 'logkv.ONE', 3);
-  const opts = { servers: cluster.servers, stream: 'ONE', requestTimeoutMs: 2000 };
+  await nats.cluster.createStream('ONE', 'logkv.ONE', 3);
+  const opts = { servers: nats.cluster.servers, stream: 'ONE', requestTimeoutMs: 2000 };
   const leader = await LogStore.open<string>(path.join(work, 'leader'), storeOptions);
   let retries = 0;
   const onRetry = () => void retries++;
@@ -111,8 +95,8 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
     await Promise.all(writes);
     if (round === 15) {
       // The node leading the stream: its publishes in flight fail, and a new leader takes over.
-      killed = await cluster.leaderOf('ONE');
-      cluster.kill(killed);
+      killed = await nats.cluster.leaderOf('ONE');
+      nats.cluster.kill(killed);
     }
     if (round === 25) {
       await m.close();
@@ -122,7 +106,7 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
       await f.close();
       f = await follow<string>(path.join(work, 'follower'), { ...opts, store: storeOptions });
     }
-    if (round === 45) await cluster.restart(killed);
+    if (round === 45) await nats.cluster.restart(killed);
   }
   t.ok(m.lag.offsets >= 0 && m.lag.ms >= 0, `mirror lag while running: ${JSON.stringify(m.lag)}`);
   t.comment(`the mirror retried ${retries} times after the stream's leader (node ${killed}) was killed`);
@@ -138,17 +122,17 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
   await m.close();
   await f.close();
   await leader.close();
-  verify(t, path.join(work, 'follower'));
-  verify(t, path.join(work, 'leader'));
+  verifyStore(t, path.join(work, 'follower'));
+  verifyStore(t, path.join(work, 'leader'));
 });
 
 t.test('the mirror process SIGKILLed mid-run and started again: no gap, no duplicate', async (t) => {
-  await cluster.createStream('TWO', 'logkv.TWO', 3);
-  const opts = { servers: cluster.servers, stream: 'TWO', requestTimeoutMs: 2000 };
+  await nats.cluster.createStream('TWO', 'logkv.TWO', 3);
+  const opts = { servers: nats.cluster.servers, stream: 'TWO', requestTimeoutMs: 2000 };
   const dir = path.join(work, 'leader2');
   const f = await follow<string>(path.join(work, 'follower2'), { ...opts, store: storeOptions });
   // A process that opens the store, mirrors it and writes, saying each acknowledged write; killed half-way.
-  const child = spawn(process.execPath, [LEADER_PROCESS, dir, cluster.servers.join(','), 'TWO', '4000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LEADER_PROCESS, dir, nats.cluster.servers.join(','), 'TWO', '4000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let acknowledged = 0;
   let errors = '';
   child.stderr!.on('data', (d: Buffer) => (errors += d.toString()));
@@ -185,8 +169,8 @@ t.test('the mirror process SIGKILLed mid-run and started again: no gap, no dupli
 });
 
 t.test("a leader whose cleaner thinned its log: the follower holds the same offsets, gaps and all", async (t) => {
-  await cluster.createStream('THREE', 'logkv.THREE', 3);
-  const opts = { servers: cluster.servers, stream: 'THREE', requestTimeoutMs: 2000 };
+  await nats.cluster.createStream('THREE', 'logkv.THREE', 3);
+  const opts = { servers: nats.cluster.servers, stream: 'THREE', requestTimeoutMs: 2000 };
   const leader = await LogStore.open<string>(path.join(work, 'leader3'), { ...storeOptions, tombstoneRetentionMs: 0 });
   const keys = new Set<string>();
   for (let i = 0; i < 3000; i++) {
@@ -205,5 +189,41 @@ t.test("a leader whose cleaner thinned its log: the follower holds the same offs
   await m.close();
   await f.close();
   await leader.close();
-  verify(t, path.join(work, 'follower3'));
+  verifyStore(t, path.join(work, 'follower3'));
+});
+
+t.test('a snapshot object in an R3 bucket: the node leading it killed, a new follower begins from it and catches up', async (t) => {
+  await nats.cluster.createStream('FOUR', 'logkv.FOUR', 3);
+  const opts = { servers: nats.cluster.servers, stream: 'FOUR', requestTimeoutMs: 2000 };
+  const leader = await LogStore.open<string>(path.join(work, 'leader4'), storeOptions);
+  const keys = new Set<string>();
+  const write = async (from: number, to: number) => {
+    for (let i = from; i < to; i += 20) {
+      const writes: Array<Promise<unknown>> = [];
+      for (let j = i; j < Math.min(to, i + 20); j++) {
+        keys.add(`k${j % 300}`);
+        writes.push(j % 13 === 0 ? leader.delete(`k${j % 300}`) : leader.put(`k${j % 300}`, `v${j}`));
+      }
+      await Promise.all(writes);
+    }
+  };
+  await write(0, 2000);
+  const m = await mirror(leader, { ...opts, replicas: 3 });
+  const shipped = await m.shipSnapshot();
+  const killed = await nats.cluster.leaderOf(`OBJ_${'FOUR'}_snapshots`);
+  nats.cluster.kill(killed);
+  await write(2000, 2600);
+  await m.caughtUp();
+  const dir = path.join(work, 'follower4');
+  const f = await follow<string>(dir, { ...opts, store: storeOptions });
+  await f.caughtUp();
+  t.equal(f.store.logStartOffset, shipped.nextOffset, `it began from the snapshot at ${shipped.nextOffset}`);
+  t.same([...f.store.entries()], [...leader.entries()], 'the same entries as the leader');
+  t.same([...keys].filter((k) => f.store.get(k) !== leader.get(k)), [], 'every key ever written gets the same answer');
+  t.equal(f.store.nextOffset, leader.nextOffset);
+  await m.close();
+  await f.close();
+  await leader.close();
+  await nats.cluster.restart(killed);
+  verifyStore(t, dir);
 });
