@@ -8,7 +8,7 @@ import type { ByteSource } from '../../src/formats/byte-source.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, EXPIRY_SIZE, SEGMENT_HEADER_SIZE } from '../../src/formats/limits.js';
 import type { HintEntry, HintFile } from '../../src/formats/hint-writer.js';
 import { type CheckedHint, forEachHintEntry, type HintEntryVisitor } from '../../src/formats/hint-reader.js';
-import { readSegmentHeader } from '../../src/formats/log-segment-reader.js';
+import { readSegmentHeader, scanSegment } from '../../src/formats/log-segment-reader.js';
 import { LogkvError } from '../../src/errors.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { ownerAlive, parseLockLine } from '../../src/io/lock-file.js';
@@ -42,6 +42,18 @@ function describeEntry(e: HintEntry): string {
   return `offset ${e.offset} position ${e.position} size ${e.size}${e.tombstone ? ' tombstone' : ''}${expiry}`;
 }
 
+/** Whether a batch of the segment is marked compacted (written by the cleaner or a restore, with gaps in its offsets). */
+function holdsCompactedBatch(segment: ByteSource): boolean {
+  let compacted = false;
+  scanSegment(segment, {
+    recordCrcs: false,
+    onBatchFrame: (b) => {
+      compacted ||= b.compacted;
+    },
+  });
+  return compacted;
+}
+
 /**
  * What is wrong with `hint` as the hint of the segment `segment` reads.
  * The engine uses a hint whose base offset and covered length match its
@@ -69,7 +81,8 @@ export function checkHintAgainstSegment(hint: HintFile | CheckedHint, segment: B
     return problems;
   }
   if (base === undefined || segmentDamaged) return problems;
-  if (hint.segmentNextOffset !== segmentNextOffset) {
+  // A segment the cleaner or a restore wrote stands for offsets up to where the next one starts: its last records may have been dropped.
+  if (hint.segmentNextOffset !== segmentNextOffset && !(hint.segmentNextOffset > segmentNextOffset && holdsCompactedBatch(segment))) {
     problems.push(mismatch(16, 'hint-next-offset', `hint says next offset ${hint.segmentNextOffset}, the segment's is ${segmentNextOffset}`));
   }
   // The segment's newest record per key, in a key directory of its own: a
