@@ -18,14 +18,15 @@ export interface ConnectionOptions {
   creds?: string;
   user?: string;
   password?: string;
-  /** How long the first connection, and JetStream's first answer, may take before UNAVAILABLE. Default 5000 ms. */
+  /** How long the first connection may take before UNAVAILABLE. Default 5000 ms. */
   connectTimeoutMs?: number;
   /** How long a JetStream request (a publish's acknowledgement, stream info) may take before it is retried. Default 5000 ms. */
   requestTimeoutMs?: number;
   /**
-   * How long the first look at the stream may be retried (a cluster that
-   * lost a node answers JetStream requests late for a while) before
-   * UNAVAILABLE. Default 30000 ms.
+   * How long JetStream's first answer, and the first look at the stream,
+   * may be retried (a cluster that lost a node answers JetStream requests
+   * late for a while: seen past 5 s here) before UNAVAILABLE. Default
+   * 30000 ms.
    */
   startTimeoutMs?: number;
 }
@@ -64,7 +65,7 @@ export async function openConnection(o: ConnectionOptions, name: string): Promis
     throw new LogkvError('UNAVAILABLE', `cannot reach NATS at ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   try {
-    const deadline = Date.now() + connectTimeoutMs;
+    const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
     for (;;) {
       try {
         const jsm = await jetstreamManager(nc, { timeout: requestTimeoutMs });
