@@ -536,6 +536,16 @@ export class KeyDirectory {
     }
   }
 
+  /** Live entry ids, ascending, in one array (ids() yields them one at a time: ~100 ms more at 1M). */
+  liveIds(): Int32Array<ArrayBuffer> {
+    const u = this.#u32;
+    const used = this.#used;
+    const out = new Int32Array(this.#live);
+    let n = 0;
+    for (let id = 0; id < used; id++) if (u[id * RECORD_WORDS + W_KEY_OFF] !== DEAD) out[n++] = id;
+    return out;
+  }
+
   /** Live entry ids, ascending. Do not mutate the directory while iterating. */
   *ids(): Generator<number, void, undefined> {
     const u = this.#u32;

@@ -196,7 +196,7 @@ export class KeySpace {
   #ordered(): OrderedIndex {
     if (this.#order === undefined) {
       const order = new OrderedIndex((id) => this.directory.keyOf(id));
-      for (const id of this.directory.ids()) order.insert(id);
+      order.insertMany(this.directory.liveIds());
       this.#order = order;
     }
     return this.#order;

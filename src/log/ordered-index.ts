@@ -289,6 +289,17 @@ export class OrderedIndex {
     this.pending[this.pendN++] = id;
   }
 
+  /** insert() of every id of `ids`, at once; the index takes the array over. */
+  insertMany(ids: Int32Array<ArrayBuffer>): void {
+    for (let i = 0; i < ids.length; i++) checkId(ids[i]!);
+    if (this.pendN === 0) {
+      this.pending = ids;
+      this.pendN = ids.length;
+      return;
+    }
+    for (let i = 0; i < ids.length; i++) this.insert(ids[i]!);
+  }
+
   /** Inserts one id into the tree now. */
   private insertOne(id: number): void {
     const sk = this.sk;
