@@ -281,6 +281,21 @@ function keysIn(io: MemoryFileIO, name: string): string[] {
   return readSegment(io.readFile(`/db/${name}`)).batches.flatMap((b) => b.records.map((r) => Buffer.from(r.key).toString()));
 }
 
+/**
+ * Writes one key over and over after everything so far, so that the cleaner
+ * runs by itself (cleanerDirtyRatio 0.5) over the newer segments only;
+ * waits for it, and checks that `first`, the clean first segment, was not
+ * rewritten.
+ */
+async function garbageUntilCleaned(t: Test, s: LogStore<string>, model: Model, io: MemoryFileIO, first: string): Promise<void> {
+  for (let i = 0; i < 1500; i++) await s.put('hot', `h${i}`.padEnd(100, '-'));
+  model.set('hot', 'h1499'.padEnd(100, '-'));
+  const deadline = Date.now() + 5000;
+  while (s.dirtyRatio() >= 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.ok(s.dirtyRatio() < 0.5, 'the cleaner ran');
+  t.ok(io.exists(`/db/${first}`), 'the first segment was left as it was');
+}
+
 t.test('a run rewrites only the segments that hold garbage: one dirty segment of twenty costs about that segment', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { ...base, io });
@@ -334,13 +349,7 @@ t.test('a tombstone stays while an older segment the run did not rewrite may hol
   const first = segmentsOn(io).sort()[0]!;
   t.ok(keysIn(io, first).includes('gone'), "the first segment holds 'gone'");
   await s.delete('gone');
-  // Then garbage: the cleaner runs by itself over these segments only.
-  for (let i = 0; i < 1500; i++) await s.put('hot', `h${i}`.padEnd(100, '-'));
-  model.set('hot', 'h1499'.padEnd(100, '-'));
-  const deadline = Date.now() + 5000;
-  while (s.dirtyRatio() >= 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.ok(s.dirtyRatio() < 0.5, 'the cleaner ran');
-  t.ok(io.exists(`/db/${first}`), 'the first segment was left as it was');
+  await garbageUntilCleaned(t, s, model, io, first);
   const tombstones = segmentsOn(io).flatMap((name) => readSegment(io.readFile(`/db/${name}`)).batches.flatMap((b) => b.records)).filter((r) => r.op === 2);
   t.equal(tombstones.length, 1, "'gone''s tombstone is kept, though older than the retention (0 ms)");
   await s.close();
@@ -371,13 +380,7 @@ t.test('an expired newest put stays while an older segment the run did not rewri
   await s.put('k', 'new value', { ttlMs: 1000 });
   clock += 5000;
   t.equal(s.get('k'), undefined, 'the new value has expired');
-  // Garbage after it: the cleaner runs by itself over these segments only.
-  for (let i = 0; i < 1500; i++) await s.put('hot', `h${i}`.padEnd(100, '-'));
-  model.set('hot', 'h1499'.padEnd(100, '-'));
-  const deadline = Date.now() + 5000;
-  while (s.dirtyRatio() >= 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.ok(s.dirtyRatio() < 0.5, 'the cleaner ran');
-  t.ok(io.exists(`/db/${first}`), 'the first segment was left as it was');
+  await garbageUntilCleaned(t, s, model, io, first);
   t.equal(s.get('k'), undefined);
   await s.close();
   const again = await LogStore.open<string>('/db', { ...base, io, now: () => clock });
