@@ -158,11 +158,10 @@ export function replaceFile(io: FileIO, path: string, data: Uint8Array | ByteSou
   return replaceFileWith(io, path, (h) => (data instanceof Uint8Array ? h.write(data, 0) : copyInto(h, data)));
 }
 
-/** Removes those of `paths` that exist, then makes the removals durable (an fsync of each folder they were in). */
+/** Removes `paths`, then makes the removals durable (an fsync of each folder they were in). */
 export async function removeFiles(io: FileIO, paths: readonly string[]): Promise<void> {
   const folders = new Set<string>();
   for (const path of paths) {
-    if (!io.exists(path)) continue;
     io.unlink(path);
     folders.add(dirname(path));
   }

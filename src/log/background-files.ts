@@ -38,7 +38,7 @@ export interface BackgroundFiles {
   prepareSegmentFile(path: string, header: Uint8Array, size: number): Promise<void>;
   /** sortByKey() (key-order.ts). The arrays are handed over: the caller must not use them after. */
   sortByKey(arena: Uint8Array<ArrayBuffer>, offsets: Uint32Array<ArrayBuffer>): Promise<Uint32Array>;
-  /** removeFiles() (file-io.ts): a 64 MiB segment's unlink took up to ~20 ms here, and writes wait behind this thread. */
+  /** removeFiles() (file-io.ts) of files that exist: a 64 MiB segment's unlink took up to ~20 ms here, and writes wait behind this thread. */
   removeFiles(paths: string[]): Promise<void>;
   /** Starts the worker now, if it is not running, for work that will come soon: it takes ~100 ms to start here. */
   warm(): void;

@@ -32,7 +32,7 @@
 // on the next open which one is live.
 
 import { LogkvError } from '../errors.js';
-import { type CheckedHint, checkHint, forEachHintEntry } from '../formats/hint-reader.js';
+import { forEachHintEntry } from '../formats/hint-reader.js';
 import { Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { Damage } from '../formats/damage.js';
 import type { BatchFrame, ReadBatch } from '../formats/log-segment-reader.js';
@@ -40,10 +40,11 @@ import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
 import { BatchWindows } from './batch-windows.js';
 import { TimeSlices } from './time-slices.js';
-import { chooseGroups, type CleanerGroup, liveEstimate } from './cleaner-choice.js';
+import { chooseGroups, garbageShare, liveEstimate } from './cleaner-choice.js';
 import { CompactedOutput, type KeptRecord, type OutputSegment } from './compacted-output.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
+import { matchingHint } from './segment-hint.js';
 import { hintPath, segmentFilePaths } from './segment-names.js';
 import type { Segment, SegmentLog } from './segment-log.js';
 
@@ -95,7 +96,6 @@ export function dirtyRatio(log: SegmentLog, space: KeySpace): number {
 
 /** One group's outputs being written, and the directory changes they bring. */
 interface GroupRun {
-  group: CleanerGroup;
   output: CompactedOutput;
   moves: Moves;
   /** Tombstones kept, by output index: the outputs' accounts (segment-usage.ts) start with them. */
@@ -146,7 +146,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
           else tombstones[out] = (tombstones[out] ?? 0) + 1;
         },
       );
-      const run: GroupRun = { group, output, moves, tombstones, written: [] };
+      const run: GroupRun = { output, moves, tombstones, written: [] };
       runs.push(run);
       for (const [i, segment] of group.segments.entries()) {
         result.bytesBefore += segment.tail;
@@ -190,7 +190,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   for (const s of inputs) ctx.space.usage.drop(s.id);
 
   // Off this thread where there is a worker: unlinking a large file holds the caller for milliseconds.
-  await background.removeFiles(inputs.flatMap((s) => segmentFilePaths(ctx.dir, s.stem)));
+  await background.removeFiles(inputs.flatMap((s) => segmentFilePaths(ctx.dir, s.stem)).filter((p) => ctx.io.exists(p)));
 
   result.segmentsAfter = outputs.length;
   result.bytesAfter = outputs.reduce((n, s) => n + s.tail, 0);
@@ -233,7 +233,7 @@ async function copyLive(job: SegmentCopy): Promise<void> {
   let minOffset = segment.baseOffset;
   try {
     while (position < segment.tail) {
-      let b: BatchFrame & { recordCount?: number };
+      let b: BatchFrame;
       if (candidates === undefined) {
         const read = readBatch(reader, segment, position, minOffset);
         if (!read) break;
@@ -315,8 +315,8 @@ function batchCopier({ ctx, segment, skipBelow, startsLog, output, moves, result
   };
 }
 
-/** Past this share of live bytes most batches hold a live record: no candidates are looked for, every batch is read. */
-const CANDIDATES_BELOW_LIVE_SHARE = 0.5;
+/** Up to this share of garbage most batches hold a live record: no candidates are looked for, every batch is read. */
+const CANDIDATES_ABOVE_GARBAGE_SHARE = 0.5;
 
 /**
  * The positions of the records of `segment` that may be kept, from its hint
@@ -327,34 +327,19 @@ const CANDIDATES_BELOW_LIVE_SHARE = 0.5;
  * when most of the segment is live.
  */
 function keptCandidates(ctx: CleanerContext, segment: Segment, skipBelow: number): { positions: Float64Array; hintBytes: number } | undefined {
-  const total = segment.tail - SEGMENT_HEADER_SIZE;
-  if (total <= 0 || liveEstimate(segment, ctx.space.usage) >= CANDIDATES_BELOW_LIVE_SHARE * total) return undefined;
-  const found = hintOf(ctx, segment);
-  if (!found) return undefined;
+  if (garbageShare(segment, ctx.space.usage) <= CANDIDATES_ABOVE_GARBAGE_SHARE) return undefined;
+  const hint = ctx.io.exists(hintPath(ctx.dir, segment.stem)) ? matchingHint(ctx.io, ctx.dir, segment, segment.tail) : undefined;
+  if (hint?.segmentNextOffset !== segment.nextOffset) return undefined;
   const d = ctx.space.directory;
   const wanted: number[] = [];
-  forEachHintEntry(found.hint, (tombstone, bytes, keyAt, keyLength, offset, position) => {
+  forEachHintEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position) => {
     if (offset < skipBelow) return;
     const id = d.lookupAt(bytes, keyAt, keyLength);
     if (tombstone ? id < 0 : id >= 0 && d.segmentOf(id) === segment.id && d.positionOf(id) === position) wanted.push(position);
   });
-  return { positions: Float64Array.from(wanted).sort(), hintBytes: found.size };
+  return { positions: Float64Array.from(wanted).sort(), hintBytes: hint.source.size };
 }
 
-/** The hint of `segment` when it passes its checks and describes the segment as it is; else undefined. */
-function hintOf(ctx: CleanerContext, segment: Segment): { hint: CheckedHint; size: number } | undefined {
-  const path = hintPath(ctx.dir, segment.stem);
-  try {
-    if (!ctx.io.exists(path)) return undefined;
-    const bytes = ctx.io.readFile(path);
-    const hint = checkHint(bytes, path);
-    const matches = hint.segmentBaseOffset === segment.baseOffset && hint.segmentNextOffset === segment.nextOffset && hint.coveredLength === segment.tail;
-    return matches ? { hint, size: bytes.length } : undefined;
-  } catch (e) {
-    if (e instanceof LogkvError) return undefined;
-    throw e;
-  }
-}
 
 /**
  * The key directory changes a run makes once its switch is durable: each

@@ -173,6 +173,12 @@ export class KeySpace {
     return true;
   }
 
+  /** A tombstone of `key`, in `segment`, was written or read: the key goes, and the segment's accounts count the tombstone. */
+  applyTombstone(key: Uint8Array, segment: number): void {
+    this.delete(key);
+    this.usage.addTombstones(segment, 1);
+  }
+
   delete(key: Uint8Array): void {
     this.#hide(key, 0, key.length);
     const id = this.directory.lookup(key);
@@ -222,10 +228,7 @@ export function recoveryTarget(space: KeySpace): RecoveryTarget {
     defer: () => space.beginDeferring(),
     reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
     put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
-    remove: (bytes, keyAt, keyLength, _offset, segment) => {
-      space.delete(bytes.subarray(keyAt, keyAt + keyLength));
-      space.usage.addTombstones(segment, 1);
-    },
+    remove: (bytes, keyAt, keyLength, _offset, segment) => space.applyTombstone(bytes.subarray(keyAt, keyAt + keyLength), segment),
     isAt: (bytes, keyAt, keyLength, segment, position) => {
       const id = d.lookupAt(bytes, keyAt, keyLength);
       return id >= 0 && d.segmentOf(id) === segment && d.positionOf(id) === position;

@@ -919,7 +919,6 @@ export class LogStore<V = unknown> {
       else await this.#log.close();
       await this.#writable?.close();
     } finally {
-      this.#space.stopLoading();
       this.#lock?.release();
     }
   }
@@ -946,10 +945,8 @@ export class LogStore<V = unknown> {
   #applyBatch(b: AppendedBatch | undefined): void {
     if (!b) return;
     for (const { record, position, size, offset } of b.records) {
-      if (record.op === Op.Delete) {
-        this.#space.delete(record.key);
-        this.#space.usage.addTombstones(b.segment.id, 1);
-      } else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
+      if (record.op === Op.Delete) this.#space.applyTombstone(record.key, b.segment.id);
+      else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
     }
   }
 

@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileSystemError, LogkvError } from '../errors.js';
 import type { ValueEncoding } from '../formats/limits.js';
 import { storeIdText } from '../formats/store-identity-reader.js';
-import type { FileIO } from '../io/file-io.js';
+import { type FileIO, removeFiles } from '../io/file-io.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
 import { DeferredLoad } from './deferred-load.js';
 import { KeySpace, recoveryTarget } from './key-space.js';
@@ -32,7 +32,7 @@ import { type SegmentName } from './segment-names.js';
 import { snapshotDir } from './snapshots.js';
 import { type SnapshotStart, startFromSnapshot } from './start-from-snapshot.js';
 import { inspectStoreDir, LOCK_FILE, notAStoreMessage, RESTORE_MARKER, type StoreDir, writeIdentity } from './store-dir.js';
-import { type FileSet, planFiles, removeLeftovers } from './store-files.js';
+import { type FileSet, planFiles } from './store-files.js';
 import { ENCODING_NAMES, ENCODINGS, type ValueEncodingName } from './value-codec.js';
 import type { Durability } from '../io/durability.js';
 
@@ -153,7 +153,7 @@ async function openExisting(
     // ---- phase two: act ----
     if (!s.readOnly) {
       if (storeId === undefined) storeId = storeIdText((await writeIdentity(io, dir, s.now)).storeId);
-      await removeLeftovers(io, files.leftovers);
+      await removeFiles(io, files.leftovers);
     }
     const recovered = await carryOutLogRecovery(io, dir, plan, !s.readOnly);
     if (!s.readOnly) {

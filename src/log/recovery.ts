@@ -37,7 +37,7 @@ import { checkIndexSize, type IndexHeaderInfo, readIndexHeader } from '../format
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
 import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
-import { indexFromHint, writeHint } from './segment-hint.js';
+import { indexFromHint, matchingHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
 
@@ -488,19 +488,9 @@ function validHintOf(io: FileIO, dir: string, { stem, baseOffset }: SegmentName)
 }
 
 /** The segment's hint when it passes every check and matches the segment's base offset and length; else undefined (rescan). */
-function usableHint(io: FileIO, dir: string, { stem, baseOffset }: SegmentName, path: string): CheckedHint | undefined {
-  const hp = hintPath(dir, stem);
-  const bytes = io.readFile(hp);
+function usableHint(io: FileIO, dir: string, name: SegmentName, path: string): CheckedHint | undefined {
   const h = io.open(path, 'read');
   const length = h.size();
   h.close();
-  try {
-    // A stale hint (the segment grew or was cut since) is told by its header alone.
-    const header = readHintHeader(bytes, hp);
-    if (header.segmentBaseOffset !== baseOffset || header.coveredLength !== length) return undefined;
-    return checkHint(bytes, hp);
-  } catch (e) {
-    if (e instanceof LogkvError) return undefined;
-    throw e;
-  }
+  return matchingHint(io, dir, name, length);
 }

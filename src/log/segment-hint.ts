@@ -10,10 +10,11 @@
 // segment from its hint before serving (as it did before indexes).
 
 import type { ByteSource } from '../formats/byte-source.js';
-import { type CheckedHint, forEachHintEntry } from '../formats/hint-reader.js';
+import { type CheckedHint, checkHint, forEachHintEntry, readHintHeader } from '../formats/hint-reader.js';
 import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
+import { LogkvError } from '../errors.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
 import { SegmentIndexBuilder } from '../formats/segment-index-writer.js';
@@ -121,4 +122,24 @@ export async function writeHint(io: FileIO, dir: string, segment: HintedSegment)
   newest.forEachKeyByHash((id, keys, keyAt, keyLength) => index.add(hashKeyAt(keys, keyAt, keyLength), newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id)));
   await replaceFile(io, indexPath(dir, segment.stem), index.finish());
   return true;
+}
+
+/**
+ * The hint of the segment `stem` when it passes every check and matches the
+ * segment's base offset and its length (`length`, the file's); else
+ * undefined: the segment is read instead (recovery rescans it, the cleaner
+ * reads every batch).
+ */
+export function matchingHint(io: FileIO, dir: string, { stem, baseOffset }: { stem: string; baseOffset: number }, length: number): CheckedHint | undefined {
+  const hp = hintPath(dir, stem);
+  try {
+    const bytes = io.readFile(hp);
+    // A stale hint (the segment grew or was cut since) is told by its header alone.
+    const header = readHintHeader(bytes, hp);
+    if (header.segmentBaseOffset !== baseOffset || header.coveredLength !== length) return undefined;
+    return checkHint(bytes, hp);
+  } catch (e) {
+    if (e instanceof LogkvError) return undefined;
+    throw e;
+  }
 }

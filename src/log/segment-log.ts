@@ -606,21 +606,22 @@ export class SegmentLog {
   async #nextSegment(baseOffset: number): Promise<Segment> {
     const spare = this.#spare;
     this.#spare = undefined;
-    let ready = false;
-    if (spare) {
-      try {
-        await spare.ready;
-        ready = true;
-      } catch (e) {
-        // Preparing it failed (no space, say): making the file here tells whether the log can go on.
-        this.#o.onBackgroundError?.(e);
-        if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
-      }
-    }
-    if (spare && ready) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
+    if (spare && (await this.#spareReady(spare))) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     const next = await SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
     this.#fillTo = this.#o.segmentSize;
     return next;
+  }
+
+  /** Whether the spare was prepared; if preparing it failed (no space, say), it is reported and removed, and the roll makes the file itself, which tells whether the log can go on. */
+  async #spareReady(spare: { path: string; ready: Promise<void> }): Promise<boolean> {
+    try {
+      await spare.ready;
+      return true;
+    } catch (e) {
+      this.#o.onBackgroundError?.(e);
+      if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
+      return false;
+    }
   }
 
   /** Writes the hint and index of sealed segment `id` again (they were found damaged), outside the write queue; nothing when the cleaner has replaced it since. */

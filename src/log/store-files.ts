@@ -10,7 +10,7 @@
 // taken as they are and the manifest is rebuilt. Planning writes nothing;
 // open removes the leftovers only once it knows it will succeed.
 
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SEGMENT_HEADER_SIZE } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
 import { ManifestView } from './manifest.js';
@@ -101,16 +101,6 @@ export function planFiles(io: FileIO, dir: string, manifest: ManifestView): File
   const trusted = missingSegments(segments, names, setAside).length === 0;
   sort(live, trusted);
   return { segments, leftovers, foreign, rebuilt: false };
-}
-
-/** Removes the leftovers `planFiles` found and makes the removals durable. */
-export async function removeLeftovers(io: FileIO, leftovers: readonly string[]): Promise<void> {
-  const folders = new Set<string>();
-  for (const path of leftovers) {
-    io.unlink(path);
-    folders.add(dirname(path));
-  }
-  for (const folder of folders) await io.syncDir(folder);
 }
 
 /**
