@@ -11,7 +11,6 @@ import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity
 import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import type { Context } from '../context.js';
-import { CliError } from '../failure.js';
 import { type FileRef, listFiles, type LogkvFile, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { journalStats, liveBySegment, segmentStats, storeStats } from '../stats/collect.js';

@@ -7,7 +7,6 @@ import { LogkvError } from '../../src/errors.js';
 import { ChangeFeed, type RawChange } from '../../src/log/change-feed.js';
 import { ENCODINGS } from '../../src/log/value-codec.js';
 import type { Context } from '../context.js';
-import { CliError } from '../failure.js';
 import { keyFields, keyText, showKey, showValue, valueFields, valueText, type ValuesMode } from '../format-value.js';
 import { isStore, notAStoreError, storeLayout } from '../store/layout.js';
 import { FilesFeedSource } from '../tail/files-feed.js';

@@ -163,10 +163,6 @@ function keptRange(source: ByteSource, from: number, to = source.size): Range | 
 
 const io = nodeFileIO;
 
-function damageText(d: Damage): string {
-  return `${d.code} ${d.reason}: ${d.message}`;
-}
-
 interface Planner {
   dir: string;
   mode: RepairMode;

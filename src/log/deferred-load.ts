@@ -36,6 +36,7 @@ import type { FileIO } from '../io/file-io.js';
 import { hashKeyAt } from './key-directory.js';
 import { compareKeys } from './ordered-index.js';
 import type { IndexedSegment } from './segment-index.js';
+import { ScannedIndex } from './scanned-index.js';
 import { IndexDamage } from './segment-index.js';
 import { newestRecords } from './segment-hint.js';
 
@@ -48,7 +49,8 @@ export interface DeferredSegment {
   hintPath: string;
   /** Size of the hint file, which sizes the directory before the load. */
   hintSize: number;
-  index: IndexedSegment;
+  /** Its index file, or the records recovery read from the segment itself (no usable hint or index: scanned-index.ts). */
+  index: IndexedSegment | ScannedIndex;
   /** The newest segment: its hint and index describe it only until its next write (recovery.ts). */
   newest: boolean;
 }
@@ -109,6 +111,8 @@ export class DeferredLoad {
   /** The loading segment's checked hint and the position of its next entry. */
   #hint: CheckedHint | undefined;
   #at = FIRST_HINT_ENTRY;
+  /** The loading segment's next entry, when it is one recovery scanned (scanned-index.ts). */
+  #scannedAt: number | undefined;
   /** Indexes are searched until one turns out damaged. */
   #searchable = true;
   /** The directory was sized for every deferred entry (the first step does it). */
@@ -180,6 +184,10 @@ export class DeferredLoad {
     if (this.#pending === 0) return true;
     if (!this.#reserved) this.#reserveAll();
     const s = this.#segments[this.#pending - 1]!;
+    if (s.index instanceof ScannedIndex) {
+      this.#loadScanned(s, s.index, entries);
+      return this.#pending === 0;
+    }
     this.#hint ??= this.#checkedHint(s);
     if (!this.#hint) {
       this.#loadByScan(s);
@@ -238,6 +246,24 @@ export class DeferredLoad {
     return undefined;
   }
 
+  /** A step through a segment recovery scanned: its entries come from memory, checked by that scan. */
+  #loadScanned(s: DeferredSegment, scanned: ScannedIndex, entries: number): void {
+    if (this.#scannedAt === undefined) {
+      this.#scannedAt = 0;
+      if (scanned.tombstones > 0) {
+        this.#target.reserveHidden(scanned.tombstones, Math.ceil((scanned.keyBytes / scanned.entries) * scanned.tombstones));
+        this.#target.countTombstones(s.id, scanned.tombstones);
+      }
+    }
+    this.#scannedAt = scanned.visit(this.#scannedAt, entries, (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
+      this.#add(tombstone, b, keyAt, keyLength, s.id, position, size, offset, expireAtMs);
+    });
+    if (this.#scannedAt >= scanned.entries) {
+      this.#scannedAt = undefined;
+      this.#finishSegment(s);
+    }
+  }
+
   /**
    * Loads `s` from its own records (its hint failed): the newest record of
    * each key, as the hint would give them. Damage in the segment is left to
@@ -269,7 +295,7 @@ export class DeferredLoad {
       const s = this.#segments[i]!;
       const n = s.index.header.slotCount;
       entries += n;
-      keyBytes += Math.max(0, s.hintSize - HINT_HEADER_SIZE - HINT_TRAILER_SIZE - n * HINT_ENTRY_FIXED_SIZE);
+      keyBytes += s.index instanceof ScannedIndex ? s.index.keyBytes : Math.max(0, s.hintSize - HINT_HEADER_SIZE - HINT_TRAILER_SIZE - n * HINT_ENTRY_FIXED_SIZE);
     }
     this.#target.reserve(entries, keyBytes);
   }

@@ -223,16 +223,10 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
 
 /** Recovery fills the key space through this (keys as ranges of the file buffers it reads). */
 export function recoveryTarget(space: KeySpace): RecoveryTarget {
-  const d = space.directory;
   return {
     defer: () => space.beginDeferring(),
     reserve: (entries, keyBytes) => space.reserve(entries, keyBytes),
     put: (bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs) => space.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs),
     remove: (bytes, keyAt, keyLength, _offset, segment) => space.applyTombstone(bytes.subarray(keyAt, keyAt + keyLength), segment),
-    isAt: (bytes, keyAt, keyLength, segment, position) => {
-      const id = d.lookupAt(bytes, keyAt, keyLength);
-      return id >= 0 && d.segmentOf(id) === segment && d.positionOf(id) === position;
-    },
-    has: (bytes, keyAt, keyLength) => d.lookupAt(bytes, keyAt, keyLength) >= 0,
   };
 }

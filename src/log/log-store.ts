@@ -28,7 +28,7 @@ import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
 import { ChangeFeed, type FeedSource, type RawChange } from './change-feed.js';
-import { ENCODING_NAMES, ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
+import { ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
 export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;

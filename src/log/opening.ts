@@ -225,6 +225,11 @@ async function openExisting(
 /** The loader of the segments recovery deferred, reading records through `log`. */
 function deferredLoad(io: FileIO, plan: LogRecoveryPlan, space: KeySpace, log: SegmentLog, report: LogOpenReport, writable: boolean, hooks: LogHooks): DeferredLoad {
   const segments = plan.deferred.map((d) => {
+    if (d.scanned) {
+      // Its hint comes later: a sealed one's now, in the background, like a roll's; the newest one's at its seal or close.
+      if (writable && !d.newest) log.rewriteHint(d.id);
+      return { ...d, index: d.scanned };
+    }
     let { hintPath, indexPath } = d;
     // The newest segment is about to be written to, and its hint and index then describe it no more (open
     // used to remove them here). They are moved to the temporary names a running writer's files have, which

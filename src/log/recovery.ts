@@ -31,13 +31,14 @@ import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { type Damage, lastNonZero } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
-import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, scanSegment } from '../formats/log-segment-reader.js';
+import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, INDEX_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { checkIndexSize, type IndexHeaderInfo, readIndexHeader } from '../formats/segment-index-reader.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
-import { type DirectoryProbe, ScannedHint } from './scanned-hint.js';
-import { indexFromHint, matchingHint, writeHint } from './segment-hint.js';
+import { ScannedIndex } from './scanned-index.js';
+import { SegmentNewest } from './segment-newest.js';
+import { matchingHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
 
@@ -48,7 +49,7 @@ export type RecoveryMode = 'strict' | 'salvage';
  * buffer being read (bytes[keyAt, keyAt + keyLength)), never as an object or
  * view per key: a million of them is what an open feeds in.
  */
-export interface RecoveryTarget extends DirectoryProbe {
+export interface RecoveryTarget {
   /** Segments older than the ones about to load are deferred: a delete from here on must hide their records. */
   defer(): void;
   /** Room for `entries` more keys of `keyBytes` bytes in all, made before they come. */
@@ -129,6 +130,8 @@ export interface DeferredPlan {
   /** Size of the hint file: its key bytes, to size the directory before the load (deferred-load.ts). */
   hintSize: number;
   newest: boolean;
+  /** Read whole by recovery (no usable hint or index): served from memory until loaded, its hint written after open (scanned-index.ts). */
+  scanned?: ScannedIndex | undefined;
 }
 
 /** What phase one read and decided; nothing written yet. */
@@ -148,8 +151,11 @@ interface SegmentPlan {
   damage: Damage[];
   cut: { from: number; bytes: Buffer } | undefined;
   rewriteHint: boolean;
-  /** The rewritten hint, made from the scan itself (scanned-hint.ts); undefined: writeHint reads the segment again. */
+  /** The rewritten hint and index, made from the scan itself (segment-newest.ts); undefined: writeHint reads the segment again. */
   hintBytes: Buffer | undefined;
+  indexBytes: Buffer | undefined;
+  /** The hint is missing and is written after open, in the background (a deferred segment recovery scanned). */
+  hintLater: boolean;
   /** Where the scan found the segment's last batch (the index made beside hintBytes names it). */
   lastBatchAt: number;
   /** The newest segment's hint file is there, to be removed. */
@@ -169,14 +175,18 @@ export function planLogRecovery(
   target: RecoveryTarget,
   options: { defer?: boolean } = {},
 ): LogRecoveryPlan {
-  const deferred = options.defer ? planDeferred(io, dir, names) : [];
-  if (deferred.length > 0) target.defer();
-  const plans: SegmentPlan[] = deferred.map((d) => d.plan);
-  reserveForHints(io, dir, names.slice(deferred.length), target);
-  let expectedFrom = Math.max(0, ...plans.map((p) => p.state.nextOffset));
+  // The oldest segments are deferred while they can be (see the top of the
+  // file): from their hint and index, or, when they have none that checks
+  // out, from a scan of their own (planScanned) kept in memory. From the
+  // first segment that cannot be, everything loads here, in log order.
+  const deferred: Array<{ plan: SegmentPlan; deferred: DeferredPlan }> = [];
+  const plans: SegmentPlan[] = [];
+  let deferring = options.defer === true;
+  let expectedFrom = 0;
   let heldHintBytes = 0;
-  for (let i = deferred.length; i < names.length; i++) {
+  for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
+    const newest = i === names.length - 1;
     let skipBelow = 0;
     if (name.baseOffset < expectedFrom) {
       // Base segments built from a snapshot stand for every offset below
@@ -192,12 +202,27 @@ export function planLogRecovery(
       }
       skipBelow = expectedFrom;
     }
+    if (deferring && skipBelow === 0) {
+      const d = deferredFromFiles(io, dir, name, i, newest) ?? (heldHintBytes < MAX_HELD_HINT_BYTES ? planScanned(io, dir, name, i, newest) : undefined);
+      if (d) {
+        heldHintBytes += d.deferred.scanned?.memoryBytes ?? 0;
+        deferred.push(d);
+        plans.push(d.plan);
+        expectedFrom = Math.max(expectedFrom, d.plan.state.nextOffset);
+        continue;
+      }
+    }
+    if (deferring) {
+      deferring = false;
+      if (deferred.length > 0) target.defer();
+      reserveForHints(io, dir, names.slice(i), target);
+    }
     // The key directory is filled here, segment by segment in log order, so
     // records go straight from the file into it (nothing is kept per record).
     // Only memory changes in phase one: an open that fails drops it all.
     // A hint made from the scan needs every record of the segment in the directory: not when base segments stand for some.
     const derive = skipBelow === 0 && heldHintBytes < MAX_HELD_HINT_BYTES;
-    const plan = planSegment(io, dir, name, i === names.length - 1, mode, i, skipBelow === 0 ? target : above(skipBelow, target), derive);
+    const plan = planSegment(io, dir, name, newest, mode, i, skipBelow === 0 ? target : above(skipBelow, target), derive);
     heldHintBytes += plan.hintBytes?.length ?? 0;
     expectedFrom = Math.max(expectedFrom, plan.state.nextOffset);
     plans.push(plan);
@@ -210,25 +235,15 @@ export function planLogRecovery(
   };
 }
 
-/** The longest prefix of the log that can be deferred (see the top of the file), oldest first. */
-function planDeferred(io: FileIO, dir: string, names: readonly SegmentName[]): Array<{ plan: SegmentPlan; deferred: DeferredPlan }> {
-  const out: Array<{ plan: SegmentPlan; deferred: DeferredPlan }> = [];
-  let expectedFrom = 0;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    // Base segments overlapping the segment after them: the full path sorts that out.
-    if (name.baseOffset < expectedFrom) break;
-    const newest = i === names.length - 1;
-    const found = deferrable(io, dir, name, newest);
-    if (!found) break;
-    const { state, index, hintSize } = found;
-    out.push({
-      plan: { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, lastBatchAt: index.lastBatchPosition, dropHint: false },
-      deferred: { id: i, stem: name.stem, path: state.path, hintPath: hintPath(dir, name.stem), indexPath: indexPath(dir, name.stem), index, hintSize, newest },
-    });
-    expectedFrom = Math.max(expectedFrom, state.nextOffset);
-  }
-  return out;
+/** Segment `name` deferred from its hint and index, when both check out by their headers (deferrable); else undefined. */
+function deferredFromFiles(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
+  const found = deferrable(io, dir, name, newest);
+  if (!found) return undefined;
+  const { state, index, hintSize } = found;
+  return {
+    plan: { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, indexBytes: undefined, hintLater: false, lastBatchAt: index.lastBatchPosition, dropHint: false },
+    deferred: { id, stem: name.stem, path: state.path, hintPath: hintPath(dir, name.stem), indexPath: indexPath(dir, name.stem), index, hintSize, newest },
+  };
 }
 
 /** The state of segment `name` when it can be deferred, read from headers (and the newest one's last batch) only; else undefined. */
@@ -284,6 +299,10 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
   const report: RecoveryResult['report'] = { clean: true, created: false, segments: plans.length, hintsUsed: 0, hintsRebuilt: 0, bytesCut: 0, damage: [], keptAside: [] };
   for (const p of plans) {
     if (p.fromHint) report.hintsUsed++;
+    if (p.hintLater) {
+      report.hintsRebuilt++;
+      report.clean = false;
+    }
     for (const d of p.damage) {
       report.clean = false;
       report.damage.push({ file: p.state.path, offset: d.offset, length: d.length, code: d.code, reason: d.reason, message: d.message, action: p.cut ? 'cut' : 'skipped' });
@@ -309,9 +328,9 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
       await io.syncDir(dir);
     }
     if (p.rewriteHint) {
-      if (p.hintBytes) {
+      if (p.hintBytes && p.indexBytes) {
         await replaceFile(io, hintPath(dir, p.state.stem), p.hintBytes);
-        await replaceFile(io, indexPath(dir, p.state.stem), indexFromHint(checkHint(p.hintBytes), p.lastBatchAt));
+        await replaceFile(io, indexPath(dir, p.state.stem), p.indexBytes);
       } else if (!(await writeHint(io, dir, p.state))) continue;
       report.hintsRebuilt++;
       report.clean = false;
@@ -331,8 +350,6 @@ function above(offset: number, target: RecoveryTarget): RecoveryTarget {
     remove: (bytes, keyAt, keyLength, at, segment) => {
       if (at >= offset) target.remove(bytes, keyAt, keyLength, at, segment);
     },
-    isAt: (bytes, keyAt, keyLength, segment, position) => target.isAt(bytes, keyAt, keyLength, segment, position),
-    has: (bytes, keyAt, keyLength) => target.has(bytes, keyAt, keyLength),
   };
 }
 
@@ -392,15 +409,94 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
       else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     };
     forEachHintEntry(hint, onEntry);
-    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, lastBatchAt: 0, dropHint: newest };
+    return { state, fromHint: true, damage: [], cut: undefined, rewriteHint: false, hintBytes: undefined, indexBytes: undefined, hintLater: false, lastBatchAt: 0, dropHint: newest };
   }
-  const bytes = io.readFile(path);
-  const scanned = !newest && derive ? new ScannedHint() : undefined;
+  const scanned = !newest && derive ? new SegmentNewest() : undefined;
   const onRecord: RecordVisitor = (op, b, keyAt, keyLength, position, size, offset, expireAtMs) => {
     if (op === Op.Delete) target.remove(b, keyAt, keyLength, offset, id);
     else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
-    scanned?.add(op, position, size, offset);
+    scanned?.add(op, b, keyAt, keyLength, position, size, offset, expireAtMs);
   };
+  const read = readSegmentWhole(io, dir, name, newest, io.readFile(path), onRecord);
+  const { bytes, scan, firstDamage, tornTail } = read;
+  if (firstDamage && !tornTail && mode === 'strict') {
+    throw new LogkvError(
+      'CORRUPT',
+      `${path} is damaged at byte ${firstDamage.offset} (${firstDamage.reason}: ${firstDamage.message}); run kvtool repair, or open with recovery: 'salvage' to skip damaged records`,
+      { file: path, offset: firstDamage.offset, reason: firstDamage.reason },
+    );
+  }
+  // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
+  const rewriteHint = !newest && scan.damage.length === 0;
+  const files = rewriteHint && scanned ? scanned.files({ segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: bytes.length, lastBatchPosition: scan.lastBatchAt ?? 0 }) : undefined;
+  return {
+    state: read.state,
+    fromHint: false,
+    damage: scan.damage,
+    cut: read.cut,
+    rewriteHint,
+    hintBytes: files?.hint,
+    indexBytes: files?.index,
+    hintLater: false,
+    lastBatchAt: scan.lastBatchAt ?? 0,
+    dropHint: newest && (hasHint || io.exists(indexPath(dir, stem))),
+  };
+}
+
+/**
+ * A segment with no usable hint and index, deferred from a scan of its own
+ * (scanned-index.ts): its records go into memory, not the key directory.
+ * Undefined when it cannot be: damage other than a torn tail of the newest
+ * segment (the full path reports or skips it), or a hint that checks out
+ * without an index (the full path loads from it).
+ */
+function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
+  const { stem, baseOffset } = name;
+  const path = segmentPath(dir, stem);
+  if (!io.exists(path)) return undefined;
+  const hasHint = io.exists(hintPath(dir, stem));
+  if (hasHint && usableHint(io, dir, name, path)) return undefined;
+  const bytes = io.readFile(path);
+  // Sized for records of 128 bytes: smaller ones cost a growth or two on the way.
+  const records = new SegmentNewest(bytes.length / 128);
+  const read = readSegmentWhole(io, dir, name, newest, bytes, records.add);
+  if (read.firstDamage && !read.tornTail) return undefined;
+  const { scan, state } = read;
+  const lastBatchAt = scan.lastBatchAt ?? 0;
+  const scanned = new ScannedIndex(path, records, { segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: state.tail, lastBatchPosition: lastBatchAt });
+  return {
+    plan: {
+      state,
+      fromHint: false,
+      damage: scan.damage,
+      cut: read.cut,
+      rewriteHint: false,
+      hintBytes: undefined,
+      indexBytes: undefined,
+      // A sealed segment's hint is written after open, in the background (opening.ts); the newest one's at its seal or close, as always.
+      hintLater: !newest,
+      lastBatchAt,
+      dropHint: newest && (hasHint || io.exists(indexPath(dir, stem))),
+    },
+    deferred: { id, stem, path, hintPath: hintPath(dir, stem), indexPath: indexPath(dir, stem), index: scanned.header, hintSize: 0, newest, scanned },
+  };
+}
+
+/** What reading a whole segment found, with every record given to `onRecord`. */
+interface WholeRead {
+  bytes: Buffer;
+  scan: SegmentScan;
+  firstDamage: Damage | undefined;
+  /** The damage is the newest segment's torn tail (nothing valid after it), to be cut. */
+  tornTail: boolean;
+  state: SegmentState;
+  cut: SegmentPlan['cut'];
+}
+
+/** Scans `bytes`, the segment `name`'s, giving every record to `onRecord`. */
+function readSegmentWhole(io: FileIO, dir: string, name: SegmentName, newest: boolean, bytes: Buffer, onRecord: RecordVisitor): WholeRead {
+  const { stem, baseOffset } = name;
+  const path = segmentPath(dir, stem);
   const scan = scanSegment(bytes, { file: path, resync: true, onRecord, recordCrcs: false });
   // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
   const covered = newest ? undefined : validHintOf(io, dir, name)?.coveredLength;
@@ -414,38 +510,14 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
   const firstDamage = scan.damage[0];
   const validAfterDamage = firstDamage !== undefined && scan.lastBatchAt !== undefined && scan.lastBatchAt > firstDamage.offset;
   const tornTail = newest && firstDamage !== undefined && !validAfterDamage;
-  if (firstDamage && !tornTail && mode === 'strict') {
-    throw new LogkvError(
-      'CORRUPT',
-      `${path} is damaged at byte ${firstDamage.offset} (${firstDamage.reason}: ${firstDamage.message}); run kvtool repair, or open with recovery: 'salvage' to skip damaged records`,
-      { file: path, offset: firstDamage.offset, reason: firstDamage.reason },
-    );
-  }
   const tail = tornTail ? firstDamage.offset : (scan.lastBatchEnd ?? scan.validUpTo);
-  // A sealed segment read cleanly gets its hint back; a damaged one is rescanned every time.
-  const rewriteHint = !newest && scan.damage.length === 0;
-  const hintBytes =
-    rewriteHint && scanned
-      ? scanned.build(bytes, id, target, { segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: bytes.length })
-      : undefined;
   return {
-    state: {
-      stem,
-      baseOffset,
-      path,
-      tail,
-      nextOffset: scan.nextOffset,
-      sealed: !newest,
-      valueEncoding: scan.header.valueEncoding,
-      lastTimestampMs: scan.lastTimestampMs,
-    },
-    fromHint: false,
-    damage: scan.damage,
+    bytes,
+    scan,
+    firstDamage,
+    tornTail,
+    state: { stem, baseOffset, path, tail, nextOffset: scan.nextOffset, sealed: !newest, valueEncoding: scan.header.valueEncoding, lastTimestampMs: scan.lastTimestampMs },
     cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes, 0) + 1)) } : undefined,
-    rewriteHint,
-    hintBytes,
-    lastBatchAt: scan.lastBatchAt ?? 0,
-    dropHint: newest && (hasHint || io.exists(indexPath(dir, stem))),
   };
 }
 

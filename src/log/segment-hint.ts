@@ -11,7 +11,7 @@
 
 import type { ByteSource } from '../formats/byte-source.js';
 import { type CheckedHint, checkHint, forEachHintEntry, readHintHeader } from '../formats/hint-reader.js';
-import { HintBuilder, hintEntrySize, type HintEntry } from '../formats/hint-writer.js';
+import type { HintEntry } from '../formats/hint-writer.js';
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
 import { LogkvError } from '../errors.js';
@@ -19,6 +19,7 @@ import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
 import { SegmentIndexBuilder } from '../formats/segment-index-writer.js';
 import { hashKeyAt, KeyDirectory } from './key-directory.js';
+import { SegmentNewest } from './segment-newest.js';
 import { hintPath, indexPath } from './segment-names.js';
 
 /** What writeHint needs to know of a segment. */
@@ -100,28 +101,24 @@ export function indexFromHint(hint: CheckedHint, lastBatchPosition: number): Buf
  * hint, open scans the segment and reports the damage.
  */
 export async function writeHint(io: FileIO, dir: string, segment: HintedSegment): Promise<boolean> {
-  // A window at a time, not the whole file: kvtool repair writes the hint of a segment of any size (a Buffer stops at 2 GiB).
-  const { newest, scan, coveredLength } = withFileSource(io, segment.path, (source) => ({ ...scanNewest(source, segment.path), coveredLength: source.size }));
-  const offsetsAgree = segment.compacted ? scan.nextOffset <= segment.nextOffset : scan.nextOffset === segment.nextOffset;
-  if (scan.damage.length > 0 || !offsetsAgree) return false;
-  let entryBytes = 0;
-  newest.forEachKey((id, _keys, _keyAt, keyLength) => {
-    entryBytes += hintEntrySize(keyLength, newest.expireAtOf(id) !== undefined);
-  });
-  const hint = new HintBuilder({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength }, newest.size, entryBytes);
-  // In hash order: an open loading this hint then fills the key directory front to back (key-directory.ts).
-  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => {
-    hint.add(newest.segmentOf(id) === 1, keys, keyAt, keyLength, newest.offsetOf(id), newest.positionOf(id), newest.sizeOf(id), newest.expireAtOf(id));
-  });
-  await replaceFile(io, hintPath(dir, segment.stem), hint.finish());
-  const index = new SegmentIndexBuilder(
-    { segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength, lastBatchPosition: scan.lastBatchAt ?? 0 },
-    newest.size,
-  );
-  // In bucket order, which is nearly hash order: the builder's sort then moves little (segment-index-writer.ts).
-  newest.forEachKeyByHash((id, keys, keyAt, keyLength) => index.add(hashKeyAt(keys, keyAt, keyLength), newest.positionOf(id), newest.sizeOf(id), newest.offsetOf(id)));
-  await replaceFile(io, indexPath(dir, segment.stem), index.finish());
+  const files = segmentFiles(io, segment);
+  if (!files) return false;
+  await replaceFile(io, hintPath(dir, segment.stem), files.hint);
+  await replaceFile(io, indexPath(dir, segment.stem), files.index);
   return true;
+}
+
+/** The hint and index of a segment, made from one read of it; undefined when it does not read back whole (see writeHint). */
+export function segmentFiles(io: FileIO, segment: HintedSegment): { hint: Buffer; index: Buffer } | undefined {
+  const records = new SegmentNewest();
+  // A window at a time, not the whole file: kvtool repair writes the hint of a segment of any size (a Buffer stops at 2 GiB).
+  const { scan, coveredLength } = withFileSource(io, segment.path, (source) => ({
+    scan: scanSegment(source, { file: segment.path, recordCrcs: true, onRecord: records.add }),
+    coveredLength: source.size,
+  }));
+  const offsetsAgree = segment.compacted ? scan.nextOffset <= segment.nextOffset : scan.nextOffset === segment.nextOffset;
+  if (scan.damage.length > 0 || !offsetsAgree) return undefined;
+  return records.files({ segmentBaseOffset: segment.baseOffset, segmentNextOffset: segment.nextOffset, coveredLength, lastBatchPosition: scan.lastBatchAt ?? 0 });
 }
 
 /**

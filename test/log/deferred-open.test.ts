@@ -117,7 +117,10 @@ t.test('the newest segment: its hint and index move to temporary names until it 
   model.set('k2', 'changed too');
   const crashed = mem.crash();
   const r = await LogStore.open<string>(DIR, { io: crashed, now: ticking() });
-  t.equal(r.openReport.segmentsDeferred, mem.readdir(DIR).filter((n) => n.endsWith('.log')).length - 1, 'every sealed segment deferred, the newest scanned');
+  // The newest segment is read whole (its hint and index are stale), and deferred too: served from that scan until loaded (scanned-index.ts).
+  t.equal(r.openReport.segmentsDeferred, mem.readdir(DIR).filter((n) => n.endsWith('.log')).length, 'every segment deferred, the newest from its scan');
+  t.equal(r.openReport.hintsUsed, r.openReport.segmentsDeferred - 1, 'the sealed ones from their hints');
+  t.equal(r.loading, true, 'keys still loading after open');
   for (const [k, v] of model) t.equal(r.get(k), v);
   await r.close();
 
@@ -306,6 +309,63 @@ t.test('a segment without an index, and every one before it, are deferred no fur
   await s.whenLoaded();
   t.equal(s.count(), model.size);
   await s.close();
+});
+
+t.test('no hint or index at all: every segment is deferred from its own scan, and the hints come back after open', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  const logs = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort();
+  for (const n of mem.readdir(DIR)) if (n.endsWith('.hint') || n.endsWith('.index')) mem.unlink(`${DIR}/${n}`);
+  const { io, reads } = counting(mem);
+  const s = await LogStore.open<string>(DIR, { io, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, logs.length, 'every segment deferred');
+  t.equal(s.openReport.hintsUsed, 0);
+  t.equal(s.openReport.hintsRebuilt, logs.length - 1, 'the sealed segments\' hints are to be written again');
+  t.notOk(s.openReport.clean);
+  t.equal(reads.filter((p) => p.endsWith('.log')).length, logs.length, 'each segment read once');
+  t.equal(s.loading, true, 'no key loaded into the directory yet');
+  for (const [k, v] of model) t.equal(s.get(k), v, `${k} before the load`);
+  t.equal(s.get('k3'), undefined, 'the deleted key stays deleted');
+  await s.put('k4', 'after open');
+  model.set('k4', 'after open');
+  await s.delete('k5');
+  model.delete('k5');
+  t.same([...s.entries({ prefix: 'k1' })].map(([k, v]) => [String(k), v]), [...model].filter(([k]) => k.startsWith('k1')).sort(([a], [b]) => (a < b ? -1 : 1)));
+  await s.whenLoaded();
+  t.equal(s.count(), model.size);
+  await s.close();
+  for (const log of logs) {
+    const stem = `${DIR}/${log.slice(0, -4)}`;
+    t.ok(mem.exists(`${stem}.hint`) && mem.exists(`${stem}.index`), `${log}: hint and index written`);
+  }
+  const again = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(again.openReport.hintsUsed, logs.length, 'the next open defers every segment from its files');
+  t.ok(again.openReport.clean);
+  for (const [k, v] of model) t.equal(again.get(k), v);
+  await again.close();
+});
+
+t.test('a crash with no hint anywhere and a torn tail: the tail is cut, every segment deferred, a crash before the hints are back changes nothing', async (t) => {
+  const mem = new MemoryFileIO();
+  const model = await filled(mem);
+  for (const n of mem.readdir(DIR)) if (n.endsWith('.hint') || n.endsWith('.index')) mem.unlink(`${DIR}/${n}`);
+  const logs = mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort();
+  const newest = `${DIR}/${logs.at(-1)!}`;
+  // Half a batch after the last one: a write torn by the crash.
+  const seg = Buffer.from(mem.readFile(newest));
+  const last = readSegment(seg).batches.at(-1)!;
+  mem.setFile(newest, Buffer.concat([seg, seg.subarray(last.position, last.position + Math.floor(last.size / 2))]));
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking() });
+  t.equal(s.openReport.segmentsDeferred, logs.length, 'every segment deferred');
+  t.match(s.openReport.damage, [{ file: newest, offset: seg.length, action: 'cut' }]);
+  for (const [k, v] of model) t.equal(s.get(k), v);
+  const crashed = mem.crash();
+  const r = await LogStore.open<string>(DIR, { io: crashed, now: ticking() });
+  t.equal(r.openReport.bytesCut, 0, 'the cut was durable');
+  for (const [k, v] of model) t.equal(r.get(k), v, `${k} after the crash`);
+  await r.whenLoaded();
+  t.equal(r.count(), model.size);
+  await r.close();
 });
 
 t.test('a read-only open defers too, and removes nothing', async (t) => {
