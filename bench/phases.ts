@@ -256,6 +256,7 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
     db = await LogStore.open<Uint8Array>(dir);
     check(db.get(key), 'logkv get after recovery');
   });
+  const loadedMs = openMs + (await timeOnce(() => db!.whenLoaded()));
   const report = db!.openReport;
   await db!.close();
   if (report.hintsUsed !== 0) throw new Error('recovery: a hint was used after all hints were removed');
@@ -265,6 +266,7 @@ export async function recovery(_engine: EngineName, dir: string, sizes: Sizes): 
     scanMBps: bytes / 1e6 / (scanMs / 1000),
     recoveryMs: openMs,
     recoveryMBps: bytes / 1e6 / (openMs / 1000),
+    recoveryLoadedMs: loadedMs,
     plainReadMBps: referenceMBps,
     coldCache: cold,
     hintsRebuilt: report.hintsRebuilt,
