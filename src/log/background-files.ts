@@ -28,6 +28,7 @@ import { type BackgroundResult, type BackgroundTask, perform } from './backgroun
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
 import { type HintedSegment, writeHint } from './segment-hint.js';
+import { readSegmentParts, type SegmentReadParts } from './recovery-scan.js';
 
 export interface BackgroundFiles {
   /** True: the work runs beside the event loop and nobody needs to wait for it. False: it runs on this thread; the caller awaits it where it is asked. */
@@ -40,6 +41,8 @@ export interface BackgroundFiles {
   sortByKey(arena: Uint8Array<ArrayBuffer>, offsets: Uint32Array<ArrayBuffer>): Promise<Uint32Array>;
   /** removeFiles() (file-io.ts) of files that exist: a 64 MiB segment's unlink took up to ~20 ms here, and writes wait behind this thread. */
   removeFiles(paths: string[]): Promise<void>;
+  /** readSegmentParts() (recovery-scan.ts): a sealed segment recovery reads whole, read and sorted beside the segments this thread reads. */
+  readSegment(path: string): Promise<SegmentReadParts>;
   /** Starts the worker now, if it is not running, for work that will come soon: it takes ~100 ms to start here. */
   warm(): void;
 }
@@ -53,6 +56,7 @@ export function backgroundFiles(io: FileIO): BackgroundFiles {
     prepareSegmentFile: (path, header, size) => prepareSegmentFile(io, path, header, size),
     sortByKey: (arena, offsets) => Promise.resolve(sortByKey(arena, offsets)),
     removeFiles: (paths) => removeFiles(io, paths),
+    readSegment: (path) => Promise.resolve(readSegmentParts(io, path)),
     warm: () => undefined,
   };
 }
@@ -110,6 +114,12 @@ class WorkerFiles implements BackgroundFiles {
 
   async removeFiles(paths: string[]): Promise<void> {
     await this.#run({ kind: 'remove', paths });
+  }
+
+  async readSegment(path: string): Promise<SegmentReadParts> {
+    const read = await this.#run({ kind: 'read-segment', path });
+    if (typeof read !== 'object' || !('parts' in read)) throw new Error('logkv background worker: a segment read answered without its records');
+    return read;
   }
 
   warm(): void {

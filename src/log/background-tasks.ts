@@ -7,14 +7,24 @@ import type { HintedSegment } from './segment-hint.js';
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
+import { readSegmentParts, type SegmentReadParts } from './recovery-scan.js';
+import { SegmentNewest } from './segment-newest.js';
 
 export type BackgroundTask =
   | { kind: 'hint'; dir: string; segment: HintedSegment }
   | { kind: 'prepare'; path: string; header: Uint8Array; size: number }
   | { kind: 'sort'; arena: Uint8Array; offsets: Uint32Array }
-  | { kind: 'remove'; paths: string[] };
+  | { kind: 'remove'; paths: string[] }
+  | { kind: 'read-segment'; path: string };
 
-export type BackgroundResult = boolean | Uint32Array | undefined;
+export type BackgroundResult = boolean | Uint32Array | SegmentReadParts | undefined;
+
+/** The buffers of a result to transfer rather than copy. */
+export function transferables(result: BackgroundResult): ArrayBuffer[] {
+  if (result instanceof Uint32Array) return [result.buffer as ArrayBuffer];
+  if (typeof result === 'object' && 'parts' in result) return SegmentNewest.buffers(result.parts);
+  return [];
+}
 
 export async function perform(task: BackgroundTask): Promise<BackgroundResult> {
   switch (task.kind) {
@@ -28,5 +38,7 @@ export async function perform(task: BackgroundTask): Promise<BackgroundResult> {
     case 'remove':
       await removeFiles(nodeFileIO, task.paths);
       return undefined;
+    case 'read-segment':
+      return readSegmentParts(nodeFileIO, task.path);
   }
 }

@@ -5,11 +5,11 @@
 import { parentPort } from 'node:worker_threads';
 import { LogkvError } from '../errors.js';
 import type { BackgroundReply } from './background-files.js';
-import { type BackgroundTask, perform } from './background-tasks.js';
+import { type BackgroundTask, perform, transferables } from './background-tasks.js';
 
 parentPort?.on('message', ({ id, task }: { id: number; task: BackgroundTask }) => {
   perform(task).then(
-    (result) => parentPort!.postMessage({ id, ok: true, result } satisfies BackgroundReply, result instanceof Uint32Array ? [result.buffer as ArrayBuffer] : []),
+    (result) => parentPort!.postMessage({ id, ok: true, result } satisfies BackgroundReply, transferables(result)),
     (e: unknown) => {
       const error =
         e instanceof LogkvError

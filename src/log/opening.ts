@@ -22,6 +22,7 @@ import type { ValueEncoding } from '../formats/limits.js';
 import { storeIdText } from '../formats/store-identity-reader.js';
 import { type FileIO, removeFiles } from '../io/file-io.js';
 import { acquireLock, type LockFile } from '../io/lock-file.js';
+import { backgroundFiles } from './background-files.js';
 import { DeferredLoad } from './deferred-load.js';
 import { KeySpace, recoveryTarget } from './key-space.js';
 import { IndexedSegment } from './segment-index.js';
@@ -132,7 +133,7 @@ async function openExisting(
     let plan: LogRecoveryPlan;
     let startedFromSnapshot: SnapshotStart | undefined;
     try {
-      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background' });
+      plan = await planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background', background: backgroundFiles(io) });
     } catch (e) {
       // A lost or damaged sealed segment that a snapshot covers: start from the snapshot (which writes).
       if (!(e instanceof LogkvError && e.code === 'CORRUPT' && view.trusted) || s.readOnly) throw e;
@@ -144,7 +145,7 @@ async function openExisting(
       const again = planFiles(io, dir, manifest);
       files = { ...again, leftovers: [...files.leftovers, ...again.leftovers] };
       space = new KeySpace();
-      plan = planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background' });
+      plan = await planLogRecovery(io, dir, names, s.recovery, recoveryTarget(space), { defer: s.loadKeys === 'background', background: backgroundFiles(io) });
     }
     const valueEncoding = view.valueEncoding ?? encodingName(plan.valueEncoding) ?? s.valueEncoding ?? 'binary';
     checkEncoding(dir, valueEncoding, s.valueEncoding);

@@ -38,6 +38,8 @@ import { type FileIO, replaceFile } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
 import { ScannedIndex } from './scanned-index.js';
 import { SegmentNewest } from './segment-newest.js';
+import type { BackgroundFiles } from './background-files.js';
+import { fromParts, readRecords, type SegmentRead } from './recovery-scan.js';
 import { matchingHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
@@ -167,14 +169,21 @@ interface SegmentPlan {
  * them): reads and decides, filling `target`, writing nothing. Throws
  * CORRUPT (strict) on damage outside the newest segment's tail.
  */
-export function planLogRecovery(
+export async function planLogRecovery(
   io: FileIO,
   dir: string,
   names: readonly SegmentName[],
   mode: RecoveryMode,
   target: RecoveryTarget,
-  options: { defer?: boolean } = {},
-): LogRecoveryPlan {
+  options: { defer?: boolean; background?: BackgroundFiles } = {},
+): Promise<LogRecoveryPlan> {
+  // Each segment's files are looked at once, by the read-ahead and the walk below alike.
+  const looked = new Map<number, Deferrable | undefined>();
+  const deferrableAt = (i: number): Deferrable | undefined => {
+    if (!looked.has(i)) looked.set(i, deferrable(io, dir, names[i]!, i === names.length - 1));
+    return looked.get(i);
+  };
+  const prescans = options.defer ? prescan(io, dir, names, deferrableAt, options.background) : new Map<number, Promise<SegmentRead | undefined>>();
   // The oldest segments are deferred while they can be (see the top of the
   // file): from their hint and index, or, when they have none that checks
   // out, from a scan of their own (planScanned) kept in memory. From the
@@ -203,7 +212,7 @@ export function planLogRecovery(
       skipBelow = expectedFrom;
     }
     if (deferring && skipBelow === 0) {
-      const d = deferredFromFiles(io, dir, name, i, newest) ?? (heldHintBytes < MAX_HELD_HINT_BYTES ? planScanned(io, dir, name, i, newest) : undefined);
+      const d = deferredFromFiles(dir, name, i, newest, deferrableAt(i)) ?? (heldHintBytes < MAX_HELD_HINT_BYTES ? planScanned(io, dir, name, i, newest, await prescans.get(i)) : undefined);
       if (d) {
         heldHintBytes += d.deferred.scanned?.memoryBytes ?? 0;
         deferred.push(d);
@@ -235,9 +244,75 @@ export function planLogRecovery(
   };
 }
 
+/** Bytes of segments read ahead of the plan (prescan): their tables take about a quarter of that, as MAX_HELD_HINT_BYTES allows. */
+const MAX_PRESCAN_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Reads ahead the segments the plan will have to scan (no usable hint and
+ * index), so that the background worker reads some while this thread reads
+ * the others: the oldest half of the sealed ones go to the worker, the
+ * rest and the newest are read here, all before the plan walks the log in
+ * order. What the plan does not use (it stopped deferring, or a read
+ * failed: the plan then reads the segment itself and reports what it
+ * finds) is dropped.
+ */
+function prescan(
+  io: FileIO,
+  dir: string,
+  names: readonly SegmentName[],
+  deferrableAt: (i: number) => Deferrable | undefined,
+  background: BackgroundFiles | undefined,
+): Map<number, Promise<SegmentRead | undefined>> {
+  const out = new Map<number, Promise<SegmentRead | undefined>>();
+  // Base segments from a snapshot overlap what follows them: the plan takes the full path there.
+  if (names.some((n) => n.generation !== 0)) return out;
+  const wanted: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const path = segmentPath(dir, name.stem);
+    const newest = i === names.length - 1;
+    if (!io.exists(path) || deferrableAt(i) || (io.exists(hintPath(dir, name.stem)) && usableHint(io, dir, name, path))) continue;
+    const size = fileSize(io, path);
+    if (bytes + size > MAX_PRESCAN_BYTES) break;
+    bytes += size;
+    wanted.push(i);
+  }
+  const sealed = wanted.filter((i) => i < names.length - 1);
+  const toWorker = background?.detached ? sealed.slice(0, Math.floor(wanted.length / 2)) : [];
+  for (const i of toWorker) {
+    out.set(
+      i,
+      background!.readSegment(segmentPath(dir, names[i]!.stem)).then(fromParts, () => undefined),
+    );
+  }
+  for (const i of wanted) {
+    if (out.has(i)) continue;
+    let read: SegmentRead | undefined;
+    try {
+      const path = segmentPath(dir, names[i]!.stem);
+      read = readRecords(io.readFile(path), path);
+      // Only the newest segment's bytes are kept (for a cut): the others' go now.
+      if (i < names.length - 1) read.bytes = undefined;
+    } catch {
+      read = undefined;
+    }
+    out.set(i, Promise.resolve(read));
+  }
+  return out;
+}
+
+function fileSize(io: FileIO, path: string): number {
+  const h = io.open(path, 'read');
+  try {
+    return h.size();
+  } finally {
+    h.close();
+  }
+}
+
 /** Segment `name` deferred from its hint and index, when both check out by their headers (deferrable); else undefined. */
-function deferredFromFiles(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
-  const found = deferrable(io, dir, name, newest);
+function deferredFromFiles(dir: string, name: SegmentName, id: number, newest: boolean, found: Deferrable | undefined): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
   if (!found) return undefined;
   const { state, index, hintSize } = found;
   return {
@@ -247,7 +322,13 @@ function deferredFromFiles(io: FileIO, dir: string, name: SegmentName, id: numbe
 }
 
 /** The state of segment `name` when it can be deferred, read from headers (and the newest one's last batch) only; else undefined. */
-function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean): { state: SegmentState; index: IndexHeaderInfo; hintSize: number } | undefined {
+interface Deferrable {
+  state: SegmentState;
+  index: IndexHeaderInfo;
+  hintSize: number;
+}
+
+function deferrable(io: FileIO, dir: string, name: SegmentName, newest: boolean): Deferrable | undefined {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   const hp = hintPath(dir, stem);
@@ -417,8 +498,9 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
     else target.put(b, keyAt, keyLength, id, position, size, offset, expireAtMs);
     scanned?.add(op, b, keyAt, keyLength, position, size, offset, expireAtMs);
   };
-  const read = readSegmentWhole(io, dir, name, newest, io.readFile(path), onRecord);
-  const { bytes, scan, firstDamage, tornTail } = read;
+  const bytes = io.readFile(path);
+  const read = readSegmentWhole(io, dir, name, newest, bytes, onRecord);
+  const { scan, firstDamage, tornTail } = read;
   if (firstDamage && !tornTail && mode === 'strict') {
     throw new LogkvError(
       'CORRUPT',
@@ -450,16 +532,15 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
  * segment (the full path reports or skips it), or a hint that checks out
  * without an index (the full path loads from it).
  */
-function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
+function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean, prescanned: SegmentRead | undefined): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   if (!io.exists(path)) return undefined;
   const hasHint = io.exists(hintPath(dir, stem));
   if (hasHint && usableHint(io, dir, name, path)) return undefined;
-  const bytes = io.readFile(path);
-  // Sized for records of 128 bytes: smaller ones cost a growth or two on the way.
-  const records = new SegmentNewest(bytes.length / 128);
-  const read = readSegmentWhole(io, dir, name, newest, bytes, records.add);
+  const whole = prescanned?.bytes !== undefined || (prescanned && !newest) ? prescanned : readRecords(io.readFile(path), path);
+  const { scan: found, records, length, bytes } = whole;
+  const read = judgeScan(io, dir, name, newest, found, length, bytes);
   if (read.firstDamage && !read.tornTail) return undefined;
   const { scan, state } = read;
   const lastBatchAt = scan.lastBatchAt ?? 0;
@@ -482,9 +563,8 @@ function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, new
   };
 }
 
-/** What reading a whole segment found, with every record given to `onRecord`. */
+/** What reading a whole segment found. */
 interface WholeRead {
-  bytes: Buffer;
   scan: SegmentScan;
   firstDamage: Damage | undefined;
   /** The damage is the newest segment's torn tail (nothing valid after it), to be cut. */
@@ -495,14 +575,19 @@ interface WholeRead {
 
 /** Scans `bytes`, the segment `name`'s, giving every record to `onRecord`. */
 function readSegmentWhole(io: FileIO, dir: string, name: SegmentName, newest: boolean, bytes: Buffer, onRecord: RecordVisitor): WholeRead {
+  const scan = scanSegment(bytes, { file: segmentPath(dir, name.stem), resync: true, onRecord, recordCrcs: false });
+  return judgeScan(io, dir, name, newest, scan, bytes.length, bytes);
+}
+
+/** What `scan` of the segment `name` (`length` bytes) says of it; `bytes` (the newest segment's) give what a cut keeps. */
+function judgeScan(io: FileIO, dir: string, name: SegmentName, newest: boolean, scan: SegmentScan, length: number, bytes: Buffer | undefined): WholeRead {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
-  const scan = scanSegment(bytes, { file: path, resync: true, onRecord, recordCrcs: false });
   // A sealed segment shorter than its valid hint lost bytes, maybe at a batch boundary where the scan sees nothing.
   const covered = newest ? undefined : validHintOf(io, dir, name)?.coveredLength;
-  if (covered !== undefined && covered > bytes.length) {
-    const message = `the segment ends at byte ${bytes.length} but its hint covers ${covered}: ${covered - bytes.length} bytes were lost`;
-    scan.damage.unshift({ code: 'TRUNCATED', reason: 'truncated', offset: bytes.length, length: covered - bytes.length, message });
+  if (covered !== undefined && covered > length) {
+    const message = `the segment ends at byte ${length} but its hint covers ${covered}: ${covered - length} bytes were lost`;
+    scan.damage.unshift({ code: 'TRUNCATED', reason: 'truncated', offset: length, length: covered - length, message });
   }
   if (scan.header.baseOffset !== baseOffset) {
     throw new LogkvError('CORRUPT', `${path}: header says base offset ${scan.header.baseOffset}, the name ${baseOffset}`, { file: path, offset: 8, reason: 'field-range' });
@@ -511,13 +596,13 @@ function readSegmentWhole(io: FileIO, dir: string, name: SegmentName, newest: bo
   const validAfterDamage = firstDamage !== undefined && scan.lastBatchAt !== undefined && scan.lastBatchAt > firstDamage.offset;
   const tornTail = newest && firstDamage !== undefined && !validAfterDamage;
   const tail = tornTail ? firstDamage.offset : (scan.lastBatchEnd ?? scan.validUpTo);
+  if (tornTail && !bytes) throw new Error('recovery: the newest segment judged without its bytes');
   return {
-    bytes,
     scan,
     firstDamage,
     tornTail,
     state: { stem, baseOffset, path, tail, nextOffset: scan.nextOffset, sealed: !newest, valueEncoding: scan.header.valueEncoding, lastTimestampMs: scan.lastTimestampMs },
-    cut: tornTail ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes, 0) + 1)) } : undefined,
+    cut: tornTail && bytes ? { from: firstDamage.offset, bytes: Buffer.from(bytes.subarray(firstDamage.offset, lastNonZero(bytes, 0) + 1)) } : undefined,
   };
 }
 

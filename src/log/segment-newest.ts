@@ -40,6 +40,17 @@ const TOMBSTONE = 1 << 16;
 const EXPIRES = 1 << 17;
 const TWO_32 = 0x100000000;
 
+/** A SegmentNewest as plain arrays, to move between threads (postMessage, the buffers transferred). */
+export interface SegmentNewestParts {
+  count: number;
+  records: Uint32Array<ArrayBuffer>;
+  hash: Uint32Array<ArrayBuffer>;
+  keys: Uint8Array<ArrayBuffer>;
+  keysUsed: number;
+  /** [record, expiry] pairs of the records that have one. */
+  expiries: Array<[number, number]>;
+}
+
 export class SegmentNewest {
   #n = 0;
   #records: Uint32Array;
@@ -59,6 +70,34 @@ export class SegmentNewest {
 
   get records(): number {
     return this.#n;
+  }
+
+  /** Its arrays as they are (no copy: this object is not to be used after). */
+  parts(): SegmentNewestParts {
+    return {
+      count: this.#n,
+      records: this.#records as Uint32Array<ArrayBuffer>,
+      hash: this.#hash as Uint32Array<ArrayBuffer>,
+      keys: this.#keys as Uint8Array<ArrayBuffer>,
+      keysUsed: this.#keysUsed,
+      expiries: [...(this.#expire ?? [])],
+    };
+  }
+
+  static fromParts(p: SegmentNewestParts): SegmentNewest {
+    const s = new SegmentNewest(0);
+    s.#n = p.count;
+    s.#records = p.records;
+    s.#hash = p.hash;
+    s.#keys = p.keys;
+    s.#keysUsed = p.keysUsed;
+    if (p.expiries.length > 0) s.#expire = new Map(p.expiries);
+    return s;
+  }
+
+  /** The transferable buffers of parts(). */
+  static buffers(p: SegmentNewestParts): ArrayBuffer[] {
+    return [p.records.buffer, p.hash.buffer, p.keys.buffer];
   }
 
   /** Notes a record, in file order: a scanSegment onRecord visitor. */

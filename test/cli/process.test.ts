@@ -27,7 +27,8 @@ t.before(() => {
 });
 
 // The writer: opens the store, writes, says "ready N" (N: the last value of key "hot"), and on
-// "burst" writes as fast as it can for a while (segments roll), on "quit" closes and exits.
+// "burst" writes as fast as it can for a while (segments roll), and at least the 300 records tail
+// --follow waits for (on a loaded machine 1.5 s can hold fewer), on "quit" closes and exits.
 const WRITER = `
 import { open } from ${JSON.stringify(ENGINE)};
 import readline from 'node:readline';
@@ -37,7 +38,7 @@ const write = async (count) => { for (let i = 0; i < count; i++) { n++; await db
 await write(50);
 console.log('ready ' + n);
 for await (const line of readline.createInterface({ input: process.stdin })) {
-  if (line === 'burst') { const until = Date.now() + 1500; while (Date.now() < until) await write(20); console.log('ready ' + n); }
+  if (line === 'burst') { const until = Date.now() + 1500, least = n + 160; while (Date.now() < until || n < least) await write(20); console.log('ready ' + n); }
   if (line === 'quit') { await db.close(); process.exit(0); }
 }
 `;
