@@ -124,6 +124,13 @@ export interface OtherFile {
   size: number;
 }
 
+/**
+ * What kvtool verify and dump read whole (WithFileOptions.readWholeUpTo):
+ * a store's segments (64 MiB by default), hints and indexes. A larger file
+ * is read a window at a time.
+ */
+export const READ_WHOLE_UP_TO = 128 * 1024 * 1024;
+
 export interface WithFileOptions {
   /**
    * A logkv file of at most this many bytes is read whole, in one read,

@@ -18,7 +18,7 @@ import { type CheckedHint, checkHint } from '../../src/formats/hint-reader.js';
 import { type IndexHeaderInfo, slotOffset } from '../../src/formats/segment-index-reader.js';
 import { INDEX_SLOT_SIZE } from '../../src/formats/limits.js';
 import { kindByName } from '../file-kind.js';
-import { type FileRef, type IoProblem, type LogkvFile, type OtherFile, PathError, withFile } from '../paths.js';
+import { type FileRef, type IoProblem, type LogkvFile, type OtherFile, PathError, READ_WHOLE_UP_TO, withFile } from '../paths.js';
 import { CHECKS, checkHintKeeping, checkIndexKeeping, checkSegment, checkUnknown, type FileReport, type Problem } from './check.js';
 import { checkIndexAgainstHint, compareCheckedIndex, type IndexHint } from './index-check.js';
 import { HintRecordMatch } from './hint-record-match.js';
@@ -38,14 +38,6 @@ export type FileCheck =
 
 /** Listing positions: a file alone, or a segment with its hint and index. */
 export type CheckUnit = { file: number } | { segment: number; hint?: number; index?: number };
-
-/**
- * Files up to this size are read whole (paths.ts): a store's segments
- * (64 MiB by default), hints and indexes. A unit holds at most three of
- * them at once; a larger file is read a window at a time, checked file by
- * file.
- */
-export const READ_WHOLE_UP_TO = 128 * 1024 * 1024;
 
 /** The listing positions of `unit`'s files. */
 export function unitFiles(unit: CheckUnit): number[] {
@@ -96,7 +88,7 @@ interface Held<T> {
 
 class TooLarge extends Error {}
 
-/** `ref` read whole and checked by `check`; TooLarge when it is over READ_WHOLE_UP_TO (it grew since it was listed). */
+/** `ref` read whole and checked by `check`; TooLarge when it is over READ_WHOLE_UP_TO (it grew since it was listed). A unit holds at most three files at once. */
 function held<T>(ref: FileRef, check: (read: LogkvFile) => { check: FileCheck; kept?: T }): Held<T> {
   let out: Held<T> | undefined;
   const fileCheck = guarded(ref, () =>
