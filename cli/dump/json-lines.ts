@@ -45,12 +45,7 @@ export class JsonLines implements FastLines {
 
   record(file: string, offset: number, position: number, size: number, op: Op, expireAt: number | undefined, bytes: Uint8Array, keyAt: number, keyLength: number, valueLength: number, encoding: ValueEncoding, values: ValuesMode): void {
     const b = this.#buf;
-    b.raw(this.#start('record', file, 'offset'));
-    b.number(offset);
-    b.raw(POSITION);
-    b.number(position);
-    b.raw(SIZE);
-    b.number(size);
+    this.#offsetPositionSize('record', file, offset, position, size);
     b.raw(op === Op.Delete ? OP_DELETE : OP_PUT);
     this.#expiry(expireAt);
     const valueAt = keyAt + keyLength;
@@ -61,12 +56,7 @@ export class JsonLines implements FastLines {
 
   hintEntry(file: string, offset: number, position: number, size: number, tombstone: boolean, expireAt: number | undefined, bytes: Uint8Array, keyAt: number, keyLength: number): void {
     const b = this.#buf;
-    b.raw(this.#start('hint-entry', file, 'offset'));
-    b.number(offset);
-    b.raw(POSITION);
-    b.number(position);
-    b.raw(SIZE);
-    b.number(size);
+    this.#offsetPositionSize('hint-entry', file, offset, position, size);
     b.raw(tombstone ? TOMBSTONE_TRUE : TOMBSTONE_FALSE);
     this.#expiry(expireAt);
     writeKey(b, bytes, keyAt, keyAt + keyLength);
@@ -95,6 +85,17 @@ export class JsonLines implements FastLines {
     const full = this.#buf.bytes.subarray(0, this.#buf.length);
     this.#buf = new ByteOutput(CHUNK + 64 * 1024);
     this.#out.text(full);
+  }
+
+  /** The start of a record or hint entry line: type, file, offset, position, size. */
+  #offsetPositionSize(type: string, file: string, offset: number, position: number, size: number): void {
+    const b = this.#buf;
+    b.raw(this.#start(type, file, 'offset'));
+    b.number(offset);
+    b.raw(POSITION);
+    b.number(position);
+    b.raw(SIZE);
+    b.number(size);
   }
 
   #start(type: string, file: string, firstField: string): Constant {
