@@ -106,14 +106,19 @@ export class HintRecordMatch {
     const starts = new Uint32Array(buckets + 1);
     for (let p = HINT_HEADER_SIZE; p < end; p += entryLength(hint, p)) starts[Math.min(buckets - 1, Math.floor(u32(hint, p + 11) / bucketBytes)) + 1]! += entryLength(hint, p);
     for (let b = 1; b <= buckets; b++) starts[b]! += starts[b - 1]!;
+    // Entries are copied four bytes at a time, then their last bytes: a byte at a time, this copy was most of the comparison.
     const sorted = new Uint8Array(starts[buckets]!);
+    const from = new DataView(hint.buffer, hint.byteOffset, hint.byteLength);
+    const to = new DataView(sorted.buffer);
     const fill = starts.slice(0, buckets);
     for (let p = HINT_HEADER_SIZE; p < end; ) {
       const n = entryLength(hint, p);
       const b = Math.min(buckets - 1, Math.floor(u32(hint, p + 11) / bucketBytes));
-      const to = fill[b]!;
-      for (let j = 0; j < n; j++) sorted[to + j] = hint[p + j]!;
-      fill[b] = to + n;
+      const at = fill[b]!;
+      let j = 0;
+      for (; j + 4 <= n; j += 4) to.setUint32(at + j, from.getUint32(p + j, true), true);
+      for (; j < n; j++) sorted[at + j] = hint[p + j]!;
+      fill[b] = at + n;
       p += n;
     }
     const positions = this.#position;
