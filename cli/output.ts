@@ -6,6 +6,13 @@ export interface Output {
   line(text: string): void;
   /** Bytes for stdout as they are (kvtool get --raw). */
   bytes(data: Uint8Array): void;
+  /**
+   * Whole lines of UTF-8 text as bytes, each ending in a newline: a
+   * command that writes millions of lines makes one buffer of them, not a
+   * string each (kvtool dump --json). The caller does not touch `data`
+   * afterwards.
+   */
+  text(data: Uint8Array): void;
   /** A message for stderr (I/O trouble, usage). */
   error(text: string): void;
   flush(): void;
@@ -37,6 +44,11 @@ export function stdoutOutput(beforeError: () => void = () => {}): Output {
   return {
     line: (text) => push(`${text}\n`, text.length + 1),
     bytes: (data) => push(data, data.length),
+    text(data) {
+      // Written as it is: pushed, a chunk of a MiB would be copied once more by Buffer.concat.
+      flush();
+      if (!closed) process.stdout.write(data);
+    },
     error(text) {
       flush();
       beforeError();
@@ -57,6 +69,9 @@ export function memoryOutput(): Output & { lines: string[]; errors: string[]; ra
     raw,
     line: (t) => void lines.push(t),
     bytes: (b) => void raw.push(Buffer.from(b)),
+    text: (b) => {
+      for (const line of Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8').split('\n').slice(0, -1)) lines.push(line);
+    },
     error: (t) => void errors.push(t),
     flush: () => {},
   };

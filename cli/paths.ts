@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ByteSource } from '../src/formats/byte-source.js';
+import { type ByteSource, bytesSource } from '../src/formats/byte-source.js';
 import { type FileHandle, nodeFileIO } from '../src/io/file-io.js';
 import { handleSource } from '../src/io/file-source.js';
 import { type FileKind, recognise } from './file-kind.js';
@@ -113,6 +113,8 @@ export interface LogkvFile {
   kind: FileKind;
   source: ByteSource;
   size: number;
+  /** Read whole (WithFileOptions.readWholeUpTo): `source` holds its bytes and stays valid after the file is closed. */
+  inMemory?: true;
 }
 
 /** A file that is not ours: only its first bytes were read, whatever its size. */
@@ -123,11 +125,30 @@ export interface OtherFile {
 }
 
 /**
+ * What kvtool verify and dump read whole (WithFileOptions.readWholeUpTo):
+ * a store's segments (64 MiB by default), hints and indexes. A larger file
+ * is read a window at a time.
+ */
+export const READ_WHOLE_UP_TO = 128 * 1024 * 1024;
+
+export interface WithFileOptions {
+  /**
+   * A logkv file of at most this many bytes is read whole, in one read,
+   * and its source is those bytes (valid after the file is closed): a
+   * check that passes over a segment, its hint and its index several
+   * times then reads each once, and its readers never move a window
+   * (kvtool verify: windows of 1 MiB and a pass per check were most of its
+   * reading). Default 0: a window at a time, whatever the size.
+   */
+  readWholeUpTo?: number;
+}
+
+/**
  * Opens `ref`, tells what it is from its first bytes, and hands it to
  * `use`, which reads it through the file's source; closes it after.
  * Opening or reading it fails with a PathError. Never writes.
  */
-export function withFile<T>(ref: FileRef, use: (file: LogkvFile | OtherFile) => T): T {
+export function withFile<T>(ref: FileRef, use: (file: LogkvFile | OtherFile) => T, options: WithFileOptions = {}): T {
   let handle: FileHandle;
   try {
     handle = nodeFileIO.open(ref.path, 'read');
@@ -138,7 +159,10 @@ export function withFile<T>(ref: FileRef, use: (file: LogkvFile | OtherFile) => 
     const source = readFailuresAsPathErrors(ref.path, () => handleSource(handle));
     const head = source.read(0, HEAD_BYTES);
     const kind = recognise(head, ref.name);
-    return use(kind === undefined ? { kind, head, size: source.size } : { kind, source, size: source.size });
+    if (kind === undefined) return use({ kind, head, size: source.size });
+    if (source.size > (options.readWholeUpTo ?? 0)) return use({ kind, source, size: source.size });
+    const whole = bytesSource(source.read(0, source.size));
+    return use({ kind, source: whole, size: whole.size, inMemory: true });
   } finally {
     handle.close();
   }

@@ -6,14 +6,16 @@ import { type DumpEvent, type DumpOptions, type Emit } from '../dump/events.js';
 import { dumpHint } from '../dump/hint.js';
 import { dumpIdentity } from '../dump/identity.js';
 import { dumpJournal } from '../dump/journal.js';
-import { renderJson, renderText } from '../dump/render.js';
+import { JsonLines } from '../dump/json-lines.js';
+import { renderText } from '../dump/render.js';
 import { dumpSegment } from '../dump/segment.js';
 import { dumpSegmentIndex } from '../dump/segment-index.js';
 import { dumpSnapshot } from '../dump/snapshot.js';
 import { type FileKind, kindByName, magicHex } from '../file-kind.js';
 import { keyBytes, keyMatcher, type ValuesMode } from '../format-value.js';
 import type { Context } from '../context.js';
-import { listFiles, type LogkvFile, PathError, withFile } from '../paths.js';
+import type { Output } from '../output.js';
+import { listFiles, type LogkvFile, PathError, READ_WHOLE_UP_TO, withFile } from '../paths.js';
 import { progress } from '../progress.js';
 import { EXIT } from './exit-codes.js';
 
@@ -49,14 +51,25 @@ export function runDump(args: DumpArgs, ctx: Context): number {
   }
 }
 
-function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total: number) => void): number {
-  const render = args.json ? renderJson : renderText;
-  const emit = (e: DumpEvent): void => out.line(render(e));
+function dump(args: DumpArgs, ctx: Context, onProgress: (done: number, total: number) => void): number {
+  // JSON lines go into one buffer (json-lines.ts); text lines one string at a time.
+  const json = args.json ? new JsonLines(ctx.out) : undefined;
+  const out: Output = json ? { ...ctx.out, error: (text) => (json.flush(), ctx.out.error(text)) } : ctx.out;
+  try {
+    return dumpFiles(args, out, json, onProgress);
+  } finally {
+    json?.flush();
+  }
+}
+
+function dumpFiles(args: DumpArgs, out: Output, json: JsonLines | undefined, onProgress: (done: number, total: number) => void): number {
+  const emit = json ? (e: DumpEvent): void => json.event(e) : (e: DumpEvent): void => out.line(renderText(e));
   const opts: DumpOptions = {
     values: args.values,
     fromOffset: args.fromOffset,
     keyMatches: args.key === undefined ? undefined : keyMatcher(args.key),
     keyHashes: args.key === undefined ? undefined : new Set(keyBytes(args.key).map(hashKey)),
+    ...(json ? { fast: json } : {}),
   };
   let code: number = EXIT.OK;
   let listing: ReturnType<typeof listFiles>;
@@ -77,19 +90,24 @@ function dump(args: DumpArgs, { out }: Context, onProgress: (done: number, total
     onProgress(done, total);
     done += ref.size;
     try {
-      withFile(ref, (read) => {
-        if (read.kind === undefined) {
-          // In a directory, files that are not ours are passed over in silence,
-          // but one named like ours is mentioned.
-          if (ref.explicit || kindByName(ref.name) !== undefined) {
-            emit({ type: 'not-logkv', file: ref.path, size: read.size, magic: magicHex(read.head) });
+      withFile(
+        ref,
+        (read) => {
+          if (read.kind === undefined) {
+            // In a directory, files that are not ours are passed over in silence,
+            // but one named like ours is mentioned.
+            if (ref.explicit || kindByName(ref.name) !== undefined) {
+              emit({ type: 'not-logkv', file: ref.path, size: read.size, magic: magicHex(read.head) });
+            }
+            if (ref.explicit && code === EXIT.OK) code = EXIT.PROBLEMS;
+            return;
           }
-          if (ref.explicit && code === EXIT.OK) code = EXIT.PROBLEMS;
-          return;
-        }
-        emit({ type: 'file', file: ref.path, kind: read.kind, size: read.size });
-        DUMPERS[read.kind](read, ref.path, opts, emit);
-      });
+          emit({ type: 'file', file: ref.path, kind: read.kind, size: read.size });
+          DUMPERS[read.kind](read, ref.path, opts, emit);
+        },
+        // Read in one go: a dump reads every byte of a store's files once, front to back, and its readers then never move a window.
+        { readWholeUpTo: READ_WHOLE_UP_TO },
+      );
     } catch (e) {
       if (!(e instanceof PathError)) throw e;
       out.error(`kvtool: ${e.message}`);

@@ -1,6 +1,7 @@
 // What `kvtool dump` reports, one event per output line. The per-format
 // dumpers produce these; render.ts turns each into a text or a JSON line.
 
+import type { Op, ValueEncoding } from '../../src/formats/limits.js';
 import type { FileKind } from '../file-kind.js';
 import type { ShownKey, ShownValue, ValuesMode } from '../format-value.js';
 
@@ -12,6 +13,20 @@ export interface DumpOptions {
   keyMatches: ((key: Uint8Array) => boolean) | undefined;
   /** The hashes (hashKey) of the keys keyMatches takes: an index slot holds no key, only its hash. */
   keyHashes?: ReadonlySet<number>;
+  /** Where the lines of records, hint entries and index slots go instead of emit(), as fields (dump --json: json-lines.ts). */
+  fast?: FastLines;
+}
+
+/**
+ * The events a store has one of per write or per key, handed over as the
+ * readers' fields, keys and values as ranges of the bytes read: no object
+ * and no string per line.
+ */
+export interface FastLines {
+  /** A record whose key is bytes[keyAt, keyAt + keyLength) and whose value follows it. */
+  record(file: string, offset: number, position: number, size: number, op: Op, expireAt: number | undefined, bytes: Uint8Array, keyAt: number, keyLength: number, valueLength: number, encoding: ValueEncoding, values: ValuesMode): void;
+  hintEntry(file: string, offset: number, position: number, size: number, tombstone: boolean, expireAt: number | undefined, bytes: Uint8Array, keyAt: number, keyLength: number): void;
+  indexSlot(file: string, slot: number, hash: number, offset: number, position: number, size: number): void;
 }
 
 export type DumpEvent =

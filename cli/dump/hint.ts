@@ -24,6 +24,13 @@ export function dumpHint(read: LogkvFile, file: string, opts: DumpOptions, emit:
     coveredLength: hint.coveredLength,
     entries: hint.entryCount,
   });
+  const fast = opts.fast;
+  if (fast !== undefined && opts.fromOffset === undefined && opts.keyMatches === undefined) {
+    forEachHintEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) =>
+      fast.hintEntry(file, offset, position, size, tombstone, expireAtMs, bytes, keyAt, keyLength),
+    );
+    return;
+  }
   forEachHintEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
     const key = bytes.subarray(keyAt, keyAt + keyLength);
     if (opts.fromOffset !== undefined && offset < opts.fromOffset) return;

@@ -5,7 +5,7 @@
 // --from-offset the slots of records at or after it. An index is read
 // whole or refused, so a damaged one shows only the reader's error.
 
-import { checkSegmentIndex, forEachIndexSlot, type IndexHeaderInfo } from '../../src/formats/segment-index-reader.js';
+import { checkSegmentIndex, forEachCheckedSlot, forEachIndexSlot, type IndexHeaderInfo } from '../../src/formats/segment-index-reader.js';
 import type { LogkvFile } from '../paths.js';
 import { refusal } from '../reader-error.js';
 import type { DumpOptions, Emit } from './events.js';
@@ -30,6 +30,12 @@ export function dumpSegmentIndex(read: LogkvFile, file: string, opts: DumpOption
     lastBatchPosition: header.lastBatchPosition,
     slots: header.slotCount,
   });
+  const fast = opts.fast;
+  if (fast !== undefined && opts.keyHashes === undefined && opts.fromOffset === undefined) {
+    // Checked above: read slot by slot without checking again, no object per slot.
+    forEachCheckedSlot(read.source, header, (hash, position, size, offset, k) => fast.indexSlot(file, k, hash, offset, position, size));
+    return;
+  }
   // Checked above; read again slot by slot (forEachIndexSlot checks once more: an index is small beside its segment).
   forEachIndexSlot(read.source, (slot, k) => {
     if (opts.keyHashes !== undefined && !opts.keyHashes.has(slot.hash)) return;

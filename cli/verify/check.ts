@@ -4,10 +4,10 @@
 // after it are not clean zero fill (redis-check-aof's ok_up_to / diff).
 
 import { type ByteSource, lastNonZeroIn } from '../../src/formats/byte-source.js';
-import { checkHint as checkHintSource } from '../../src/formats/hint-reader.js';
+import { type CheckedHint, checkHint as checkHintSource } from '../../src/formats/hint-reader.js';
 import { scanJournal } from '../../src/formats/journal-reader.js';
-import { scanSegment } from '../../src/formats/log-segment-reader.js';
-import { checkSegmentIndex } from '../../src/formats/segment-index-reader.js';
+import { type RecordVisitor, scanSegment } from '../../src/formats/log-segment-reader.js';
+import { checkSegmentIndex, type IndexHeaderInfo } from '../../src/formats/segment-index-reader.js';
 import { scanSnapshot } from '../../src/formats/snapshot-reader.js';
 import { readStoreIdentity, storeIdText } from '../../src/formats/store-identity-reader.js';
 import { trimZeroTail } from '../damage-range.js';
@@ -63,10 +63,11 @@ function withPrefix(r: FileReport, source: ByteSource, okUpTo: number, clean = f
   return r;
 }
 
-export function checkSegment(read: LogkvFile, file: string): FileReport {
+/** `onRecord`: each record of the scan that checks the segment, for a caller that compares them with something (its hint). */
+export function checkSegment(read: LogkvFile, file: string, onRecord?: RecordVisitor): FileReport {
   const { source, size } = read;
   try {
-    const scan = scanSegment(source, { resync: true });
+    const scan = scanSegment(source, { resync: true, ...(onRecord ? { onRecord } : {}) });
     const problems = scan.damage.map((d) => ({ ...trimZeroTail(source, d.offset, d.length), code: d.code, reason: d.reason, message: d.message }));
     return withPrefix(
       report(file, 'segment', size, problems, {
@@ -108,21 +109,31 @@ export function checkJournal(read: LogkvFile, file: string): FileReport {
 }
 
 export function checkHint(read: LogkvFile, file: string): FileReport {
+  return checkHintKeeping(read, file).report;
+}
+
+/** checkHint(), and the checked hint when it passed (a caller compares it with its segment and index next). */
+export function checkHintKeeping(read: LogkvFile, file: string): { report: FileReport; hint?: CheckedHint; error?: unknown } {
   try {
     // Every check readHint makes, without an object per entry.
     const hint = checkHintSource(read.source);
-    return report(file, 'hint', read.size, [], { entries: hint.entryCount, segmentBaseOffset: hint.segmentBaseOffset });
+    return { report: report(file, 'hint', read.size, [], { entries: hint.entryCount, segmentBaseOffset: hint.segmentBaseOffset }), hint };
   } catch (e) {
-    return report(file, 'hint', read.size, [refused(e)], {});
+    return { report: report(file, 'hint', read.size, [refused(e)], {}), error: e };
   }
 }
 
 export function checkIndex(read: LogkvFile, file: string): FileReport {
+  return checkIndexKeeping(read, file).report;
+}
+
+/** checkIndex(), and the index's header when it passed (a caller compares its slots with the hint next). */
+export function checkIndexKeeping(read: LogkvFile, file: string): { report: FileReport; header?: IndexHeaderInfo } {
   try {
     const header = checkSegmentIndex(read.source);
-    return report(file, 'index', read.size, [], { slots: header.slotCount, segmentBaseOffset: header.segmentBaseOffset });
+    return { report: report(file, 'index', read.size, [], { slots: header.slotCount, segmentBaseOffset: header.segmentBaseOffset }), header };
   } catch (e) {
-    return report(file, 'index', read.size, [refused(e)], {});
+    return { report: report(file, 'index', read.size, [refused(e)], {}) };
   }
 }
 

@@ -43,6 +43,24 @@ export function checkIndexAgainstHint(index: ByteSource, hint: IndexHint, segmen
     if (e instanceof LogkvError) return [];
     throw e;
   }
+  return compareCheckedIndex(index, header, hint, segmentBase, segmentSize);
+}
+
+/**
+ * checkIndexAgainstHint() of an index that passed its own checks
+ * (`header`: what checkSegmentIndex returned), without checking it again.
+ * `slotsMatch`: the caller found that the slots are exactly the hint's
+ * entries (sorted-hint.ts), so they are not compared again; they are when
+ * it did not find that, to say what differs.
+ */
+export function compareCheckedIndex(
+  index: ByteSource,
+  header: IndexHeaderInfo,
+  hint: IndexHint,
+  segmentBase: number | undefined,
+  segmentSize: number,
+  options: { slotsMatch?: boolean } = {},
+): Problem[] {
   const stale = '(stale: the engine ignores the index and writes it again)';
   if ('unusable' in hint) return [mismatch(undefined, 'index-hint', `its segment's hint ${hint.unusable}: the engine ignores the index, loads the segment another way and writes both again`)];
   const h = hint.hint;
@@ -61,7 +79,7 @@ export function checkIndexAgainstHint(index: ByteSource, hint: IndexHint, segmen
     problems.push(mismatch(24, 'index-length', `index covers ${header.coveredLength} bytes, the hint ${h.coveredLength} ${stale}`));
   }
   // Slots made from another state of the segment than the hint's: comparing them one by one says nothing more.
-  if (problems.length > 0) return problems;
+  if (problems.length > 0 || options.slotsMatch) return problems;
   return compareSlots(index, header, h);
 }
 
