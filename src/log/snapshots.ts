@@ -18,7 +18,6 @@
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import { readRecordAt } from '../formats/log-segment-reader.js';
 import { scanSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
 import { SnapshotWriter } from '../formats/snapshot-writer.js';
 import type { ValueEncoding } from '../formats/limits.js';
@@ -148,15 +147,16 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
     });
     const slices = new TimeSlices();
     for (let i = 0; i < c.count; i++) {
+      // performance.now() per record was 3% of a snapshot: the clock is asked every 256 records (~50 us of work).
+      if ((i & 255) === 255 && slices.due()) await slices.next();
       const size = c.size[i]!;
       const segment = log.segment(c.segment[i]!);
       const position = c.position[i]!;
-      // A view of the log's reused record buffer: the writer copies what it keeps before the next read.
+      // A view of the log's reused record buffer, CRC-checked: the writer copies the entry out of it.
       const record = log.readRecordView(segment, position, size);
-      const r = readRecordAt(record, 0, size, { crcChecked: true });
-      if (!r) throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} does not fill its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
-      writer.add({ key: r.key, value: r.value, offset: c.offset[i]!, expireAtMs: r.expireAtMs });
-      if (slices.due()) await slices.next();
+      if (!writer.addRecord(record, 0, size, c.offset[i]!)) {
+        throw new LogkvError('CORRUPT', `${segment.path}: record at byte ${position} is not a put filling its ${size} bytes`, { file: segment.path, offset: position, reason: 'record-layout' });
+      }
     }
     writer.finish();
     flush();
