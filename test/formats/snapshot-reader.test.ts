@@ -48,6 +48,12 @@ t.test('entries that break the format under a matching CRC are an error (as the 
   ];
   for (const [what, edit] of cases) {
     const bytes = resealed(edit);
-    t.throws(() => readSnapshot(bytes), (e: unknown) => ['CORRUPT', 'TRUNCATED'].includes((e as { code?: string }).code ?? ''), what);
+    let code: unknown;
+    try {
+      readSnapshot(bytes);
+    } catch (e) {
+      code = (e as { code?: unknown }).code;
+    }
+    t.ok(code === 'CORRUPT' || code === 'TRUNCATED', `${what}: ${String(code)}`);
   }
 });
