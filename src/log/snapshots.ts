@@ -18,17 +18,16 @@
 
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
-import { scanSnapshot, type SnapshotContents } from '../formats/snapshot-reader.js';
 import { SnapshotWriter } from '../formats/snapshot-writer.js';
 import type { ValueEncoding } from '../formats/limits.js';
 import type { FileIO } from '../io/file-io.js';
-import { withFileSource } from '../io/file-source.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest, SnapshotRecord } from './manifest.js';
 import type { SegmentLog } from './segment-log.js';
 import type { BackgroundFiles } from './background-files.js';
 import type { FrozenDirectory } from './key-directory.js';
 import { TimeSlices } from './time-slices.js';
+import { readSnapshotTable, type SnapshotTable } from './snapshot-table.js';
 
 export const SNAPSHOT_DIR = 'snapshots';
 
@@ -182,24 +181,13 @@ export async function listSnapshot(io: FileIO, dir: string, manifest: Manifest, 
   if (removed.length > 0) await io.syncDir(snapshotDir(dir));
 }
 
-/**
- * Reads and checks the snapshot file at `path` into entries, a window at a
- * time: no Buffer of the whole file, so no 2 GiB limit. The entries are
- * views into the windows read. Throws LogkvError on any damage.
- */
-export function readSnapshotFile(io: FileIO, path: string): SnapshotContents {
-  const entries: SnapshotContents['entries'] = [];
-  const header = withFileSource(io, path, (source) => scanSnapshot(source, (e) => entries.push(e), path));
-  return { header, entries };
-}
-
 /** The newest listed snapshot that reads back whole, with what was wrong with the newer ones. */
-export function newestValidSnapshot(io: FileIO, dir: string, listed: readonly SnapshotRecord[]): { record: SnapshotRecord; path: string; contents: SnapshotContents; rejected: Array<{ path: string; error: string }> } | undefined {
+export function newestValidSnapshot(io: FileIO, dir: string, listed: readonly SnapshotRecord[]): { record: SnapshotRecord; path: string; contents: SnapshotTable; rejected: Array<{ path: string; error: string }> } | undefined {
   const rejected: Array<{ path: string; error: string }> = [];
   for (const record of [...listed].sort((a, b) => b.nextOffset - a.nextOffset)) {
     const path = join(snapshotDir(dir), record.file);
     try {
-      const contents = readSnapshotFile(io, path);
+      const contents = readSnapshotTable(io, path);
       if (contents.header.nextOffset !== record.nextOffset) throw new LogkvError('CORRUPT', `${path}: header says next offset ${contents.header.nextOffset}, the manifest ${record.nextOffset}`);
       return { record, path, contents, rejected };
     } catch (e) {
