@@ -9,6 +9,8 @@ export const MAX_VALUE_LENGTH = 268_435_456; // 256 MiB
 export const MAX_BATCH_LENGTH = 1_073_741_824; // 1 GiB
 export const MAX_RECORDS_PER_BATCH = 16_777_216;
 export const MAX_CHUNK_LENGTH = 1_073_741_824;
+/** Entries in one snapshot chunk at most (formats/snapshot.ksy, chunk.entry_count). */
+export const MAX_CHUNK_ENTRIES = 16_777_216;
 export const MAX_ENTRIES_PER_CHUNK = 16_777_216;
 export const MAX_JOURNAL_VALUE_DEPTH = 64;
 export const MIN_JOURNAL_FILE_SIZE = 4096;

@@ -88,12 +88,7 @@ export function encodeBatch(b: LogBatch): Buffer {
  */
 export function writeBatch(buf: Buffer, pos: number, b: LogBatch, onRecord?: (position: number, size: number) => void): number {
   const n = b.records.length;
-  if (n < 1 || n > MAX_RECORDS_PER_BATCH) {
-    throw new LogkvError(n < 1 ? 'INVALID_ARGUMENT' : 'TOO_LARGE', `a batch holds 1 to ${MAX_RECORDS_PER_BATCH} records, not ${n}`);
-  }
-  const start = pos;
-  pos += BATCH_FRAME_SIZE;
-  writeU64(buf, pos, b.baseOffset, 'baseOffset');
+  checkRecordCount(n);
   let prevDelta = -1;
   for (const r of b.records) {
     if (!Number.isInteger(r.offsetDelta) || r.offsetDelta <= prevDelta || r.offsetDelta > 0xffffffff) {
@@ -101,22 +96,64 @@ export function writeBatch(buf: Buffer, pos: number, b: LogBatch, onRecord?: (po
     }
     prevDelta = r.offsetDelta;
   }
-  if (b.baseOffset + prevDelta > MAX_SAFE_U64) throw new LogkvError('TOO_LARGE', 'offset past 2^53 - 1');
-  buf.writeUInt32LE(prevDelta, pos + 8);
-  writeU64(buf, pos + 12, b.timestampMs, 'timestampMs');
-  buf.writeUInt16LE(b.compacted ? 1 : 0, pos + 20);
-  buf.writeUInt32LE(n, pos + 22);
-  pos += BATCH_HEADER_SIZE;
+  const start = pos;
+  pos = writeBatchHeader(buf, start, { baseOffset: b.baseOffset, lastDelta: prevDelta, timestampMs: b.timestampMs, compacted: b.compacted === true, count: n });
   for (const r of b.records) {
     const end = writeRecord(buf, pos, r);
     onRecord?.(pos, end - pos);
     pos = end;
   }
-  const length = pos - start - 4;
+  sealBatch(buf, start, pos);
+  return pos;
+}
+
+/**
+ * Writes the header of a batch of `count` records at `start` (frame left
+ * for sealBatch) and returns where its first record goes. With
+ * writeRecordHead, sealRecord and sealBatch: for a caller that lays out
+ * records' bytes itself (restore copies each record's expiry, key and value
+ * from a snapshot entry, laid out alike); deltas must increase strictly.
+ */
+export function writeBatchHeader(buf: Buffer, start: number, h: { baseOffset: number; lastDelta: number; timestampMs: number; compacted: boolean; count: number }): number {
+  checkRecordCount(h.count);
+  const pos = start + BATCH_FRAME_SIZE;
+  writeU64(buf, pos, h.baseOffset, 'baseOffset');
+  if (h.baseOffset + h.lastDelta > MAX_SAFE_U64) throw new LogkvError('TOO_LARGE', 'offset past 2^53 - 1');
+  buf.writeUInt32LE(h.lastDelta, pos + 8);
+  writeU64(buf, pos + 12, h.timestampMs, 'timestampMs');
+  buf.writeUInt16LE(h.compacted ? 1 : 0, pos + 20);
+  buf.writeUInt32LE(h.count, pos + 22);
+  return pos + BATCH_HEADER_SIZE;
+}
+
+function checkRecordCount(n: number): void {
+  if (n < 1 || n > MAX_RECORDS_PER_BATCH) {
+    throw new LogkvError(n < 1 ? 'INVALID_ARGUMENT' : 'TOO_LARGE', `a batch holds 1 to ${MAX_RECORDS_PER_BATCH} records, not ${n}`);
+  }
+}
+
+/** Writes the length and CRC-32C of the batch in buf[start, end), its records written. */
+export function sealBatch(buf: Buffer, start: number, end: number): void {
+  const length = end - start - 4;
   if (length > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `batch of ${length} bytes is over ${MAX_BATCH_LENGTH}`);
   buf.writeUInt32LE(length, start);
-  buf.writeUInt32LE(crc32c(buf.subarray(start + BATCH_FRAME_SIZE, pos)), start + 4);
-  return pos;
+  buf.writeUInt32LE(crc32c(buf.subarray(start + BATCH_FRAME_SIZE, end)), start + 4);
+}
+
+/** Writes a record's fixed fields at `pos`; returns where its expiry (if flags is 1), key and value go. */
+export function writeRecordHead(buf: Buffer, pos: number, op: Op, flags: number, offsetDelta: number, keyLength: number, valueLength: number): number {
+  buf[pos + 4] = op;
+  buf[pos + 5] = flags;
+  buf.writeUInt32LE(offsetDelta, pos + 6);
+  buf.writeUInt16LE(keyLength, pos + 10);
+  buf.writeUInt32LE(valueLength, pos + 12);
+  return pos + RECORD_FIXED_SIZE;
+}
+
+/** Writes the CRC-32C of the record in buf[start, end), its other bytes written. */
+export function sealRecord(buf: Buffer, start: number, end: number): void {
+  // A record's range, not a subarray: a view per record cost more than the CRC itself (crc32cRange).
+  buf.writeUInt32LE(crc32cRange(buf, start + RECORD_CRC_SIZE, end), start);
 }
 
 function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
@@ -125,14 +162,8 @@ function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
   if (r.op !== Op.Put && r.op !== Op.Delete) throw new LogkvError('INVALID_ARGUMENT', `unknown op ${String(r.op)}`);
   if (r.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${r.key.length} bytes is over ${MAX_KEY_LENGTH}`);
   if (value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${value.length} bytes is over ${MAX_VALUE_LENGTH}`);
-  const hasExpiry = r.expireAtMs !== undefined;
   const start = pos;
-  buf[pos + 4] = r.op;
-  buf[pos + 5] = hasExpiry ? 1 : 0;
-  buf.writeUInt32LE(r.offsetDelta, pos + 6);
-  buf.writeUInt16LE(r.key.length, pos + 10);
-  buf.writeUInt32LE(value.length, pos + 12);
-  pos += RECORD_FIXED_SIZE;
+  pos = writeRecordHead(buf, pos, r.op, r.expireAtMs === undefined ? 0 : 1, r.offsetDelta, r.key.length, value.length);
   if (r.expireAtMs !== undefined) {
     writeU64(buf, pos, r.expireAtMs, 'expireAtMs');
     pos += EXPIRY_SIZE;
@@ -141,8 +172,7 @@ function writeRecord(buf: Buffer, pos: number, r: LogRecord): number {
   pos += r.key.length;
   buf.set(value, pos);
   pos += value.length;
-  // A record's range, not a subarray: a view per record cost more than the CRC itself (crc32cRange).
-  buf.writeUInt32LE(crc32cRange(buf, start + RECORD_CRC_SIZE, pos), start);
+  sealRecord(buf, start, pos);
   return pos;
 }
 

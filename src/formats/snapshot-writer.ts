@@ -11,6 +11,8 @@ import {
   FORMAT_VERSION,
   MAX_KEY_LENGTH,
   MAX_VALUE_LENGTH,
+  Op,
+  RECORD_FIXED_SIZE,
   SNAPSHOT_CHUNK_TARGET,
   SNAPSHOT_ENTRY_FIXED_SIZE,
   SNAPSHOT_HEADER_SIZE,
@@ -45,7 +47,10 @@ export class SnapshotWriter {
   #chunkBytes = 0;
   #chunkEntries = 0;
   #written = 0;
+  /** The last key added: bytes [#lastKeyAt, +#lastKeyLength) of this buffer. */
   #lastKey: Uint8Array | undefined;
+  #lastKeyAt = 0;
+  #lastKeyLength = 0;
   #finished = false;
 
   /** `sink` receives the file's bytes in order. */
@@ -66,36 +71,86 @@ export class SnapshotWriter {
 
   /** Adds the next entry; keys must come in strictly ascending byte order. */
   add(e: SnapshotEntry): void {
-    if (this.#finished) throw new LogkvError('INVALID_ARGUMENT', 'snapshot already finished');
-    if (this.#lastKey !== undefined && Buffer.compare(this.#lastKey, e.key) >= 0) {
-      throw new LogkvError('INVALID_ARGUMENT', 'snapshot keys must be strictly ascending');
-    }
+    this.#checkOpen();
     if (e.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${e.key.length} bytes is over ${MAX_KEY_LENGTH}`);
     if (e.value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${e.value.length} bytes is over ${MAX_VALUE_LENGTH}`);
     const hasExpiry = e.expireAtMs !== undefined;
-    const size = SNAPSHOT_ENTRY_FIXED_SIZE + (hasExpiry ? EXPIRY_SIZE : 0) + e.key.length + e.value.length;
-    if (this.#chunkBytes + size > this.#chunk.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.#chunk.length, this.#chunkBytes + size));
-      this.#chunk.copy(grown, 0, 0, this.#chunkBytes);
-      this.#chunk = grown;
-    }
+    const tail = (hasExpiry ? EXPIRY_SIZE : 0) + e.key.length + e.value.length;
+    const at = this.#room(SNAPSHOT_ENTRY_FIXED_SIZE + tail);
     // Written past the chunk's end and counted in only once whole: an entry refused half-way (a bad offset) leaves the chunk as it was.
     const buf = this.#chunk;
-    const at = this.#chunkBytes;
-    buf[at] = hasExpiry ? 1 : 0;
-    buf.writeUInt16LE(e.key.length, at + 1);
-    buf.writeUInt32LE(e.value.length, at + 3);
-    writeU64(buf, at + 7, e.offset, 'offset');
-    let pos = at + SNAPSHOT_ENTRY_FIXED_SIZE;
+    let pos = this.#entryHead(at, hasExpiry, e.key.length, e.value.length, e.offset);
     if (e.expireAtMs !== undefined) {
       writeU64(buf, pos, e.expireAtMs, 'expireAtMs');
       pos += EXPIRY_SIZE;
     }
     buf.set(e.key, pos);
     buf.set(e.value, pos + e.key.length);
+    this.#commit(at, pos, e.key.length, SNAPSHOT_ENTRY_FIXED_SIZE + tail);
+  }
+
+  /**
+   * Adds the next entry from the log record in record[at, at + size)
+   * (formats/log_segment.ksy, a put whose CRC the caller has checked) and
+   * the offset that set it: the record's expiry, key and value are the
+   * entry's tail byte for byte, so they go over in one copy, with no
+   * object made. False, with nothing added, when the bytes are not a put
+   * record filling `size` exactly.
+   */
+  addRecord(record: Uint8Array, at: number, size: number, offset: number): boolean {
+    this.#checkOpen();
+    if (size < RECORD_FIXED_SIZE || at + size > record.length) return false;
+    const flags = record[at + 5]!;
+    if (record[at + 4] !== Op.Put || flags > 1) return false;
+    const keyLength = record[at + 10]! | (record[at + 11]! << 8);
+    const valueLength = (record[at + 12]! | (record[at + 13]! << 8) | (record[at + 14]! << 16) | (record[at + 15]! << 24)) >>> 0;
+    const keyAt = RECORD_FIXED_SIZE + flags * EXPIRY_SIZE;
+    if (keyAt + keyLength + valueLength !== size || valueLength > MAX_VALUE_LENGTH) return false;
+    // An expiry must be below 2^53, as the format says: its high word below 2^21.
+    if (flags === 1 && (record[at + 23]! !== 0 || record[at + 22]! > 0x1f)) return false;
+    const tail = size - RECORD_FIXED_SIZE;
+    const entryAt = this.#room(SNAPSHOT_ENTRY_FIXED_SIZE + tail);
+    const pos = this.#entryHead(entryAt, flags === 1, keyLength, valueLength, offset);
+    this.#chunk.set(record.subarray(at + RECORD_FIXED_SIZE, at + size), pos);
+    this.#commit(entryAt, pos + flags * EXPIRY_SIZE, keyLength, SNAPSHOT_ENTRY_FIXED_SIZE + tail);
+    return true;
+  }
+
+  #checkOpen(): void {
+    if (this.#finished) throw new LogkvError('INVALID_ARGUMENT', 'snapshot already finished');
+  }
+
+  /** Where an entry of `size` bytes goes in the chunk, growing it if need be. */
+  #room(size: number): number {
+    if (this.#chunkBytes + size > this.#chunk.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.#chunk.length, this.#chunkBytes + size));
+      this.#chunk.copy(grown, 0, 0, this.#chunkBytes);
+      this.#chunk = grown;
+    }
+    return this.#chunkBytes;
+  }
+
+  /** Writes the 15 fixed bytes of an entry at `at`; returns where its tail starts. */
+  #entryHead(at: number, hasExpiry: boolean, keyLength: number, valueLength: number, offset: number): number {
+    const buf = this.#chunk;
+    buf[at] = hasExpiry ? 1 : 0;
+    buf.writeUInt16LE(keyLength, at + 1);
+    buf.writeUInt32LE(valueLength, at + 3);
+    writeU64(buf, at + 7, offset, 'offset');
+    return at + SNAPSHOT_ENTRY_FIXED_SIZE;
+  }
+
+  /** Counts in the entry written at `at` (its key at keyAt), once its key is known to ascend. */
+  #commit(at: number, keyAt: number, keyLength: number, size: number): void {
+    const buf = this.#chunk;
+    if (this.#lastKey !== undefined && compareKeyBytes(this.#lastKey, this.#lastKeyAt, this.#lastKeyLength, buf, keyAt, keyLength) >= 0) {
+      throw new LogkvError('INVALID_ARGUMENT', 'snapshot keys must be strictly ascending');
+    }
     // The chunk's own copy: the caller may reuse the bytes it passed (a chunk buffer is never written again once left).
-    this.#lastKey = buf.subarray(pos, pos + e.key.length);
-    this.#chunkBytes += size;
+    this.#lastKey = buf;
+    this.#lastKeyAt = keyAt;
+    this.#lastKeyLength = keyLength;
+    this.#chunkBytes = at + size;
     this.#chunkEntries++;
     this.#written++;
     if (this.#chunkBytes >= SNAPSHOT_CHUNK_TARGET) this.#flushChunk();
@@ -128,6 +183,16 @@ export class SnapshotWriter {
     this.#hash.update(bytes);
     this.#sink(bytes);
   }
+}
+
+/** Unsigned byte order of a[aAt, +aLength) and b[bAt, +bLength), a shorter key first. */
+export function compareKeyBytes(a: Uint8Array, aAt: number, aLength: number, b: Uint8Array, bAt: number, bLength: number): number {
+  const n = Math.min(aLength, bLength);
+  for (let i = 0; i < n; i++) {
+    const d = a[aAt + i]! - b[bAt + i]!;
+    if (d !== 0) return d;
+  }
+  return aLength - bLength;
 }
 
 function chunkFrame(count: number, length: number, crc: number): Buffer {

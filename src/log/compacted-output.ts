@@ -69,7 +69,7 @@ export interface OutputOptions {
 export type PlacementListener = (output: number, position: number, size: number, record: KeptRecord) => void;
 
 /** Coalesced batches stay below this, so one batch never holds much of a segment. */
-const BATCH_TARGET = 1024 * 1024;
+export const BATCH_TARGET = 1024 * 1024;
 
 export class CompactedOutput {
   readonly #o: OutputOptions;
@@ -171,6 +171,32 @@ export class CompactedOutput {
       records: records.map((r): LogRecord => ({ op: r.op, offsetDelta: r.offset - baseOffset, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
     };
     const size = batchSize(batch);
+    const out = await this.#outputFor(baseOffset, size);
+    const buf = Buffer.allocUnsafe(size);
+    const at = out.tail;
+    const index = this.outputs.length - 1;
+    let i = 0;
+    writeBatch(buf, 0, batch, (position, recordSize) => {
+      this.#onPlaced(index, at + position, recordSize, records[i++]!);
+    });
+    this.#append(out, buf, records.at(-1)!.offset, batch.timestampMs);
+  }
+
+  /**
+   * Adds a batch already encoded (log-segment-writer.ts, writeBatchHeader
+   * to sealBatch) holding offsets baseOffset..lastOffset, above every one
+   * added before: for restore, which lays out its records straight from a
+   * snapshot's entries (a KeptRecord, a LogRecord and a batch object per
+   * key were most of its time). The placement listener is not told of its
+   * records; not for outputs with boundaries, nor with records pending.
+   */
+  async addBatch(bytes: Buffer, baseOffset: number, lastOffset: number, timestampMs: number): Promise<void> {
+    if (this.#pending.length > 0 || this.#boundaries.length > 0) throw new Error('CompactedOutput.addBatch: records are pending, or the output has boundaries');
+    this.#append(await this.#outputFor(baseOffset, bytes.length), bytes, lastOffset, timestampMs);
+  }
+
+  /** The output a batch of `size` bytes starting at `baseOffset` goes to: the current one unless it would pass the segment size. */
+  async #outputFor(baseOffset: number, size: number): Promise<OutputSegment> {
     let out = this.#current;
     if (out && out.tail > SEGMENT_HEADER_SIZE && out.tail + size > this.#o.segmentSize) {
       await this.#sealCurrent(baseOffset);
@@ -179,18 +205,14 @@ export class CompactedOutput {
     // A base offset never above the segment's first record.
     if (!out) out = this.#start(Math.min(this.#startAt ?? baseOffset, baseOffset));
     this.#startAt = undefined;
-    const handle = this.#handle!;
-    const buf = Buffer.allocUnsafe(size);
-    const at = out.tail;
-    const index = this.outputs.length - 1;
-    let i = 0;
-    writeBatch(buf, 0, batch, (position, recordSize) => {
-      this.#onPlaced(index, at + position, recordSize, records[i++]!);
-    });
-    handle.write(buf, at);
-    out.tail += size;
-    out.nextOffset = records.at(-1)!.offset + 1;
-    out.lastTimestampMs = batch.timestampMs;
+    return out;
+  }
+
+  #append(out: OutputSegment, bytes: Buffer, lastOffset: number, timestampMs: number): void {
+    this.#handle!.write(bytes, out.tail);
+    out.tail += bytes.length;
+    out.nextOffset = lastOffset + 1;
+    out.lastTimestampMs = timestampMs;
   }
 
   #start(baseOffset: number): OutputSegment {

@@ -144,7 +144,7 @@ function prefixAt(k: Uint8Array, kl: number, d: number): number {
 }
 
 /** Sorts ids by q (signed order) in place, stably: insertion sort when short, else LSD radix sort (4 passes of 8 bits). */
-function radixSort(ids: Int32Array, q: Int32Array): void {
+export function radixSort(ids: Int32Array, q: Int32Array): void {
   const n = ids.length;
   if (n < 2) return;
   if (n < 48) {
@@ -190,7 +190,7 @@ function radixSort(ids: Int32Array, q: Int32Array): void {
 }
 
 /** Pushes (start, end, depth) for each run of 2 or more equal q within [from, to). */
-function pushRuns(work: number[], q: Int32Array, from: number, to: number, depth: number): void {
+export function pushRuns(work: number[], q: Int32Array, from: number, to: number, depth: number): void {
   for (let i = from; i < to; ) {
     let j = i + 1;
     while (j < to && q[j - from] === q[i - from]) j++;

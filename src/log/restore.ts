@@ -11,8 +11,6 @@
 
 import { join } from 'node:path';
 import { fileSystemError, LogkvError } from '../errors.js';
-import type { SnapshotContents } from '../formats/snapshot-reader.js';
-import { Op } from '../formats/limits.js';
 import { type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
 import { handleSource } from '../io/file-source.js';
 import { acquireLock } from '../io/lock-file.js';
@@ -20,7 +18,9 @@ import { CompactedOutput, type OutputSegment } from './compacted-output.js';
 import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
 import { backgroundFiles } from './background-files.js';
-import { readSnapshotFile, snapshotDir, snapshotFileName } from './snapshots.js';
+import { snapshotDir, snapshotFileName } from './snapshots.js';
+import { encodeEntryBatches } from './snapshot-batches.js';
+import { readSnapshotTable, type SnapshotTable } from './snapshot-table.js';
 import { segmentSizeOption } from './segment-file.js';
 import { storePath } from './store-path.js';
 import { IDENTITY_FILE, inspectStoreDir, isStoreFile, LOCK_FILE, RESTORE_MARKER, writeIdentity } from './store-dir.js';
@@ -57,7 +57,7 @@ export interface RestoreReport {
 export async function writeBaseSegments(
   io: FileIO,
   dir: string,
-  contents: SnapshotContents,
+  table: SnapshotTable,
   options: { segmentSize: number; generation: number; now: () => number; startAt?: number },
 ): Promise<OutputSegment[]> {
   const background = backgroundFiles(io);
@@ -65,7 +65,7 @@ export async function writeBaseSegments(
     {
       io,
       dir,
-      valueEncoding: contents.header.valueEncoding,
+      valueEncoding: table.header.valueEncoding,
       segmentSize: options.segmentSize,
       generation: options.generation,
       now: options.now,
@@ -75,43 +75,51 @@ export async function writeBaseSegments(
     () => undefined,
   );
   try {
-    const entries = contents.entries;
-    for (const i of offsetOrder(entries)) {
-      const e = entries[i]!;
-      const writing = output.add({ op: Op.Put, key: e.key, value: e.value, offset: e.offset, expireAtMs: e.expireAtMs, timestampMs: contents.header.createdMs });
-      if (writing) await writing;
-    }
-    return await output.finish(contents.header.nextOffset);
+    const timestampMs = table.header.createdMs;
+    await encodeEntryBatches(table, offsetOrderOf(table.offset), timestampMs, (bytes, baseOffset, lastOffset) => output.addBatch(bytes, baseOffset, lastOffset, timestampMs));
+    return await output.finish(table.header.nextOffset);
   } catch (e) {
     await output.abandon();
     throw e;
   }
 }
 
-/**
- * Indices of `entries` (key order, as a snapshot holds them) in ascending
- * offset order. Offsets are unique: each one and its index are packed into
- * one float64 (offset above, index below) and sorted as numbers, which a
- * Float64Array does natively; a comparator sort over 1M objects was ~20% of
- * a restore (profiled). Offsets too large to pack fall back to it.
- */
+/** offsetOrderOf() of the entries' offsets: their indices. */
 export function offsetOrder(entries: ReadonlyArray<{ offset: number }>): Uint32Array {
-  const n = entries.length;
+  return offsetOrderOf(Float64Array.from(entries, (e) => e.offset)).order;
+}
+
+/**
+ * Indices of `offsets` (a snapshot's entries, key order) in ascending
+ * offset order, and the offsets in that order. Offsets are unique: each
+ * one and its index are packed into one float64 (offset above, index
+ * below) and sorted as numbers, which a Float64Array does natively; a
+ * comparator sort over 1M objects was ~20% of a restore (profiled).
+ * Offsets too large to pack fall back to it.
+ */
+export function offsetOrderOf(offsets: Float64Array): { order: Uint32Array; sorted: Float64Array } {
+  const n = offsets.length;
   const indexBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
   const scale = 2 ** indexBits;
   let max = 0;
-  for (const e of entries) if (e.offset > max) max = e.offset;
+  for (let i = 0; i < n; i++) if (offsets[i]! > max) max = offsets[i]!;
   const order = new Uint32Array(n);
+  const sorted = new Float64Array(n);
   if (max * scale + scale > Number.MAX_SAFE_INTEGER) {
-    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => entries[a]!.offset - entries[b]!.offset);
-    order.set(idx);
-    return order;
+    order.set(Array.from({ length: n }, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!));
+    for (let r = 0; r < n; r++) sorted[r] = offsets[order[r]!]!;
+    return { order, sorted };
   }
-  const packed = new Float64Array(n);
-  for (let i = 0; i < n; i++) packed[i] = entries[i]!.offset * scale + i;
-  packed.sort();
-  for (let i = 0; i < n; i++) order[i] = packed[i]! % scale;
-  return order;
+  for (let i = 0; i < n; i++) sorted[i] = offsets[i]! * scale + i;
+  sorted.sort();
+  // Unpacked in place, in order: no lookup at random in the offsets.
+  for (let r = 0; r < n; r++) {
+    const v = sorted[r]!;
+    const i = v % scale;
+    order[r] = i;
+    sorted[r] = (v - i) / scale;
+  }
+  return { order, sorted };
 }
 
 /**
@@ -126,7 +134,7 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
   const dir = storePath(dirOrName);
   if (options.leader !== undefined && !/^[0-9a-f]{32}$/.test(options.leader)) throw new LogkvError('INVALID_ARGUMENT', 'leader is a store id: 32 hex digits');
   if (typeof snapshotPath !== 'string' || !io.exists(snapshotPath)) throw new LogkvError('INVALID_ARGUMENT', `no snapshot file at ${String(snapshotPath)}`);
-  const contents = readSnapshotFile(io, snapshotPath);
+  const contents = readSnapshotTable(io, snapshotPath);
 
   const found = inspectStoreDir(io, dir);
   if (found.kind === 'store' || found.kind === 'foreign') throw new LogkvError('INVALID_ARGUMENT', `${dir} is not empty; restore builds a new store`);
@@ -175,7 +183,7 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
     }
     io.unlink(join(dir, RESTORE_MARKER));
     await io.syncDir(dir);
-    return { dir, entries: contents.entries.length, nextOffset: contents.header.nextOffset, segments: base.length + 1 };
+    return { dir, entries: contents.count, nextOffset: contents.header.nextOffset, segments: base.length + 1 };
   } finally {
     lock.release();
   }

@@ -35,3 +35,23 @@ t.test('sortByKey agrees with Buffer.compare on any distinct keys', async (t) =>
   const { arena, offsets } = arenaOf([Buffer.from([0xff, 0xff, 0xff, 0xff, 1]), Buffer.from([]), Buffer.from([0]), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
   t.same(Array.from(sortByKey(arena, offsets)), [1, 2, 3, 0], 'the empty key first, 0xff bytes last, a prefix before its extension');
 });
+
+t.test('sortByKey agrees with Buffer.compare on thousands of keys (the radix passes, runs sharing long heads)', async (t) => {
+  // Past the insertion-sort cutoff at every depth: heads of 0-12 shared bytes, small alphabets, keys that are prefixes of others.
+  const key = fc
+    .tuple(fc.constantFrom('', 'user:', 'user:0000', 'user:00000000'), fc.uint8Array({ maxLength: 10 }).map((k) => k.map((b) => b % 4)))
+    .map(([head, tail]) => Buffer.concat([Buffer.from(head), tail]));
+  fc.assert(
+    fc.property(fc.uniqueArray(key, { selector: (k) => k.toString('hex'), minLength: 200, maxLength: 3000, size: 'max' }), (keys) => {
+      const { arena, offsets } = arenaOf(keys);
+      const got = Array.from(sortByKey(arena, offsets), (i) => keys[i]!.toString('hex'));
+      const want = [...keys].sort((a, b) => Buffer.compare(a, b)).map((k) => k.toString('hex'));
+      return JSON.stringify(got) === JSON.stringify(want);
+    }),
+    { numRuns: 30 },
+  );
+  const many = Array.from({ length: 20000 }, (_, i) => Buffer.from(`key:${String((i * 7919) % 20000).padStart(8, '0')}`));
+  const { arena, offsets } = arenaOf(many);
+  const sorted = Array.from(sortByKey(arena, offsets), (i) => many[i]!.toString());
+  t.same(sorted, [...many].map((k) => k.toString()).sort(), '20,000 keys sharing their first 8 bytes');
+});
