@@ -65,6 +65,42 @@ async function putsInFlight(store: LogStore<Uint8Array>, from: number, count: nu
   return timeOnce(() => Promise.all(Array.from({ length: IN_FLIGHT }, writer)));
 }
 
+/**
+ * The newest write the stream acknowledged, from the mirror's onPublished,
+ * and a wait for one: mirror.caughtUp() is not used inside a timed part, as
+ * it first walks the log from the last acknowledged write to its end (work
+ * of its own, competing with the mirror's).
+ */
+class StreamAcks {
+  newest = -1;
+  /** Each acknowledged offset (the lag run's timing). */
+  onEach: (offset: number) => void = () => undefined;
+  #waiting: { offset: number; resolve: () => void } | undefined;
+
+  readonly published = (offset: number): void => {
+    this.newest = offset;
+    this.onEach(offset);
+    if (this.#waiting && offset >= this.#waiting.offset) {
+      this.#waiting.resolve();
+      this.#waiting = undefined;
+    }
+  };
+
+  /** Resolves once the stream acknowledged `offset`; rejects when the mirror stopped on an error or nothing came for a minute. */
+  async holds(offset: number, m: Mirror): Promise<void> {
+    let seen = this.newest;
+    while (this.newest < offset) {
+      const came = await new Promise<boolean>((resolve) => {
+        this.#waiting = { offset, resolve: () => resolve(true) };
+        setTimeout(() => resolve(false), 60_000).unref();
+      });
+      if (m.error) throw m.error;
+      if (!came && this.newest === seen) throw new Error(`the stream acknowledged nothing past offset ${seen} for a minute (waiting for ${offset})`);
+      seen = this.newest;
+    }
+  }
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
@@ -77,12 +113,11 @@ export async function replication(engine: EngineName, dir: string, sizes: Sizes)
     const plain = await LogStore.open<Uint8Array>(join(dir, 'plain'), DURABLE);
     const leader = await LogStore.open<Uint8Array>(join(dir, 'leader'), DURABLE);
     let retries = 0;
-    /** What the lag run does with each write the stream acknowledged. */
-    let published: (offset: number) => void = () => undefined;
+    const acks = new StreamAcks();
     let m: Mirror | undefined;
     const figures: Figures = {};
     try {
-      m = await mirror(leader, { servers, stream: STREAM, replicas: REPLICAS, onRetry: () => retries++, onPublished: (offset) => published(offset) });
+      m = await mirror(leader, { servers, stream: STREAM, replicas: REPLICAS, onRetry: () => retries++, onPublished: acks.published });
       const mirrored = m;
       // Warm-up: the JIT, the stream's first publishes, the disk's preallocation.
       let key = 0;
@@ -103,7 +138,7 @@ export async function replication(engine: EngineName, dir: string, sizes: Sizes)
           } else {
             const t0 = performance.now();
             const putMs = await putsInFlight(leader, key, perRound);
-            await mirrored.caughtUp();
+            await acks.holds(leader.nextOffset - 1, mirrored);
             bestMirrored = Math.max(bestMirrored, (perRound / putMs) * 1000);
             bestThrough = Math.max(bestThrough, (perRound / (performance.now() - t0)) * 1000);
           }
@@ -118,7 +153,7 @@ export async function replication(engine: EngineName, dir: string, sizes: Sizes)
       figures.rounds = ROUNDS;
       await plain.close();
 
-      Object.assign(figures, await lagAtSteadyRate(leader, mirrored, key, lagWrites, (f) => (published = f)));
+      Object.assign(figures, await lagAtSteadyRate(leader, mirrored, acks, key, lagWrites));
       await mirrored.caughtUp();
       await mirrored.close();
       m = undefined;
@@ -158,18 +193,18 @@ export async function replication(engine: EngineName, dir: string, sizes: Sizes)
 async function lagAtSteadyRate(
   leader: LogStore<Uint8Array>,
   m: Mirror,
+  acks: StreamAcks,
   firstKey: number,
   writes: number,
-  onPublished: (f: (offset: number) => void) => void,
 ): Promise<Figures> {
   // The writes go into a store nothing else writes now: the i-th put takes the i-th offset after `base` (one write queue, in call order).
   const base = leader.nextOffset;
   const acked = new Float64Array(writes);
   const streamed = new Float64Array(writes);
-  onPublished((offset) => {
+  acks.onEach = (offset) => {
     const i = offset - base;
     if (i >= 0 && i < writes) streamed[i] = performance.now();
-  });
+  };
   const puts: Array<Promise<void>> = [];
   const t0 = performance.now();
   while (puts.length < writes) {
@@ -183,8 +218,8 @@ async function lagAtSteadyRate(
   // The rate reached: writes over the time until the last was issued (not until it was durable).
   const issuedMs = performance.now() - t0;
   await Promise.all(puts);
-  await m.caughtUp();
-  onPublished(() => undefined);
+  await acks.holds(base + writes - 1, m);
+  acks.onEach = () => undefined;
   if (leader.nextOffset !== base + writes) throw new Error(`the lag run wrote offsets ${base} to ${leader.nextOffset - 1}, not ${writes} writes`);
   const lag = new Float64Array(writes);
   for (let i = 0; i < writes; i++) {
