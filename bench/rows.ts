@@ -251,7 +251,7 @@ const SPECS: Spec[] = [
   },
   {
     id: 'repl-put-through', label: 'replication: the same, until the stream acknowledged every write', phase: 'replication', field: 'mirroredThroughPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
-    note: "writes / time from the round's first put to mirror.caughtUp(): what the mirror keeps up with",
+    note: "writes / time from the round's first put to the stream's acknowledgement of its last (onPublished): what the mirror keeps up with",
   },
   { id: 'repl-lag-p50', label: 'replication: mirror lag at a steady 5k writes/s, median', phase: 'replication', field: 'lagP50Ms', unit: 'ms', better: 'lower', only: ['logkv'] },
   {
