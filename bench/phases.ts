@@ -14,6 +14,7 @@ import { ENGINE, type EngineName } from './engines.js';
 import { repoRoot } from './paths.js';
 import { dropPageCache, plainReadMBps, plainWriteMBps, sha256MBps } from './references.js';
 import { dirtySegment } from './dirty-segment.js';
+import { replication, replicationCatchUp } from './replication.js';
 import { rolls } from './roll-latency.js';
 import { diskBytes, memoryNow, peakRss, sample, timeOnce } from './measure.js';
 import { hotPicks, KEY_BYTES, keyAt, randomPicks, type Sizes, VALUE_BYTES, valueAt, withSequentialKeys, writeKey } from './workload.js';
@@ -394,5 +395,5 @@ export async function journal(_engine: EngineName, dir: string, sizes: Sizes): P
   return { journalSetPerSec: 1000 / set.meanMs, journalSetP50Ms: set.p50Ms, journalGetPerSec: (GETS_PER_SAMPLE / get.meanMs) * 1000 };
 }
 
-export const PHASES = { load, loadSequential, reopen, reopenScan, load4x, reopen4x, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls, dirtySegment } as const;
+export const PHASES = { load, loadSequential, reopen, reopenScan, load4x, reopen4x, durable, overwrite, recovery, verify: verifyStore, snapshot, fdatasync, journal, rolls, dirtySegment, replication, replicationCatchUp } as const;
 export type PhaseName = keyof typeof PHASES;

@@ -26,7 +26,7 @@ export function formatValue(c: Cell | undefined, unit: Row['unit']): string {
   if (c === undefined) return '';
   if (c === null) return 'n/a';
   if (c === 'not available yet') return 'not available yet';
-  if (typeof c === 'object') return `failed: ${c.error.split('\n')[0]!.slice(0, 80)}`;
+  if (typeof c === 'object') return 'error' in c ? `failed: ${c.error.split('\n')[0]!.slice(0, 80)}` : `skipped: ${c.skipped}`;
   switch (unit) {
     case 'ops/s':
       return c >= 1e6 ? `${sig(c / 1e6)}M/s` : c >= 1e3 ? `${sig(c / 1e3)}k/s` : `${sig(c)}/s`;

@@ -6,7 +6,8 @@
 import { type EngineName, PEERS } from './engines.js';
 import type { Figures, PhaseName } from './phases.js';
 
-export type Cell = number | null | { error: string } | 'not available yet';
+/** `skipped`: the workload could not run here, and why (replication without nats-server). */
+export type Cell = number | null | { error: string } | { skipped: string } | 'not available yet';
 export type Results = Partial<Record<PhaseName, Partial<Record<EngineName, Figures | { error: string }>>>>;
 
 export interface Row {
@@ -36,8 +37,12 @@ interface Spec {
   note?: string;
   /** Shown as "not available yet" when this figure says the feature is missing. */
   missingWhen?: (f: Figures) => boolean;
-  /** Judged against another row of the same run (the machine's own rate for the same bytes): met at `atLeast` times it. */
-  reference?: { id: string; atLeast: number };
+  /**
+   * Judged against another row of the same run (the machine's own cost for
+   * the same bytes): met at `atLeast` times it (a rate) or at most `atMost`
+   * times it (a time).
+   */
+  reference?: { id: string; atLeast: number } | { id: string; atMost: number };
 }
 
 const num = (c: Cell | undefined): number | undefined => (typeof c === 'number' ? c : undefined);
@@ -235,6 +240,38 @@ const SPECS: Spec[] = [
     note: 'V8 heap + external memory after GC, as at 1M',
   },
   { id: 'rss-per-key-4x', label: 'RSS per key after loading 4M keys', phase: 'load4x', field: 'rssPerKey', unit: 'B/key', better: 'lower' },
+  {
+    id: 'repl-put-plain', label: 'replication: reference: durable puts, 64 in flight, no mirror', phase: 'replication', field: 'plainPutPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    note: "LogStore's default durable mode (fdatasync in the thread pool), a store beside the mirrored one, in rounds taking turns with it; the best round",
+  },
+  {
+    id: 'repl-put-mirrored', label: 'replication: durable puts, 64 in flight, mirrored into an R3 stream', phase: 'replication', field: 'mirroredPutPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    reference: { id: 'repl-put-plain', atLeast: 0.9 },
+    note: "the leader's put rate while mirror() publishes (256 in flight) to a 3-node nats-server cluster on loopback that shares the same 2 cores; the best round",
+  },
+  {
+    id: 'repl-put-through', label: 'replication: the same, until the stream acknowledged every write', phase: 'replication', field: 'mirroredThroughPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    note: "writes / time from the round's first put to the stream's acknowledgement of its last (onPublished): what the mirror keeps up with",
+  },
+  { id: 'repl-lag-p50', label: 'replication: mirror lag at a steady 5k writes/s, median', phase: 'replication', field: 'lagP50Ms', unit: 'ms', better: 'lower', only: ['logkv'] },
+  {
+    id: 'repl-lag-p99', label: 'replication: mirror lag at a steady 5k writes/s, p99', phase: 'replication', field: 'lagP99Ms', unit: 'ms', better: 'lower', only: ['logkv'],
+    target: { text: '< 100 ms', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! < 100) },
+    note: "every write timed from its put() resolving (durable on the leader) to the stream's acknowledgement; the rate reached and the max are in results.json",
+  },
+  {
+    id: 'repl-follower-apply', label: 'replication: follower applying the stream from an empty directory', phase: 'replication', field: 'followerApplyPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    note: 'every write of the rows above (results.json: followerWrites), from follow() to caughtUp()',
+  },
+  {
+    id: 'repl-catchup-ref', label: 'replication: reference: restore() of a local 1M-key snapshot + a plain read of the stream tail', phase: 'replicationCatchUp', field: 'catchUpReferenceMs', unit: 'ms', better: 'lower', only: ['logkv'],
+    note: 'the snapshot file on the local disk; the tail (1% of the keys written again) read by an ordered consumer, nothing parsed',
+  },
+  {
+    id: 'repl-catchup', label: 'replication: a new follower of a 1M-key store catching up (snapshot object + stream tail)', phase: 'replicationCatchUp', field: 'catchUpMs', unit: 'ms', better: 'lower', only: ['logkv'],
+    reference: { id: 'repl-catchup-ref', atMost: 2 },
+    note: 'follow() into an empty directory until caughtUp(): the snapshot object downloaded from the R3 object store, checked, restored, then the tail applied',
+  },
   { id: 'journal-set', label: 'JournalStore set (durable, default 1 MiB files)', phase: 'journal', field: 'journalSetPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'], note: '100 keys, 100 B values; no peer runs this' },
   { id: 'journal-get', label: 'JournalStore get (default 1 MiB files)', phase: 'journal', field: 'journalGetPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'], note: '100 keys; no peer runs this' },
 ];
@@ -252,6 +289,10 @@ export function buildRows(results: Results): Row[] {
         continue;
       }
       const figures = f as Figures;
+      if (typeof figures.skipped === 'string') {
+        values[e] = { skipped: figures.skipped };
+        continue;
+      }
       const v = figures[s.field];
       if (e === 'logkv' && (v === null || v === undefined) && s.missingWhen?.(figures)) values[e] = 'not available yet';
       else values[e] = typeof v === 'number' ? v : null;
@@ -277,18 +318,20 @@ export function buildRows(results: Results): Row[] {
   return rows;
 }
 
-/** A row with a reference: its target is a fraction of the reference row's figure from the same run, and the note says the ratio. */
+/** A row with a reference: its target is a multiple of the reference row's figure from the same run, and the note says the ratio. */
 function judgeAgainstReferences(rows: Row[]): void {
   for (const s of SPECS) {
-    if (!s.reference) continue;
+    const reference = s.reference;
+    if (!reference) continue;
     const row = rows.find((r) => r.id === s.id)!;
-    const ref = rows.find((r) => r.id === s.reference!.id)!;
-    row.target = `>= ${s.reference.atLeast}x ${ref.label.replace(/^reference: /, '')}`;
+    const ref = rows.find((r) => r.id === reference.id)!;
+    const what = ref.label.replace(/^(replication: )?reference: /, '');
+    row.target = 'atLeast' in reference ? `>= ${reference.atLeast}x ${what}` : `<= ${reference.atMost}x ${what}`;
     const mine = num(row.values.logkv);
     const theirs = num(ref.values.logkv);
     if (mine === undefined || theirs === undefined || !(theirs > 0)) continue;
-    row.met = mine >= s.reference.atLeast * theirs;
-    const ratio = `${(mine / theirs).toFixed(2)}x the reference (${theirs.toFixed(0)} MB/s)`;
+    row.met = 'atLeast' in reference ? mine >= reference.atLeast * theirs : mine <= reference.atMost * theirs;
+    const ratio = `${(mine / theirs).toFixed(2)}x the reference (${theirs.toFixed(0)} ${ref.unit})`;
     row.note = row.note ? `${row.note}; ${ratio}` : ratio;
   }
 }

@@ -179,6 +179,12 @@ export async function main(): Promise<void> {
 
     log('JournalStore');
     put('journal', 'logkv', await runChild('journal', 'logkv', fresh('journal'), scale));
+
+    // Each phase starts and stops its own 3-node nats-server cluster (or says it is skipped: no nats-server).
+    log('replication through NATS JetStream (logkv): mirrored puts, mirror lag, follower apply rate');
+    put('replication', 'logkv', await runChild('replication', 'logkv', fresh('replication'), scale));
+    log('replication: a new follower catching up from a snapshot object and the stream tail (logkv)');
+    put('replicationCatchUp', 'logkv', await runChild('replicationCatchUp', 'logkv', fresh('replication-catch-up'), scale));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

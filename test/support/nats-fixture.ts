@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { natsSkipReason, type NatsCluster, startCluster } from './nats-cluster.js';
+import { natsSkipReason, type NatsCluster, startCluster } from '../../bench/nats-cluster.js';
 
 const KVTOOL = fileURLToPath(new URL('../../dist/cli/kvtool.js', import.meta.url));
 

@@ -1,8 +1,10 @@
-// A real NATS JetStream cluster for the replication tests: nats-server
-// processes on loopback ports the OS hands out (so parallel tap runs do not
-// collide), each with its store in a temporary folder, removed at stop().
-// Nodes can be killed (SIGKILL) and started again on the same ports and
-// folders. No mock: the tests are only worth what the server really does.
+// A real NATS JetStream cluster for the replication tests and the bench's
+// replication phases: nats-server processes on loopback ports the OS hands
+// out (so parallel tap runs do not collide), each with its store in a
+// temporary folder, removed at stop(). Nodes can be killed (SIGKILL) and
+// started again on the same ports and folders. No mock: the tests are only
+// worth what the server really does. It lives in bench/ because the build
+// compiles bench/ into dist/ and not test/; the tests import it from here.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
