@@ -153,9 +153,11 @@ t.test('the fast hint comparison says "no problem" exactly when the exact one fi
 
 t.test('the fast index comparison says "no problem" exactly when the exact one finds none', async (t) => {
   type SlotChange = { kind: 'none' | 'drop' | 'repeat'; index: number } | { kind: 'field'; index: number; field: keyof IndexSlot; by: number };
+  // Unchanged indexes a third of the time (~200 of 600 runs): at a sixth, the count below sat at its bound of 100 and failed about half the runs.
   const slotChange: fc.Arbitrary<SlotChange> = fc.oneof(
-    fc.record({ kind: fc.constantFrom('none' as const, 'drop' as const, 'repeat' as const), index: fc.nat() }),
-    fc.record({ kind: fc.constant('field' as const), index: fc.nat(), field: fc.constantFrom('hash' as const, 'position' as const, 'size' as const, 'offset' as const), by: fc.integer({ min: 1, max: 300 }) }),
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('none' as const), index: fc.nat() }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'repeat' as const), index: fc.nat() }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('field' as const), index: fc.nat(), field: fc.constantFrom('hash' as const, 'position' as const, 'size' as const, 'offset' as const), by: fc.integer({ min: 1, max: 300 }) }) },
   );
   let clean = 0;
   let wrong = 0;
