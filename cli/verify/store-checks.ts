@@ -220,15 +220,26 @@ export function segmentOfCompanion(name: string): string | undefined {
 /**
  * What only a journal's two files show together: the file open would take
  * says a newer generation superseded it, and the other file holds none now
- * (zeroed, cut or gone). Each file alone reads fine, so the pair is judged
- * as open judges it (planRecovery); the problem goes on the other file's
- * report, or on the superseded one's when the other is gone.
+ * (zeroed, cut or gone); or both files are there and neither holds a
+ * journal (each reads as a spare never written, but a journal is made with
+ * its first file written, so what it held is gone: open reports it as
+ * total loss). Each file alone reads fine, so the pair is judged as open
+ * judges it (planRecovery); the problem goes on the other file's report,
+ * or on the superseded one's when the other is gone, or on both blank ones.
  */
 export function addJournalPairProblems(reports: FileReport[]): void {
   const bases = new Set(reports.filter((r) => /\.jrn[ab]$/.test(r.file)).map((r) => r.file.slice(0, -'.jrna'.length)));
   for (const base of bases) {
     const plan = planRecovery(readJournalFile(nodeFileIO, `${base}.jrna`), readJournalFile(nodeFileIO, `${base}.jrnb`));
     for (const e of plan.events) {
+      if (e.kind === 'unreadable' && plan.dataLoss === 'total') {
+        const blank = reports.find((r) => r.file === e.file && r.ok);
+        if (blank) {
+          blank.problems.push({ offset: 0, length: undefined, code: 'CORRUPT', reason: 'journal-lost', message: e.message });
+          blank.ok = false;
+        }
+        continue;
+      }
       if (e.kind !== 'lost-generation') continue;
       const target = reports.find((r) => r.file === e.file) ?? reports.find((r) => r.file === plan.active?.path);
       if (!target) continue;

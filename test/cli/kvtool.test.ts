@@ -566,3 +566,21 @@ t.test('journal: verify of a directory flags a newer file zeroed beside the supe
   t.equal(v.status, 1, `together they show the loss\n${v.stdout}`);
   t.match(v.stdout, `${newer}: journal: problem: CORRUPT lost-generation: `);
 });
+
+t.test('journal: verify flags a pair whose only written file was zeroed (both read as spares, each alone fine)', async (t) => {
+  // Found by the corruption suite: a killed store's manifest, its one written file zeroed whole.
+  const dir = freshDir();
+  const base = path.join(dir, 'state');
+  const s = await JournalStore.open(base, { bufferSize: 4096 });
+  await s.set('k', 'v');
+  await s.close();
+  t.equal((await kvtool('verify', dir)).status, 0, 'written: ok');
+  for (const f of [`${base}.jrna`, `${base}.jrnb`]) fs.writeFileSync(f, Buffer.alloc(fs.statSync(f).size));
+  t.equal((await kvtool('verify', `${base}.jrna`)).status, 0, 'alone, each zeroed file reads as a spare');
+  const v = await kvtool('verify', dir);
+  t.equal(v.status, 1, `together they show the loss\n${v.stdout}`);
+  for (const f of [`${base}.jrna`, `${base}.jrnb`]) t.match(v.stdout, `${f}: journal: problem at byte 0: CORRUPT journal-lost: `);
+  const r = await JournalStore.open(base, { bufferSize: 4096 });
+  t.equal(r.openReport.dataLoss, 'total', 'as open judges it');
+  await r.close();
+});
