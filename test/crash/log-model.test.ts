@@ -376,7 +376,8 @@ class CorruptCmd extends LiveCmd {
     const wasFailed = r.failed;
     await r.store.close().catch(() => undefined);
     if (!wasFailed) m.model.durable = m.model.history.length;
-    const files = [...r.io.files().keys()].filter((p) => /\.(log|hint|index|jrna|jrnb)$/.test(p) && !p.includes('/lost/'));
+    // The store's own files: restore steps write stores of their own (/restored-N) into the same file system.
+    const files = [...r.io.files().keys()].filter((p) => p.startsWith(`${DIR}/`) && /\.(log|hint|index|jrna|jrnb)$/.test(p) && !p.includes('/lost/'));
     const file = files[this.fileIndex % files.length]!;
     const before = r.io.readFile(file);
     const damaged = applyDamage(before, this.damage);
