@@ -23,7 +23,7 @@ import type { CheckedHint } from '../../src/formats/hint-reader.js';
 import { EXPIRY_SIZE, HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op, RECORD_FIXED_SIZE } from '../../src/formats/limits.js';
 import type { RecordVisitor } from '../../src/formats/log-segment-reader.js';
 import { hashKeyAt } from '../../src/log/key-directory.js';
-import { orderByHash } from './hash-order.js';
+import { orderByHash } from '../../src/log/hash-order.js';
 
 const HAS_EXPIRY = 2;
 const TOMBSTONE = 1;

@@ -9,7 +9,7 @@
 import type { CheckedHint } from '../../src/formats/hint-reader.js';
 import { EXPIRY_SIZE, HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE } from '../../src/formats/limits.js';
 import { hashKeyAt } from '../../src/log/key-directory.js';
-import { orderByHash } from './hash-order.js';
+import { orderByHash } from '../../src/log/hash-order.js';
 
 const HAS_EXPIRY = 2;
 /** Entries of one hash past which the fast comparison gives up (keys made to collide: the exact comparison, not a quadratic pass here). */

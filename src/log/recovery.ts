@@ -271,7 +271,6 @@ function prescan(
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const path = segmentPath(dir, name.stem);
-    const newest = i === names.length - 1;
     if (!io.exists(path) || deferrableAt(i) || (io.exists(hintPath(dir, name.stem)) && usableHint(io, dir, name, path))) continue;
     const size = fileSize(io, path);
     if (bytes + size > MAX_PRESCAN_BYTES) break;

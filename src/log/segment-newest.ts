@@ -5,8 +5,8 @@
 // Why a sort: a table of 500k keys built in file order takes a cache miss
 // or two per record (the profile of a hint-less open: ~550 ms in the key
 // directory for 1M records, and as much again to walk it in hash order for
-// the hint). Two 16-bit radix passes over the records' hashes touch memory
-// in sequence and give hash order directly, which is the order both files
+// the hint). A radix sort of the records' hashes (hash-order.ts) reads
+// memory in sequence and gives hash order directly, which is the order both files
 // are written in. Records of one key sit side by side after the sort, the
 // newest last (the sort is stable and the scan goes in file order).
 //
@@ -17,6 +17,7 @@ import type { HintEntryVisitor } from '../formats/hint-reader.js';
 import { HintBuilder, hintEntrySize } from '../formats/hint-writer.js';
 import { Op } from '../formats/limits.js';
 import { SegmentIndexBuilder } from '../formats/segment-index-writer.js';
+import { orderByHash } from './hash-order.js';
 import { hashKeyAt } from './key-directory.js';
 
 export interface SegmentFilesHeader {
@@ -129,7 +130,7 @@ export class SegmentNewest {
   /** The records that are their key's newest in the segment, in ascending hash order. */
   newest(): Uint32Array {
     const hash = this.#hash;
-    const sorted = byHash(hash, this.#n);
+    const sorted = orderByHash(hash, this.#n).rows;
     const keep = new Uint32Array(this.#n);
     let kept = 0;
     for (let a = 0; a < sorted.length; ) {
@@ -248,28 +249,4 @@ export class SegmentNewest {
     grown.set(this.#keys.subarray(0, this.#keysUsed));
     this.#keys = grown;
   }
-}
-
-/** Indices 0..n-1 ordered by `hashes`, ascending; equal hashes keep their order (LSD radix sort, two 16-bit passes, each hash moved with its index so that both passes read in sequence). */
-function byHash(hashes: Uint32Array, n: number): Uint32Array {
-  let from = new Uint32Array(n);
-  for (let i = 0; i < n; i++) from[i] = i;
-  let fromHash = hashes.slice(0, n);
-  let to = new Uint32Array(n);
-  let toHash = new Uint32Array(n);
-  const count = new Uint32Array(65537);
-  for (const shift of [0, 16]) {
-    count.fill(0);
-    for (let j = 0; j < n; j++) count[((fromHash[j]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65536; d++) count[d + 1]! += count[d]!;
-    for (let j = 0; j < n; j++) {
-      const h = fromHash[j]!;
-      const at = count[(h >>> shift) & 0xffff]!++;
-      to[at] = from[j]!;
-      toHash[at] = h;
-    }
-    [from, to] = [to, from];
-    [fromHash, toHash] = [toHash, fromHash];
-  }
-  return from;
 }

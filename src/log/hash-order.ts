@@ -2,7 +2,8 @@
 // LSD radix sort that moves rows and hashes together, 256 output streams
 // a pass, so that 1M rows sort in a few ms and read memory front to back
 // (Array.prototype.sort with a comparator took ~100 ms for 500k, in
-// verify's profile of index-check.ts).
+// verify's profile of index-check.ts). Used by kvtool verify and by the
+// hint and index made from a segment's records (segment-newest.ts).
 
 /** Rows 0 .. n - 1 ordered by `hashes` (stable), and the hashes in that order: an LSD radix sort, 4 passes of 8 bits. */
 export function orderByHash(hashes: Uint32Array, n: number): { rows: Uint32Array; sorted: Uint32Array } {
