@@ -232,10 +232,7 @@ export class DeferredLoad {
       const h = s.index.header;
       if (hint.segmentBaseOffset === h.segmentBaseOffset && hint.segmentNextOffset === h.segmentNextOffset && hint.coveredLength === h.coveredLength) {
         this.#at = FIRST_HINT_ENTRY;
-        if (hint.tombstones > 0) {
-          this.#target.reserveHidden(hint.tombstones, Math.ceil((hint.keyBytes / hint.entryCount) * hint.tombstones));
-          this.#target.countTombstones(s.id, hint.tombstones);
-        }
+        this.#tombstonesAhead(s, hint.tombstones, hint.keyBytes, hint.entryCount);
         return hint;
       }
     } catch (e) {
@@ -246,14 +243,18 @@ export class DeferredLoad {
     return undefined;
   }
 
+  /** Before a segment's entries come: room for its `tombstones` among the hidden keys (their key bytes estimated from the segment's average), and the count in its accounts. */
+  #tombstonesAhead(s: DeferredSegment, tombstones: number, keyBytes: number, entries: number): void {
+    if (tombstones === 0) return;
+    this.#target.reserveHidden(tombstones, Math.ceil((keyBytes / entries) * tombstones));
+    this.#target.countTombstones(s.id, tombstones);
+  }
+
   /** A step through a segment recovery scanned: its entries come from memory, checked by that scan. */
   #loadScanned(s: DeferredSegment, scanned: ScannedIndex, entries: number): void {
     if (this.#scannedAt === undefined) {
       this.#scannedAt = 0;
-      if (scanned.tombstones > 0) {
-        this.#target.reserveHidden(scanned.tombstones, Math.ceil((scanned.keyBytes / scanned.entries) * scanned.tombstones));
-        this.#target.countTombstones(s.id, scanned.tombstones);
-      }
+      this.#tombstonesAhead(s, scanned.tombstones, scanned.keyBytes, scanned.entries);
     }
     this.#scannedAt = scanned.visit(this.#scannedAt, entries, (tombstone, b, keyAt, keyLength, offset, position, size, expireAtMs) => {
       this.#add(tombstone, b, keyAt, keyLength, s.id, position, size, offset, expireAtMs);

@@ -27,10 +27,9 @@ export class ScannedIndex {
   constructor(path: string, records: SegmentNewest, header: Omit<IndexHeaderInfo, 'slotCount'>) {
     this.path = path;
     this.#records = records;
-    const chosen = records.newest();
+    const { rows: chosen, hashes } = records.newest();
     this.#chosen = chosen;
-    this.#hashes = new Uint32Array(chosen.length);
-    for (let j = 0; j < chosen.length; j++) this.#hashes[j] = records.hashOf(chosen[j]!);
+    this.#hashes = hashes;
     ({ tombstones: this.tombstones, keyBytes: this.keyBytes } = records.tally(chosen));
     this.header = { ...header, slotCount: chosen.length };
   }

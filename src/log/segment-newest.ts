@@ -127,21 +127,23 @@ export class SegmentNewest {
     this.#n = i + 1;
   };
 
-  /** The records that are their key's newest in the segment, in ascending hash order. */
-  newest(): Uint32Array {
-    const hash = this.#hash;
-    const sorted = orderByHash(hash, this.#n).rows;
+  /** The records that are their key's newest in the segment, in ascending hash order, and their hashes. */
+  newest(): { rows: Uint32Array; hashes: Uint32Array } {
+    const { rows: sorted, sorted: hashes } = orderByHash(this.#hash, this.#n);
     const keep = new Uint32Array(this.#n);
+    const keptHashes = new Uint32Array(this.#n);
     let kept = 0;
     for (let a = 0; a < sorted.length; ) {
-      const h = hash[sorted[a]!]!;
+      const h = hashes[a]!;
       let b = a + 1;
-      while (b < sorted.length && hash[sorted[b]!] === h) b++;
+      while (b < sorted.length && hashes[b] === h) b++;
+      const from = kept;
       if (b - a === 1) keep[kept++] = sorted[a]!;
       else kept = this.#keepNewestOfRun(sorted, a, b, keep, kept);
+      keptHashes.fill(h, from, kept);
       a = b;
     }
-    return keep.subarray(0, kept);
+    return { rows: keep.subarray(0, kept), hashes: keptHashes.subarray(0, kept) };
   }
 
   /**
@@ -201,17 +203,13 @@ export class SegmentNewest {
     visit((key & TOMBSTONE) !== 0, this.#keys, r[w + W_KEY_AT]!, key & 0xffff, offset, r[w + W_POSITION]!, r[w + W_SIZE]!, (key & EXPIRES) !== 0 ? this.#expire!.get(i) : undefined);
   }
 
-  hashOf(i: number): number {
-    return this.#hash[i]!;
-  }
-
   /** Bytes held, for callers that bound how many scans they keep. */
   get memoryBytes(): number {
     return this.#records.byteLength + this.#hash.byteLength + this.#keys.byteLength;
   }
 
   /** The segment's hint (formats/hint.ksy) and index (formats/segment_index.ksy), from the records `newest()` chose. */
-  files(header: SegmentFilesHeader, chosen: Uint32Array = this.newest()): { hint: Buffer; index: Buffer } {
+  files(header: SegmentFilesHeader, chosen: Uint32Array = this.newest().rows): { hint: Buffer; index: Buffer } {
     const r = this.#records;
     let entryBytes = 0;
     for (let j = 0; j < chosen.length; j++) {
