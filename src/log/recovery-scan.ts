@@ -4,7 +4,7 @@
 // another: what comes back is plain data and the tables' buffers,
 // transferred, not copied.
 
-import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
+import { type RecordVisitor, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import type { FileIO } from '../io/file-io.js';
 import { SegmentNewest, type SegmentNewestParts } from './segment-newest.js';
 
@@ -27,12 +27,17 @@ export interface SegmentReadParts {
 /**
  * Scans a segment's bytes as recovery does: every batch's CRC and fields
  * (not each record's CRC: the batch's already covers it), going on past
- * damage to report all of it, every record noted.
+ * damage to report all of it.
  */
+export function scanForRecovery(bytes: Buffer, path: string, onRecord: RecordVisitor): SegmentScan {
+  return scanSegment(bytes, { file: path, resync: true, onRecord, recordCrcs: false });
+}
+
+/** scanForRecovery() with every record noted. */
 export function readRecords(bytes: Buffer, path: string): SegmentRead {
   // Sized for records of 128 bytes: smaller ones cost a growth or two on the way.
   const records = new SegmentNewest(bytes.length / 128);
-  const scan = scanSegment(bytes, { file: path, resync: true, onRecord: records.add, recordCrcs: false });
+  const scan = scanForRecovery(bytes, path, records.add);
   return { scan, records, length: bytes.length, bytes };
 }
 

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { type Damage, lastNonZero } from '../formats/damage.js';
 import { type CheckedHint, checkHint, forEachHintEntry, type HintEntryVisitor, readHintHeader } from '../formats/hint-reader.js';
-import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
+import { batchEndingAt, lastBatchOf, type RecordVisitor, readSegmentHeader, type SegmentScan } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, INDEX_HEADER_SIZE, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { checkIndexSize, type IndexHeaderInfo, readIndexHeader } from '../formats/segment-index-reader.js';
 import { type FileIO, replaceFile } from '../io/file-io.js';
@@ -39,7 +39,7 @@ import { withFileSource } from '../io/file-source.js';
 import { ScannedIndex } from './scanned-index.js';
 import { SegmentNewest } from './segment-newest.js';
 import type { BackgroundFiles } from './background-files.js';
-import { fromParts, readRecords, type SegmentRead } from './recovery-scan.js';
+import { fromParts, readRecords, scanForRecovery, type SegmentRead } from './recovery-scan.js';
 import { matchingHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
@@ -177,13 +177,8 @@ export async function planLogRecovery(
   target: RecoveryTarget,
   options: { defer?: boolean; background?: BackgroundFiles } = {},
 ): Promise<LogRecoveryPlan> {
-  // Each segment's files are looked at once, by the read-ahead and the walk below alike.
-  const looked = new Map<number, Deferrable | undefined>();
-  const deferrableAt = (i: number): Deferrable | undefined => {
-    if (!looked.has(i)) looked.set(i, deferrable(io, dir, names[i]!, i === names.length - 1));
-    return looked.get(i);
-  };
-  const prescans = options.defer ? prescan(io, dir, names, deferrableAt, options.background) : new Map<number, Promise<SegmentRead | undefined>>();
+  const looks = lookAtFiles(io, dir, names);
+  const prescans = options.defer ? prescan(io, dir, names, looks, options.background) : new Map<number, Promise<SegmentRead | undefined>>();
   // The oldest segments are deferred while they can be (see the top of the
   // file): from their hint and index, or, when they have none that checks
   // out, from a scan of their own (planScanned) kept in memory. From the
@@ -212,7 +207,9 @@ export async function planLogRecovery(
       skipBelow = expectedFrom;
     }
     if (deferring && skipBelow === 0) {
-      const d = deferredFromFiles(dir, name, i, newest, deferrableAt(i)) ?? (heldHintBytes < MAX_HELD_HINT_BYTES ? planScanned(io, dir, name, i, newest, await prescans.get(i)) : undefined);
+      const d =
+        deferredFromFiles(dir, name, i, newest, looks.deferrable(i)) ??
+        (heldHintBytes < MAX_HELD_HINT_BYTES && looks.scannable(i) ? planScanned(io, dir, name, i, newest, await prescans.get(i)) : undefined);
       if (d) {
         heldHintBytes += d.deferred.scanned?.memoryBytes ?? 0;
         deferred.push(d);
@@ -248,31 +245,58 @@ export async function planLogRecovery(
 const MAX_PRESCAN_BYTES = 1024 * 1024 * 1024;
 
 /**
- * Reads ahead the segments the plan will have to scan (no usable hint and
- * index), so that the background worker reads some while this thread reads
- * the others: the oldest half of the sealed ones go to the worker, the
- * rest and the newest are read here, all before the plan walks the log in
- * order. What the plan does not use (it stopped deferring, or a read
- * failed: the plan then reads the segment itself and reports what it
- * finds) is dropped.
+ * What a plan asks of each segment's files, each looked at once by the
+ * read-ahead and the walk alike: whether it defers from its hint and index
+ * (deferrable), else whether it defers from a scan of its own (no hint that
+ * checks out without an index: the full path loads from such a hint).
  */
-function prescan(
-  io: FileIO,
-  dir: string,
-  names: readonly SegmentName[],
-  deferrableAt: (i: number) => Deferrable | undefined,
-  background: BackgroundFiles | undefined,
-): Map<number, Promise<SegmentRead | undefined>> {
+interface FileLooks {
+  deferrable(i: number): Deferrable | undefined;
+  scannable(i: number): boolean;
+}
+
+function lookAtFiles(io: FileIO, dir: string, names: readonly SegmentName[]): FileLooks {
+  const deferrables = new Map<number, Deferrable | undefined>();
+  const scannables = new Map<number, boolean>();
+  const looks: FileLooks = {
+    deferrable(i) {
+      if (!deferrables.has(i)) deferrables.set(i, deferrable(io, dir, names[i]!, i === names.length - 1));
+      return deferrables.get(i);
+    },
+    scannable(i) {
+      let yes = scannables.get(i);
+      if (yes === undefined) {
+        const name = names[i]!;
+        const path = segmentPath(dir, name.stem);
+        yes = !looks.deferrable(i) && io.exists(path) && !(io.exists(hintPath(dir, name.stem)) && usableHint(io, dir, name, path));
+        scannables.set(i, yes);
+      }
+      return yes;
+    },
+  };
+  return looks;
+}
+
+/**
+ * Reads ahead the segments the plan will have to scan, so that the
+ * background worker reads some while this thread reads the others: the
+ * oldest half of the sealed ones go to the worker, the rest and the newest
+ * are read here, all before the plan walks the log in order. It stops
+ * where deferring will (a segment neither deferrable nor scannable), since
+ * the plan reads everything after that itself. What the plan does not use
+ * (damage ended deferring, or a read failed: the plan then reads the
+ * segment itself and reports what it finds) is dropped.
+ */
+function prescan(io: FileIO, dir: string, names: readonly SegmentName[], looks: FileLooks, background: BackgroundFiles | undefined): Map<number, Promise<SegmentRead | undefined>> {
   const out = new Map<number, Promise<SegmentRead | undefined>>();
   // Base segments from a snapshot overlap what follows them: the plan takes the full path there.
   if (names.some((n) => n.generation !== 0)) return out;
   const wanted: number[] = [];
   let bytes = 0;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const path = segmentPath(dir, name.stem);
-    if (!io.exists(path) || deferrableAt(i) || (io.exists(hintPath(dir, name.stem)) && usableHint(io, dir, name, path))) continue;
-    const size = fileSize(io, path);
+    if (looks.deferrable(i)) continue;
+    if (!looks.scannable(i)) break;
+    const size = fileSize(io, segmentPath(dir, names[i]!.stem));
     if (bytes + size > MAX_PRESCAN_BYTES) break;
     bytes += size;
     wanted.push(i);
@@ -525,20 +549,17 @@ function planSegment(io: FileIO, dir: string, name: SegmentName, newest: boolean
 }
 
 /**
- * A segment with no usable hint and index, deferred from a scan of its own
- * (scanned-index.ts): its records go into memory, not the key directory.
- * Undefined when it cannot be: damage other than a torn tail of the newest
- * segment (the full path reports or skips it), or a hint that checks out
- * without an index (the full path loads from it).
+ * A segment with no usable hint and index (FileLooks.scannable), deferred
+ * from a scan of its own (scanned-index.ts): its records go into memory,
+ * not the key directory. Undefined when damage other than a torn tail of
+ * the newest segment makes it take the full path (which reports or skips
+ * it).
  */
 function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, newest: boolean, prescanned: SegmentRead | undefined): { plan: SegmentPlan; deferred: DeferredPlan } | undefined {
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
-  if (!io.exists(path)) return undefined;
-  const hasHint = io.exists(hintPath(dir, stem));
-  if (hasHint && usableHint(io, dir, name, path)) return undefined;
-  const whole = prescanned?.bytes !== undefined || (prescanned && !newest) ? prescanned : readRecords(io.readFile(path), path);
-  const { scan: found, records, length, bytes } = whole;
+  // A read ahead kept the newest segment's bytes, which a cut needs (prescan).
+  const { scan: found, records, length, bytes } = prescanned ?? readRecords(io.readFile(path), path);
   const read = judgeScan(io, dir, name, newest, found, length, bytes);
   if (read.firstDamage && !read.tornTail) return undefined;
   const { scan, state } = read;
@@ -556,7 +577,7 @@ function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, new
       // A sealed segment's hint is written after open, in the background (opening.ts); the newest one's at its seal or close, as always.
       hintLater: !newest,
       lastBatchAt,
-      dropHint: newest && (hasHint || io.exists(indexPath(dir, stem))),
+      dropHint: newest && (io.exists(hintPath(dir, stem)) || io.exists(indexPath(dir, stem))),
     },
     deferred: { id, stem, path, hintPath: hintPath(dir, stem), indexPath: indexPath(dir, stem), index: scanned.header, hintSize: 0, newest, scanned },
   };
@@ -574,7 +595,7 @@ interface WholeRead {
 
 /** Scans `bytes`, the segment `name`'s, giving every record to `onRecord`. */
 function readSegmentWhole(io: FileIO, dir: string, name: SegmentName, newest: boolean, bytes: Buffer, onRecord: RecordVisitor): WholeRead {
-  const scan = scanSegment(bytes, { file: segmentPath(dir, name.stem), resync: true, onRecord, recordCrcs: false });
+  const scan = scanForRecovery(bytes, segmentPath(dir, name.stem), onRecord);
   return judgeScan(io, dir, name, newest, scan, bytes.length, bytes);
 }
 
@@ -645,8 +666,5 @@ function validHintOf(io: FileIO, dir: string, { stem, baseOffset }: SegmentName)
 
 /** The segment's hint when it passes every check and matches the segment's base offset and length; else undefined (rescan). */
 function usableHint(io: FileIO, dir: string, name: SegmentName, path: string): CheckedHint | undefined {
-  const h = io.open(path, 'read');
-  const length = h.size();
-  h.close();
-  return matchingHint(io, dir, name, length);
+  return matchingHint(io, dir, name, fileSize(io, path));
 }
