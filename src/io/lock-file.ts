@@ -33,6 +33,12 @@ function readProc(path: string): string | undefined {
 
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 
+/** This process's own line: its start time never changes, so /proc is read for it once. */
+let ownLine: string | undefined;
+function myLockLine(): string {
+  return (ownLine ??= lockLine({ pid: process.pid, boot: bootId, start: processStartTime(process.pid) }));
+}
+
 /** The start time of `pid` in clock ticks since boot, from /proc; undefined when unknown. */
 export function processStartTime(pid: number): string | undefined {
   const stat = readProc(`/proc/${pid}/stat`);
@@ -81,11 +87,10 @@ export function acquireLock(io: FileIO, path: string): LockFile {
   let held = heldHere.get(io);
   if (!held) heldHere.set(io, (held = new Set()));
   if (held.has(path)) throw new LogkvError('LOCKED', `${path} is already open in this process`);
-  const me: Owner = { pid: process.pid, boot: bootId, start: processStartTime(process.pid) };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const h = io.open(path, 'create');
-      h.write(Buffer.from(lockLine(me)), 0);
+      h.write(Buffer.from(myLockLine()), 0);
       h.close();
       held.add(path);
       return {

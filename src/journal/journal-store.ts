@@ -24,6 +24,7 @@ import {
   type DataLoss,
   nextGeneration,
   planRecovery,
+  type JournalFileRead,
   readJournalFile,
   type RecoveryEvent,
   type RecoveryPlan,
@@ -50,6 +51,18 @@ export interface JournalStoreOptions {
   io?: FileIO;
   /** Clock for header timestamps. */
   now?: () => number;
+  /**
+   * The lock file that keeps a second writer out. `false`: the caller holds
+   * a lock that covers these files (the LogStore's LOCK covers its
+   * manifest), and a second lock file would only cost an open.
+   */
+  lock?: boolean;
+  /**
+   * Both files as the caller already read them (readJournalFile, a then b)
+   * under that lock, so open does not read and parse them again. Only with
+   * `lock: false`: without the caller's lock they could have changed since.
+   */
+  read?: readonly [JournalFileRead, JournalFileRead];
 }
 
 export interface JournalOpenReport {
@@ -74,7 +87,7 @@ export class JournalStore {
   readonly #hwm: number;
   readonly #durability: Durability;
   readonly #now: () => number;
-  readonly #lock: LockFile;
+  readonly #lock: LockFile | undefined;
   #active: 0 | 1;
   #handle: FileHandle;
   #generation: number;
@@ -92,7 +105,7 @@ export class JournalStore {
     io: FileIO;
     paths: readonly [string, string];
     options: Required<Pick<JournalStoreOptions, 'highWaterMark' | 'durability' | 'now'>>;
-    lock: LockFile;
+    lock: LockFile | undefined;
     active: 0 | 1;
     handle: FileHandle;
     generation: number;
@@ -135,9 +148,14 @@ export class JournalStore {
     }
     const now = options.now ?? Date.now;
     const paths = [`${basePath}.jrna`, `${basePath}.jrnb`] as const;
-    const lock = acquireLock(io, `${basePath}.lock`);
+    if (options.read && options.lock !== false) throw new LogkvError('INVALID_ARGUMENT', 'files read ahead of open need the caller\'s lock (lock: false)');
+    if (options.read && (options.read[0].path !== paths[0] || options.read[1].path !== paths[1])) {
+      throw new LogkvError('INVALID_ARGUMENT', `the files read ahead are not ${paths.join(' and ')}`);
+    }
+    const lock = options.lock === false ? undefined : acquireLock(io, `${basePath}.lock`);
     try {
-      const plan = planRecovery(readJournalFile(io, paths[0]), readJournalFile(io, paths[1]));
+      const [a, b] = options.read ?? [readJournalFile(io, paths[0]), readJournalFile(io, paths[1])];
+      const plan = planRecovery(a, b);
       if (options.failOnDataLoss && plan.dataLoss !== 'none') {
         throw new LogkvError('CORRUPT', `opening would lose data: ${plan.events.map((e) => e.message).join('; ')}`, { file: plan.events[0]?.file, offset: plan.events[0]?.offset });
       }
@@ -165,7 +183,7 @@ export class JournalStore {
       if (store.#usage() > hwm) await store.#enqueue(() => store.#compact());
       return store;
     } catch (e) {
-      lock.release();
+      lock?.release();
       throw e;
     }
   }
@@ -280,7 +298,7 @@ export class JournalStore {
       this.#closed = true;
       if (this.#timer) clearInterval(this.#timer);
       this.#handle.close();
-      this.#lock.release();
+      this.#lock?.release();
     }
   }
 

@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import { JournalStore } from '../journal/journal-store.js';
-import { type DataLoss, planRecovery, readJournalFile, type RecoveryEvent } from '../journal/journal-recovery.js';
+import { type DataLoss, type JournalFileRead, planRecovery, readJournalFile, type RecoveryEvent } from '../journal/journal-recovery.js';
 import type { JournalValue } from '../formats/journal-value.js';
 import type { FileIO } from '../io/file-io.js';
 import { parseSegmentFileName, type SegmentName, sortSegmentNames } from './segment-names.js';
@@ -60,20 +60,24 @@ export class ManifestView {
   readonly trusted: boolean;
   readonly existed: boolean;
   readonly report: ManifestHealth;
+  /** Both journal files as read, when this view read them: Manifest.open goes on from them instead of reading them again. */
+  readonly files: readonly [JournalFileRead, JournalFileRead] | undefined;
 
-  protected constructor(state: ManifestState, existed: boolean, report: ManifestHealth) {
+  protected constructor(state: ManifestState, existed: boolean, report: ManifestHealth, files?: readonly [JournalFileRead, JournalFileRead]) {
     this.#state = state;
     this.existed = existed;
     this.report = report;
     this.trusted = existed && report.dataLoss === 'none';
+    this.files = files;
   }
 
   /** The manifest of the store in `dir` as its files hold it: both journal files read and judged as JournalStore.open would, nothing written. */
   static read(io: FileIO, dir: string): ManifestView {
     const [a, b] = manifestPaths(dir);
     const existed = io.exists(a) || io.exists(b);
-    const plan = planRecovery(readJournalFile(io, a), readJournalFile(io, b));
-    return new ManifestView(plan.state, existed, plan);
+    const files = [readJournalFile(io, a), readJournalFile(io, b)] as const;
+    const plan = planRecovery(...files);
+    return new ManifestView(plan.state, existed, plan, files);
   }
 
   /** A view of a journal state read elsewhere (kvtool's reading of the files). */
@@ -172,11 +176,16 @@ export class Manifest extends ManifestView {
    * out its recovery: a torn tail cut, damaged files copied into `lostDir`
    * (the store's lost/, so a healed manifest leaves nothing beside it that
    * kvtool verify would keep reporting).
+   *
+   * The caller holds the store's LOCK (every writer of a store does), which
+   * covers the manifest too: the journal takes no lock file of its own.
+   * Under that lock the files cannot have changed since `view` read them,
+   * so they are not read again.
    */
-  static async open(io: FileIO, dir: string, now: () => number, lostDir = join(dir, 'lost')): Promise<Manifest> {
+  static async open(io: FileIO, dir: string, now: () => number, lostDir = join(dir, 'lost'), view?: ManifestView): Promise<Manifest> {
     const base = join(dir, MANIFEST_BASE);
     const existed = io.exists(`${base}.jrna`) || io.exists(`${base}.jrnb`);
-    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now, keepAsideDir: lostDir });
+    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now, keepAsideDir: lostDir, lock: false, read: view?.files });
     return new Manifest(journal, existed);
   }
 

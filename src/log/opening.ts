@@ -137,7 +137,7 @@ async function openExisting(
     } catch (e) {
       // A lost or damaged sealed segment that a snapshot covers: start from the snapshot (which writes).
       if (!(e instanceof LogkvError && e.code === 'CORRUPT' && view.trusted) || s.readOnly) throw e;
-      manifest = await Manifest.open(io, dir, s.now);
+      manifest = await Manifest.open(io, dir, s.now, undefined, view);
       const start = await startFromSnapshot(io, dir, manifest, names, e, s);
       if (!start) throw e;
       ({ names, start: startedFromSnapshot } = start);
@@ -158,7 +158,7 @@ async function openExisting(
     }
     const recovered = await carryOutLogRecovery(io, dir, plan, !s.readOnly);
     if (!s.readOnly) {
-      manifest ??= await Manifest.open(io, dir, s.now);
+      manifest ??= await Manifest.open(io, dir, s.now, undefined, view);
       if (!manifest.trusted || files.rebuilt) {
         await manifest.reset(valueEncoding, names, { generation: Math.max(0, ...names.map((n) => n.generation)), snapshots: snapshotsOnDisk(io, dir) });
       }

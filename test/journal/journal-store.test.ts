@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { JournalStore, type JournalStoreOptions } from '../../src/journal/journal-store.js';
 import { JOURNAL_HEADER_SIZE, scanJournal } from '../../src/formats/index.js';
+import { readJournalFile } from '../../src/journal/journal-recovery.js';
+import { nodeFileIO } from '../../src/io/file-io.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
 
 function tempBase(t: Test): string {
@@ -580,3 +582,20 @@ t.test('after a switch the older file says superseded, so the newer one zeroed, 
 function canonEntries(entries: Iterable<[string, unknown]>): string {
   return JSON.stringify([...entries].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
+
+t.test('files read ahead: taken only under the caller\'s lock, and only the store\'s own', async (t) => {
+  const base = tempBase(t);
+  const first = await JournalStore.open(base);
+  await first.set('k', 1);
+  await first.close();
+  const read = [readJournalFile(nodeFileIO, `${base}.jrna`), readJournalFile(nodeFileIO, `${base}.jrnb`)] as const;
+  await t.rejects(JournalStore.open(base, { read }), code('INVALID_ARGUMENT'), 'without lock: false the files may have changed since');
+  await t.rejects(JournalStore.open(base, { read: [read[1], read[0]], lock: false }), code('INVALID_ARGUMENT'), 'a and b swapped');
+  const again = await JournalStore.open(base, { read, lock: false });
+  t.equal(again.get('k'), 1);
+  t.notOk(existsSync(`${base}.lock`), 'no lock file of its own');
+  await again.set('k', 2);
+  await again.close();
+  const third = await withStore(t, base);
+  t.equal(third.get('k'), 2);
+});

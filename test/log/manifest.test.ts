@@ -12,7 +12,7 @@ const ls = (io: MemoryFileIO) => io.readdir('/db').sort();
 t.test('a new store lists its first segment; a roll adds the next before writing into it', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096 });
-  t.same(ls(io), ['00000000000000000000.log', 'IDENTITY', 'LOCK', 'MANIFEST.jrna', 'MANIFEST.jrnb', 'MANIFEST.lock']);
+  t.same(ls(io), ['00000000000000000000.log', 'IDENTITY', 'LOCK', 'MANIFEST.jrna', 'MANIFEST.jrnb'], 'the store\'s LOCK covers the manifest: no lock file of its own');
   for (let i = 0; i < 100; i++) await s.put(`k${i}`, 'v'.repeat(50));
   const segments = ls(io).filter((n) => n.endsWith('.log'));
   t.ok(segments.length > 1, `${segments.length} segments`);
@@ -23,6 +23,27 @@ t.test('a new store lists its first segment; a roll adds the next before writing
   t.same(r.openReport.removedFiles, []);
   t.equal(r.count(), 100);
   await r.close();
+});
+
+t.test('an open reads each manifest file once', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096 });
+  for (let i = 0; i < 100; i++) await s.put(`k${i}`, 'v'.repeat(50));
+  await s.close();
+  const reads = new Map<string, number>();
+  const readFile = io.readFile.bind(io);
+  io.readFile = (path: string) => {
+    reads.set(path, (reads.get(path) ?? 0) + 1);
+    return readFile(path);
+  };
+  const r = await LogStore.open<string>('/db', { io });
+  t.same([reads.get('/db/MANIFEST.jrna'), reads.get('/db/MANIFEST.jrnb')], [1, 1]);
+  t.equal(r.count(), 100);
+  await r.put('after', 'reopen');
+  await r.close();
+  const again = await LogStore.open<string>('/db', { io });
+  t.equal(again.get('after'), 'reopen', 'the manifest opened from the first reading goes on writing');
+  await again.close();
 });
 
 t.test('files the manifest does not list are removed on open and reported, only when provably the store\'s', async (t) => {
