@@ -57,13 +57,31 @@ export class IndexedSegment {
       let k: number;
       if (step % 2 === 1 || hiHash <= loHash) k = lo + ((hi - lo) >>> 1);
       else k = Math.min(hi - 1, lo + Math.floor(((hash - loHash) / (hiHash - loHash)) * (hi - lo)));
-      const h = this.#hashAt(k);
-      if (h < hash) {
-        lo = k + 1;
-        loHash = h;
-      } else {
-        hi = k;
-        hiHash = h;
+      // A read brings a whole block of slots: its first and last slot in [lo, hi) bound the search
+      // at once, so a lookup reads about two blocks, not one per step (a step that lands in the
+      // block the last one read is free, and the search never goes back to it).
+      this.#slot(k);
+      const first = Math.max(lo, this.#firstSlotInBlock());
+      const last = Math.min(hi - 1, this.#lastSlotInBlock());
+      const firstHash = this.#hashAt(first);
+      if (firstHash >= hash) {
+        hi = first;
+        hiHash = firstHash;
+        continue;
+      }
+      const lastHash = this.#hashAt(last);
+      if (lastHash < hash) {
+        lo = last + 1;
+        loHash = lastHash;
+        continue;
+      }
+      // Between the two: the rest of the search is inside this block.
+      lo = first + 1;
+      hi = last;
+      while (lo < hi) {
+        const mid = lo + ((hi - lo) >>> 1);
+        if (this.#hashAt(mid) < hash) lo = mid + 1;
+        else hi = mid;
       }
     }
     for (let k = lo; k < n; k++) {
@@ -83,6 +101,16 @@ export class IndexedSegment {
 
   #hashAt(k: number): number {
     return slotHash(this.#block, this.#slot(k));
+  }
+
+  /** The first slot wholly in the block read last. */
+  #firstSlotInBlock(): number {
+    return Math.max(0, Math.ceil((this.#blockAt - slotOffset(0)) / INDEX_SLOT_SIZE));
+  }
+
+  /** The last slot wholly in the block read last (the block holds at least the slot it was read for). */
+  #lastSlotInBlock(): number {
+    return Math.min(this.header.slotCount - 1, Math.floor((this.#blockAt + this.#blockLength - slotOffset(0)) / INDEX_SLOT_SIZE) - 1);
   }
 
   /** Where slot k starts in #block, after reading its block if need be; checked. */
