@@ -102,19 +102,31 @@ export function checkHintAgainstSegment(
     capacity: 'entries' in hint ? hint.entries.length : hint.entryCount,
     recordCrcs: !options.recordCrcsChecked,
   });
-  /** Ids of `expected` matched by a hint entry (a key's second entry finds its record taken). */
-  const matched = new Uint8Array(expected.size);
+  // Which of `expected`'s entries a hint entry matched (a key's second entry finds its record taken),
+  // by rank among its ids: ids are entry addresses, not 0..size-1.
+  const ids = expected.liveIds();
+  const matched = new Uint8Array(ids.length);
+  const rank = (id: number): number => {
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const entryProblems: Problem[] = [];
   let at = HINT_HEADER_SIZE;
   forEachEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {
     const id = expected.lookupAt(bytes, keyAt, keyLength);
-    const found = id >= 0 && matched[id] === 0;
+    const found = id >= 0 && matched[rank(id)] === 0;
     // Objects and key text only for a message: the text of every key (a UTF-8 decode that throws on binary keys) was most of verify's time too.
     const entry = (): HintEntry => ({ key: bytes.subarray(keyAt, keyAt + keyLength), offset, position, size, tombstone, expireAtMs });
     const key = () => keyText(showKey(entry().key));
     if (!found) entryProblems.push(mismatch(at, 'hint-entry', `key ${key()}: no record for it in the segment`));
     else {
-      matched[id] = 1;
+      matched[rank(id)] = 1;
       const same =
         expected.offsetOf(id) === offset &&
         expected.positionOf(id) === position &&
@@ -125,8 +137,9 @@ export function checkHintAgainstSegment(
     }
     at += entrySize(keyLength, expireAtMs);
   });
-  for (const id of expected.ids()) {
-    if (matched[id] !== 0) continue;
+  for (let k = 0; k < ids.length; k++) {
+    if (matched[k] !== 0) continue;
+    const id = ids[k]!;
     const e = newestEntry(expected, id);
     entryProblems.push(mismatch(at, 'hint-entry', `key ${keyText(showKey(e.key))}: in the segment (${describeEntry(e)}), missing from the hint`));
   }

@@ -1,120 +1,110 @@
 // The LogStore's in-memory key directory: key -> where the key's latest
 // record lives (segment, position, size), its log offset and its expiry.
 //
-// DESIGN.md, "Speed the engine is built for": a JS Map of small objects costs
-// several hundred bytes per key; the target is at most 100 bytes of heap per
-// key beyond the key's own bytes at 1M keys. So this is an open-addressing
-// hash table over typed arrays, laid out for few cache misses per get (at 1M
-// keys every structure is far bigger than the cache; a dependent miss costs
-// ~120 ns here, so misses, not instructions, are what a get pays for):
+// DESIGN-read-path.md, issue 16: at most 40 bytes of memory per key beyond
+// the key's own bytes at 4M keys, and a get that waits for as few dependent
+// cache misses as it can (at 1M keys every structure is far bigger than the
+// cache; a dependent miss costs ~120 ns here, so misses, not instructions,
+// are what a get pays for). So this is an open-addressing hash table over
+// typed arrays whose entries keep everything of a key in one place:
 //
-// - Table: power-of-two buckets of 3 u32 words [entry id + 1 (0 = empty),
-//   hash, key arena offset], linear probing, load kept <= 0.75. The hash in
-//   the bucket skips other keys without touching them; the offset lets the
-//   key compare go straight to the arena. Deletion is backward-shift, so
-//   there are no tombstones and probe chains stay exact.
-// - Arena: one growable Uint8Array holding each key as [u16 LE length][bytes]
-//   (the empty key is a 2-byte entry). An update of a live key keeps its
-//   bytes; a delete leaves them dead, reclaimed by compact(), which runs by
-//   itself once dead bytes pass half the arena.
-// - Entries: 16-byte records of 4 u32 words, what a get reads: key arena
-//   offset (DEAD for a dead entry), segment (the free-list link when dead),
-//   position, size. 16 divides a cache line, so a record never straddles
-//   one, and a get touches three lines: bucket, key bytes, record.
-//   lookup() also reads the record's copy of the key offset, so the record's
-//   miss overlaps the arena's: a get waits for two misses in a row.
-//   Beside them, indexed by id: log offsets (Float64Array; snapshots and
-//   clear() read them, gets do not) and expiries (Float64Array, NaN
-//   for none), made only when the first key with an expiry is set: a store
-//   without TTLs pays nothing for them, one with TTLs one more miss a get.
-//   Measured, 1M random gets of 16-byte keys reading segment, position, size
-//   and expiry: a struct of arrays (one typed array a field) ~650 ns a get;
-//   40-byte records with [id, hash] buckets ~490 ns; 32-byte records that
-//   also held offset and expiry ~370 ns. Moving those two out (issue 16,
-//   memory) took the heap + external figure after a 1M-key bulk load from
-//   83.7 to 75.7 bytes a key, and at 4M from 88.7 to 78.5.
-// - Growth is by 1.5x for records and arena and by doubling for the table,
-//   sized from the live count, so for short keys the per-key figure stays
-//   under 100 bytes at any count, not only at the 1M the target names (worst
-//   case just after a growth, 16-byte keys: 36 records and offsets + 32
-//   table + 11 arena length prefix and slack; arena slack grows with the
-//   key length).
-// - Deleted entry ids go on a free list for reuse.
+// - Entries: each key's place and bytes in one run of u32 words: segment,
+//   position, size, log offset (two words), the expiry (two words, only
+//   once some key has one), a meta word (flags in its low half, the key's
+//   length in its high half, so the two length bytes sit right before the
+//   key's bytes: [u16 LE length][bytes], as key-order.ts reads keys), then
+//   the key, padded to a word. 40 bytes for a 16-byte key. A get reads the
+//   bucket, then the entry: the key it compares and the place it returns
+//   are on the same line or the next, so it waits for two misses in a row.
+//   (The layout before this one kept 16-byte records, log offsets and the
+//   key arena apart, with the key's arena offset in its bucket as well so
+//   that the record's miss overlapped the arena's: two misses too, but 74
+//   bytes a key at 4M keys.)
+// - An entry's id is its word address: chunk << 18 | word. Entries live in
+//   chunks of 1 MiB (the first one grows to that size from small), never
+//   across two, so growing the directory copies nothing once past the first
+//   megabyte and holds at most one chunk it does not use: a single array
+//   grown 1.5x at a time held 25% more than it used at 4M keys.
+// - Buckets: 2 u32 words [id + 1 (0 = empty), hash], linear probing, load
+//   up to 0.8, grown 1.5x. A key's home bucket is floor(hash * buckets /
+//   2^32), so bucket order is hash order at any table size (not only powers
+//   of two): keys that arrive in ascending hash order fill the table front
+//   to back, as do the rebuilds of a growing table. Hints are written in
+//   that order (forEachKeyByHash), so an open that loads them touches table
+//   and entries sequentially instead of taking a cache (and TLB) miss per
+//   key. Deletion is backward-shift, so there are no tombstones and probe
+//   chains stay exact.
+// - A delete marks its entry dead; compact() (run by itself once dead words
+//   pass half of all entry words) packs the live entries into fresh chunks,
+//   and ids change: `onMove` says how.
 //
 // Hash: murmur3 (x86, 32-bit) reading 4 bytes at a time. On 16-byte keys,
 // Node 20 on this machine, keys in cache: murmur3 10.0 ns, xxhash32 12.8 ns,
 // FNV-1a 13.9 ns (byte at a time), FNV-1a + a final mix 14.1 ns. murmur3's
-// finaliser gives well-mixed bits throughout.
-//
-// The table indexes by the hash's top bits (h >>> (32 - log2 buckets)), so
-// bucket order is hash order at every table size: keys that arrive in
-// ascending hash order fill the table front to back, as do the rebuilds of
-// a growing table. Hints are written in that order (forEachKeyByHash), so
-// an open that loads them touches table, arena and records sequentially
-// instead of taking a cache (and TLB) miss per key: measured, 1M 16-byte
-// keys into a reserved directory, ~150 ms of CPU in hash order against
-// ~300 ms in file order (load average 7 on the 2 cores).
-// The hash is unseeded (deterministic): a store that takes keys from an
-// adversary could be fed colliding keys; that costs time, never correctness.
-//
-// Measured ad hoc (not in the suite; Node 20, this machine, 1M 16-byte keys,
-// a counter in the last 4 bytes), against a Map<string, {5 fields}> keyed by
-// the key's latin1 string:
-//   memoryBytes(): 79.3 MB = 63.3 bytes/key beyond the key bytes (heap +
-//     array buffers after GC agree: 79.1 B/key in all; the Map: 125 B/key);
-//   1M set: ~250 ms (Map ~520-900 ms);
-//   1M random lookup + reading the 4 fields: ~350 ms (Map.get ~800 ms).
-// Entirely in cache (10k keys) a get costs ~50 ns; at 1M it is cache misses.
+// finaliser gives well-mixed bits throughout. The hash is unseeded
+// (deterministic): a store that takes keys from an adversary could be fed
+// colliding keys; that costs time, never correctness.
 
-import { constants as bufferConstants } from 'node:buffer';
 import { LogkvError } from '../errors.js';
 
 export interface KeyDirectoryOptions {
   /**
    * Called for each live entry whose id changes when the directory compacts
-   * (compact() without its own callback, and the automatic compaction that a
-   * delete() can trigger). See compact() for the order guarantees.
+   * (compact() without its own callback, the automatic compaction that a
+   * delete() can trigger, and the one set() makes when the first expiry
+   * arrives). See compact() for the order guarantees.
    */
   onMove?: (oldId: number, newId: number) => void;
   /**
-   * Automatic compaction waits until at least this many arena bytes are dead
-   * (as well as more than half the arena), so small directories are not
+   * Automatic compaction waits until at least this many entry bytes are
+   * dead (as well as more than half of them), so small directories are not
    * rebuilt over a few bytes. Default 64 KiB; 0 compacts as soon as dead
-   * bytes pass half the arena.
+   * bytes pass half.
    */
   autoCompactMinDeadBytes?: number;
 }
 
-// Entry record: 16 bytes, 4 u32 words (what a get reads). The log offset
-// and the expiry are in arrays of their own, indexed by id.
-const RECORD_WORDS = 4;
-const W_KEY_OFF = 0; // DEAD for a dead entry
-const W_SEGMENT = 1; // free-list link for a dead entry
-const W_POSITION = 2;
-const W_SIZE = 3;
+// Entry words (see the comment at the top).
+const E_SEGMENT = 0;
+const E_POSITION = 1;
+const E_SIZE = 2;
+const E_OFFSET_LO = 3;
+const E_OFFSET_HI = 4;
+/** The expiry (an f64, NaN for none), in directories that have held one. */
+const E_EXPIRE = 5;
+/** Words before the meta word, without expiries and with them. */
+const PLACE_WORDS = 5;
+const EXPIRE_WORDS = 2;
+/** In the meta word's low half. */
+const DEAD = 1;
 
-// Bucket: 3 u32 words.
+const CHUNK_SHIFT = 18;
+const CHUNK_WORDS = 1 << CHUNK_SHIFT;
+const WORD_MASK = CHUNK_WORDS - 1;
+/** Ids are word addresses below 2^30; byte addresses (FrozenDirectory.keyOffsetOf) below 2^32. */
+const MAX_CHUNKS = 4096;
+const MIN_CHUNK_WORDS = 64;
+/** Words an entry of a 16-byte key takes without expiries: what initialCapacity is counted in. */
+const TYPICAL_ENTRY_WORDS = 10;
+
+// Buckets: 2 u32 words.
 const B_ID = 0; // id + 1, 0 = empty
 const B_HASH = 1;
-const B_KEY_OFF = 2;
+const MAX_LOAD = 0.8;
+const FIT_LOAD = 0.75;
 
-/** Arena bytes before a key's bytes: its u16 LE length. */
-const LEN_BYTES = 2;
-
-const DEAD = 0xffffffff;
-const NO_FREE = 0xffffffff;
 const U32_MAX = 0xffffffff;
+const TWO_32 = 0x100000000;
 const MAX_KEY_LENGTH = 0xffff;
-/** Ids are stored as id + 1 in a u32; kept far below that. */
-const MAX_ENTRIES = 2 ** 30;
-/** Arena offsets are u32 and below DEAD. */
-const MAX_ARENA = Math.min(U32_MAX, bufferConstants.MAX_LENGTH);
 const MIN_CAPACITY = 8;
-const MIN_ARENA = 256;
 const DEFAULT_CAPACITY = 1024;
 const DEFAULT_AUTO_COMPACT_MIN = 64 * 1024;
-/** Keys up to this long are copied into the arena byte by byte. */
+/** Keys up to this long are copied byte by byte. */
 const SHORT_KEY = 32;
+
+/** Reads and writes an f64 as two u32 words. */
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
 
 /** murmur3_x86_32 of `k`, seed 0x9747b28c, unsigned. */
 export function hashKey(k: Uint8Array): number {
@@ -159,25 +149,27 @@ function hashRange(k: Uint8Array, start: number, n: number): number {
   return h >>> 0;
 }
 
-/** Smallest power-of-two bucket count (>= 8) holding `keys` at a load <= 0.75. */
+
+/** Bucket count (>= 8) holding `keys` at a load of at most 0.75. */
 function bucketsFor(keys: number): number {
-  let t = 8;
-  while (t * 3 < keys * 4) t *= 2;
-  return t;
+  return Math.max(8, Math.ceil(keys / FIT_LOAD));
 }
 
-/** The home bucket of hash `h` in a table of `mask + 1` buckets: its top bits (see the comment at the top). */
-function home(h: number, mask: number): number {
-  return h >>> Math.clz32(mask);
+/** The home bucket of hash `h` in a table of `buckets` buckets: monotonic in h (see the comment at the top). */
+function home(h: number, buckets: number): number {
+  return Math.floor((h * buckets) / TWO_32);
 }
 
-function insertBucket(table: Uint32Array, mask: number, id: number, h: number, keyOff: number): void {
-  let i = home(h, mask);
-  while (table[3 * i] !== 0) i = (i + 1) & mask;
-  const b = 3 * i;
-  table[b + B_ID] = id + 1;
-  table[b + B_HASH] = h;
-  table[b + B_KEY_OFF] = keyOff;
+function insertBucket(table: Uint32Array, buckets: number, id: number, h: number): void {
+  let i = home(h, buckets);
+  while (table[2 * i] !== 0) i = i + 1 === buckets ? 0 : i + 1;
+  table[2 * i + B_ID] = id + 1;
+  table[2 * i + B_HASH] = h;
+}
+
+/** Words of an entry whose meta word is `meta`, in a directory with `header` words before the key. */
+function entryWords(header: number, meta: number): number {
+  return header + (((meta >>> 16) + 3) >>> 2);
 }
 
 function isU32(x: number): boolean {
@@ -188,11 +180,90 @@ function invalid(message: string): LogkvError {
   return new LogkvError('INVALID_ARGUMENT', message);
 }
 
+function tooLarge(): LogkvError {
+  return new LogkvError('TOO_LARGE', `key directory is full (${MAX_CHUNKS} chunks of ${CHUNK_WORDS * 4} bytes)`);
+}
+
+/** Entry chunks being filled: words and bytes views of each, and the words used in each. */
+class Chunks {
+  readonly words: Array<Uint32Array<ArrayBuffer>> = [];
+  readonly bytes: Array<Uint8Array<ArrayBuffer>> = [];
+  readonly tops: number[] = [];
+  /** The chunk new entries go into; those after it are reserved and empty. */
+  current = 0;
+
+  constructor(firstWords: number) {
+    this.#add(firstWords);
+  }
+
+  #add(words: number): void {
+    const w = new Uint32Array(words);
+    this.words.push(w);
+    this.bytes.push(new Uint8Array(w.buffer));
+    this.tops.push(0);
+  }
+
+  /** Room for an entry of `words` words, made first so that a failure changes nothing; returns its id. */
+  allocate(words: number): number {
+    let c = this.current;
+    if (this.tops[c]! + words > this.words[c]!.length) {
+      if (this.words.length === 1 && this.words[0]!.length < CHUNK_WORDS) {
+        const w0 = this.words[0]!;
+        this.#grow(Math.min(CHUNK_WORDS, Math.max(this.tops[0]! + words, w0.length + (w0.length >>> 1))));
+      } else {
+        c++;
+        if (c === this.words.length) {
+          if (c >= MAX_CHUNKS) throw tooLarge();
+          this.#add(CHUNK_WORDS);
+        }
+        this.current = c;
+      }
+    }
+    const id = c * CHUNK_WORDS + this.tops[c]!;
+    this.tops[c]! += words;
+    return id;
+  }
+
+  /** Room for `words` more words of entries without growing on the way (over-asking a little). */
+  reserve(words: number): void {
+    const c = this.current;
+    let free = this.words[c]!.length - this.tops[c]!;
+    for (let k = c + 1; k < this.words.length; k++) free += CHUNK_WORDS;
+    if (free >= words) return;
+    if (this.words.length === 1 && this.tops[0]! + words <= CHUNK_WORDS) {
+      this.#grow(this.tops[0]! + words);
+      return;
+    }
+    if (this.words.length === 1 && this.words[0]!.length < CHUNK_WORDS) {
+      free += CHUNK_WORDS - this.words[0]!.length;
+      this.#grow(CHUNK_WORDS);
+    }
+    // Each chunk may end in a few words too few for the next entry: one chunk more than the words need.
+    const more = Math.ceil((words - free) / CHUNK_WORDS) + 1;
+    if (this.words.length + more > MAX_CHUNKS) throw tooLarge();
+    for (let k = 0; k < more; k++) this.#add(CHUNK_WORDS);
+  }
+
+  #grow(words: number): void {
+    const w = new Uint32Array(words);
+    w.set(this.words[0]!.subarray(0, this.tops[0]!));
+    this.words[0] = w;
+    this.bytes[0] = new Uint8Array(w.buffer);
+  }
+
+  byteLength(): number {
+    let n = 0;
+    for (const w of this.words) n += w.byteLength;
+    return n;
+  }
+}
+
 /**
- * Key -> record location, over typed arrays. Entry ids are small integers,
- * stable until the key is deleted or the directory compacts (compact(), or a
- * delete() that triggers automatic compaction: pass `onMove` to follow ids).
- * Not safe to mutate while iterating ids().
+ * Key -> record location, over typed arrays. An entry's id is stable until
+ * the key is deleted or the directory compacts (compact(), a delete() that
+ * triggers automatic compaction, or the set() of the first key with an
+ * expiry: pass `onMove` to follow ids). Ids are integers below 2^30, not
+ * dense. Not safe to mutate while iterating ids().
  */
 export class KeyDirectory {
   /**
@@ -206,49 +277,40 @@ export class KeyDirectory {
   replacedExpires = false;
   /** Called with the id moves of compactions that get no callback of their own. */
   onMove: ((oldId: number, newId: number) => void) | undefined;
-  readonly #minCapacity: number;
+  readonly #minBuckets: number;
+  readonly #firstChunkWords: number;
   readonly #autoCompactMin: number;
 
-  /** `#mask + 1` buckets of 3 words. */
-  #table: Uint32Array;
-  #mask: number;
-
-  /** `#capacity` records of RECORD_WORDS u32s, and as many log offsets. */
-  #capacity: number;
-  #u32: Uint32Array<ArrayBuffer>;
-  #offsets: Float64Array<ArrayBuffer>;
-  /** `#capacity` expiries (NaN for none); made when the first key with one is set. */
-  #expires: Float64Array<ArrayBuffer> | undefined;
-  /** Ids 0..#used-1 have been handed out; the dead among them are on the free list. */
-  #used = 0;
+  /** `#buckets` buckets of 2 words. */
+  #table: Uint32Array<ArrayBuffer>;
+  #buckets: number;
+  #chunks: Chunks;
+  /** Words before an entry's key: the place, the expiry once there is one, the meta word. */
+  #header = PLACE_WORDS + 1;
   #live = 0;
-  #freeHead = NO_FREE;
-
-  #arena: Uint8Array<ArrayBuffer>;
-  #arenaUsed = 0;
-  #arenaDead = 0;
+  /** Words of all entries, dead ones included, and of the dead ones. */
+  #entryWords = 0;
+  #deadWords = 0;
 
   /**
-   * @param initialCapacity entries to make room for up front (default 1024);
-   *   the directory grows past it as needed and never shrinks below it.
+   * @param initialCapacity keys to make room for up front (default 1024);
+   *   the directory grows past it as needed and its table never shrinks
+   *   below it.
    */
   constructor(initialCapacity: number = DEFAULT_CAPACITY, options: KeyDirectoryOptions = {}) {
-    if (!Number.isInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > MAX_ENTRIES) {
-      throw invalid(`initialCapacity must be an integer 0..${MAX_ENTRIES}, got ${initialCapacity}`);
+    if (!Number.isInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > 2 ** 30) {
+      throw invalid(`initialCapacity must be an integer 0..${2 ** 30}, got ${initialCapacity}`);
     }
     const min = options.autoCompactMinDeadBytes ?? DEFAULT_AUTO_COMPACT_MIN;
     if (!Number.isInteger(min) || min < 0) throw invalid(`autoCompactMinDeadBytes must be a non-negative integer, got ${min}`);
     this.onMove = options.onMove;
     this.#autoCompactMin = min;
     const cap = Math.max(MIN_CAPACITY, initialCapacity);
-    this.#minCapacity = cap;
-    this.#capacity = cap;
-    this.#u32 = new Uint32Array(cap * RECORD_WORDS);
-    this.#offsets = new Float64Array(cap);
-    const t = bucketsFor(cap);
-    this.#table = new Uint32Array(3 * t);
-    this.#mask = t - 1;
-    this.#arena = new Uint8Array(MIN_ARENA);
+    this.#minBuckets = bucketsFor(cap);
+    this.#buckets = this.#minBuckets;
+    this.#table = new Uint32Array(2 * this.#buckets);
+    this.#firstChunkWords = Math.min(CHUNK_WORDS, Math.max(MIN_CHUNK_WORDS, cap * TYPICAL_ENTRY_WORDS));
+    this.#chunks = new Chunks(this.#firstChunkWords);
   }
 
   /** Number of live keys. */
@@ -258,51 +320,50 @@ export class KeyDirectory {
 
   /** Entry id of `key`, or -1. Allocates nothing. */
   lookup(key: Uint8Array): number {
-    const b = this.#find(key, 0, key.length, hashKey(key));
-    return b < 0 ? -1 : this.#table[b]! - 1;
+    const b = this.#find(key, 0, key.length, hashRange(key, 0, key.length));
+    return b < 0 ? -1 : this.#table[2 * b]! - 1;
   }
 
   /** Entry id of the key bytes[keyAt, keyAt + keyLength), or -1. Allocates nothing. */
   lookupAt(bytes: Uint8Array, keyAt: number, keyLength: number): number {
     const b = this.#find(bytes, keyAt, keyLength, hashRange(bytes, keyAt, keyLength));
-    return b < 0 ? -1 : this.#table[b]! - 1;
+    return b < 0 ? -1 : this.#table[2 * b]! - 1;
   }
 
-  /** Word index of the bucket holding the key key[at, at + n) (with hash `h`), or -1. */
+  /** Bucket of the key key[at, at + n) (with hash `h`), or -1. */
   #find(key: Uint8Array, at: number, n: number, h: number): number {
     const table = this.#table;
-    const mask = this.#mask;
-    const arena = this.#arena;
-    const u = this.#u32;
-    let i = home(h, mask);
+    const buckets = this.#buckets;
+    const header = this.#header;
+    const words = this.#chunks.words;
+    let i = home(h, buckets);
     for (;;) {
-      const b = 3 * i;
-      const s = table[b + B_ID]!;
+      const s = table[2 * i + B_ID]!;
       if (s === 0) return -1;
-      if (table[b + B_HASH] === h) {
-        let o = table[b + B_KEY_OFF]!;
-        // The record's copy of the key offset always equals the bucket's: the
-        // test is here to start the record's cache miss alongside the arena's
-        // (the caller reads the record next), so a get waits for two misses
-        // in a row instead of three.
-        if (u[(s - 1) * RECORD_WORDS + W_KEY_OFF] === o && (arena[o]! | (arena[o + 1]! << 8)) === n) {
-          o += LEN_BYTES;
+      if (table[2 * i + B_HASH] === h) {
+        const id = s - 1;
+        const c = id >>> CHUNK_SHIFT;
+        const w = (id & WORD_MASK) + header;
+        if (words[c]![w - 1]! >>> 16 === n) {
+          const bytes = this.#chunks.bytes[c]!;
+          const o = w * 4;
           let j = 0;
-          while (j < n && arena[o + j] === key[at + j]) j++;
-          if (j === n) return b;
+          while (j < n && bytes[o + j] === key[at + j]) j++;
+          if (j === n) return i;
         }
       }
-      i = (i + 1) & mask;
+      i = i + 1 === buckets ? 0 : i + 1;
     }
   }
 
   /**
    * Inserts or updates `key`; returns its entry id. An update keeps the id
-   * and the key bytes. Throws INVALID_ARGUMENT (and changes nothing) for a
-   * key over 65535 bytes, a segment/position/size that is not a u32, an
-   * offset that is not a non-negative safe integer, or an expiry that is not
-   * a finite number; TOO_LARGE (changing nothing) if the arena or the entry
-   * count would pass its limit.
+   * and the key bytes (unless it brings the directory's first expiry, which
+   * moves every entry: onMove). Throws INVALID_ARGUMENT (and changes
+   * nothing) for a key over 65535 bytes, a segment/position/size that is not
+   * a u32, an offset that is not a non-negative safe integer, or an expiry
+   * that is not a finite number; TOO_LARGE (changing nothing) if the
+   * entries would pass their limit.
    */
   set(key: Uint8Array, segment: number, position: number, size: number, offset: number, expireAtMs: number | undefined): number {
     if (!(key instanceof Uint8Array)) throw invalid('key must be a Uint8Array');
@@ -310,9 +371,9 @@ export class KeyDirectory {
   }
 
   /**
-   * set() of the key bytes[keyAt, keyAt + keyLength), copied into the arena:
-   * recovery feeds keys straight from a hint or segment buffer, without a
-   * view per key.
+   * set() of the key bytes[keyAt, keyAt + keyLength), copied: recovery
+   * feeds keys straight from a hint or segment buffer, without a view per
+   * key.
    */
   setAt(
     bytes: Uint8Array,
@@ -336,170 +397,199 @@ export class KeyDirectory {
     if (!Number.isSafeInteger(offset) || offset < 0) throw invalid(`offset must be a non-negative safe integer, got ${offset}`);
     if (expireAtMs !== undefined && !Number.isFinite(expireAtMs)) throw invalid(`expireAtMs must be a finite number or undefined, got ${expireAtMs}`);
 
+    // The first expiry: every entry takes room for one (a store without TTLs pays nothing for them).
+    if (expireAtMs !== undefined && this.#header === PLACE_WORDS + 1) this.#repack(this.onMove, PLACE_WORDS + EXPIRE_WORDS + 1);
+
     const h = hashRange(bytes, keyAt, n);
     const found = this.#find(bytes, keyAt, n, h);
+    const header = this.#header;
     let id: number;
     if (found >= 0) {
-      id = this.#table[found]! - 1;
-      this.replacedSegment = this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
-      this.replacedSize = this.#u32[id * RECORD_WORDS + W_SIZE]!;
-      this.replacedExpires = this.expireAtOf(id) !== undefined;
+      id = this.#table[2 * found]! - 1;
+      const e = this.#chunks.words[id >>> CHUNK_SHIFT]!;
+      const w = id & WORD_MASK;
+      this.replacedSegment = e[w + E_SEGMENT]!;
+      this.replacedSize = e[w + E_SIZE]!;
+      this.replacedExpires = header > PLACE_WORDS + 1 && e[w + E_EXPIRE + 1] !== NAN_HIGH_WORD;
     } else {
       this.replacedSegment = -1;
-      // Make room first, so a failure leaves everything as it was.
-      if (this.#freeHead === NO_FREE && this.#used === this.#capacity) {
-        if (this.#capacity >= MAX_ENTRIES) throw new LogkvError('TOO_LARGE', `key directory is full (${MAX_ENTRIES} entries)`);
-        this.#resizeRecords(Math.min(MAX_ENTRIES, this.#capacity + (this.#capacity >>> 1)));
-      }
-      const need = this.#arenaUsed + LEN_BYTES + n;
-      if (need > this.#arena.length) this.#growArena(need);
-      if ((this.#live + 1) * 4 > (this.#mask + 1) * 3) this.#rebuildTable(2 * (this.#mask + 1), undefined);
-
-      if (this.#freeHead !== NO_FREE) {
-        id = this.#freeHead;
-        this.#freeHead = this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
-      } else {
-        id = this.#used++;
-      }
-      const o = this.#arenaUsed;
-      const arena = this.#arena;
-      arena[o] = n & 0xff;
-      arena[o + 1] = n >>> 8;
+      const words = header + ((n + 3) >>> 2);
+      // Room first, so a failure leaves everything as it was.
+      id = this.#chunks.allocate(words);
+      if (this.#live + 1 > this.#buckets * MAX_LOAD) this.#rebuildTable(Math.ceil(this.#buckets * 1.5));
+      const c = id >>> CHUNK_SHIFT;
+      const w = id & WORD_MASK;
+      this.#chunks.words[c]![w + header - 1] = n << 16;
+      const out = this.#chunks.bytes[c]!;
+      const o = (w + header) * 4;
       // A loop for short keys: TypedArray#set (and the view it needs) costs more than copying a few bytes.
-      if (n <= SHORT_KEY) for (let j = 0; j < n; j++) arena[o + LEN_BYTES + j] = bytes[keyAt + j]!;
-      else arena.set(bytes.subarray(keyAt, keyAt + n), o + LEN_BYTES);
-      this.#arenaUsed = o + LEN_BYTES + n;
-      this.#u32[id * RECORD_WORDS + W_KEY_OFF] = o;
-      insertBucket(this.#table, this.#mask, id, h, o);
+      if (n <= SHORT_KEY) for (let j = 0; j < n; j++) out[o + j] = bytes[keyAt + j]!;
+      else out.set(bytes.subarray(keyAt, keyAt + n), o);
+      insertBucket(this.#table, this.#buckets, id, h);
+      this.#entryWords += words;
       this.#live++;
     }
-    const r = id * RECORD_WORDS;
-    const u = this.#u32;
-    u[r + W_SEGMENT] = segment;
-    u[r + W_POSITION] = position;
-    u[r + W_SIZE] = size;
-    this.#offsets[id] = offset;
-    if (expireAtMs !== undefined) (this.#expires ??= new Float64Array(this.#capacity).fill(NaN))[id] = expireAtMs;
-    else if (this.#expires !== undefined) this.#expires[id] = NaN;
+    const e = this.#chunks.words[id >>> CHUNK_SHIFT]!;
+    const w = id & WORD_MASK;
+    e[w + E_SEGMENT] = segment;
+    e[w + E_POSITION] = position;
+    e[w + E_SIZE] = size;
+    const high = Math.floor(offset / TWO_32);
+    e[w + E_OFFSET_LO] = offset - high * TWO_32;
+    e[w + E_OFFSET_HI] = high;
+    if (header > PLACE_WORDS + 1) {
+      f64[0] = expireAtMs ?? NaN;
+      e[w + E_EXPIRE] = f64Words[0]!;
+      e[w + E_EXPIRE + 1] = f64Words[1]!;
+    }
     return id;
   }
 
   /**
    * Removes `key`; returns true if it was there. May compact the directory
-   * (ids change; `onMove` is told) when dead arena bytes pass half the arena.
+   * (ids change; `onMove` is told) when dead entry bytes pass half of all.
    */
   delete(key: Uint8Array): boolean {
-    const found = this.#find(key, 0, key.length, hashKey(key));
+    const found = this.#find(key, 0, key.length, hashRange(key, 0, key.length));
     if (found < 0) return false;
     const table = this.#table;
-    const mask = this.#mask;
-    const id = table[found]! - 1;
+    const buckets = this.#buckets;
+    const id = table[2 * found]! - 1;
 
     // Backward-shift deletion: pull later members of the probe run into the
     // hole when the hole lies between their home bucket and where they are.
-    let i = found / 3;
+    let i = found;
     let j = i;
     for (;;) {
-      j = (j + 1) & mask;
-      const bj = 3 * j;
-      const s = table[bj + B_ID]!;
+      j = j + 1 === buckets ? 0 : j + 1;
+      const s = table[2 * j + B_ID]!;
       if (s === 0) break;
-      const hj = table[bj + B_HASH]!;
-      if (((j - home(hj, mask)) & mask) >= ((j - i) & mask)) {
-        const bi = 3 * i;
-        table[bi + B_ID] = s;
-        table[bi + B_HASH] = hj;
-        table[bi + B_KEY_OFF] = table[bj + B_KEY_OFF]!;
+      const hj = table[2 * j + B_HASH]!;
+      const fromHome = j - home(hj, buckets);
+      const fromHole = j - i;
+      if ((fromHome < 0 ? fromHome + buckets : fromHome) >= (fromHole < 0 ? fromHole + buckets : fromHole)) {
+        table[2 * i + B_ID] = s;
+        table[2 * i + B_HASH] = hj;
         i = j;
       }
     }
-    const bi = 3 * i;
-    table[bi + B_ID] = 0;
-    table[bi + B_HASH] = 0;
-    table[bi + B_KEY_OFF] = 0;
+    table[2 * i + B_ID] = 0;
+    table[2 * i + B_HASH] = 0;
 
-    const r = id * RECORD_WORDS;
-    const u = this.#u32;
-    this.#arenaDead += LEN_BYTES + key.length;
-    u[r + W_KEY_OFF] = DEAD;
-    u[r + W_SEGMENT] = this.#freeHead;
-    this.#freeHead = id;
+    const e = this.#chunks.words[id >>> CHUNK_SHIFT]!;
+    const meta = (id & WORD_MASK) + this.#header - 1;
+    e[meta] = e[meta]! | DEAD;
+    this.#deadWords += entryWords(this.#header, e[meta]!);
     this.#live--;
 
-    if (this.#arenaDead > this.#autoCompactMin && this.#arenaDead * 2 > this.#arenaUsed) this.compact(this.onMove);
+    if (this.#deadWords * 4 > this.#autoCompactMin && this.#deadWords * 2 > this.#entryWords) this.compact(this.onMove);
     return true;
   }
 
   /**
-   * Points a live entry at a new copy of the same record (the log cleaner
-   * rewrote it elsewhere): segment and position change, nothing else.
+   * Points a live entry (an id lookup() gave) at a new copy of the same
+   * record (the log cleaner rewrote it elsewhere): segment and position
+   * change, nothing else.
    */
   relocate(id: number, segment: number, position: number): void {
-    if (!this.has(id)) throw invalid(`no live entry ${id}`);
+    if (!this.#isEntry(id)) throw invalid(`no live entry ${id}`);
     if (!isU32(segment)) throw invalid(`segment must be a u32, got ${segment}`);
     if (!isU32(position)) throw invalid(`position must be a u32, got ${position}`);
-    const r = id * RECORD_WORDS;
-    this.#u32[r + W_SEGMENT] = segment;
-    this.#u32[r + W_POSITION] = position;
+    const e = this.#chunks.words[id >>> CHUNK_SHIFT]!;
+    e[(id & WORD_MASK) + E_SEGMENT] = segment;
+    e[(id & WORD_MASK) + E_POSITION] = position;
   }
 
   segmentOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
+    return this.#chunks.words[id >>> CHUNK_SHIFT]![(id & WORD_MASK) + E_SEGMENT]!;
   }
 
   positionOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_POSITION]!;
+    return this.#chunks.words[id >>> CHUNK_SHIFT]![(id & WORD_MASK) + E_POSITION]!;
   }
 
   sizeOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_SIZE]!;
+    return this.#chunks.words[id >>> CHUNK_SHIFT]![(id & WORD_MASK) + E_SIZE]!;
   }
 
   offsetOf(id: number): number {
-    return this.#offsets[id]!;
+    const e = this.#chunks.words[id >>> CHUNK_SHIFT]!;
+    const w = id & WORD_MASK;
+    return e[w + E_OFFSET_HI]! * TWO_32 + e[w + E_OFFSET_LO]!;
   }
 
   expireAtOf(id: number): number | undefined {
-    const e = this.#expires?.[id];
-    return e === undefined || e !== e ? undefined : e;
+    if (this.#header === PLACE_WORDS + 1) return undefined;
+    return expiryIn(this.#chunks.words[id >>> CHUNK_SHIFT]!, id & WORD_MASK);
   }
 
-  /** The key bytes: a view into the arena, valid until the next set/delete/compact. */
+  /** The key bytes: a view into the entry, valid until the next set/delete/compact. */
   keyOf(id: number): Uint8Array {
-    const o = this.#u32[id * RECORD_WORDS + W_KEY_OFF]!;
-    const arena = this.#arena;
-    const start = o + LEN_BYTES;
-    return arena.subarray(start, start + (arena[o]! | (arena[o + 1]! << 8)));
+    const c = id >>> CHUNK_SHIFT;
+    const w = (id & WORD_MASK) + this.#header;
+    const n = this.#chunks.words[c]![w - 1]! >>> 16;
+    return this.#chunks.bytes[c]!.subarray(w * 4, w * 4 + n);
   }
 
   /**
-   * The entries and key bytes as they are now, copied: two memcpys (about
-   * 28 MB, a few ms, at 1M 16-byte keys) for work that must see one moment
-   * of the directory while writes go on (a snapshot: snapshots.ts).
+   * The entries as they are now, copied: one memcpy a chunk (about 40 MB,
+   * ~10 ms, at 1M 16-byte keys) for work that must see one moment of the
+   * directory while writes go on (a snapshot: snapshots.ts).
    */
   freeze(): FrozenDirectory {
-    const used = this.#used;
-    return new FrozenDirectory(this.#u32.slice(0, used * RECORD_WORDS), this.#offsets.slice(0, used), this.#expires?.slice(0, used), this.#arena.slice(0, this.#arenaUsed), used);
+    const ch = this.#chunks;
+    const last = ch.current;
+    const size = last === 0 ? ch.words[0]!.length : (last + 1) * CHUNK_WORDS;
+    const words = new Uint32Array(size);
+    for (let c = 0; c <= last; c++) words.set(ch.words[c]!.subarray(0, ch.tops[c]!), c * CHUNK_WORDS);
+    return new FrozenDirectory(words, ch.tops.slice(0, last + 1), this.#header, this.#live);
   }
 
   /** True if `id` is a live entry id. */
   has(id: number): boolean {
-    return Number.isInteger(id) && id >= 0 && id < this.#used && this.#u32[id * RECORD_WORDS + W_KEY_OFF] !== DEAD;
+    if (!this.#isEntry(id)) return false;
+    // An id inside some entry can look like one: only the key it would hold, found, names it.
+    const c = id >>> CHUNK_SHIFT;
+    const w = (id & WORD_MASK) + this.#header;
+    const n = this.#chunks.words[c]![w - 1]! >>> 16;
+    return this.lookupAt(this.#chunks.bytes[c]!, w * 4, n) === id;
+  }
+
+  /** Whether `id` is where a live entry could start: inside a chunk's entries, not dead, its key inside them too. */
+  #isEntry(id: number): boolean {
+    if (!Number.isInteger(id) || id < 0 || id >= MAX_CHUNKS * CHUNK_WORDS) return false;
+    const c = id >>> CHUNK_SHIFT;
+    const w = id & WORD_MASK;
+    const top = this.#chunks.tops[c];
+    if (top === undefined || w + this.#header > top) return false;
+    const meta = this.#chunks.words[c]![w + this.#header - 1]!;
+    return (meta & DEAD) === 0 && w + entryWords(this.#header, meta) <= top;
+  }
+
+  /** Calls `visit(id)` for each live entry, ids ascending. */
+  #forEachLive(visit: (id: number, c: number, w: number) => void): void {
+    const ch = this.#chunks;
+    const header = this.#header;
+    for (let c = 0; c <= ch.current; c++) {
+      const e = ch.words[c]!;
+      const top = ch.tops[c]!;
+      for (let w = 0; w < top; ) {
+        const meta = e[w + header - 1]!;
+        if ((meta & DEAD) === 0) visit(c * CHUNK_WORDS + w, c, w);
+        w += entryWords(header, meta);
+      }
+    }
   }
 
   /**
    * Calls `visit` for each live entry, ids ascending, with its key as
-   * keys[keyAt, keyAt + keyLength) (the arena: read it during the call only).
-   * No view per key. Do not mutate the directory from `visit`.
+   * keys[keyAt, keyAt + keyLength) (the entry's chunk: read it during the
+   * call only). No view per key. Do not mutate the directory from `visit`.
    */
   forEachKey(visit: (id: number, keys: Uint8Array, keyAt: number, keyLength: number) => void): void {
-    const u = this.#u32;
-    const arena = this.#arena;
-    const used = this.#used;
-    for (let id = 0; id < used; id++) {
-      const o = u[id * RECORD_WORDS + W_KEY_OFF]!;
-      if (o !== DEAD) visit(id, arena, o + LEN_BYTES, arena[o]! | (arena[o + 1]! << 8));
-    }
+    const ch = this.#chunks;
+    const header = this.#header;
+    this.#forEachLive((id, c, w) => visit(id, ch.bytes[c]!, (w + header) * 4, ch.words[c]![w + header - 1]! >>> 16));
   }
 
   /**
@@ -515,7 +605,7 @@ export class KeyDirectory {
     const ids = new Uint32Array(n);
     const hashes = new Uint32Array(n);
     let k = 0;
-    for (let b = 0; b < table.length; b += 3) {
+    for (let b = 0; b < table.length; b += 2) {
       const s = table[b + B_ID]!;
       if (s === 0) continue;
       const h = table[b + B_HASH]!;
@@ -527,225 +617,199 @@ export class KeyDirectory {
       hashes[j] = h;
       ids[j] = s - 1;
     }
-    const u = this.#u32;
-    const arena = this.#arena;
+    const ch = this.#chunks;
+    const header = this.#header;
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
-      const o = u[id * RECORD_WORDS + W_KEY_OFF]!;
-      visit(id, arena, o + LEN_BYTES, arena[o]! | (arena[o + 1]! << 8));
+      const c = id >>> CHUNK_SHIFT;
+      const w = (id & WORD_MASK) + header;
+      visit(id, ch.bytes[c]!, w * 4, ch.words[c]![w - 1]! >>> 16);
     }
   }
 
   /** Live entry ids, ascending, in one array (ids() yields them one at a time: ~100 ms more at 1M). */
   liveIds(): Int32Array<ArrayBuffer> {
-    const u = this.#u32;
-    const used = this.#used;
     const out = new Int32Array(this.#live);
     let n = 0;
-    for (let id = 0; id < used; id++) if (u[id * RECORD_WORDS + W_KEY_OFF] !== DEAD) out[n++] = id;
+    this.#forEachLive((id) => {
+      out[n++] = id;
+    });
     return out;
   }
 
   /** Live entry ids, ascending. Do not mutate the directory while iterating. */
   *ids(): Generator<number, void, undefined> {
-    const u = this.#u32;
-    const used = this.#used;
-    for (let id = 0; id < used; id++) if (u[id * RECORD_WORDS + W_KEY_OFF] !== DEAD) yield id;
+    yield* this.liveIds();
   }
 
   /**
    * Makes room, in one step, for `entries` more keys holding `keyBytes` key
    * bytes in all, so that loading them grows nothing on the way (recovery
    * knows from each hint how many entries it holds). Growing 1.5x at a time
-   * over a million keys copies the records and arena a dozen times and
-   * rebuilds the table four times, and each new ArrayBuffer counts as
-   * external memory that can trigger a full GC. Over-asking only costs
-   * memory until the next compact(), which shrinks what is unused.
+   * over a million keys rebuilds the table several times, and each new
+   * ArrayBuffer counts as external memory that can trigger a full GC.
+   * Over-asking (the padding of each key to a word is counted at its most)
+   * only costs memory until the next compact(), which drops what is unused.
    */
   reserve(entries: number, keyBytes: number): void {
     if (!Number.isSafeInteger(entries) || entries < 0) throw invalid(`entries must be a non-negative integer, got ${entries}`);
     if (!Number.isSafeInteger(keyBytes) || keyBytes < 0) throw invalid(`keyBytes must be a non-negative integer, got ${keyBytes}`);
-    const records = Math.min(MAX_ENTRIES, this.#used + entries);
-    if (records > this.#capacity) this.#resizeRecords(records);
-    const arena = this.#arenaUsed + keyBytes + LEN_BYTES * entries;
-    if (arena > this.#arena.length) this.#growArena(Math.min(MAX_ARENA, arena), true);
-    const buckets = bucketsFor(Math.min(MAX_ENTRIES, this.#live + entries));
-    if (buckets > this.#mask + 1) this.#rebuildTable(buckets, undefined);
+    this.#chunks.reserve(entries * this.#header + Math.ceil((keyBytes + 3 * entries) / 4));
+    const buckets = bucketsFor(this.#live + entries);
+    if (buckets > this.#buckets) this.#rebuildTable(buckets);
   }
 
-  /** Bytes held by the typed arrays and the arena (capacity, not just what is used). */
+  /** Bytes held by the table and the entry chunks (capacity, not just what is used). */
   memoryBytes(): number {
-    return this.#table.byteLength + this.#u32.byteLength + this.#offsets.byteLength + (this.#expires?.byteLength ?? 0) + this.#arena.byteLength;
+    return this.#table.byteLength + this.#chunks.byteLength();
   }
 
   /**
-   * Packs live entries into ids 0..size-1 (keeping their relative order) and
-   * their keys into a fresh arena without dead bytes; shrinks the records and
-   * the table when at most a quarter is in use. `onMove` (this argument, else
-   * the constructor's) is called once for each live entry whose id changed,
-   * after the directory is fully rebuilt, in ascending oldId order, with
-   * newId < oldId: applying the moves in call order to an id-indexed array in
-   * place never overwrites an id still to be moved. Ids not reported keep
-   * their value. Views from keyOf() are invalid afterwards.
+   * Packs the live entries into fresh chunks (keeping their order) and
+   * shrinks the table when at most a quarter of it is in use. `onMove`
+   * (this argument, else the constructor's) is called once for each live
+   * entry whose id changed, after the directory is fully rebuilt, in
+   * ascending oldId order, with newId < oldId: applying the moves in call
+   * order to an id-indexed array in place never overwrites an id still to
+   * be moved. (The repack the first expiry makes moves ids either way: its
+   * moves are to be applied as one mapping.) Ids not reported keep their
+   * value. Views from keyOf() are invalid afterwards.
    */
   compact(onMove: ((oldId: number, newId: number) => void) | undefined = this.onMove): void {
-    const used = this.#used;
-    const u = this.#u32;
-    const liveBytes = this.#arenaUsed - this.#arenaDead;
-    const oldArena = this.#arena;
-    const arena = new Uint8Array(Math.min(MAX_ARENA, Math.max(MIN_ARENA, liveBytes + (liveBytes >>> 1))));
-    const remap = new Int32Array(used);
-    let moved = 0;
-    let next = 0;
-    let pos = 0;
-    for (let id = 0; id < used; id++) {
-      const r = id * RECORD_WORDS;
-      const o = u[r + W_KEY_OFF]!;
-      if (o === DEAD) {
-        remap[id] = -1;
-        continue;
-      }
-      if (next !== id) {
-        u.copyWithin(next * RECORD_WORDS, r, r + RECORD_WORDS);
-        this.#offsets[next] = this.#offsets[id]!;
-        if (this.#expires !== undefined) this.#expires[next] = this.#expires[id]!;
-        moved++;
-      }
-      const end = o + LEN_BYTES + (oldArena[o]! | (oldArena[o + 1]! << 8));
-      arena.set(oldArena.subarray(o, end), pos);
-      u[next * RECORD_WORDS + W_KEY_OFF] = pos;
-      pos += end - o;
-      remap[id] = next++;
-    }
-    this.#arena = arena;
-    this.#arenaUsed = pos;
-    this.#arenaDead = 0;
-    this.#used = next;
-    this.#freeHead = NO_FREE;
-
-    // Shrink when at most a quarter is in use (hysteresis against thrash).
-    if (this.#capacity > this.#minCapacity && next * 4 <= this.#capacity) {
-      this.#resizeRecords(Math.max(this.#minCapacity, 2 * next));
-    }
-    const buckets = this.#mask + 1;
-    const fit = bucketsFor(Math.max(this.#minCapacity, next));
-    this.#rebuildTable(buckets >= 4 * fit ? 2 * fit : buckets, remap);
-
-    if (onMove !== undefined && moved !== 0) {
-      for (let id = 0; id < used; id++) {
-        const n = remap[id]!;
-        if (n >= 0 && n !== id) onMove(id, n);
-      }
-    }
+    this.#repack(onMove, this.#header);
+    const fit = bucketsFor(Math.max(this.#live, 1));
+    if (this.#buckets >= 4 * fit && this.#buckets > this.#minBuckets) this.#rebuildTable(Math.max(this.#minBuckets, 2 * fit));
   }
 
-  /** Reallocates the records to `cap` (>= #used) entries. */
-  #resizeRecords(cap: number): void {
-    const used = this.#used;
-    const u32 = new Uint32Array(cap * RECORD_WORDS);
-    u32.set(this.#u32.subarray(0, used * RECORD_WORDS));
-    this.#u32 = u32;
-    const offsets = new Float64Array(cap);
-    offsets.set(this.#offsets.subarray(0, used));
-    this.#offsets = offsets;
-    if (this.#expires !== undefined) {
-      const expires = new Float64Array(cap).fill(NaN);
-      expires.set(this.#expires.subarray(0, used));
-      this.#expires = expires;
+  /** Copies the live entries, in order, into fresh chunks with `header` words before each key; the table follows. */
+  #repack(onMove: ((oldId: number, newId: number) => void) | undefined, header: number): void {
+    const old = this.#chunks;
+    const oldHeader = this.#header;
+    const liveWords = this.#entryWords - this.#deadWords + this.#live * (header - oldHeader);
+    // One chunk when everything fits (with room to grow), else full chunks: either way an entry's new
+    // address is at most its old one (packed in the same order into chunks no smaller).
+    const fresh = new Chunks(liveWords < CHUNK_WORDS ? Math.min(CHUNK_WORDS, Math.max(this.#firstChunkWords, liveWords + (liveWords >>> 1))) : CHUNK_WORDS);
+    const movedFrom: number[] = [];
+    const movedTo: number[] = [];
+    this.#forEachLive((id, c, w) => {
+      const e = old.words[c]!;
+      const meta = e[w + oldHeader - 1]!;
+      const keyWords = ((meta >>> 16) + 3) >>> 2;
+      const to = fresh.allocate(header + keyWords);
+      const f = fresh.words[to >>> CHUNK_SHIFT]!;
+      const t = to & WORD_MASK;
+      f.set(e.subarray(w, w + PLACE_WORDS), t);
+      if (header > PLACE_WORDS + 1) {
+        if (oldHeader > PLACE_WORDS + 1) f.set(e.subarray(w + E_EXPIRE, w + E_EXPIRE + EXPIRE_WORDS), t + E_EXPIRE);
+        else {
+          f[t + E_EXPIRE] = NAN_LOW_WORD;
+          f[t + E_EXPIRE + 1] = NAN_HIGH_WORD;
+        }
+      }
+      f[t + header - 1] = meta;
+      f.set(e.subarray(w + oldHeader, w + oldHeader + keyWords), t + header);
+      // The old entry is dropped: its first word now says where it went, for the table below.
+      e[w + E_SEGMENT] = to;
+      if (to !== id) {
+        movedFrom.push(id);
+        movedTo.push(to);
+      }
+    });
+    const table = this.#table;
+    for (let b = 0; b < table.length; b += 2) {
+      const s = table[b + B_ID]!;
+      if (s !== 0) table[b + B_ID] = old.words[(s - 1) >>> CHUNK_SHIFT]![((s - 1) & WORD_MASK) + E_SEGMENT]! + 1;
     }
-    this.#capacity = cap;
+    this.#chunks = fresh;
+    this.#header = header;
+    this.#entryWords = liveWords;
+    this.#deadWords = 0;
+    if (onMove !== undefined) for (let k = 0; k < movedFrom.length; k++) onMove(movedFrom[k]!, movedTo[k]!);
   }
 
-  /**
-   * Rebuilds the table with `buckets` buckets (a power of two). With `remap`
-   * (after compaction), ids are mapped through it and key offsets re-read
-   * from the records; in place when the size stays the same, since positions
-   * depend only on hashes.
-   */
-  #rebuildTable(buckets: number, remap: Int32Array | undefined): void {
+  /** Rebuilds the table with `buckets` buckets, in bucket (hash) order so the new one fills front to back. */
+  #rebuildTable(buckets: number): void {
     const old = this.#table;
-    const u = this.#u32;
-    if (remap !== undefined && buckets === this.#mask + 1) {
-      for (let b = 0; b < old.length; b += 3) {
-        const s = old[b + B_ID]!;
-        if (s === 0) continue;
-        const id = remap[s - 1]!;
-        old[b + B_ID] = id + 1;
-        old[b + B_KEY_OFF] = u[id * RECORD_WORDS + W_KEY_OFF]!;
-      }
-      return;
-    }
-    const table = new Uint32Array(3 * buckets);
-    const mask = buckets - 1;
-    for (let b = 0; b < old.length; b += 3) {
+    const table = new Uint32Array(2 * buckets);
+    for (let b = 0; b < old.length; b += 2) {
       const s = old[b + B_ID]!;
-      if (s === 0) continue;
-      if (remap === undefined) {
-        insertBucket(table, mask, s - 1, old[b + B_HASH]!, old[b + B_KEY_OFF]!);
-      } else {
-        const id = remap[s - 1]!;
-        insertBucket(table, mask, id, old[b + B_HASH]!, u[id * RECORD_WORDS + W_KEY_OFF]!);
-      }
+      if (s !== 0) insertBucket(table, buckets, s - 1, old[b + B_HASH]!);
     }
     this.#table = table;
-    this.#mask = mask;
+    this.#buckets = buckets;
   }
+}
 
-  /** Grows the arena to hold `need` bytes: to exactly that when `exact`, else by at least 1.5x. */
-  #growArena(need: number, exact = false): void {
-    if (need > MAX_ARENA) throw new LogkvError('TOO_LARGE', `key arena would pass ${MAX_ARENA} bytes`);
-    const cap = exact ? need : Math.min(MAX_ARENA, Math.max(need, this.#arena.length + (this.#arena.length >>> 1)));
-    const arena = new Uint8Array(cap);
-    arena.set(this.#arena.subarray(0, this.#arenaUsed));
-    this.#arena = arena;
-  }
+// The words of NaN as an f64: an entry without an expiry.
+f64[0] = NaN;
+const NAN_LOW_WORD = f64Words[0]!;
+const NAN_HIGH_WORD = f64Words[1]!;
+
+function expiryIn(e: Uint32Array, w: number): number | undefined {
+  f64Words[0] = e[w + E_EXPIRE]!;
+  f64Words[1] = e[w + E_EXPIRE + 1]!;
+  const x = f64[0]!;
+  return x !== x ? undefined : x;
 }
 
 /** A copy of a KeyDirectory's entries at one moment (KeyDirectory.freeze()). */
 export class FrozenDirectory {
-  readonly #u32: Uint32Array;
-  readonly #offsets: Float64Array;
-  readonly #expires: Float64Array | undefined;
-  /** Every key as [u16 LE length][bytes], at the offsets keyOffsetOf() gives. */
+  /** The entries' bytes, each chunk at its id's byte address: every key as [u16 LE length][bytes] at keyOffsetOf(). */
   readonly arena: Uint8Array<ArrayBuffer>;
-  /** Ids below this were handed out; dead ones among them fail isLive(). */
-  readonly used: number;
+  /** Live entries. */
+  readonly count: number;
+  readonly #words: Uint32Array<ArrayBuffer>;
+  readonly #tops: readonly number[];
+  readonly #header: number;
 
-  constructor(records: Uint32Array, offsets: Float64Array, expires: Float64Array | undefined, arena: Uint8Array<ArrayBuffer>, used: number) {
-    this.#u32 = records;
-    this.#offsets = offsets;
-    this.#expires = expires;
-    this.arena = arena;
-    this.used = used;
+  constructor(words: Uint32Array<ArrayBuffer>, tops: readonly number[], header: number, count: number) {
+    this.#words = words;
+    this.arena = new Uint8Array(words.buffer);
+    this.#tops = tops;
+    this.#header = header;
+    this.count = count;
   }
 
-  isLive(id: number): boolean {
-    return this.#u32[id * RECORD_WORDS + W_KEY_OFF] !== DEAD;
+  /** The first live entry after `id` (-1: the first of all), or -1 when there is none. */
+  next(id: number): number {
+    const header = this.#header;
+    const e = this.#words;
+    let at = id < 0 ? 0 : id + entryWords(header, e[id + header - 1]!);
+    for (;;) {
+      const c = at >>> CHUNK_SHIFT;
+      if (c >= this.#tops.length) return -1;
+      if ((at & WORD_MASK) >= this.#tops[c]!) {
+        at = (c + 1) * CHUNK_WORDS;
+        continue;
+      }
+      const meta = e[at + header - 1]!;
+      if ((meta & DEAD) === 0) return at;
+      at += entryWords(header, meta);
+    }
   }
 
   /** Where the key of `id` starts in `arena` (its length prefix). */
   keyOffsetOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_KEY_OFF]!;
+    return (id + this.#header - 1) * 4 + 2;
   }
 
   segmentOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_SEGMENT]!;
+    return this.#words[id + E_SEGMENT]!;
   }
 
   positionOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_POSITION]!;
+    return this.#words[id + E_POSITION]!;
   }
 
   sizeOf(id: number): number {
-    return this.#u32[id * RECORD_WORDS + W_SIZE]!;
+    return this.#words[id + E_SIZE]!;
   }
 
   offsetOf(id: number): number {
-    return this.#offsets[id]!;
+    return this.#words[id + E_OFFSET_HI]! * TWO_32 + this.#words[id + E_OFFSET_LO]!;
   }
 
   expireAtOf(id: number): number | undefined {
-    const e = this.#expires?.[id];
-    return e === undefined || e !== e ? undefined : e;
+    return this.#header === PLACE_WORDS + 1 ? undefined : expiryIn(this.#words, id);
   }
 }

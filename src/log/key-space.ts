@@ -137,6 +137,8 @@ export class KeySpace {
     const d = this.directory;
     // One hash lookup: set() says what it replaced.
     const id = d.setAt(bytes, keyAt, keyLength, segment, position, size, offset, expireAtMs);
+    // The first key with an expiry moves every entry (KeyDirectory.setAt).
+    this.#applyMoves();
     if (d.replacedSegment >= 0) this.usage.remove(d.replacedSegment, d.replacedSize, d.replacedExpires);
     else this.#order?.insert(id);
     this.usage.add(segment, size, expireAtMs !== undefined);
@@ -186,6 +188,11 @@ export class KeySpace {
     this.usage.remove(this.directory.segmentOf(id), this.directory.sizeOf(id), this.directory.expireAtOf(id) !== undefined);
     this.#order?.remove(id, key);
     this.directory.delete(key);
+    this.#applyMoves();
+  }
+
+  /** Renumbers the ordered index after the directory moved entries, all moves at once. */
+  #applyMoves(): void {
     const moves = this.#moves;
     if (moves) {
       this.#moves = undefined;
