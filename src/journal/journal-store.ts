@@ -162,12 +162,15 @@ export class JournalStore {
       const activeSize = plan.active?.state.scan.header.fileSize;
       const fileSize = requested ?? activeSize ?? DEFAULT_JOURNAL_SIZE;
       const generation = nextGeneration(plan);
-      const body = compactBody(generation, plan.state);
-      if (bytesNeeded(body.length) > fileSize) {
+      const resize = activeSize !== undefined && activeSize !== fileSize;
+      // The state is written out whole only for a new store, a rewrite or a resize; otherwise the
+      // active file goes on as it is (and a full one switches at its next write, as always).
+      const body = !plan.active || plan.rewrite || resize ? compactBody(generation, plan.state) : undefined;
+      if (body !== undefined && bytesNeeded(body.length) > fileSize) {
         throw new LogkvError('FULL', `the state needs ${bytesNeeded(body.length)} bytes, more than a bufferSize of ${fileSize}`);
       }
       const keptAside = await keepAside(io, plan, options.keepAsideDir);
-      const opened = await carryOut(io, paths, plan, { fileSize, generation, body, now, resize: activeSize !== undefined && activeSize !== fileSize });
+      const opened = await carryOut(io, paths, plan, { fileSize, generation, body, now });
       await ensureSpare(io, opened.active === 0 ? paths[1] : paths[0], plan, fileSize);
       const store = new JournalStore({
         io,
@@ -491,31 +494,33 @@ async function carryOut(
   io: FileIO,
   paths: readonly [string, string],
   plan: RecoveryPlan,
-  p: { fileSize: number; generation: number; body: Buffer; now: () => number; resize: boolean },
+  p: { fileSize: number; generation: number; body: Buffer | undefined; now: () => number },
 ): Promise<{ active: 0 | 1; handle: FileHandle; generation: number; tail: number }> {
   const { active } = plan;
-  if (!active || plan.rewrite || p.resize) {
-    // A new store starts in .jrna; otherwise the new generation goes into the spare.
-    const target: 0 | 1 = active && plan.spare.path === paths[0] ? 0 : active ? 1 : 0;
-    const handle = await writeGeneration(io, paths[target], { generation: p.generation, fileSize: p.fileSize, body: p.body, createdMs: p.now() });
-    const other = paths[target === 0 ? 1 : 0];
-    if (active && io.exists(other)) {
-      const older = io.open(other, 'update');
-      try {
-        await markSuperseded(older);
-      } finally {
-        older.close();
-      }
+  if (active && p.body === undefined) {
+    const scan = active.state.scan;
+    const handle = io.open(active.path, 'update');
+    if (plan.cutTail) {
+      handle.write(Buffer.alloc(scan.header.fileSize - scan.validUpTo), scan.validUpTo);
+      await handle.sync();
     }
-    return { active: target, handle, generation: p.generation, tail: JOURNAL_HEADER_SIZE + p.body.length };
+    return { active: active.path === paths[0] ? 0 : 1, handle, generation: scan.header.generation, tail: scan.validUpTo };
   }
-  const scan = active.state.scan;
-  const handle = io.open(active.path, 'update');
-  if (plan.cutTail) {
-    handle.write(Buffer.alloc(scan.header.fileSize - scan.validUpTo), scan.validUpTo);
-    await handle.sync();
+  // A new store, a rewrite or a resize: the state written out whole.
+  const body = p.body ?? compactBody(p.generation, plan.state);
+  // A new store starts in .jrna; otherwise the new generation goes into the spare.
+  const target: 0 | 1 = active && plan.spare.path === paths[0] ? 0 : active ? 1 : 0;
+  const handle = await writeGeneration(io, paths[target], { generation: p.generation, fileSize: p.fileSize, body, createdMs: p.now() });
+  const other = paths[target === 0 ? 1 : 0];
+  if (active && io.exists(other)) {
+    const older = io.open(other, 'update');
+    try {
+      await markSuperseded(older);
+    } finally {
+      older.close();
+    }
   }
-  return { active: active.path === paths[0] ? 0 : 1, handle, generation: scan.header.generation, tail: scan.validUpTo };
+  return { active: target, handle, generation: p.generation, tail: JOURNAL_HEADER_SIZE + body.length };
 }
 
 /** The spare must exist at the store's size; a fresh one is all zeros (uninitialized). */
