@@ -7,6 +7,7 @@ import { type Change, LogStore, type LogStoreOptions } from '../../src/log/log-s
 import { restore } from '../../src/log/restore.js';
 import type { FileIO } from '../../src/io/file-io.js';
 import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
+import { BatchReader } from '../../src/formats/log-segment-reader.js';
 
 /** `io` with every fsync taking a turn of the event loop, as a real one takes time: writes wait unsynced meanwhile. */
 function slowSyncs(io: MemoryFileIO): FileIO {
@@ -208,4 +209,53 @@ t.test('below the log start offset of a restored store: OUT_OF_RANGE', async (t)
   const got = await collect(r.changes({ follow: false }));
   t.same(got.map((c) => [c.offset, c.key.toString()]), [[50, 'next']], 'by default from the log start offset');
   await r.close();
+});
+
+t.test("storedBatches: the log's own batch bytes, whole batches within a read's limit, a batch begun inside re-encoded", async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  for (let i = 0; i < 200; i++) {
+    if (i % 10 === 0) await s.batch([{ type: 'put', key: `b${i}`, value: 'x'.repeat(i) }, { type: 'del', key: `k${i % 7}` }, { type: 'put', key: `c${i}`, value: 'y' }]);
+    else await s.put(`k${i % 7}`, `v${i}`, i % 9 === 0 ? { expireAt: 4_000_000_000_000 } : {});
+  }
+  // What the segments hold, batch by batch (the store spans several 4 KiB segments).
+  const want = (await collect(s.changes({ from: 0, follow: false }))).map((c) => c.offset);
+  const feed = s.storedBatches({ from: 0 });
+  const batches = [];
+  for (let read = feed.read(600, 5); read.length > 0; read = feed.read(600, 5)) {
+    const bytes = read.reduce((n, b) => n + b.bytes.length, 0);
+    const records = read.reduce((n, b) => n + b.recordCount, 0);
+    t.ok(read.length === 1 || (bytes <= 600 && records <= 5), `a read keeps to its limits or holds one batch (${read.length} batches, ${bytes} bytes, ${records} records)`);
+    batches.push(...read);
+  }
+  const offsets: number[] = [];
+  for (const b of batches) {
+    const step = new BatchReader(b.bytes).at(0, 0);
+    t.equal(step.kind, 'batch');
+    if (step.kind !== 'batch') continue;
+    t.equal(step.batch.size, b.bytes.length, 'exactly one batch');
+    t.same([step.batch.baseOffset, step.batch.baseOffset + step.batch.lastOffsetDelta, step.batch.timestampMs, step.batch.records.length], [b.firstOffset, b.lastOffset, b.timestampMs, b.recordCount]);
+    offsets.push(...step.batch.records.map((r) => r.offset));
+  }
+  t.same(offsets, want, 'every record once, in order');
+  t.equal(batches.filter((b) => b.recordCount === 3).length, 20, 'a batch of three writes is one batch');
+
+  // From inside a three-record batch (i = 10: offsets 12-14): its last two records as a batch of their own, then the log's batches.
+  const inside = s.storedBatches({ from: 13 }).read(1 << 20);
+  const first = new BatchReader(inside[0]!.bytes).at(0, 0);
+  t.ok(first.kind === 'batch' && first.batch.records.map((r) => r.offset).join() === '13,14', 'begun inside a batch: the rest of it');
+  t.same([inside[0]!.firstOffset, inside[0]!.lastOffset, inside[0]!.timestampMs], [13, 14, batches.find((b) => b.firstOffset === 12)!.timestampMs]);
+  t.ok(inside[1]!.bytes.equals(batches.find((b) => b.firstOffset === 15)!.bytes), 'then the next batch, as the log holds it');
+
+  // It follows: a read finds nothing until the next write is acknowledged.
+  const following = s.storedBatches({ from: s.nextOffset });
+  t.same(following.read(1 << 20), []);
+  const changed = following.changed();
+  await s.put('new', 'write');
+  await changed;
+  t.same(following.read(1 << 20).map((b) => b.firstOffset), [s.nextOffset - 1]);
+  t.throws(() => s.storedBatches({ from: -1 }), { code: 'INVALID_ARGUMENT' });
+  await s.close();
+  t.ok(following.done, 'done once the store closed');
+  t.same(following.read(1 << 20), []);
 });
