@@ -16,7 +16,8 @@
 // takes 100k+ one-record batches a second made two reads per batch.
 
 import { LogkvError } from '../errors.js';
-import { BatchReader, type ReadRecord } from '../formats/log-segment-reader.js';
+import type { Damage } from '../formats/damage.js';
+import { BatchReader, batchHeaderAt, type ReadRecord } from '../formats/log-segment-reader.js';
 import { encodeBatch } from '../formats/log-segment-writer.js';
 import { MAX_BATCH_LENGTH, MIN_BATCH_LENGTH, Op, SEGMENT_HEADER_SIZE } from '../formats/limits.js';
 import type { Segment } from './segment-log.js';
@@ -35,20 +36,23 @@ export interface RawChange {
   lastInBatch: boolean;
 }
 
-/** One batch of the log as BatchFeed delivers it. */
-export interface FeedBatch {
+/** Batches of the log back to back, as BatchFeed delivers them. */
+export interface FeedRun {
   /**
-   * The batch in the log segment format (formats/log_segment.ksy, type
-   * batch): the log's own bytes when the feed delivers all of it; when the
-   * feed began inside it, its records from there on encoded as one batch
-   * (same timestamp and attributes, base offset its first record's).
+   * The batches in the log segment format (formats/log_segment.ksy, type
+   * batch), one after another: the log's own bytes when the feed delivers
+   * whole batches; when the feed began inside a batch, its records from
+   * there on encoded as one batch (same timestamp and attributes, base
+   * offset its first record's), in a run of its own.
    */
   bytes: Buffer;
-  /** Offset of its first record (its base offset). */
+  /** Offset of the first record (the first batch's base offset). */
   firstOffset: number;
   lastOffset: number;
-  timestampMs: number;
-  recordCount: number;
+  firstTimestampMs: number;
+  lastTimestampMs: number;
+  records: number;
+  batches: number;
 }
 
 /** What the feed needs of the store. */
@@ -82,6 +86,12 @@ interface CursorBatch {
   /** Only when asked for. */
   records: ReadRecord[] | undefined;
   /** The offset the cursor wanted when it met the batch: records below it were delivered before (or are below the feed's start). */
+  from: number;
+}
+
+/** Batches the cursor stepped over in one run: bytes is a view of them. */
+interface CursorRun extends FeedRun {
+  /** The offset the cursor wanted when it began: when above firstOffset, the run is one batch begun inside. */
   from: number;
 }
 
@@ -131,14 +141,7 @@ class LogCursor {
         if (this.#moveOn(place)) continue;
         return undefined;
       }
-      if (step.kind === 'damage') {
-        const where = place.position + step.damage.offset - at;
-        throw new LogkvError('CORRUPT', `${segment.path}: damaged batch at byte ${where} (${step.damage.reason}: ${step.damage.message}); run kvtool verify`, {
-          file: segment.path,
-          offset: where,
-          reason: step.damage.reason,
-        });
-      }
+      if (step.kind === 'damage') throw this.#damaged(segment, place.position + step.damage.offset - at, step.damage);
       const b = step.kind === 'batch' ? step.batch : step.frame;
       const last = b.baseOffset + b.lastOffsetDelta;
       // A batch is acknowledged whole or not at all.
@@ -159,6 +162,83 @@ class LogCursor {
         from,
       };
     }
+  }
+
+  /**
+   * The acknowledged batches from `wanted` on that one read of the
+   * segment holds back to back, up to `maxBytes` and `maxRecords` (at
+   * least one batch), each checked by its CRC and header
+   * (batchHeaderAt); undefined when there is none yet. A batch that the
+   * cursor's start falls inside comes alone, with `from` past its base
+   * offset: the caller takes its records from there.
+   */
+  run(maxBytes: number, maxRecords: number): CursorRun | undefined {
+    segments: for (;;) {
+      const committed = this.#source.committed();
+      if (this.#wanted >= committed) return undefined;
+      let place = this.#place;
+      if (!place || !this.#source.isLive(place.segment.id)) place = this.#locate();
+      if (!place) return undefined;
+      this.#place = place;
+      const { segment } = place;
+      if (place.position >= segment.tail) {
+        if (this.#moveOn(place)) continue;
+        return undefined;
+      }
+      const { bytes, at: start } = this.#batchBytes(segment, place.position, maxBytes);
+      const from = this.#wanted;
+      let at = start;
+      let batches = 0;
+      let records = 0;
+      let firstTimestampMs = 0;
+      let lastTimestampMs = 0;
+      let firstOffset = 0;
+      for (;;) {
+        const step = batchHeaderAt(bytes, at, place.minOffset);
+        if (step.kind === 'end' && batches === 0) {
+          if (this.#moveOn(place)) continue segments;
+          return undefined;
+        }
+        if (step.kind === 'damage' && batches === 0) throw this.#damaged(segment, place.position, step.damage);
+        // Damage after good batches is met again, and reported, by the next call.
+        if (step.kind !== 'frame') return this.#ran(bytes, start, at, from, firstOffset, firstTimestampMs, lastTimestampMs, records, batches);
+        const f = step.frame;
+        const last = f.baseOffset + f.lastOffsetDelta;
+        // A batch is acknowledged whole or not at all.
+        if (last >= committed) break;
+        const inside = f.baseOffset < this.#wanted;
+        if (batches > 0 && (inside || at - start + f.size > maxBytes || records + f.recordCount > maxRecords)) break;
+        if (batches === 0) {
+          firstOffset = f.baseOffset;
+          firstTimestampMs = f.timestampMs;
+        }
+        lastTimestampMs = f.timestampMs;
+        batches++;
+        records += f.recordCount;
+        at += f.size;
+        place.position += f.size;
+        place.minOffset = last + 1;
+        this.#wanted = Math.max(this.#wanted, last + 1);
+        if (inside || place.position >= segment.tail || bytes.length - at < 4) break;
+        const next = bytes.readUInt32LE(at);
+        // The next batch is not all in this read: the next call reads again.
+        if (next === 0 || at + 4 + next > bytes.length) break;
+      }
+      // Nothing: the batch at the place is not acknowledged yet.
+      return batches > 0 ? this.#ran(bytes, start, at, from, firstOffset, firstTimestampMs, lastTimestampMs, records, batches) : undefined;
+    }
+  }
+
+  #ran(bytes: Buffer, start: number, end: number, from: number, firstOffset: number, firstTimestampMs: number, lastTimestampMs: number, records: number, batches: number): CursorRun {
+    return { bytes: bytes.subarray(start, end), firstOffset, lastOffset: this.#wanted - 1, firstTimestampMs, lastTimestampMs, records, batches, from };
+  }
+
+  #damaged(segment: Segment, at: number, damage: Damage): LogkvError {
+    return new LogkvError('CORRUPT', `${segment.path}: damaged batch at byte ${at} (${damage.reason}: ${damage.message}); run kvtool verify`, {
+      file: segment.path,
+      offset: at,
+      reason: damage.reason,
+    });
   }
 
   /**
@@ -282,13 +362,16 @@ export class ChangeFeed<T> implements AsyncIterableIterator<T> {
  * The log's batches from an offset on, as many as are acknowledged at
  * each read(): a reader that groups what is there (a mirror puts a turn's
  * worth of batches into one message) pulls them synchronously, and waits
- * with changed() only when there is none.
+ * with changed() only when there is none. fill() reads ahead without
+ * taking, for a reader that waits until a group is full.
  */
 export class BatchFeed {
   readonly #source: FeedSource;
   readonly #cursor: LogCursor;
-  /** A batch read() met that did not fit: the next read() begins with it. */
-  #held: FeedBatch | undefined;
+  /** Runs read from the log and not yet taken, in log order. */
+  #ahead: FeedRun[] = [];
+  #aheadBytes = 0;
+  #aheadRecords = 0;
   #done = false;
 
   constructor(source: FeedSource, from: number) {
@@ -302,28 +385,49 @@ export class BatchFeed {
   }
 
   /**
-   * The acknowledged batches after the last one read, in log order, as
-   * many as there are now up to `maxBytes` of them (or `maxRecords`
-   * records); a batch larger than that alone is given alone. Empty when
+   * Reads ahead the acknowledged batches there are now until `maxBytes`
+   * of them (or `maxRecords` records) wait to be taken; true when that
+   * much does. Throws CORRUPT at a damaged batch.
+   */
+  fill(maxBytes: number, maxRecords = Number.POSITIVE_INFINITY): boolean {
+    if (this.done) return false;
+    while (this.#aheadBytes < maxBytes && this.#aheadRecords < maxRecords) {
+      const r = this.#run(maxBytes - this.#aheadBytes, maxRecords - this.#aheadRecords);
+      if (!r) return false;
+      this.#ahead.push(r);
+      this.#aheadBytes += r.bytes.length;
+      this.#aheadRecords += r.records;
+    }
+    return true;
+  }
+
+  /**
+   * The acknowledged batches after the last taken, in log order, in runs
+   * of batches back to back: as many as there are now up to `maxBytes` of
+   * them (or `maxRecords` records; fill() must have been given the same
+   * limits); a batch larger than that alone is given alone. Empty when
    * there is none yet. Throws CORRUPT at a damaged batch.
    */
-  read(maxBytes: number, maxRecords = Number.POSITIVE_INFINITY): FeedBatch[] {
-    const out: FeedBatch[] = [];
-    if (this.done) return out;
+  read(maxBytes: number, maxRecords = Number.POSITIVE_INFINITY): FeedRun[] {
+    if (this.done) return [];
+    this.fill(maxBytes, maxRecords);
+    let n = 0;
     let bytes = 0;
     let records = 0;
-    for (;;) {
-      const b = this.#held ?? this.#next(maxBytes);
-      this.#held = undefined;
-      if (!b) return out;
-      if (out.length > 0 && (bytes + b.bytes.length > maxBytes || records + b.recordCount > maxRecords)) {
-        this.#held = b;
-        return out;
-      }
-      out.push(b);
-      bytes += b.bytes.length;
-      records += b.recordCount;
+    for (const r of this.#ahead) {
+      if (n > 0 && (bytes + r.bytes.length > maxBytes || records + r.records > maxRecords)) break;
+      n++;
+      bytes += r.bytes.length;
+      records += r.records;
     }
+    this.#aheadBytes -= bytes;
+    this.#aheadRecords -= records;
+    return this.#ahead.splice(0, n);
+  }
+
+  /** Bytes read ahead by fill() and not yet taken. */
+  get ahead(): number {
+    return this.#aheadBytes;
   }
 
   /** Resolves once read() may find more, or the store closes. */
@@ -333,27 +437,24 @@ export class BatchFeed {
 
   close(): void {
     this.#done = true;
-    this.#held = undefined;
+    this.#ahead = [];
   }
 
-  #next(readAhead: number): FeedBatch | undefined {
-    const b = this.#cursor.next(false, readAhead);
-    if (!b) return undefined;
-    if (b.baseOffset >= b.from) {
-      return { bytes: b.bytes.subarray(b.at, b.at + b.size), firstOffset: b.baseOffset, lastOffset: b.lastOffset, timestampMs: b.timestampMs, recordCount: b.recordCount };
-    }
+  #run(maxBytes: number, maxRecords: number): FeedRun | undefined {
+    const r = this.#cursor.run(maxBytes, maxRecords);
+    if (!r || r.firstOffset >= r.from) return r && { bytes: r.bytes, firstOffset: r.firstOffset, lastOffset: r.lastOffset, firstTimestampMs: r.firstTimestampMs, lastTimestampMs: r.lastTimestampMs, records: r.records, batches: r.batches };
     // Begun inside the batch (a feed started at an offset a batch spans): its records from there on, as a batch of their own.
-    const whole = new BatchReader(b.bytes).at(b.at, 0);
-    if (whole.kind !== 'batch') throw new LogkvError('CORRUPT', `a batch read twice changed between the reads (at offset ${b.baseOffset})`, { reason: 'batch-crc' });
-    const kept = whole.batch.records.filter((r) => r.offset >= b.from);
+    const whole = new BatchReader(r.bytes).at(0, 0);
+    if (whole.kind !== 'batch') throw new LogkvError('CORRUPT', `the batch at offset ${r.firstOffset} did not read back whole`, { reason: whole.kind === 'damage' ? whole.damage.reason : 'batch-layout' });
+    const kept = whole.batch.records.filter((x) => x.offset >= r.from);
     const base = kept[0]!.offset;
     const bytes = encodeBatch({
       baseOffset: base,
-      timestampMs: b.timestampMs,
+      timestampMs: r.firstTimestampMs,
       compacted: whole.batch.compacted,
-      records: kept.map((r) => ({ op: r.op, offsetDelta: r.offset - base, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
+      records: kept.map((x) => ({ op: x.op, offsetDelta: x.offset - base, key: x.key, value: x.value, expireAtMs: x.expireAtMs })),
     });
-    return { bytes, firstOffset: base, lastOffset: b.lastOffset, timestampMs: b.timestampMs, recordCount: kept.length };
+    return { bytes, firstOffset: base, lastOffset: r.lastOffset, firstTimestampMs: r.firstTimestampMs, lastTimestampMs: r.lastTimestampMs, records: kept.length, batches: 1 };
   }
 }
 

@@ -27,10 +27,10 @@ import type { SnapshotStart } from './start-from-snapshot.js';
 import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
-import { BatchFeed, ChangeFeed, type FeedBatch, type FeedSource, type RawChange } from './change-feed.js';
+import { BatchFeed, ChangeFeed, type FeedRun, type FeedSource, type RawChange } from './change-feed.js';
 import { ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { BatchFeed, CompactionResult, Durability, FeedBatch, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
+export type { BatchFeed, CompactionResult, Durability, FeedRun, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {

@@ -23,7 +23,7 @@ import { LogkvError } from '../errors.js';
 import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, Op } from '../formats/limits.js';
 import { BatchReader } from '../formats/log-segment-reader.js';
 import { encodeBatch, recordSize } from '../formats/log-segment-writer.js';
-import type { FeedBatch } from '../log/log-store.js';
+import type { FeedRun } from '../log/log-store.js';
 
 export const HEADER = {
   /** Offset of the message's first record (the base offset of its first batch). */
@@ -91,28 +91,28 @@ export interface OutgoingMessage {
 }
 
 /**
- * The messages for `batches` (whole batches in log order, as
+ * The messages for `runs` (whole batches in log order, as
  * BatchFeed.read() gives them) of store `storeId`, published after the one
  * whose last offset is `prev` (-1: none): one message, unless a single
  * batch is larger than `maxBytes` (then one per part of it). TOO_LARGE
  * when a single record is.
  */
-export function encodeMessages(storeId: string, batches: readonly FeedBatch[], prev: number, maxBytes: number): OutgoingMessage[] {
-  const only = batches[0];
-  if (!only) return [];
-  if (batches.length === 1 && only.bytes.length > maxBytes) return encodeParts(storeId, only, prev, maxBytes);
-  const last = batches.at(-1)!;
-  const payload = batches.length === 1 ? only.bytes : Buffer.concat(batches.map((b) => b.bytes));
+export function encodeMessages(storeId: string, runs: readonly FeedRun[], prev: number, maxBytes: number): OutgoingMessage[] {
+  const head = runs[0];
+  if (!head) return [];
+  if (runs.length === 1 && head.batches === 1 && head.bytes.length > maxBytes) return encodeParts(storeId, head, prev, maxBytes);
+  const tail = runs.at(-1)!;
+  const payload = runs.length === 1 ? head.bytes : Buffer.concat(runs.map((r) => r.bytes));
   let records = 0;
-  for (const b of batches) records += b.recordCount;
-  return [outgoing(storeId, payload, only.firstOffset, last.lastOffset, prev, only.timestampMs, last.timestampMs, true, records)];
+  for (const r of runs) records += r.records;
+  return [outgoing(storeId, payload, head.firstOffset, tail.lastOffset, prev, head.firstTimestampMs, tail.lastTimestampMs, true, records)];
 }
 
 /** A leader batch too large for one message: its records in parts, each a batch of its own with the leader batch's timestamp. */
-function encodeParts(storeId: string, b: FeedBatch, prev: number, maxBytes: number): OutgoingMessage[] {
+function encodeParts(storeId: string, b: FeedRun, prev: number, maxBytes: number): OutgoingMessage[] {
   const step = new BatchReader(b.bytes).at(0, 0);
   if (step.kind !== 'batch') throw new LogkvError('CORRUPT', `the batch at offset ${b.firstOffset} did not read back whole to be sent in parts`, { reason: 'batch-crc' });
-  const { records, compacted } = step.batch;
+  const { records, compacted, timestampMs } = step.batch;
   const out: OutgoingMessage[] = [];
   let i = 0;
   while (i < records.length) {
@@ -126,12 +126,12 @@ function encodeParts(storeId: string, b: FeedBatch, prev: number, maxBytes: numb
     const base = part[0]!.offset;
     const payload = encodeBatch({
       baseOffset: base,
-      timestampMs: b.timestampMs,
+      timestampMs,
       compacted,
       records: part.map((r) => ({ op: r.op, offsetDelta: r.offset - base, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
     });
     const lastOffset = part.at(-1)!.offset;
-    out.push(outgoing(storeId, payload, base, lastOffset, prev, b.timestampMs, b.timestampMs, j === records.length, part.length));
+    out.push(outgoing(storeId, payload, base, lastOffset, prev, timestampMs, timestampMs, j === records.length, part.length));
     prev = lastOffset;
     i = j;
   }

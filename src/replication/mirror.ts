@@ -15,7 +15,8 @@
 //
 // Messages are runs of whole leader batches (message.ts): what the log
 // acknowledged since the last message, as the log holds it, up to a byte
-// and record limit. The grouping need not be the same on a re-send: a
+// and record limit, sent once full or once its first write has waited
+// lingerMs. The grouping need not be the same on a re-send: a
 // resume goes on after the stream's last message, whatever it held, and
 // a publish can only land right after the message its sender read last
 // (Nats-Expected-Last-Sequence is checked when JetStream applies it, in
@@ -53,8 +54,14 @@ export interface MirrorOptions extends ConnectionOptions {
   subject?: string;
   /** Replicas of the stream when the mirror creates it (it does when it is missing). Default 1; 3 on a cluster. */
   replicas?: number;
-  /** Messages awaiting their acknowledgement at most. Default 256. */
+  /** Messages awaiting their acknowledgement at most. Default 32. */
   maxInFlight?: number;
+  /**
+   * How long (ms) the first write of a message not yet full may wait for
+   * more to go with it. Default 10: fewer, larger messages cost the stream's
+   * nodes much less CPU (docs/REPLICATION.md), for this much more lag.
+   */
+  lingerMs?: number;
   /** Bytes of batches in one message at most (NATS's max_payload bounds it too). Default 1 MiB. */
   maxMessageBytes?: number;
   /** Records in one message at most (a single batch holding more is still sent whole). Default 4096. */
@@ -95,13 +102,15 @@ export interface Mirror {
 export async function mirror(store: LogStore<unknown>, options: MirrorOptions): Promise<Mirror> {
   const storeId = store.storeId;
   if (storeId === undefined) throw new LogkvError('INVALID_ARGUMENT', `the store at ${store.dir} has no IDENTITY (open it writable once)`);
-  const maxInFlight = options.maxInFlight ?? 256;
+  const maxInFlight = options.maxInFlight ?? 32;
   const replicas = options.replicas ?? 1;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new LogkvError('INVALID_ARGUMENT', 'maxInFlight must be a positive integer');
   const maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
   const maxMessageRecords = options.maxMessageRecords ?? 4096;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1024) throw new LogkvError('INVALID_ARGUMENT', 'maxMessageBytes must be an integer of at least 1024');
   if (!Number.isSafeInteger(maxMessageRecords) || maxMessageRecords < 1) throw new LogkvError('INVALID_ARGUMENT', 'maxMessageRecords must be a positive integer');
+  const lingerMs = options.lingerMs ?? 10;
+  if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new LogkvError('INVALID_ARGUMENT', 'lingerMs must be a number of milliseconds, 0 or more');
   if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > 5) throw new LogkvError('INVALID_ARGUMENT', 'replicas must be an integer from 1 to 5');
   const keepSnapshots = options.keepSnapshots ?? 2;
   if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) throw new LogkvError('INVALID_ARGUMENT', 'keepSnapshots must be a positive integer');
@@ -113,7 +122,7 @@ export async function mirror(store: LogStore<unknown>, options: MirrorOptions): 
   try {
     const startTimeoutMs = options.startTimeoutMs ?? 30_000;
     await retrying(`stream ${options.stream}`, startTimeoutMs, () => ensureStream(connection, subject, replicas), options.onRetry);
-    const m = new StoreMirror(store, storeId, connection, subject, maxInFlight, { ...options, replicas, keepSnapshots, maxMessageBytes, maxMessageRecords });
+    const m = new StoreMirror(store, storeId, connection, subject, maxInFlight, { ...options, replicas, keepSnapshots, maxMessageBytes, maxMessageRecords, lingerMs });
     // The first resume point is read here, so a stream of another store is refused by mirror() itself.
     const start = await retrying(`stream ${options.stream}`, startTimeoutMs, () => m.resumePoint(), options.onRetry);
     m.start(start);
@@ -130,6 +139,7 @@ interface Settled {
   keepSnapshots: number;
   maxMessageBytes: number;
   maxMessageRecords: number;
+  lingerMs: number;
 }
 
 interface ResumePoint {
@@ -337,12 +347,28 @@ class StoreMirror implements Mirror {
     });
     let expected = at.seq;
     let prev = at.prev;
+    /** When the feed first had batches read ahead that no message took yet. */
+    let waitingSince: number | undefined;
     // Room for the headers within NATS's max_payload, which counts them too.
     const maxBytes = Math.min(this.#o.maxMessageBytes, (this.#c.nc.info?.max_payload ?? 1024 * 1024) - 1024);
     try {
       for (;;) {
         while (pending.size >= this.#maxInFlight && !stopped) await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         if (stopped || this.#closing) break;
+        // A message goes once it is full or its first write has waited lingerMs (Kafka's linger.ms): JetStream's cost
+        // is mostly per message, the more so with few in flight (~0.5 ms of CPU across an R3 stream's three nodes
+        // here, one at a time; besides ~15-30 ms per MB), and a message per group commit at 100k writes/s took as
+        // much CPU in the nats-server nodes as the store took in all, on the cores they share.
+        if (!feed.fill(maxBytes, this.#o.maxMessageRecords) && feed.ahead > 0) {
+          waitingSince ??= performance.now();
+          const due = waitingSince + this.#o.lingerMs - performance.now();
+          if (due > 0) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, due))), feed.changed(), stop]);
+            clearTimeout(timer);
+            continue;
+          }
+        }
         const batches = feed.read(maxBytes, this.#o.maxMessageRecords);
         if (batches.length === 0) {
           // Done only once the store closed: the feed is closed below, after the loop.
@@ -353,6 +379,7 @@ class StoreMirror implements Mirror {
           await this.#wait(feed, stop);
           continue;
         }
+        waitingSince = feed.ahead > 0 ? performance.now() : undefined;
         for (const m of encodeMessages(this.#storeId, batches, prev, maxBytes)) {
           pending.add(this.#publish(m, ++expected, (e) => {
             failed ??= e;

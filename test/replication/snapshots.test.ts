@@ -134,8 +134,16 @@ t.test('a stream whose start was cut: a new follower begins from the newest snap
   const m = await mirror(leader, opts);
   await fill(leader, 0, 200);
   await m.caughtUp();
-  // The stream keeps only its messages from sequence 151 on (offset 150 on).
-  await withJs(async (nc) => (await jetstreamManager(nc)).streams.purge('CUT', { seq: 151 }));
+  // The stream keeps only its messages from the one holding offset 150 on (a message holds the writes of a few milliseconds).
+  const cutAt = await withJs(async (nc) => {
+    const jsm = await jetstreamManager(nc);
+    const { first_seq: first, last_seq: last } = (await jsm.streams.info('CUT')).state;
+    let seq = first;
+    while (seq < last && Number((await jsm.streams.getMessage('CUT', { seq }))!.header.get('Logkv-Last-Offset')) < 150) seq++;
+    await jsm.streams.purge('CUT', { seq });
+    return seq;
+  });
+  t.ok(cutAt > 1, `the stream cut before its message ${cutAt}`);
   const bare = path.join(work, 'follower-cut-bare');
   await t.rejects(follow(bare, { ...opts, store: storeOptions }), { code: 'OUT_OF_RANGE' });
   t.notOk(fs.existsSync(bare) && fs.readdirSync(bare).length > 0, 'no store was made');

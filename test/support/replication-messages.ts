@@ -7,7 +7,7 @@ import { connect, headers } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { Op } from '../../src/formats/limits.js';
 import { encodeBatch } from '../../src/formats/log-segment-writer.js';
-import type { FeedBatch } from '../../src/log/log-store.js';
+import type { FeedRun } from '../../src/log/log-store.js';
 import { encodeMessages, type OutgoingMessage } from '../../src/replication/message.js';
 
 export interface Write {
@@ -19,7 +19,7 @@ export interface Write {
 }
 
 /** A leader batch of `writes` (offsets increasing) logged at `timestampMs`: its bytes in the segment format. */
-export function leaderBatch(writes: readonly Write[], timestampMs = 1_700_000_000_000 + writes[0]!.offset): FeedBatch {
+export function leaderBatch(writes: readonly Write[], timestampMs = 1_700_000_000_000 + writes[0]!.offset): FeedRun {
   const base = writes[0]!.offset;
   const bytes = encodeBatch({
     baseOffset: base,
@@ -32,16 +32,16 @@ export function leaderBatch(writes: readonly Write[], timestampMs = 1_700_000_00
       expireAtMs: w.expireAt,
     })),
   });
-  return { bytes, firstOffset: base, lastOffset: writes.at(-1)!.offset, timestampMs, recordCount: writes.length };
+  return { bytes, firstOffset: base, lastOffset: writes.at(-1)!.offset, firstTimestampMs: timestampMs, lastTimestampMs: timestampMs, records: writes.length, batches: 1 };
 }
 
 /** One-write batches `k<offset>` = `value <offset>` at `offsets`. */
-export function singles(offsets: readonly number[]): FeedBatch[] {
+export function singles(offsets: readonly number[]): FeedRun[] {
   return offsets.map((offset) => leaderBatch([{ offset, key: `k${offset}`, value: `value ${offset}` }]));
 }
 
 /** The one message holding `batches` after the message ending at `prev`. */
-export function messageOf(storeId: string, batches: readonly FeedBatch[], prev: number): OutgoingMessage {
+export function messageOf(storeId: string, batches: readonly FeedRun[], prev: number): OutgoingMessage {
   const [m, more] = encodeMessages(storeId, batches, prev, 1 << 20);
   if (!m || more) throw new Error('not one message');
   return m;
