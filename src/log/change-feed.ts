@@ -360,12 +360,37 @@ export class ChangeFeed<T> implements AsyncIterableIterator<T> {
 
 /**
  * The log's batches from an offset on, as many as are acknowledged at
- * each read(): a reader that groups what is there (a mirror puts a turn's
- * worth of batches into one message) pulls them synchronously, and waits
- * with changed() only when there is none. fill() reads ahead without
- * taking, for a reader that waits until a group is full.
+ * each read() (LogStore.storedBatches()): a reader that groups what is
+ * there (a mirror puts many batches into one message) pulls them
+ * synchronously, and waits with changed() only when there is none.
+ * fill() reads ahead without taking, for a reader that waits until a
+ * group is full.
  */
-export class BatchFeed {
+export interface BatchFeed {
+  /** True once the store closed or close() was called: read() gives nothing more. */
+  readonly done: boolean;
+  /** Bytes read ahead by fill() and not yet taken. */
+  readonly ahead: number;
+  /**
+   * Reads ahead the acknowledged batches there are now until `maxBytes`
+   * of them (or `maxRecords` records) wait to be taken; true when that
+   * much does. Throws CORRUPT at a damaged batch.
+   */
+  fill(maxBytes: number, maxRecords?: number): boolean;
+  /**
+   * The acknowledged batches after the last taken, in log order, in runs
+   * of batches back to back: as many as there are now up to `maxBytes` of
+   * them (or `maxRecords` records; fill() must have been given the same
+   * limits); a batch larger than that alone is given alone. Empty when
+   * there is none yet. Throws CORRUPT at a damaged batch.
+   */
+  read(maxBytes: number, maxRecords?: number): FeedRun[];
+  /** Resolves once read() may find more, or the store closes. */
+  changed(): Promise<void>;
+  close(): void;
+}
+
+export class LogBatchFeed implements BatchFeed {
   readonly #source: FeedSource;
   readonly #cursor: LogCursor;
   /** Runs read from the log and not yet taken, in log order. */
@@ -379,16 +404,10 @@ export class BatchFeed {
     this.#cursor = new LogCursor(source, from);
   }
 
-  /** True once the store closed or close() was called: read() gives nothing more. */
   get done(): boolean {
     return this.#done || this.#source.closed();
   }
 
-  /**
-   * Reads ahead the acknowledged batches there are now until `maxBytes`
-   * of them (or `maxRecords` records) wait to be taken; true when that
-   * much does. Throws CORRUPT at a damaged batch.
-   */
   fill(maxBytes: number, maxRecords = Number.POSITIVE_INFINITY): boolean {
     if (this.done) return false;
     while (this.#aheadBytes < maxBytes && this.#aheadRecords < maxRecords) {
@@ -401,13 +420,6 @@ export class BatchFeed {
     return true;
   }
 
-  /**
-   * The acknowledged batches after the last taken, in log order, in runs
-   * of batches back to back: as many as there are now up to `maxBytes` of
-   * them (or `maxRecords` records; fill() must have been given the same
-   * limits); a batch larger than that alone is given alone. Empty when
-   * there is none yet. Throws CORRUPT at a damaged batch.
-   */
   read(maxBytes: number, maxRecords = Number.POSITIVE_INFINITY): FeedRun[] {
     if (this.done) return [];
     this.fill(maxBytes, maxRecords);
@@ -425,12 +437,10 @@ export class BatchFeed {
     return this.#ahead.splice(0, n);
   }
 
-  /** Bytes read ahead by fill() and not yet taken. */
   get ahead(): number {
     return this.#aheadBytes;
   }
 
-  /** Resolves once read() may find more, or the store closes. */
   changed(): Promise<void> {
     return this.done ? Promise.resolve() : this.#source.changed();
   }

@@ -27,7 +27,7 @@ import type { SnapshotStart } from './start-from-snapshot.js';
 import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
-import { BatchFeed, ChangeFeed, type FeedRun, type FeedSource, type RawChange } from './change-feed.js';
+import { type BatchFeed, ChangeFeed, type FeedRun, type FeedSource, LogBatchFeed, type RawChange } from './change-feed.js';
 import { ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
 export type { BatchFeed, CompactionResult, Durability, FeedRun, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
@@ -719,7 +719,7 @@ export class LogStore<V = unknown> {
    * new writes like changes(); OUT_OF_RANGE below logStartOffset.
    */
   storedBatches(options: { from?: number } = {}): BatchFeed {
-    return new BatchFeed(this.#feedSource(options.from), options.from ?? this.logStartOffset);
+    return new LogBatchFeed(this.#feedSource(options.from), options.from ?? this.logStartOffset);
   }
 
   #feed<T>(options: ChangesOptions, decode: (c: RawChange) => T): AsyncIterableIterator<T> {

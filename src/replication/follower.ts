@@ -37,7 +37,7 @@ export interface FollowOptions extends ConnectionOptions {
   store?: Omit<LogStoreOptions, 'follower' | 'readOnly'>;
   /** The leader's store id; default: the one the store recorded, else the first message's. */
   leader?: string;
-  /** Messages fetched per request. Default 512. */
+  /** Messages fetched per request. Default 64: a message holds up to maxMessageBytes of the mirror's (1 MiB), and a fetch is held in memory whole. */
   fetchSize?: number;
   /** Batches handed to the store and not yet durable at most. Default 256. */
   maxApplying?: number;
@@ -77,7 +77,7 @@ export interface Follower<V = unknown> {
 
 /** Opens (creating when missing) the follower's store in `dir` and starts applying the stream. */
 export async function follow<V = unknown>(dir: string, options: FollowOptions): Promise<Follower<V>> {
-  const fetchSize = options.fetchSize ?? 512;
+  const fetchSize = options.fetchSize ?? 64;
   const maxApplying = options.maxApplying ?? 256;
   if (!Number.isSafeInteger(fetchSize) || fetchSize < 1 || !Number.isSafeInteger(maxApplying) || maxApplying < 1) {
     throw new LogkvError('INVALID_ARGUMENT', 'fetchSize and maxApplying are positive integers');
