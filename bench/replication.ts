@@ -19,7 +19,7 @@
 
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { LogStore } from '../src/log/log-store.js';
 import { restore } from '../src/log/restore.js';
 import { follow, mirror, type Mirror } from '../src/replication/index.js';
@@ -73,7 +73,7 @@ async function putsInFlight(store: LogStore<Uint8Array>, from: number, count: nu
  */
 class StreamAcks {
   newest = -1;
-  /** Each acknowledged offset (the lag run's timing). */
+  /** Each acknowledged message's last offset: every write up to it is in the stream (the lag run's timing). */
   onEach: (offset: number) => void = () => undefined;
   #waiting: { offset: number; resolve: () => void } | undefined;
 
@@ -201,9 +201,11 @@ async function lagAtSteadyRate(
   const base = leader.nextOffset;
   const acked = new Float64Array(writes);
   const streamed = new Float64Array(writes);
+  // A message acknowledges every write up to its last offset.
+  let filled = base - 1;
   acks.onEach = (offset) => {
-    const i = offset - base;
-    if (i >= 0 && i < writes) streamed[i] = performance.now();
+    const now = performance.now();
+    for (; filled < offset && filled + 1 < base + writes; filled++) streamed[filled + 1 - base] = now;
   };
   const puts: Array<Promise<void>> = [];
   const t0 = performance.now();
@@ -257,7 +259,7 @@ export async function replicationCatchUp(engine: EngineName, dir: string, sizes:
       await m!.caughtUp();
       await m!.close();
       m = undefined;
-      const tailReadMs = await plainStreamRead(servers, tail);
+      const tailReadMs = await plainStreamRead(servers);
 
       let caughtUp = { nextOffset: -1, value: undefined as Uint8Array | undefined };
       const followerMs = await timeOnce(async () => {
@@ -290,10 +292,11 @@ export async function replicationCatchUp(engine: EngineName, dir: string, sizes:
   });
 }
 
-/** Reads the stream's first `count` messages with an ordered consumer, nothing parsed or applied: the reference for the follower's stream part. */
-async function plainStreamRead(servers: string[], count: number): Promise<number> {
+/** Reads every message of the stream with an ordered consumer, nothing parsed or applied: the reference for the follower's stream part. */
+async function plainStreamRead(servers: string[]): Promise<number> {
   const nc = await connect({ servers });
   try {
+    const count = (await (await jetstreamManager(nc)).streams.info(STREAM)).state.messages;
     const consumer = await jetstream(nc).consumers.get(STREAM);
     let bytes = 0;
     const ms = await timeOnce(async () => {

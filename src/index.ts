@@ -31,6 +31,8 @@ export {
   type SnapshotInfo,
   type SnapshotStart,
   type ReplicatedBatch,
+  type BatchFeed,
+  type FeedRun,
 } from './log/log-store.js';
 export { restore, type RestoreOptions, type RestoreReport } from './log/restore.js';
 export type { LogOpenReport, DamageReport, RecoveryMode } from './log/recovery.js';

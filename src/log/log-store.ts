@@ -27,10 +27,10 @@ import type { SnapshotStart } from './start-from-snapshot.js';
 import { inspectStoreDir } from './store-dir.js';
 import { addCounter, checkIncrement, encodeCounter, parseCounter } from './counters.js';
 import { compactSealed, type CompactionResult, dirtyRatio } from './cleaner.js';
-import { ChangeFeed, type FeedSource, type RawChange } from './change-feed.js';
+import { type BatchFeed, ChangeFeed, type FeedRun, type FeedSource, LogBatchFeed, type RawChange } from './change-feed.js';
 import { ENCODINGS, valueCodec, type ValueCodec, type ValueEncodingName } from './value-codec.js';
 
-export type { CompactionResult, Durability, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
+export type { BatchFeed, CompactionResult, Durability, FeedRun, LogOpenReport, RecoveryMode, SnapshotInfo, SnapshotStart, ValueEncodingName };
 export type Key = string | Uint8Array;
 
 export interface LogStoreOptions {
@@ -712,10 +712,26 @@ export class LogStore<V = unknown> {
     return this.#feed(options, (c) => c);
   }
 
+  /**
+   * The log's batches from offset `from` on (default: logStartOffset), as
+   * the bytes the log holds them in, each checked by its CRC: what a
+   * mirror ships (logkv/replication), with no object per record. Follows
+   * new writes like changes(); OUT_OF_RANGE below logStartOffset.
+   */
+  storedBatches(options: { from?: number } = {}): BatchFeed {
+    return new LogBatchFeed(this.#feedSource(options.from), options.from ?? this.logStartOffset);
+  }
+
   #feed<T>(options: ChangesOptions, decode: (c: RawChange) => T): AsyncIterableIterator<T> {
+    const source = this.#feedSource(options.from);
+    return new ChangeFeed(source, options.from ?? this.logStartOffset, options.follow ?? true, decode);
+  }
+
+  /** What a feed from `from` reads (checked against the log's start). */
+  #feedSource(from: number | undefined): FeedSource {
     this.#checkOpen();
     const start = this.logStartOffset;
-    const from = options.from ?? start;
+    from ??= start;
     if (!Number.isSafeInteger(from) || from < 0) throw new LogkvError('INVALID_ARGUMENT', `from must be a non-negative integer offset, not ${String(from)}`);
     if (from < start) {
       throw new LogkvError('OUT_OF_RANGE', `offset ${from} is older than the oldest this store holds the history of (${start}): it began from a snapshot at ${start}`);
@@ -727,7 +743,7 @@ export class LogStore<V = unknown> {
       changed: () => new Promise<void>((resolve) => (this.#closed ? resolve() : this.#feedWaiters.push(resolve))),
       closed: () => this.#closed,
     };
-    return new ChangeFeed(source, from, options.follow ?? true, decode);
+    return source;
   }
 
   #afterCommit(nextOffset: number): void {

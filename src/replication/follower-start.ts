@@ -37,7 +37,7 @@ export async function planStart(c: Connection, o: { leader?: string; startFrom: 
     // Not made yet (the mirror makes it): nothing was ever in it.
     if (!streamMissing(e)) throw e;
   }
-  let first: { store: string; offset: number; prev: number } | undefined;
+  let first: { store: string; first: number; prev: number } | undefined;
   let unreadable = false;
   if (state.messages > 0) {
     const m = await c.jsm.streams.getMessage(c.stream, { seq: state.first_seq });
@@ -65,7 +65,7 @@ export async function planStart(c: Connection, o: { leader?: string; startFrom: 
     return { snapshot: newest, bucket };
   }
   if (holdsStart) return {};
-  const where = first ? `begins at offset ${first.offset} (the writes up to offset ${first.prev} are no longer in it)` : `holds none of the ${state.last_seq} messages it had`;
+  const where = first ? `begins at offset ${first.first} (the writes up to offset ${first.prev} are no longer in it)` : `holds none of the ${state.last_seq} messages it had`;
   const snapshots = newest ? `its newest snapshot object goes on at offset ${newest.nextOffset}, which the stream does not reach` : `bucket ${bucketName(c.stream)} holds no snapshot${leader ? ` of store ${leader}` : ''}`;
   throw new LogkvError('OUT_OF_RANGE', `stream ${c.stream} ${where}, and ${snapshots}: a follower cannot begin from it`);
 }

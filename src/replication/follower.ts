@@ -4,12 +4,13 @@
 // the leader's would be after the same writes.
 //
 // Its only state is the store: the next message wanted is the first whose
-// offset is past the store's newest, found by a binary search over the
-// stream's sequences (a handful of requests), so a follower that restarts,
-// or crashed, goes on where its durable log ends. Messages of a leader
-// batch not yet whole are held, not applied; a batch is applied once its
-// last message came, and several batches share an fsync (the store's group
-// commit).
+// last offset is past the store's newest, found by a binary search over
+// the stream's sequences (a handful of requests), so a follower that
+// restarts, or crashed, goes on where its durable log ends; of a message
+// that begins at or before it, only the records past it are applied. A
+// message is checked whole (message.ts) before any of its batches is
+// handed to the store; a leader batch sent in parts is held until its
+// last part came. Many batches share an fsync (the store's group commit).
 //
 // Consuming: an ordered pull consumer, fetched a batch at a time. It does
 // not recover by itself when the node holding it dies (DESIGN.md, known
@@ -29,14 +30,14 @@ import { inspectStoreDir } from '../log/store-dir.js';
 import { storePath } from '../log/store-path.js';
 import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, retrying, streamMissing } from './connection.js';
 import { planStart, restoreSnapshotObject, type StartFrom } from './follower-start.js';
-import { decodeMessage, HEADER, type ReplicatedRecord } from './message.js';
+import { decodeMessage, HEADER, type ReplicatedMessageBatch } from './message.js';
 
 export interface FollowOptions extends ConnectionOptions {
   /** Options of the follower's store (its value encoding must be the leader's). */
   store?: Omit<LogStoreOptions, 'follower' | 'readOnly'>;
   /** The leader's store id; default: the one the store recorded, else the first message's. */
   leader?: string;
-  /** Messages fetched per request. Default 512. */
+  /** Messages fetched per request. Default 64: a message holds up to maxMessageBytes of the mirror's (1 MiB), and a fetch is held in memory whole. */
   fetchSize?: number;
   /** Batches handed to the store and not yet durable at most. Default 256. */
   maxApplying?: number;
@@ -76,7 +77,7 @@ export interface Follower<V = unknown> {
 
 /** Opens (creating when missing) the follower's store in `dir` and starts applying the stream. */
 export async function follow<V = unknown>(dir: string, options: FollowOptions): Promise<Follower<V>> {
-  const fetchSize = options.fetchSize ?? 512;
+  const fetchSize = options.fetchSize ?? 64;
   const maxApplying = options.maxApplying ?? 256;
   if (!Number.isSafeInteger(fetchSize) || fetchSize < 1 || !Number.isSafeInteger(maxApplying) || maxApplying < 1) {
     throw new LogkvError('INVALID_ARGUMENT', 'fetchSize and maxApplying are positive integers');
@@ -147,12 +148,12 @@ class StoreFollower<V> implements Follower<V> {
   #appliedOffset: number;
   /** The offset before the store's log start (a copy begun from a snapshot: the snapshot's last); -1 for one begun empty. */
   readonly #base: number;
-  /** Stream sequence of the last message of the newest batch handed to the store. */
+  /** Stream sequence of the newest message whose batches were all handed to the store. */
   #handedSeq: number | undefined;
-  /** Offset of the newest message taken in (applied, being applied, or held in #batch). */
+  /** Offset of the newest record taken in (applied, being applied, or held in #held). */
   #received: number;
-  /** Messages of a leader batch not yet whole. */
-  #batch: ReplicatedRecord[] = [];
+  /** The parts received of a leader batch not yet whole (its records copied: a message's buffer is not kept). */
+  #held: ReplicatedMessageBatch | undefined;
   readonly #applying = new Set<Promise<void>>();
   #tail: Tail | undefined;
   #error: LogkvError | undefined;
@@ -176,7 +177,7 @@ class StoreFollower<V> implements Follower<V> {
     const tail = this.#tail;
     const offsets = tail === undefined ? 0 : Math.max(0, tail.offset - this.#appliedOffset);
     if (offsets === 0) return { offsets: 0, ms: 0 };
-    const oldest = this.#batch[0]?.timestamp ?? tail!.timestamp;
+    const oldest = this.#held?.timestampMs ?? tail!.timestamp;
     return { offsets, ms: Math.max(0, Date.now() - oldest) };
   }
 
@@ -251,7 +252,7 @@ class StoreFollower<V> implements Follower<V> {
   async #consume(): Promise<void> {
     // What was held of an unfinished batch is fetched again from its first message.
     await this.#settleApplying();
-    this.#batch = [];
+    this.#held = undefined;
     this.#received = this.#appliedOffset;
     if (this.#handedSeq === undefined) {
       // Every message before the first wanted belongs to a batch the store holds.
@@ -284,43 +285,63 @@ class StoreFollower<V> implements Follower<V> {
     }
   }
 
-  /** Takes message `m` in: checked, held until its batch is whole, then handed to the store. */
+  /** Takes message `m` in: checked whole, its batches handed to the store (a part of one held until the batch is whole). */
   async #take(m: JsMsg): Promise<void> {
-    const r = decodeMessage({ seq: m.seq, header: (n) => m.headers?.get(n) ?? '', data: m.data }, this.#c.stream);
-    this.#leader ??= r.store;
-    if (r.store !== this.#leader) {
-      throw new LogkvError('WRONG_LEADER', `message ${m.seq} of stream ${this.#c.stream} is a write of store ${r.store}; the store at ${this.store.dir} follows ${this.#leader}`);
+    const msg = decodeMessage({ seq: m.seq, header: (n) => m.headers?.get(n) ?? '', data: m.data }, this.#c.stream);
+    this.#leader ??= msg.store;
+    const leader = this.#leader;
+    if (msg.store !== leader) {
+      throw new LogkvError('WRONG_LEADER', `message ${m.seq} of stream ${this.#c.stream} holds writes of store ${msg.store}; the store at ${this.store.dir} follows ${leader}`);
     }
-    // Delivered again (a new consumer starts at a batch's first message): already taken in.
-    if (r.offset <= this.#received) return;
-    // Right after a snapshot, the message before it may be older than the snapshot's last write (the cleaner thinned what the mirror read, or the stream goes on from a snapshot shipped at a jump): nothing between is missing.
-    const afterSnapshot = this.#received === this.#base && r.prev < this.#received;
-    if (r.prev !== this.#received && !afterSnapshot) {
-      const jump = r.prev > this.#received ? ` (the mirror may have gone on from a snapshot at offset ${r.prev + 1}: a new follower in an empty directory begins from it)` : '';
-      throw new LogkvError(
-        'OFFSET_GAP',
-        `message ${m.seq} of stream ${this.#c.stream} (offset ${r.offset}) follows offset ${r.prev}, but the store at ${this.store.dir} has ${this.#received < 0 ? 'nothing' : `offset ${this.#received}`} last: the stream misses writes between them${jump}`,
-      );
+    const after = this.#received;
+    // Delivered again (a new consumer starts at the message after the last one handed over whole): already taken in.
+    if (msg.last <= after) return;
+    // A message that begins at or before the newest write held (a snapshot this copy began from falls inside it) goes on from it: no gap to look for.
+    if (msg.first > after) {
+      // Right after a snapshot, the message before it may be older than the snapshot's last write (the cleaner thinned what the mirror read, or the stream goes on from a snapshot shipped at a jump): nothing between is missing.
+      const afterSnapshot = after === this.#base && msg.prev < after;
+      if (msg.prev !== after && !afterSnapshot) {
+        const jump = msg.prev > after ? ` (the mirror may have gone on from a snapshot at offset ${msg.prev + 1}: a new follower in an empty directory begins from it)` : '';
+        throw new LogkvError(
+          'OFFSET_GAP',
+          `message ${m.seq} of stream ${this.#c.stream} (offsets ${msg.first}-${msg.last}) follows offset ${msg.prev}, but the store at ${this.store.dir} has ${after < 0 ? 'nothing' : `offset ${after}`} last: the stream misses writes between them${jump}`,
+        );
+      }
     }
-    this.#received = r.offset;
-    this.#batch.push(r);
-    if (this.#tail === undefined || this.#tail.seq < m.seq) this.#tail = { seq: m.seq, offset: r.offset, timestamp: r.timestamp };
-    if (!r.batchEnd) return;
-    const records = this.#batch;
-    this.#batch = [];
-    this.#hand({ leader: this.#leader, timestampMs: r.timestamp, records }, m.seq, r.offset);
+    const count = msg.batches.length;
+    for (const [i, b] of msg.batches.entries()) {
+      let records = b.records[0]!.offset > after ? b.records : b.records.filter((r) => r.offset > after);
+      if (records.length === 0) continue;
+      const held = this.#held;
+      if (held) {
+        if (held.timestampMs !== b.timestampMs) {
+          throw new LogkvError('CORRUPT', `message ${m.seq} of stream ${this.#c.stream} goes on with a leader batch of ${held.timestampMs}, but at ${b.timestampMs}; nothing of it was applied`, { offset: m.seq, reason: 'replicated-message' });
+        }
+        records = [...held.records, ...records];
+        this.#held = undefined;
+      }
+      const last = i === count - 1;
+      if (last && !msg.batchEnd) {
+        this.#held = { timestampMs: b.timestampMs, records: records.map((r) => ({ ...r, key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })) };
+        continue;
+      }
+      this.#hand({ leader, timestampMs: b.timestampMs, records }, records.at(-1)!.offset, last ? m.seq : undefined);
+    }
+    this.#received = msg.last;
+    if (this.#tail === undefined || this.#tail.seq < m.seq) this.#tail = { seq: m.seq, offset: msg.last, timestamp: msg.timestamp };
     while (this.#applying.size >= this.#o.maxApplying) await Promise.race(this.#applying);
     if (this.#error) throw this.#error;
   }
 
-  #hand(batch: ReplicatedBatch, seq: number, offset: number): void {
-    this.#handedSeq = seq;
+  /** Hands a whole leader batch to the store; `seq`: the stream sequence of the message it ends, when it is that message's last batch. */
+  #hand(batch: ReplicatedBatch, offset: number, seq: number | undefined): void {
+    if (seq !== undefined) this.#handedSeq = seq;
     const applying: Promise<void> = this.store
       .applyReplicated(batch)
       .then(
         () => {
           // Batches resolve in the order they were handed (one write queue).
-          this.#appliedSeq = seq;
+          if (seq !== undefined) this.#appliedSeq = seq;
           this.#appliedOffset = offset;
           this.#settleWaiters();
         },
@@ -343,9 +364,10 @@ class StoreFollower<V> implements Follower<V> {
     if (messages === 0) return last + 1;
     const offsetAt = async (seq: number): Promise<number> => {
       const msg = await this.#c.jsm.streams.getMessage(this.#c.stream, { seq });
-      const text = msg?.header.get(HEADER.offset);
-      if (!msg || !text) throw new LogkvError('CORRUPT', `message ${seq} of stream ${this.#c.stream} is missing or has no offset`, { reason: 'replicated-message' });
-      return Number(text);
+      if (!msg) throw new LogkvError('CORRUPT', `message ${seq} of stream ${this.#c.stream} is missing`, { reason: 'replicated-message' });
+      const last = Number(msg.header.get(HEADER.last) || Number.NaN);
+      // A message without its offset is damaged: the decoder says how.
+      return Number.isSafeInteger(last) ? last : decodeMessage({ seq, header: (n) => msg.header.get(n), data: msg.data }, this.#c.stream).last;
     };
     let lo = first;
     let hi = last + 1;
@@ -372,7 +394,7 @@ class StoreFollower<V> implements Follower<V> {
     try {
       const { lastSeq, msg } = await lastMessage(this.#c);
       if (!msg) return (this.#tail = { seq: lastSeq, offset: -1, timestamp: 0 });
-      const offset = Number(msg.header.get(HEADER.offset));
+      const offset = Number(msg.header.get(HEADER.last));
       const timestamp = Number(msg.header.get(HEADER.timestamp));
       this.#tail = { seq: lastSeq, offset: Number.isSafeInteger(offset) ? offset : -1, timestamp: Number.isSafeInteger(timestamp) ? timestamp : 0 };
       return this.#tail;

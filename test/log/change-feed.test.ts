@@ -3,10 +3,11 @@
 // could still take back; OUT_OF_RANGE below the log's start.
 
 import t, { type Test } from 'tap';
-import { type Change, LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
+import { type Change, type FeedRun, LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { restore } from '../../src/log/restore.js';
 import type { FileIO } from '../../src/io/file-io.js';
 import { MemoryFileIO, overriding } from '../support/memory-file-io.js';
+import { BatchReader, type ReadBatch } from '../../src/formats/log-segment-reader.js';
 
 /** `io` with every fsync taking a turn of the event loop, as a real one takes time: writes wait unsynced meanwhile. */
 function slowSyncs(io: MemoryFileIO): FileIO {
@@ -208,4 +209,82 @@ t.test('below the log start offset of a restored store: OUT_OF_RANGE', async (t)
   const got = await collect(r.changes({ follow: false }));
   t.same(got.map((c) => [c.offset, c.key.toString()]), [[50, 'next']], 'by default from the log start offset');
   await r.close();
+});
+
+t.test("storedBatches: the log's own batch bytes in runs, within a read's limits, a batch begun inside re-encoded", async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  for (let i = 0; i < 200; i++) {
+    if (i % 10 === 0) await s.batch([{ type: 'put', key: `b${i}`, value: 'x'.repeat(i) }, { type: 'del', key: `k${i % 7}` }, { type: 'put', key: `c${i}`, value: 'y' }]);
+    else await s.put(`k${i % 7}`, `v${i}`, i % 9 === 0 ? { expireAt: 4_000_000_000_000 } : {});
+  }
+  const want = (await collect(s.changes({ from: 0, follow: false }))).map((c) => c.offset);
+  /** The batches of runs, each checked against what its run says of it. */
+  const batchesOf = (runs: FeedRun[]): ReadBatch[] => {
+    const out: ReadBatch[] = [];
+    for (const r of runs) {
+      const got: ReadBatch[] = [];
+      for (let at = 0; at < r.bytes.length; ) {
+        const step = new BatchReader(r.bytes).at(at, 0);
+        if (step.kind !== 'batch') {
+          t.fail(`a run holds whole batches only (${step.kind} at ${at})`);
+          break;
+        }
+        got.push(step.batch);
+        at += step.batch.size;
+      }
+      const records = got.flatMap((b) => b.records);
+      t.same(
+        [r.firstOffset, r.lastOffset, r.firstTimestampMs, r.lastTimestampMs, r.records, r.batches],
+        [records[0]!.offset, records.at(-1)!.offset, got[0]!.timestampMs, got.at(-1)!.timestampMs, records.length, got.length],
+        'a run says what it holds',
+      );
+      out.push(...got);
+    }
+    return out;
+  };
+  // The store spans several 4 KiB segments; reads of at most 600 bytes or 5 records.
+  const feed = s.storedBatches({ from: 0 });
+  const runs: FeedRun[] = [];
+  for (let read = feed.read(600, 5); read.length > 0; read = feed.read(600, 5)) {
+    const bytes = read.reduce((n, r) => n + r.bytes.length, 0);
+    const records = read.reduce((n, r) => n + r.records, 0);
+    t.ok((read.length === 1 && read[0]!.batches === 1) || (bytes <= 600 && records <= 5), `a read keeps to its limits or holds one batch (${read.length} runs, ${bytes} bytes, ${records} records)`);
+    runs.push(...read);
+  }
+  const batches = batchesOf(runs);
+  t.same(batches.flatMap((b) => b.records.map((r) => r.offset)), want, 'every record once, in order');
+  t.equal(batches.filter((b) => b.records.length === 3).length, 20, 'a batch of three writes is one batch');
+  t.ok(runs.some((r) => r.batches > 1), 'batches back to back come in one run');
+
+  // Read all at once: the same batches, byte for byte, in fewer runs.
+  const all = s.storedBatches({ from: 0 }).read(1 << 20);
+  t.ok(Buffer.concat(all.map((r) => r.bytes)).equals(Buffer.concat(runs.map((r) => r.bytes))), 'the same bytes whatever the limits');
+  t.ok(all.length < runs.length, `${all.length} runs (one per segment) rather than ${runs.length}`);
+
+  // From inside a three-record batch (i = 10: offsets 12-14): its last two records as a batch of their own, then the log's batches.
+  const inside = s.storedBatches({ from: 13 }).read(1 << 20);
+  const [rest, ...after] = batchesOf(inside);
+  t.same(rest!.records.map((r) => r.offset), [13, 14], 'begun inside a batch: the rest of it');
+  t.equal(rest!.timestampMs, batches.find((b) => b.baseOffset === 12)!.timestampMs, 'at its timestamp');
+  t.same(inside[0]!.batches, 1, 'in a run of its own');
+  t.same(after.map((b) => b.crc), batches.filter((b) => b.baseOffset >= 15).map((b) => b.crc), "then the log's batches");
+
+  // fill(): reads ahead without taking; true once that much waits.
+  const ahead = s.storedBatches({ from: 0 });
+  t.ok(ahead.fill(100), 'a hundred bytes are there');
+  t.notOk(ahead.fill(1 << 20), 'a MiB is not');
+  t.ok(Buffer.concat(ahead.read(1 << 20).map((r) => r.bytes)).equals(Buffer.concat(all.map((r) => r.bytes))), 'what was read ahead is taken first');
+
+  // It follows: a read finds nothing until the next write is acknowledged.
+  const following = s.storedBatches({ from: s.nextOffset });
+  t.same(following.read(1 << 20), []);
+  const changed = following.changed();
+  await s.put('new', 'write');
+  await changed;
+  t.same(following.read(1 << 20).map((r) => r.firstOffset), [s.nextOffset - 1]);
+  t.throws(() => s.storedBatches({ from: -1 }), { code: 'INVALID_ARGUMENT' });
+  await s.close();
+  t.ok(following.done, 'done once the store closed');
+  t.same(following.read(1 << 20), []);
 });

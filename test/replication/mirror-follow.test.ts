@@ -5,7 +5,9 @@
 // acknowledged writes, at the same offsets and timestamps, in order, each
 // once, and answers gets and ranges as the leader does; kvtool verify
 // passes on its directory; the stream holds each write once, in offset
-// order.
+// order, in messages that each name the last offset of the one before.
+// The first test's mirror sends messages of at most 4 KiB, so its larger
+// leader batches go in parts across the node's death and the restart.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { follow, type Follower, mirror, type Mirror } from '../../src/replication/index.js';
+import { decodeMessage } from '../../src/replication/message.js';
 import { natsFixture, verifyStore } from '../support/nats-fixture.js';
 
 const LEADER_PROCESS = fileURLToPath(new URL('../support/mirrored-leader-process.mjs', import.meta.url));
@@ -32,17 +35,23 @@ async function history(s: LogStore<string>): Promise<string[]> {
   return out;
 }
 
-/** The offsets the stream's messages carry, in stream order. */
-async function streamOffsets(stream: string): Promise<number[]> {
+/** The offsets of the records the stream's messages carry, in stream order, each message checked whole and against the one before it. */
+async function streamOffsets(t: Test, stream: string): Promise<number[]> {
   const nc = await connect({ servers: nats.cluster.servers });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const info = await jsm.streams.info(stream);
     const out: number[] = [];
+    const chained: string[] = [];
+    let prev = -1;
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const m = await jsm.streams.getMessage(stream, { seq });
-      out.push(Number(m?.header.get('Logkv-Offset')));
+      const msg = decodeMessage({ seq, header: (n) => m!.header.get(n), data: m!.data }, stream);
+      if (msg.prev !== prev) chained.push(`message ${seq} follows ${msg.prev}, the one before it ended at ${prev}`);
+      prev = msg.last;
+      for (const b of msg.batches) out.push(...b.records.map((r) => r.offset));
     }
+    t.same(chained, [], `each of the ${info.state.messages} messages names the last offset of the one before it`);
     return out;
   } finally {
     await nc.close();
@@ -60,7 +69,7 @@ async function checkCopy(t: Test, leader: LogStore<string>, follower: LogStore<s
   t.same(differ, [], 'every key ever written gets the same answer');
   const range = { gte: 'k1', lt: 'k3', reverse: true, limit: 50 };
   t.same([...follower.keys(range)], [...leader.keys(range)], 'a range answers alike');
-  const offsets = await streamOffsets(stream);
+  const offsets = await streamOffsets(t, stream);
   t.ok(
     offsets.every((o, i) => i === 0 || o > offsets[i - 1]!),
     'the stream holds each write once, in offset order',
@@ -75,7 +84,7 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
   const leader = await LogStore.open<string>(path.join(work, 'leader'), storeOptions);
   let retries = 0;
   const onRetry = () => void retries++;
-  let m: Mirror = await mirror(leader, { ...opts, maxInFlight: 64, onRetry });
+  let m: Mirror = await mirror(leader, { ...opts, maxInFlight: 64, maxMessageBytes: 4096, onRetry });
   let f: Follower<string> = await follow<string>(path.join(work, 'follower'), { ...opts, store: storeOptions });
   const keys = new Set<string>();
   const rounds = 60;
@@ -90,6 +99,11 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
       else if (n % 10 === 5) {
         keys.add(`b${n}`);
         writes.push(leader.batch([{ type: 'put', key, value: `batch ${n}` }, { type: 'put', key: `b${n}`, value: 'x'.repeat(n % 300) }, { type: 'del', key: `k${n % 400}` }]));
+      } else if (n % 97 === 7) {
+        // A batch larger than a message (maxMessageBytes below): sent in parts, applied whole.
+        const big = Array.from({ length: 40 }, (_, j) => ({ type: 'put' as const, key: `big${n}-${j}`, value: `${n}`.repeat(60) }));
+        for (const op of big) keys.add(op.key);
+        writes.push(leader.batch(big));
       } else writes.push(leader.put(key, `value ${n}`, n % 17 === 0 ? { expireAt: 4_000_000_000_000 } : {}));
     }
     await Promise.all(writes);
@@ -100,7 +114,7 @@ t.test('writes reach the follower through an R3 stream while a node dies, the mi
     }
     if (round === 25) {
       await m.close();
-      m = await mirror(leader, { ...opts, maxInFlight: 64, onRetry });
+      m = await mirror(leader, { ...opts, maxInFlight: 64, maxMessageBytes: 4096, onRetry });
     }
     if (round === 35) {
       await f.close();

@@ -8,15 +8,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { connect, headers } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { restore } from '../../src/log/restore.js';
 import { follow, mirror } from '../../src/replication/index.js';
-import { encodeMessage } from '../../src/replication/message.js';
 import { bucketName, objectName } from '../../src/replication/snapshot-objects.js';
 import { natsFixture, verifyStore } from '../support/nats-fixture.js';
+import { leaderBatch, messageOf, publishMessages } from '../support/replication-messages.js';
 
 
 const storeOptions: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 64 * 1024, autoCompact: false };
@@ -134,8 +134,16 @@ t.test('a stream whose start was cut: a new follower begins from the newest snap
   const m = await mirror(leader, opts);
   await fill(leader, 0, 200);
   await m.caughtUp();
-  // The stream keeps only its messages from sequence 151 on (offset 150 on).
-  await withJs(async (nc) => (await jetstreamManager(nc)).streams.purge('CUT', { seq: 151 }));
+  // The stream keeps only its messages from the one holding offset 150 on (a message holds the writes of a few milliseconds).
+  const cutAt = await withJs(async (nc) => {
+    const jsm = await jetstreamManager(nc);
+    const { first_seq: first, last_seq: last } = (await jsm.streams.info('CUT')).state;
+    let seq = first;
+    while (seq < last && Number((await jsm.streams.getMessage('CUT', { seq }))!.header.get('Logkv-Last-Offset')) < 150) seq++;
+    await jsm.streams.purge('CUT', { seq });
+    return seq;
+  });
+  t.ok(cutAt > 1, `the stream cut before its message ${cutAt}`);
   const bare = path.join(work, 'follower-cut-bare');
   await t.rejects(follow(bare, { ...opts, store: storeOptions }), { code: 'OUT_OF_RANGE' });
   t.notOk(fs.existsSync(bare) && fs.readdirSync(bare).length > 0, 'no store was made');
@@ -222,23 +230,19 @@ t.test('right after a snapshot, the message before the next may be older than th
   const snap = await local.snapshot();
   await local.close();
   const STORE_A = 'a'.repeat(32);
-  const publish = async (stream: string, writes: Array<[offset: number, prev: number]>) =>
+  // Each message: its one-write batches' offsets, and the last offset of the message before it.
+  const publish = async (stream: string, messages: Array<[offsets: number[], prev: number]>) =>
     withJs(async (nc) => {
-      const js = jetstream(nc);
       await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`logkv.${stream}`] });
-      for (const [offset, prev] of writes) {
-        const m = encodeMessage(STORE_A, { offset, key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`), tombstone: false, timestamp: 1_700_000_000_000 + offset, lastInBatch: true }, prev);
-        const h = headers();
-        for (const [k, v] of m.headers) h.set(k, v);
-        await js.publish(`logkv.${stream}`, m.payload, { msgID: m.msgID, headers: h });
-      }
+      const batches = (offsets: number[]) => offsets.map((offset) => leaderBatch([{ offset, key: `k${offset}`, value: `v${offset}` }]));
+      await publishMessages(nats.cluster.servers, stream, messages.map(([offsets, prev]) => messageOf(STORE_A, batches(offsets), prev)));
       const bucket = await new Objm(nc).create(bucketName(stream));
       const sha = fs.readFileSync(snap.path).subarray(-32).toString('hex');
       const meta = { 'logkv-store': STORE_A, 'logkv-next-offset': '12', 'logkv-sha256': sha, 'logkv-entries': '12' };
       await bucket.put({ name: objectName(STORE_A, 12), metadata: meta }, readable(fs.readFileSync(snap.path)));
     });
-  const chain = Array.from({ length: 10 }, (_, i): [number, number] => [i, i - 1]);
-  await publish('THIN', [...chain, [15, 9], [16, 15]]);
+  const chain = Array.from({ length: 10 }, (_, i): [number[], number] => [[i], i - 1]);
+  await publish('THIN', [...chain, [[15], 9], [[16], 15]]);
   const f = await follow<string>(path.join(work, 'follower-thin'), { servers: nats.cluster.servers, stream: 'THIN', store: storeOptions });
   await f.caughtUp();
   t.equal(f.store.logStartOffset, 12, 'begun from the snapshot');
@@ -247,11 +251,23 @@ t.test('right after a snapshot, the message before the next may be older than th
   t.equal(f.store.get('k11'), 'v11', 'what the snapshot holds is there');
   await f.close();
   // The message after the snapshot names 13 as the one before it: 12 and 13 are missing.
-  await publish('THIN2', [...chain, [14, 13]]);
+  await publish('THIN2', [...chain, [[14], 13]]);
   const g = await follow<string>(path.join(work, 'follower-thin2'), { servers: nats.cluster.servers, stream: 'THIN2', store: storeOptions });
   await t.rejects(g.caughtUp(), { code: 'OFFSET_GAP' });
   t.equal(g.store.nextOffset, 12, 'nothing applied past the snapshot');
   await g.close();
+  // The snapshot inside a message (the mirror sent offsets 8 to 15 in one, thinned at 13): only its writes past the snapshot are applied.
+  await publish('INSIDE', [[[0, 1, 2, 3, 4, 5, 6, 7], -1], [[8, 9, 10, 11, 12, 14, 15], 7], [[16], 15]]);
+  const h = await follow<string>(path.join(work, 'follower-inside'), { servers: nats.cluster.servers, stream: 'INSIDE', store: storeOptions });
+  await h.caughtUp();
+  t.equal(h.store.logStartOffset, 12, 'begun from the snapshot');
+  t.equal(h.store.nextOffset, 17);
+  t.same([12, 14, 15, 16].map((o) => h.store.get(`k${o}`)), ['v12', 'v14', 'v15', 'v16'], 'the writes of the message past the snapshot, and after it');
+  t.equal(h.store.get('k11'), 'v11', 'what the snapshot holds is there');
+  const offsets: number[] = [];
+  for await (const c of h.store.changes({ follow: false })) offsets.push(c.offset);
+  t.same(offsets, [12, 14, 15, 16], "the follower's log: the leader's offsets, its gap too");
+  await h.close();
 });
 
 t.test("snapshot objects of another store are never restored: OUT_OF_RANGE, WRONG_LEADER, or which one (INVALID_ARGUMENT)", async (t) => {
@@ -264,15 +280,10 @@ t.test("snapshot objects of another store are never restored: OUT_OF_RANGE, WRON
   const STORE_B = 'b'.repeat(32);
   const STORE_C = 'c'.repeat(32);
   await withJs(async (nc) => {
-    const js = jetstream(nc);
     await (await jetstreamManager(nc)).streams.add({ name: 'FOREIGN', subjects: ['logkv.FOREIGN'] });
     // Store A's stream, cut: its first message follows offset 9.
-    for (const [offset, prev] of [[10, 9], [11, 10]] as const) {
-      const m = encodeMessage(STORE_A, { offset, key: Buffer.from(`k${offset}`), value: Buffer.from('v'), tombstone: false, timestamp: 1_700_000_000_000, lastInBatch: true }, prev);
-      const h = headers();
-      for (const [k, v] of m.headers) h.set(k, v);
-      await js.publish('logkv.FOREIGN', m.payload, { msgID: m.msgID, headers: h });
-    }
+    const batch = (offset: number) => leaderBatch([{ offset, key: `k${offset}`, value: 'v' }], 1_700_000_000_000);
+    await publishMessages(nats.cluster.servers, 'FOREIGN', [messageOf(STORE_A, [batch(10)], 9), messageOf(STORE_A, [batch(11)], 10)]);
     const bucket = await new Objm(nc).create(bucketName('FOREIGN'));
     const meta = { 'logkv-store': STORE_B, 'logkv-next-offset': '12', 'logkv-sha256': bytes.subarray(-32).toString('hex'), 'logkv-entries': '12' };
     await bucket.put({ name: objectName(STORE_B, 12), metadata: meta }, readable(bytes));
