@@ -51,6 +51,13 @@ export interface JournalStoreOptions {
   io?: FileIO;
   /** Clock for header timestamps. */
   now?: () => number;
+}
+
+/**
+ * What the LogStore's manifest opens its journal with, beside the public
+ * options (not part of the package's API).
+ */
+export interface ManifestJournalOptions extends JournalStoreOptions {
   /**
    * The lock file that keeps a second writer out. `false`: the caller holds
    * a lock that covers these files (the LogStore's LOCK covers its
@@ -62,7 +69,7 @@ export interface JournalStoreOptions {
    * under that lock, so open does not read and parse them again. Only with
    * `lock: false`: without the caller's lock they could have changed since.
    */
-  read?: readonly [JournalFileRead, JournalFileRead];
+  read?: readonly [JournalFileRead, JournalFileRead] | undefined;
 }
 
 export interface JournalOpenReport {
@@ -134,7 +141,8 @@ export class JournalStore {
    * what was found: clean, a torn tail cut, corruption (file, offset) and
    * copies kept aside.
    */
-  static async open(basePath: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
+  static async open(basePath: string, publicOptions: JournalStoreOptions = {}): Promise<JournalStore> {
+    const options: ManifestJournalOptions = publicOptions;
     const io = options.io ?? nodeFileIO;
     const hwm = options.highWaterMark ?? 0.8;
     if (typeof hwm !== 'number' || !(hwm > 0 && hwm <= 1)) {

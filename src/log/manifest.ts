@@ -10,7 +10,7 @@
 // lists, and each change is a single setMany.
 
 import { join } from 'node:path';
-import { JournalStore } from '../journal/journal-store.js';
+import { JournalStore, type ManifestJournalOptions } from '../journal/journal-store.js';
 import { type DataLoss, type JournalFileRead, planRecovery, readJournalFile, type RecoveryEvent } from '../journal/journal-recovery.js';
 import type { JournalValue } from '../formats/journal-value.js';
 import type { FileIO } from '../io/file-io.js';
@@ -185,7 +185,8 @@ export class Manifest extends ManifestView {
   static async open(io: FileIO, dir: string, now: () => number, lostDir = join(dir, 'lost'), view?: ManifestView): Promise<Manifest> {
     const base = join(dir, MANIFEST_BASE);
     const existed = io.exists(`${base}.jrna`) || io.exists(`${base}.jrnb`);
-    const journal = await JournalStore.open(base, { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now, keepAsideDir: lostDir, lock: false, read: view?.files });
+    const options: ManifestJournalOptions = { io, bufferSize: MANIFEST_FILE_SIZE, durability: 'sync', now, keepAsideDir: lostDir, lock: false, read: view?.files };
+    const journal = await JournalStore.open(base, options);
     return new Manifest(journal, existed);
   }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
-import { JournalStore, type JournalStoreOptions } from '../../src/journal/journal-store.js';
+import { JournalStore, type JournalStoreOptions, type ManifestJournalOptions } from '../../src/journal/journal-store.js';
 import { JOURNAL_HEADER_SIZE, scanJournal } from '../../src/formats/index.js';
 import { readJournalFile } from '../../src/journal/journal-recovery.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
@@ -589,9 +589,10 @@ t.test('files read ahead: taken only under the caller\'s lock, and only the stor
   await first.set('k', 1);
   await first.close();
   const read = [readJournalFile(nodeFileIO, `${base}.jrna`), readJournalFile(nodeFileIO, `${base}.jrnb`)] as const;
-  await t.rejects(JournalStore.open(base, { read }), code('INVALID_ARGUMENT'), 'without lock: false the files may have changed since');
-  await t.rejects(JournalStore.open(base, { read: [read[1], read[0]], lock: false }), code('INVALID_ARGUMENT'), 'a and b swapped');
-  const again = await JournalStore.open(base, { read, lock: false });
+  const ahead = (o: ManifestJournalOptions) => JournalStore.open(base, o);
+  await t.rejects(ahead({ read }), code('INVALID_ARGUMENT'), 'without lock: false the files may have changed since');
+  await t.rejects(ahead({ read: [read[1], read[0]], lock: false }), code('INVALID_ARGUMENT'), 'a and b swapped');
+  const again = await ahead({ read, lock: false });
   t.equal(again.get('k'), 1);
   t.notOk(existsSync(`${base}.lock`), 'no lock file of its own');
   await again.set('k', 2);
