@@ -431,7 +431,6 @@ export class SegmentLog {
       const results = new Array<unknown>(group.length);
       const settled = new Array<boolean>(group.length).fill(false);
       try {
-        if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
           const plain = w.request.plain === true;
@@ -495,6 +494,8 @@ export class SegmentLog {
       this.#writePending();
       await this.#roll();
     }
+    // The zero fill goes in before the segment's first write since open or a roll, not before a group that writes nothing (compact()'s roll right after open extended the segment only to trim it again).
+    if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
     const segment = this.#active;
     const pending = (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
     const position = pending.position + pending.bytes;
