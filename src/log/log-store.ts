@@ -750,8 +750,6 @@ export class LogStore<V = unknown> {
    */
   async compact(): Promise<CompactionResult> {
     this.#checkMaintainable();
-    // The run's outputs get their hints in the worker: started now, it is up by the time the first is sealed.
-    backgroundFiles(this.#io).warm();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });

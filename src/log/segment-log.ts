@@ -46,6 +46,7 @@ import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/lim
 import type { FileHandle, FileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
+import { checkBatches, type CheckedBatches } from './checked-batches.js';
 import { RecordReads } from './record-reads.js';
 import { extendWithZeros, prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
@@ -72,6 +73,8 @@ export interface Segment {
   sealed: boolean;
   /** Its read-only map, once a read made it (record-reads.ts); null when it cannot be mapped. */
   mapping?: Mapping | null;
+  /** Its batches up to some length, checked by their CRCs since open (checkBatches()): the cleaner does not read them again to check them. */
+  checked?: CheckedBatches;
 }
 
 /** A record as the engine asks for it; offsets are given by the log. */
@@ -189,7 +192,7 @@ export class SegmentLog {
   readonly #background: BackgroundFiles;
   /** The next segment's file, being prepared under a temporary name. */
   #spare: { path: string; ready: Promise<void> } | undefined;
-  /** Hints of sealed segments still being written. */
+  /** Hints of sealed segments still being written, and other work beside() runs. */
   readonly #sealing = new Set<Promise<void>>();
   /**
    * The active segment's hint and index as open found them, moved to
@@ -333,6 +336,21 @@ export class SegmentLog {
     return this.#reads.readValue(segment, position, size);
   }
 
+  /**
+   * Checks the batches of segment `id` in [0, length) by their CRCs
+   * (checked-batches.ts), for the load of a segment open deferred, and
+   * keeps what it learnt for the cleaner; false when the check fails (the
+   * caller makes its own, which reports the damage) or the segment is gone.
+   */
+  checkBatches(id: number, length: number, minOffset: number): boolean {
+    const segment = this.#byId.get(id);
+    if (segment === undefined || length > segment.tail) return false;
+    const checked = checkBatches(segment.handle, length, minOffset);
+    if (checked === undefined) return false;
+    segment.checked = checked;
+    return true;
+  }
+
   /** Unmaps and closes `segment`'s file. */
   #closeSegment(segment: Segment): void {
     this.#reads.release(segment);
@@ -381,7 +399,7 @@ export class SegmentLog {
     return true;
   }
 
-  /** Waits until every sealed segment's hint written in the background is on disk (or failed). */
+  /** Waits until every sealed segment's hint written in the background is on disk (or failed), and all other work beside() runs is done. */
   async sealed(): Promise<void> {
     while (this.#sealing.size > 0) await Promise.all(this.#sealing);
   }
@@ -623,6 +641,22 @@ export class SegmentLog {
       if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
       return false;
     }
+  }
+
+  /**
+   * Runs `work` on sealed segments' files (a cleaner output's hint and
+   * index, the removal of the files a run replaced) outside the write
+   * queue; close and the cleaner wait for it (sealed()). Resolves when it
+   * is started, or, on a file system that is not detached (the tests'
+   * crashing one), when it is done. Its error is reported
+   * (onBackgroundError); each caller's crash story covers work not done.
+   */
+  async beside(work: () => Promise<void>): Promise<void> {
+    const done: Promise<void> = work()
+      .catch((e: unknown) => this.#o.onBackgroundError?.(e))
+      .finally(() => this.#sealing.delete(done));
+    this.#sealing.add(done);
+    if (!this.#background.detached) await done;
   }
 
   /** Writes the hint and index of sealed segment `id` again (they were found damaged), outside the write queue; nothing when the cleaner has replaced it since. */

@@ -3,6 +3,11 @@
 // commits and bench/README.md).
 
 import t from 'tap';
+import { Op, ValueEncoding } from '../../src/formats/limits.js';
+import { readSegment } from '../../src/formats/log-segment-reader.js';
+import { encodeBatch } from '../../src/formats/log-segment-writer.js';
+import { CompactedOutput } from '../../src/log/compacted-output.js';
+import { KeptBatches } from '../../src/log/kept-batches.js';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
 
@@ -38,4 +43,82 @@ t.test('compact() right after open writes nothing into the segment it seals (no 
   t.same(touched, [], 'no write or truncation of the sealed segment');
   for (let k = 0; k < 20; k++) t.ok(again.get(`k${k}`)?.startsWith('v'), `k${k} still there`);
   await again.close();
+});
+
+/** A store whose newest segment is mostly dead: `rounds` batches each overwriting the same `keys` keys, closed cleanly. */
+async function overwritten(io: MemoryFileIO, rounds: number, keys: number): Promise<void> {
+  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+  for (let r = 0; r < rounds; r++) {
+    await s.batch(Array.from({ length: keys }, (_, k) => ({ type: 'put' as const, key: `k${k}`, value: `r${r}`.padEnd(40, '.') })));
+  }
+  await s.close();
+}
+
+t.test('compact() right after open reads, of a mostly dead segment the open deferred, only the batches it keeps from', async (t) => {
+  const io = new MemoryFileIO();
+  await overwritten(io, 40, 20);
+  const newest = segments(io).at(-1)!;
+  const size = io.readFile(newest).length;
+  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+  const result = await s.compact();
+  // The load's check of the deferred segment (a window at a time) told the cleaner where every batch is.
+  t.ok(result.bytesRead < size / 4, `read ${result.bytesRead} of the segment's ${size} bytes`);
+  t.equal(result.recordsKept, 20);
+  for (let k = 0; k < 20; k++) t.equal(s.get(`k${k}`), 'r39'.padEnd(40, '.'));
+  await s.close();
+  const again = await LogStore.open<string>(DIR, { io, ...base, loadKeys: 'before-open' });
+  t.equal(again.openReport.clean, true);
+  for (let k = 0; k < 20; k++) t.equal(again.get(`k${k}`), 'r39'.padEnd(40, '.'));
+  await again.close();
+});
+
+t.test('a dead batch of the deferred newest segment damaged after open: compact() refuses, nothing changes', async (t) => {
+  const io = new MemoryFileIO();
+  await overwritten(io, 40, 20);
+  const newest = segments(io).at(-1)!;
+  const errors: unknown[] = [];
+  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking(), onBackgroundError: (e) => errors.push(e) });
+  const bytes = io.readFile(newest);
+  bytes[200]! ^= 0x40;
+  io.setFile(newest, bytes);
+  await t.rejects(s.compact(), { code: 'CORRUPT', file: newest });
+  t.ok(errors.some((e) => (e as { code?: string }).code === 'CORRUPT'), 'the load reported the damage too');
+  t.same(io.readdir(DIR).filter((n) => n.includes('-')), [], 'no output is left behind');
+  t.equal(s.get('k7'), 'r39'.padEnd(40, '.'), 'and the store goes on');
+  await s.close();
+});
+
+t.test('the cleaner copies a kept record as it is: its batch keeps the base offset of the batch it came from', async (t) => {
+  const io = new MemoryFileIO();
+  io.mkdir(DIR);
+  const source = encodeBatch({
+    baseOffset: 100,
+    timestampMs: 5,
+    records: Array.from({ length: 10 }, (_, i) => ({ op: Op.Put, offsetDelta: i, key: Buffer.from(`key${i}`), value: Buffer.from(`value ${i}`) })),
+  });
+  // Record i: after the batch frame and header (34 bytes), 16 fixed bytes, its key and its value.
+  const starts: number[] = [];
+  for (let i = 0, at = 34; i < 10; i++) {
+    starts.push(at);
+    at += 16 + `key${i}`.length + `value ${i}`.length;
+  }
+  const output = new CompactedOutput({ io, dir: DIR, valueEncoding: ValueEncoding.Utf8, segmentSize: 1 << 20, generation: 1, now: () => 7 });
+  const placed: Array<{ position: number; count: number }> = [];
+  const kept = new KeptBatches(output, (_index, position, _bytes, _base, count) => placed.push({ position, count }));
+  // Records 0..2 dropped: the rest keep their deltas (3..9), so their bytes, CRCs included, are copied unchanged.
+  for (let i = 3; i < 10; i++) {
+    const end = i + 1 < 10 ? starts[i + 1]! : source.length;
+    kept.add(source, starts[i]!, end, 100 + i, 100, 5, 0, i);
+  }
+  await kept.finish();
+  const [out] = await output.finish(110);
+  const written = io.readFile(out!.path);
+  const read = readSegment(written, { recordCrcs: true });
+  t.same(read.damage, []);
+  t.equal(read.batches.length, 1);
+  t.equal(read.batches[0]!.baseOffset, 100, 'the batch keeps its source base offset');
+  t.same(read.batches[0]!.records.map((r) => r.offset), [103, 104, 105, 106, 107, 108, 109]);
+  const copied = written.subarray(read.batches[0]!.records[0]!.position, read.batches[0]!.position + read.batches[0]!.size);
+  t.ok(Buffer.compare(copied, source.subarray(starts[3]!)) === 0, 'the records are the source bytes, unchanged');
+  t.same(placed, [{ position: read.batches[0]!.position, count: 7 }]);
 });
