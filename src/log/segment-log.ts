@@ -47,6 +47,7 @@ import type { FileHandle, FileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
 import { checkBatches, type CheckedBatches } from './checked-batches.js';
+import { EncodedBatch } from './encoded-batch.js';
 import { RecordReads } from './record-reads.js';
 import { extendWithZeros, prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
@@ -97,7 +98,12 @@ export interface AppendedBatch {
   segment: Segment;
   baseOffset: number;
   timestampMs: number;
-  records: Array<{ record: RecordToAppend; position: number; size: number; offset: number }>;
+  /** Where the batch starts in the segment. */
+  position: number;
+  /** For records given as RecordToAppend. */
+  records?: Array<{ record: RecordToAppend; position: number; size: number; offset: number }>;
+  /** For a batch given encoded: record i is at position + starts[i], at offset baseOffset + i. */
+  encoded?: EncodedBatch;
 }
 
 /**
@@ -107,7 +113,7 @@ export interface AppendedBatch {
  * so the next request's prepare sees them.
  */
 export interface AppendRequest<T> {
-  prepare(): RecordToAppend[] | undefined;
+  prepare(): RecordToAppend[] | EncodedBatch | undefined;
   apply(batch: AppendedBatch | undefined): T;
   /**
    * True when prepare reads nothing of the store (a plain put, delete or
@@ -163,6 +169,8 @@ interface Waiting {
 
 /** Encoded batches waiting for their write() are written out past this. */
 const PENDING_LIMIT = 4 * 1024 * 1024;
+/** Pending batches this large on average are written one write() each rather than copied into one buffer. */
+const LARGE_PARTS = 64 * 1024;
 
 export class SegmentLog {
   readonly #o: SegmentLogOptions;
@@ -178,7 +186,7 @@ export class SegmentLog {
   #failed: unknown;
   #dirty = false;
   /** Batches encoded for the active segment but not yet written: one write() for a run of plain requests. */
-  #pending: { segment: Segment; position: number; parts: Buffer[]; bytes: number } | undefined;
+  #pending: Pending | undefined;
   /** Applies of plain requests, run once their bytes are written. */
   #deferred: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
@@ -455,7 +463,7 @@ export class SegmentLog {
           // A prepare that reads the store must see every earlier write applied.
           if (!plain) this.#writePending();
           if (w.request.roll && this.#active.tail > SEGMENT_HEADER_SIZE) await this.#roll();
-          let records: RecordToAppend[] | undefined;
+          let records: RecordToAppend[] | EncodedBatch | undefined;
           try {
             records = w.request.prepare();
           } catch (e) {
@@ -464,7 +472,9 @@ export class SegmentLog {
             settled[i] = true;
             continue;
           }
-          const appended = records && records.length > 0 ? await this.#encode(records, w.request.timestampMs) : undefined;
+          let appended: AppendedBatch | undefined;
+          if (records instanceof EncodedBatch) appended = await this.#place(records, w.request.timestampMs);
+          else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
           if (plain) {
             this.#deferred.push(() => (results[i] = w.request.apply(appended)));
           } else {
@@ -506,16 +516,8 @@ export class SegmentLog {
     // A copy of records the leader's cleaner thinned has gaps: the format marks such a batch.
     if (lastDelta !== records.length - 1) batch.compacted = true;
     const size = batchSize(batch);
-    // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
-    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
-    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) {
-      this.#writePending();
-      await this.#roll();
-    }
-    // The zero fill goes in before the segment's first write since open or a roll, not before a group that writes nothing (compact()'s roll right after open extended the segment only to trim it again).
-    if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
-    const segment = this.#active;
-    const pending = (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+    const pending = await this.#pendingFor(size);
+    const segment = pending.segment;
     const position = pending.position + pending.bytes;
     const buf = Buffer.allocUnsafe(size);
     const placed: AppendedBatch['records'] = [];
@@ -529,7 +531,43 @@ export class SegmentLog {
     this.lastTimestampMs = timestampMs;
     this.#dirty = true;
     if (pending.bytes >= PENDING_LIMIT) this.#writePending();
-    return { segment, baseOffset: batch.baseOffset, timestampMs, records: placed };
+    return { segment, baseOffset: batch.baseOffset, timestampMs, position, records: placed };
+  }
+
+  /** The pending write a batch of `size` bytes joins: of the active segment, rolled first when the batch does not fit. */
+  async #pendingFor(size: number): Promise<Pending> {
+    // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
+    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
+    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) {
+      this.#writePending();
+      await this.#roll();
+    }
+    // The zero fill goes in before the segment's first write since open or a roll, not before a group that writes nothing (compact()'s roll right after open extended the segment only to trim it again).
+    if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
+    const segment = this.#active;
+    return (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+  }
+
+  /**
+   * Places a batch encoded at the call (encoded-batch.ts) after those
+   * already pending: its offsets from the log's next one, its header and
+   * CRC written now; its bytes reach the file at the next #writePending(),
+   * as they are (no copy into a batch buffer of the log's).
+   */
+  async #place(batch: EncodedBatch, timestampMs = this.#o.now()): Promise<AppendedBatch> {
+    const size = batch.bytes.length;
+    const pending = await this.#pendingFor(size);
+    const segment = pending.segment;
+    const position = pending.position + pending.bytes;
+    const baseOffset = segment.nextOffset;
+    batch.seal(baseOffset, timestampMs);
+    pending.parts.push(batch.bytes);
+    pending.bytes += size;
+    segment.nextOffset = baseOffset + batch.count;
+    this.lastTimestampMs = timestampMs;
+    this.#dirty = true;
+    if (pending.bytes >= PENDING_LIMIT) this.#writePending();
+    return { segment, baseOffset, timestampMs, position, encoded: batch };
   }
 
   /** Writes the pending batches with one write(), then runs the applies that waited for them. */
@@ -538,7 +576,16 @@ export class SegmentLog {
     if (p) {
       this.#pending = undefined;
       const segment = p.segment;
-      segment.handle.write(p.parts.length === 1 ? p.parts[0]! : Buffer.concat(p.parts, p.bytes), p.position);
+      if (p.parts.length === 1 || p.bytes >= LARGE_PARTS * p.parts.length) {
+        // Large batches (bulk puts, ~1.3 MB each) go out one write() each: a copy of them all into one buffer cost more than the calls.
+        let at = p.position;
+        for (const part of p.parts) {
+          segment.handle.write(part, at);
+          at += part.length;
+        }
+      } else {
+        segment.handle.write(Buffer.concat(p.parts, p.bytes), p.position);
+      }
       segment.tail = p.position + p.bytes;
       segment.fileSize = Math.max(segment.fileSize, segment.tail);
       if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
@@ -678,6 +725,14 @@ export class SegmentLog {
     this.#sealing.add(done);
     return done;
   }
+}
+
+/** Batches encoded for a segment, to be written from `position` on. */
+interface Pending {
+  segment: Segment;
+  position: number;
+  parts: Buffer[];
+  bytes: number;
 }
 
 /** A hint and index moved to temporary names, and the segment length they cover. */

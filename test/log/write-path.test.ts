@@ -122,3 +122,72 @@ t.test('the cleaner copies a kept record as it is: its batch keeps the base offs
   t.ok(Buffer.compare(copied, source.subarray(starts[3]!)) === 0, 'the records are the source bytes, unchanged');
   t.same(placed, [{ position: read.batches[0]!.position, count: 7 }]);
 });
+
+t.test('put() and batch() copy keys and values at the call: the caller may reuse its buffers at once', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<Uint8Array>(DIR, { io, segmentSize: 64 * 1024, now: ticking() });
+  const key = Buffer.from('key-1');
+  const value = Buffer.from('value-1');
+  const put = s.put(key, value);
+  key.write('key-2');
+  value.write('VALUE-X');
+  const ops = [{ type: 'put' as const, key: Buffer.from('b-1'), value: Buffer.from('bv-1') }];
+  const batch = s.batch(ops);
+  ops[0]!.key.write('b-2');
+  ops[0]!.value.write('BV-X');
+  await Promise.all([put, batch]);
+  t.equal(s.get('key-1')?.toString(), 'value-1');
+  t.equal(s.get('key-2'), undefined);
+  t.equal(s.get('b-1')?.toString(), 'bv-1');
+  t.equal(s.get('b-2'), undefined);
+  await s.close();
+});
+
+t.test('a batch of puts, deletes and expiries, with text keys of any length, reads back the same before and after a reopen', async (t) => {
+  const io = new MemoryFileIO();
+  let now = 1_700_000_000_000;
+  const options: LogStoreOptions = { valueEncoding: 'utf8', segmentSize: 64 * 1024, now: () => now };
+  const s = await LogStore.open<string>(DIR, { io, ...options });
+  const long = 'k'.repeat(300);
+  await s.batch([
+    { type: 'put', key: 'é€😀', value: 'unicode key' },
+    { type: 'put', key: long, value: 'x'.repeat(2000) },
+    { type: 'put', key: Buffer.from([0, 1, 2]), value: 'bytes key' },
+    { type: 'put', key: 'short-lived', value: 'gone soon', ttlMs: 1000 },
+    { type: 'put', key: 'later', value: 'kept', expireAt: now + 60_000 },
+    { type: 'del', key: 'é€😀' },
+    { type: 'put', key: 'é€😀', value: 'again' },
+    { type: 'put', key: '', value: 'empty key' },
+  ]);
+  await s.delete(long);
+  const check = (store: LogStore<string>, what: string) => {
+    t.equal(store.get('é€😀'), 'again', `${what}: the last write of a key in a batch wins`);
+    t.equal(store.get(long), undefined, `${what}: deleted`);
+    t.equal(store.get(Buffer.from([0, 1, 2])), 'bytes key', what);
+    t.equal(store.get('later'), 'kept', what);
+    t.equal(store.get(''), 'empty key', what);
+  };
+  check(s, 'before');
+  t.equal(s.get('short-lived'), 'gone soon');
+  now += 2000;
+  t.equal(s.get('short-lived'), undefined, 'expired');
+  await s.close();
+  const again = await LogStore.open<string>(DIR, { io, ...options, loadKeys: 'before-open' });
+  check(again, 'after a reopen');
+  t.equal(again.nextOffset, 9, 'one offset per operation');
+  await again.close();
+});
+
+t.test('a batch refused for one bad operation writes nothing', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>(DIR, { io, ...base, maxValueSize: 10, now: ticking() });
+  const writes = io.stats.writes;
+  await t.rejects(s.batch([{ type: 'put', key: 'a', value: 'ok' }, { type: 'put', key: 'b', value: 'far too long a value' }]), { code: 'TOO_LARGE' });
+  await t.rejects(s.batch([{ type: 'put', key: 'a', value: 'ok' }, { type: 'nope' } as never]), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(s.batch([{ type: 'put', key: 'a', value: 'ok' }, { type: 'put', key: 7 as never, value: 'x' }]), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(s.put('k'.repeat(70_000), 'x'), { code: 'TOO_LARGE' });
+  t.equal(io.stats.writes, writes, 'no write');
+  t.equal(s.get('a'), undefined);
+  t.equal(s.nextOffset, 0);
+  await s.close();
+});
