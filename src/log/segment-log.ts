@@ -10,7 +10,10 @@
 //   roll with no spare ready (compact() right after open) makes the file
 //   with its header alone, and its zero fill waits for the next group of
 //   writes, as a reopened segment's does: the file is a valid segment at
-//   every step, its end the end of the log.
+//   every step, its end the end of the log. With durability 'none' or
+//   'interval' there is no spare and no zero fill: each new segment is made
+//   that way and grows as it is written (preallocation only makes the
+//   fdatasync of single writes cheaper).
 // - Writers queue requests; one loop takes every request waiting, encodes
 //   them into one buffer, writes it with one write() and, in 'sync' mode,
 //   makes it durable with one fdatasync for all of them (group commit). A
@@ -43,7 +46,7 @@
 import { LogkvError, writeFailure } from '../errors.js';
 import { batchSize, encodeSegmentHeader, type LogBatch, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
-import type { FileHandle, FileIO } from '../io/file-io.js';
+import { type FileHandle, type FileIO, nodeFileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
 import { checkBatches, type CheckedBatches } from './checked-batches.js';
@@ -169,6 +172,8 @@ interface Waiting {
 
 /** Encoded batches waiting for their write() are written out past this. */
 const PENDING_LIMIT = 4 * 1024 * 1024;
+/** Bytes written without an fdatasync after which a write-behind one is started (durability 'none' and 'interval'). */
+const WRITE_BEHIND = 8 * 1024 * 1024;
 /** Pending batches this large on average are written one write() each rather than copied into one buffer. */
 const LARGE_PARTS = 64 * 1024;
 
@@ -193,13 +198,17 @@ export class SegmentLog {
   readonly #reads: RecordReads;
   /** The zero fill the active segment still needs before its next write (fillActiveTo). */
   #fillTo: number | undefined;
+  /** Bytes written to the active segment since its last fdatasync (write-behind, below). */
+  #unsynced = 0;
+  /** A write-behind fdatasync in flight. */
+  #writeBehind: Promise<void> | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
   lastTimestampMs: number;
   readonly #background: BackgroundFiles;
   /** The next segment's file, being prepared under a temporary name. */
-  #spare: { path: string; ready: Promise<void> } | undefined;
+  #spare: Spare | undefined;
   /** Hints of sealed segments still being written, and other work beside() runs. */
   readonly #sealing = new Set<Promise<void>>();
   /**
@@ -232,6 +241,18 @@ export class SegmentLog {
 
   get active(): Segment {
     return this.#active;
+  }
+
+  /**
+   * Whether new segments get their zero fill (a spare prepared in the
+   * background, or a fill before the first write): only where writes are
+   * made durable one by one, where an fdatasync over space the file already
+   * has is cheaper (DESIGN.md). With 'none' and 'interval' a new segment
+   * grows as it is written: a bulk load wrote a spare's 64 MiB of zeros
+   * beside its own bytes, and its roll waited ~60 ms for it.
+   */
+  get #preallocates(): boolean {
+    return this.#o.durability === 'sync';
   }
 
   /** The segment a key directory entry points into. */
@@ -433,6 +454,7 @@ export class SegmentLog {
     try {
       await this.#running;
       await this.sealed();
+      await this.#writeBehind;
       await this.#dropSpare();
       if (this.#failed === undefined) {
         await this.#syncActive();
@@ -588,21 +610,43 @@ export class SegmentLog {
       }
       segment.tail = p.position + p.bytes;
       segment.fileSize = Math.max(segment.fileSize, segment.tail);
+      this.#unsynced += p.bytes;
+      if (this.#unsynced >= WRITE_BEHIND && this.#o.durability !== 'sync' && this.#o.io === nodeFileIO && this.#writeBehind === undefined) this.#startWriteBehind(segment);
       if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
         this.#reads.release(segment);
         segment.handle.truncate(segment.tail);
         segment.fileSize = segment.tail;
       }
-      if (this.#spare === undefined && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
+      if (this.#spare === undefined && this.#preallocates && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
     }
     const deferred = this.#deferred;
     this.#deferred = [];
     for (const apply of deferred) apply();
   }
 
+  /**
+   * Durability 'none' or 'interval': an fdatasync of what is written so
+   * far, started in libuv's thread pool and not waited for, so the disk
+   * writes a bulk load's bytes while it goes on, and the roll's and the
+   * final flush's syncs find little left to write (measured: ~20 ms and
+   * ~35 ms of a 1M-put load spent in them). It promises nothing: a failure
+   * fails the log as any failed fsync does (fsyncgate).
+   */
+  #startWriteBehind(segment: Segment): void {
+    this.#unsynced = 0;
+    const done: Promise<void> = segment.handle
+      .sync()
+      .catch((e: unknown) => void (this.#failed ??= e))
+      .finally(() => {
+        if (this.#writeBehind === done) this.#writeBehind = undefined;
+      });
+    this.#writeBehind = done;
+  }
+
   async #syncActive(): Promise<void> {
     if (!this.#dirty || this.#failed !== undefined) return;
     this.#dirty = false;
+    this.#unsynced = 0;
     this.syncCount++;
     try {
       await this.#active.handle.sync();
@@ -674,12 +718,12 @@ export class SegmentLog {
     this.#spare = undefined;
     if (spare && (await this.#spareReady(spare))) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     const next = await SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
-    this.#fillTo = this.#o.segmentSize;
+    if (this.#preallocates) this.#fillTo = this.#o.segmentSize;
     return next;
   }
 
   /** Whether the spare was prepared; if preparing it failed (no space, say), it is reported and removed, and the roll makes the file itself, which tells whether the log can go on. */
-  async #spareReady(spare: { path: string; ready: Promise<void> }): Promise<boolean> {
+  async #spareReady(spare: Spare): Promise<boolean> {
     try {
       await spare.ready;
       return true;
@@ -725,6 +769,12 @@ export class SegmentLog {
     this.#sealing.add(done);
     return done;
   }
+}
+
+/** The next segment's file, being prepared under a temporary name. */
+interface Spare {
+  path: string;
+  ready: Promise<void>;
 }
 
 /** Batches encoded for a segment, to be written from `position` on. */

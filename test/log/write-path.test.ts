@@ -191,3 +191,23 @@ t.test('a batch refused for one bad operation writes nothing', async (t) => {
   t.equal(s.nextOffset, 0);
   await s.close();
 });
+
+t.test("durability 'none': new segments get no zero fill (they grow as written); 'sync': they do", async (t) => {
+  for (const durability of ['none', 'sync'] as const) {
+    const io = new MemoryFileIO();
+    const s = await LogStore.open<string>(DIR, { io, ...base, segmentSize: 16 * 1024, durability, now: ticking() });
+    for (let i = 0; i < 40; i++) await s.batch(Array.from({ length: 20 }, (_, k) => ({ type: 'put' as const, key: `k${i}-${k}`, value: 'v'.repeat(30) })));
+    await s.flush();
+    const files = segments(io);
+    t.ok(files.length >= 3, `${durability}: rolled (${files.length} segments)`);
+    const active = files.at(-1)!;
+    const length = io.readFile(active).length;
+    if (durability === 'none') t.ok(length < 16 * 1024, `none: the active segment is ${length} bytes, no fill`);
+    else t.equal(length, 16 * 1024, 'sync: the active segment is filled to the segment size');
+    await s.close();
+    const again = await LogStore.open<string>(DIR, { io, ...base, segmentSize: 16 * 1024, loadKeys: 'before-open' });
+    t.equal(again.openReport.clean, true);
+    t.equal(again.get('k39-19'), 'v'.repeat(30));
+    await again.close();
+  }
+});
