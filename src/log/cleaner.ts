@@ -105,8 +105,14 @@ interface GroupRun {
   moves: Moves;
   /** Tombstones kept, by output index: the outputs' accounts (segment-usage.ts) start with them. */
   tombstones: number[];
-  /** The records of each output as they were written: its hint and index are made from them. */
-  records: SegmentNewest[];
+  /**
+   * The records of each output as they were written, when its hint and
+   * index are to be made from them (on this thread, or handed to a worker
+   * that was not running when the run began); undefined when the worker
+   * is running: it reads each output back and makes them itself, and
+   * this thread does nothing a record for them.
+   */
+  records: SegmentNewest[] | undefined;
   written: OutputSegment[];
 }
 
@@ -147,7 +153,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   const abandon = () => Promise.all(runs.map((r) => r.output.abandon()));
   try {
     for (const group of groups) {
-      const records: SegmentNewest[] = [];
+      const records = !background.detached || !background.running ? [] : undefined;
       const output = new CompactedOutput({
         io: ctx.io,
         dir: ctx.dir,
@@ -199,10 +205,12 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
     for (const [index, out] of r.written.entries()) {
       const header = { segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, lastBatchPosition: out.lastBatchAt };
       const segment = { path: out.path, stem: out.stem, baseOffset: out.baseOffset, nextOffset: out.nextOffset, compacted: true };
-      const noted = r.records[index] ?? new SegmentNewest(0);
+      const noted = r.records === undefined ? undefined : (r.records[index] ?? new SegmentNewest(0));
       const here = !background.detached || (!background.running && out.tail <= HINT_ON_THIS_THREAD);
       await ctx.log.beside(async () => {
-        const written = await (here ? writeHintFrom(ctx.io, ctx.dir, segment, header, noted) : background.writeHintFrom(ctx.dir, segment, header, noted));
+        let written: boolean;
+        if (noted === undefined) written = await background.writeHint(ctx.dir, segment);
+        else written = await (here ? writeHintFrom(ctx.io, ctx.dir, segment, header, noted) : background.writeHintFrom(ctx.dir, segment, header, noted));
         if (!written) throw new LogkvError('CORRUPT', `${out.path}: a cleaner output does not read back as written: its hint was not written (open reads it whole)`, { file: out.path, reason: 'output-read-back' });
       });
     }
@@ -353,9 +361,27 @@ function recordCopier({ ctx, segment, skipBelow, startsLog, batches, moves, resu
   const now = ctx.now();
   // A store started from a kept snapshot replays the log after it, so a delete (or expiry) after one must stay.
   const floor = Math.min(Infinity, ...ctx.snapshotOffsets);
+  // Without expiring records (the accounts say) every candidate put is kept as it is.
+  const noExpiries = ctx.space.usage.expiringRecords(segment.id) === 0;
   return async (bytes, at, b) => {
     // File position of bytes[0].
     const origin = b.position - at;
+    if (ids !== undefined && positions !== undefined && noExpiries && b.recordCount >= WHOLE_BATCH_RECORDS && b.baseOffset >= skipBelow) {
+      // Every record of the batch a candidate (a put the directory points at): the batch is copied whole, no record walked.
+      while (c < positions.length && positions[c]! < b.position) c++;
+      const end = b.position + b.size;
+      let last = c;
+      while (last < positions.length && positions[last]! < end) last++;
+      const lastOffset = b.baseOffset + b.lastOffsetDelta;
+      if (last - c === b.recordCount && batches.fitsWhole(b.baseOffset, lastOffset, skipBelow)) {
+        // Noted before the batch is placed: placements fill in the moves in the order noted.
+        for (let k = c; k < last; k++) moves.note(ids[k]!, segment.id, positions[k]!, (k + 1 < last ? positions[k + 1]! : end) - positions[k]!, false);
+        result.recordsKept += b.recordCount;
+        c = last;
+        await batches.addWhole(bytes, at, b.size, b.baseOffset, lastOffset, b.timestampMs, b.recordCount);
+        return;
+      }
+    }
     const keepTombstones = !startsLog || now - b.timestampMs < ctx.tombstoneRetentionMs;
     let p = at + BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
     for (let i = 0; i < b.recordCount; i++) {
@@ -422,12 +448,20 @@ function recordCopier({ ctx, segment, skipBelow, startsLog, batches, moves, resu
 }
 
 /**
+ * A batch this large, every record of it kept, is copied whole. Smaller
+ * ones have their records coalesced with their neighbours' (single puts
+ * make batches of one record: copied whole, each would keep its 34 bytes
+ * of frame and header).
+ */
+const WHOLE_BATCH_RECORDS = 128;
+
+/**
  * A batch of kept records went to output `index` at `position`: each put's
  * move gets its destination, each tombstone is counted, and every record
  * is noted for the output's hint.
  */
 function placed(run: GroupRun, index: number, position: number, bytes: Buffer, baseOffset: number, count: number): void {
-  const records = (run.records[index] ??= new SegmentNewest());
+  const records = run.records === undefined ? undefined : (run.records[index] ??= new SegmentNewest());
   let p = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
     const start = p;
@@ -445,7 +479,7 @@ function placed(run: GroupRun, index: number, position: number, bytes: Buffer, b
     p += keyLength + valueLength;
     if (op === Op.Put) run.moves.moved(index, position + start);
     else run.tombstones[index] = (run.tombstones[index] ?? 0) + 1;
-    records.add(op, bytes, keyAt, keyLength, position + start, p - start, offset, expireAtMs);
+    records?.add(op, bytes, keyAt, keyLength, position + start, p - start, offset, expireAtMs);
   }
 }
 
@@ -463,23 +497,36 @@ function mostlyDead(ctx: CleanerContext, segment: Segment): boolean {
  * directory for the whole run, rather than a read of each segment's hint.
  */
 function directoryCandidates(ctx: CleanerContext, groups: readonly CleanerGroup[]): Map<number, Candidates> {
-  const floors = new Map<number, number>();
+  // Segment ids are small integers handed out in order: arrays indexed by them, not maps, for the pass over every key.
+  const wanted: Array<{ id: number; floor: number }> = [];
   for (const g of groups) {
-    for (const [i, s] of g.segments.entries()) if (mostlyDead(ctx, s) && ctx.space.usage.tombstones(s.id) === 0) floors.set(s.id, g.skipBelow[i]!);
+    for (const [i, s] of g.segments.entries()) if (mostlyDead(ctx, s) && ctx.space.usage.tombstones(s.id) === 0) wanted.push({ id: s.id, floor: g.skipBelow[i]! });
   }
   const found = new Map<number, Candidates>();
-  if (floors.size === 0) return found;
-  const lists = new Map<number, number[]>();
-  for (const id of floors.keys()) lists.set(id, []);
+  if (wanted.length === 0) return found;
+  const top = Math.max(...wanted.map((w) => w.id)) + 1;
+  const floors = new Float64Array(top).fill(Infinity);
+  for (const w of wanted) floors[w.id] = w.floor;
+  const counts = new Uint32Array(top);
   const d = ctx.space.directory;
   const live = d.liveIds();
+  // Two passes (count, then place) so each segment's entries land in one typed array.
   for (let i = 0; i < live.length; i++) {
     const id = live[i]!;
-    const list = lists.get(d.segmentOf(id));
-    if (list !== undefined && d.offsetOf(id) >= floors.get(d.segmentOf(id))!) list.push(id);
+    const segment = d.segmentOf(id);
+    if (segment < top && d.offsetOf(id) >= floors[segment]!) counts[segment]!++;
   }
-  for (const [segment, list] of lists) {
-    const ids = Uint32Array.from(list);
+  const lists = new Array<{ ids: Uint32Array; n: number } | undefined>(top);
+  for (const w of wanted) lists[w.id] = { ids: new Uint32Array(counts[w.id]!), n: 0 };
+  for (let i = 0; i < live.length; i++) {
+    const id = live[i]!;
+    const segment = d.segmentOf(id);
+    if (segment >= top || d.offsetOf(id) < floors[segment]!) continue;
+    const list = lists[segment]!;
+    list.ids[list.n++] = id;
+  }
+  for (const { id: segment } of wanted) {
+    const { ids } = lists[segment]!;
     const positions = new Uint32Array(ids.length);
     for (let i = 0; i < ids.length; i++) positions[i] = d.positionOf(ids[i]!);
     // A radix sort (positions are u32): a comparator sort of a million took ~100 ms.
@@ -592,6 +639,16 @@ class Moves {
     const w = this.#words;
     const d = space.directory;
     const slices = new TimeSlices();
+    // The segments' accounts move a run of entries at a time (one input into one output), settled before each pause.
+    let runFrom = -1;
+    let runTo = -1;
+    let bytes = 0;
+    let records = 0;
+    let expiring = 0;
+    const settle = () => {
+      if (records > 0) space.usage.move(runFrom, runTo, bytes, records, expiring);
+      bytes = records = expiring = 0;
+    };
     for (let i = 0; i < this.#count; i++) {
       const e = WORDS * i;
       const id = w[e]!;
@@ -602,14 +659,27 @@ class Moves {
         space.deleteIfAt(keyOf(fromSegment, fromPosition, w[e + 3]!), { segment: fromSegment, position: fromPosition });
       } else if (d.has(id) && d.segmentOf(id) === fromSegment && d.positionOf(id) === fromPosition) {
         // A record holds one key: an entry pointing at it is that key's.
-        space.relocateId(id, outputs[out]!.id, w[e + 5]!);
+        const to = outputs[out]!.id;
+        if (fromSegment !== runFrom || to !== runTo) {
+          settle();
+          runFrom = fromSegment;
+          runTo = to;
+        }
+        bytes += d.sizeOf(id);
+        records++;
+        if (d.expireAtOf(id) !== undefined) expiring++;
+        d.relocate(id, to, w[e + 5]!);
       } else {
         // Moved on, or renumbered: only the key can say which.
         const key = keyOf(fromSegment, fromPosition, w[e + 3]!);
         space.relocateAt(key, 0, key.length, fromSegment, fromPosition, outputs[out]!.id, w[e + 5]!);
       }
-      if ((i & 255) === 255 && slices.due()) await slices.next();
+      if ((i & 255) === 255 && slices.due()) {
+        settle();
+        await slices.next();
+      }
     }
+    settle();
   }
 }
 

@@ -73,6 +73,39 @@ export class KeptBatches {
     if (this.#count > 0) await this.#write();
   }
 
+  /**
+   * Whether a whole batch of offsets baseOffset..lastOffset can be added
+   * as it is (addWhole): it keeps its base offset (not below `floor`, the
+   * offsets written before or a boundary) and straddles no boundary.
+   * Otherwise the caller adds its records one by one.
+   */
+  fitsWhole(baseOffset: number, lastOffset: number, floor: number): boolean {
+    const b = this.#boundaries;
+    let passed = this.#passed;
+    while (passed < b.length && b[passed]! <= baseOffset) passed++;
+    const lowest = Math.max(floor, this.#lastOffset + 1, passed > 0 ? b[passed - 1]! : 0);
+    return baseOffset >= lowest && !(passed < b.length && lastOffset >= b[passed]!);
+  }
+
+  /**
+   * Writes the batch src[start, start + size) (checked, every record of it
+   * kept, fitsWhole()) as it is but for its compacted flag and CRC, after
+   * the batch being filled: a whole batch copied in one piece.
+   */
+  async addWhole(src: Buffer, start: number, size: number, baseOffset: number, lastOffset: number, timestampMs: number, count: number): Promise<void> {
+    if (this.#count > 0) await this.#write();
+    const b = this.#boundaries;
+    while (this.#passed < b.length && b[this.#passed]! <= baseOffset) this.#passed++;
+    const bytes = Buffer.allocUnsafe(size);
+    src.copy(bytes, 0, start, start + size);
+    // batch_header.attributes (formats/log_segment.ksy): after the frame, base_offset u8, last_offset_delta u4, timestamp u8.
+    bytes.writeUInt16LE(1, BATCH_FRAME_SIZE + 20);
+    sealBatch(bytes, 0, size);
+    this.#lastOffset = lastOffset;
+    const { index, position } = await this.#output.addBatch(bytes, baseOffset, lastOffset, timestampMs);
+    this.#placed(index, position, bytes, baseOffset, count);
+  }
+
   async #writeThenAdd(src: Buffer, start: number, end: number, offset: number, batchBase: number, timestampMs: number, floor: number, stored: number): Promise<void> {
     await this.#write();
     this.#join(src, start, end, offset, batchBase, timestampMs, floor, stored);

@@ -161,18 +161,12 @@ export class KeySpace {
     const d = this.directory;
     const id = d.lookupAt(bytes, keyAt, keyLength);
     if (id < 0 || d.segmentOf(id) !== fromSegment || d.positionOf(id) !== fromPosition) return false;
-    this.relocateId(id, segment, position);
-    return true;
-  }
-
-  /** Moves live entry `id` to a rewritten copy of its record (the caller knows it still points at the original). */
-  relocateId(id: number, segment: number, position: number): void {
-    const d = this.directory;
     const size = d.sizeOf(id);
     const expires = d.expireAtOf(id) !== undefined;
-    this.usage.remove(d.segmentOf(id), size, expires);
+    this.usage.remove(fromSegment, size, expires);
     d.relocate(id, segment, position);
     this.usage.add(segment, size, expires);
+    return true;
   }
 
   /** Removes `key` if the directory still points at `at` (nothing was written to it since); returns whether it did. */
