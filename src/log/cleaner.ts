@@ -366,7 +366,9 @@ function recordCopier({ ctx, segment, skipBelow, startsLog, batches, moves, resu
   return async (bytes, at, b) => {
     // File position of bytes[0].
     const origin = b.position - at;
-    if (ids !== undefined && positions !== undefined && noExpiries && b.recordCount >= WHOLE_BATCH_RECORDS && b.baseOffset >= skipBelow) {
+    // (A batch's base offset is its first record's: formats/log_segment.ksy; one written otherwise is copied record by record.)
+    const firstDelta = u32(bytes, at + BATCH_FRAME_SIZE + BATCH_HEADER_SIZE + 6);
+    if (ids !== undefined && positions !== undefined && noExpiries && firstDelta === 0 && b.recordCount >= WHOLE_BATCH_RECORDS && b.baseOffset >= skipBelow) {
       // Every record of the batch a candidate (a put the directory points at): the batch is copied whole, no record walked.
       while (c < positions.length && positions[c]! < b.position) c++;
       const end = b.position + b.size;
@@ -441,7 +443,7 @@ function recordCopier({ ctx, segment, skipBelow, startsLog, batches, moves, resu
       }
       result.recordsKept++;
       if (op === Op.Put) moves.note(id, segment.id, position, p - start, false);
-      const writing = batches.add(bytes, start, p, offset, b.baseOffset, b.timestampMs, skipBelow, delta);
+      const writing = batches.add(bytes, start, p, offset, b.timestampMs, delta);
       if (writing) await writing;
     }
   };

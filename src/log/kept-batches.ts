@@ -1,13 +1,14 @@
 // The cleaner's output batches, made of the bytes of the records it keeps
 // (issue 17), with no object per record. A kept record is copied out of
-// the batch it was read in as it is: an output batch takes the base offset
-// of the batch its first record came from, where the offsets before allow
-// it, so a record's offset delta, and with it its CRC, stays the same, and a
-// run of neighbouring kept records is copied in one piece (a mostly live
-// batch is copied whole). Where the delta does change (a batch split, or
-// records of several input batches coalesced), it is set and the record's
-// CRC made again. Each record's offset is its own, so a compacted batch
-// has gaps.
+// the batch it was read in as it is. A batch's base offset is its first
+// record's (formats/log_segment.ksy), so where an output batch starts with
+// the first record of a batch read, every record of that batch keeps its
+// offset delta, and with it its CRC, and a run of neighbouring kept
+// records is copied in one piece; a batch kept whole is copied whole
+// (addWhole). Where a delta does change (the batch's first records
+// dropped, a batch split, records of several batches coalesced), it is set
+// and the record's CRC made again. Each record's offset is its own, so a
+// compacted batch has gaps.
 //
 // The batches are those the cleaner always made: records from batches
 // with the same timestamp share one, closed at BATCH_TARGET bytes or
@@ -57,14 +58,14 @@ export class KeptBatches {
 
   /**
    * Adds the record src[start, end) (its CRC already checked), at `offset`,
-   * from a batch based at `batchBase` and stamped `timestampMs`; no batch
-   * may start below `floor` (offsets other segments stand for). Offsets
-   * must increase. Returns a promise only when a batch had to be written
-   * first: a million records that only join the batch cost no promise each.
+   * from a batch stamped `timestampMs`; `stored` is its offset delta in
+   * that batch. Offsets must increase. Returns a promise only when a batch
+   * had to be written first: a million records that only join the batch
+   * cost no promise each.
    */
-  add(src: Buffer, start: number, end: number, offset: number, batchBase: number, timestampMs: number, floor: number, stored: number): Promise<void> | undefined {
-    if (this.#count > 0 && this.#fullBefore(offset, timestampMs)) return this.#writeThenAdd(src, start, end, offset, batchBase, timestampMs, floor, stored);
-    this.#join(src, start, end, offset, batchBase, timestampMs, floor, stored);
+  add(src: Buffer, start: number, end: number, offset: number, timestampMs: number, stored: number): Promise<void> | undefined {
+    if (this.#count > 0 && this.#fullBefore(offset, timestampMs)) return this.#writeThenAdd(src, start, end, offset, timestampMs, stored);
+    this.#join(src, start, end, offset, timestampMs, stored);
     return undefined;
   }
 
@@ -74,10 +75,11 @@ export class KeptBatches {
   }
 
   /**
-   * Whether a whole batch of offsets baseOffset..lastOffset can be added
-   * as it is (addWhole): it keeps its base offset (not below `floor`, the
-   * offsets written before or a boundary) and straddles no boundary.
-   * Otherwise the caller adds its records one by one.
+   * Whether a whole batch of offsets baseOffset..lastOffset (its first
+   * record at baseOffset) can be added as it is (addWhole): it keeps its
+   * base offset (not below `floor`, the offsets written before or a
+   * boundary) and straddles no boundary. Otherwise the caller adds its
+   * records one by one.
    */
   fitsWhole(baseOffset: number, lastOffset: number, floor: number): boolean {
     const b = this.#boundaries;
@@ -106,9 +108,9 @@ export class KeptBatches {
     this.#placed(index, position, bytes, baseOffset, count);
   }
 
-  async #writeThenAdd(src: Buffer, start: number, end: number, offset: number, batchBase: number, timestampMs: number, floor: number, stored: number): Promise<void> {
+  async #writeThenAdd(src: Buffer, start: number, end: number, offset: number, timestampMs: number, stored: number): Promise<void> {
     await this.#write();
-    this.#join(src, start, end, offset, batchBase, timestampMs, floor, stored);
+    this.#join(src, start, end, offset, timestampMs, stored);
   }
 
   /** Whether the batch must go out before a record at `offset` stamped `timestampMs` joins it. */
@@ -119,12 +121,11 @@ export class KeptBatches {
   }
 
   /** Adds the record; `stored` is its offset delta as it is in src (the delta in its own batch). */
-  #join(src: Buffer, start: number, end: number, offset: number, batchBase: number, timestampMs: number, floor: number, stored: number): void {
+  #join(src: Buffer, start: number, end: number, offset: number, timestampMs: number, stored: number): void {
     if (this.#count === 0) {
       const b = this.#boundaries;
       while (this.#passed < b.length && b[this.#passed]! <= offset) this.#passed++;
-      // As low as the record's own batch, so its delta stays: not below what was written before, what others stand for, or a boundary.
-      this.#baseOffset = Math.max(batchBase, floor, this.#lastOffset + 1, this.#passed > 0 ? b[this.#passed - 1]! : 0);
+      this.#baseOffset = offset;
       this.#timestampMs = timestampMs;
       this.#pos = FIRST_RECORD;
     }

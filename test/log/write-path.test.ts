@@ -88,9 +88,7 @@ t.test('a dead batch of the deferred newest segment damaged after open: compact(
   await s.close();
 });
 
-t.test('the cleaner copies a kept record as it is: its batch keeps the base offset of the batch it came from', async (t) => {
-  const io = new MemoryFileIO();
-  io.mkdir(DIR);
+t.test('the cleaner copies kept records as they are, their batch based at its first record', async (t) => {
   const source = encodeBatch({
     baseOffset: 100,
     timestampMs: 5,
@@ -102,25 +100,31 @@ t.test('the cleaner copies a kept record as it is: its batch keeps the base offs
     starts.push(at);
     at += 16 + `key${i}`.length + `value ${i}`.length;
   }
-  const output = new CompactedOutput({ io, dir: DIR, valueEncoding: ValueEncoding.Utf8, segmentSize: 1 << 20, generation: 1, now: () => 7 });
-  const placed: Array<{ position: number; count: number }> = [];
-  const kept = new KeptBatches(output, (_index, position, _bytes, _base, count) => placed.push({ position, count }));
-  // Records 0..2 dropped: the rest keep their deltas (3..9), so their bytes, CRCs included, are copied unchanged.
-  for (let i = 3; i < 10; i++) {
-    const end = i + 1 < 10 ? starts[i + 1]! : source.length;
-    kept.add(source, starts[i]!, end, 100 + i, 100, 5, 0, i);
+  starts.push(source.length);
+  for (const first of [0, 3]) {
+    const io = new MemoryFileIO();
+    io.mkdir(DIR);
+    const output = new CompactedOutput({ io, dir: DIR, valueEncoding: ValueEncoding.Utf8, segmentSize: 1 << 20, generation: 1, now: () => 7 });
+    const placed: Array<{ position: number; count: number }> = [];
+    const kept = new KeptBatches(output, (_index, position, _bytes, _base, count) => placed.push({ position, count }));
+    for (let i = first; i < 10; i++) kept.add(source, starts[i]!, starts[i + 1]!, 100 + i, 5, i);
+    await kept.finish();
+    const [out] = await output.finish(110);
+    const written = io.readFile(out!.path);
+    const read = readSegment(written, { recordCrcs: true });
+    t.same(read.damage, [], `from record ${first}: every CRC holds`);
+    t.equal(read.batches.length, 1);
+    const batch = read.batches[0]!;
+    t.equal(batch.baseOffset, 100 + first, 'the batch is based at its first record');
+    t.ok(batch.compacted);
+    t.same(batch.records.map((r) => r.offset), Array.from({ length: 10 - first }, (_, i) => 100 + first + i));
+    t.same(batch.records.map((r) => Buffer.from(r.value).toString()), Array.from({ length: 10 - first }, (_, i) => `value ${first + i}`));
+    if (first === 0) {
+      const copied = written.subarray(batch.records[0]!.position, batch.position + batch.size);
+      t.ok(Buffer.compare(copied, source.subarray(starts[0]!)) === 0, 'from the first record on, the records are the source bytes, unchanged');
+    }
+    t.same(placed, [{ position: batch.position, count: 10 - first }]);
   }
-  await kept.finish();
-  const [out] = await output.finish(110);
-  const written = io.readFile(out!.path);
-  const read = readSegment(written, { recordCrcs: true });
-  t.same(read.damage, []);
-  t.equal(read.batches.length, 1);
-  t.equal(read.batches[0]!.baseOffset, 100, 'the batch keeps its source base offset');
-  t.same(read.batches[0]!.records.map((r) => r.offset), [103, 104, 105, 106, 107, 108, 109]);
-  const copied = written.subarray(read.batches[0]!.records[0]!.position, read.batches[0]!.position + read.batches[0]!.size);
-  t.ok(Buffer.compare(copied, source.subarray(starts[3]!)) === 0, 'the records are the source bytes, unchanged');
-  t.same(placed, [{ position: read.batches[0]!.position, count: 7 }]);
 });
 
 t.test('put() and batch() copy keys and values at the call: the caller may reuse its buffers at once', async (t) => {
