@@ -679,6 +679,8 @@ export class SegmentLog {
   async #roll(): Promise<void> {
     const old = this.#active;
     this.#o.beforeSeal?.(old);
+    // A write-behind sync of this segment still in flight ends first: once sealed, a cleaner run may close its file.
+    await this.#writeBehind;
     await this.#syncActive();
     this.#reads.release(old);
     await trim(old);
