@@ -19,15 +19,20 @@
 // rule, since dropping it would bare an older value.
 //
 // Crash story, step by step:
-// 1. outputs are written under new names and fsynced, with their hints
-//    (compacted-output.ts); a crash leaves unlisted files, removed on open;
+// 1. outputs are written under new names, fsynced and read back (batch
+//    CRCs and lengths), and the directory fsynced (compacted-output.ts); a
+//    crash leaves unlisted files, removed on open;
 // 2. the manifest switches from the old segments to the outputs in one
 //    journal frame: the atomic step;
-// 3. in memory: the segment list swaps at once, then key directory entries
+// 3. the outputs' hints and indexes are written beside the writes (each
+//    atomically); a crash before one is written leaves an output without
+//    it, which open reads whole, as a sealed segment after a roll;
+// 4. in memory: the segment list swaps at once, then key directory entries
 //    move to the outputs in slices (writes go on in between; the old files
 //    stay open and readable until every entry has moved);
-// 4. the old files are deleted; a crash before that leaves unlisted files,
-//    removed on open.
+// 5. the old files are deleted, beside the writes (close and the next run
+//    wait for it); a crash before that leaves unlisted files, removed on
+//    open.
 // If the switch itself fails, both sets stay on disk: the journal decides
 // on the next open which one is live.
 

@@ -9,8 +9,10 @@
 // Crash story: outputs are written under names no live file has (the
 // cleaner's run number is in the name) and are not listed in the manifest
 // until the caller switches it. Each output is fsynced, then its hint is
-// written atomically, then the directory is fsynced; a crash anywhere before
-// the switch leaves unlisted files, which open removes.
+// written atomically (restore) or the output read back and its hint left
+// to the caller (the cleaner writes it after the switch), then the
+// directory is fsynced; a crash anywhere before the switch leaves unlisted
+// files, which open removes.
 
 import { encodeSegmentHeader } from '../formats/log-segment-writer.js';
 import { LogkvError } from '../errors.js';
