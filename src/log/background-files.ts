@@ -20,6 +20,8 @@
 // temporary file that open removes (store-dir.ts: a store name holding
 // the segment magic).
 
+import { unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LogkvError, type ErrorCode } from '../errors.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO, removeFiles } from '../io/file-io.js';
@@ -27,7 +29,8 @@ import { inheritedFlags, loaderFlags } from '../io/worker-flags.js';
 import { type BackgroundResult, type BackgroundTask, perform } from './background-tasks.js';
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
-import { type HintedSegment, writeHint } from './segment-hint.js';
+import { type HintedSegment, writeHint, writeHintFrom } from './segment-hint.js';
+import { type SegmentFilesHeader, SegmentNewest } from './segment-newest.js';
 import { readSegmentParts, type SegmentReadParts } from './recovery-scan.js';
 
 export interface BackgroundFiles {
@@ -35,11 +38,15 @@ export interface BackgroundFiles {
   readonly detached: boolean;
   /** writeHint() (segment-hint.ts): false when the segment does not read back whole. */
   writeHint(dir: string, segment: HintedSegment): Promise<boolean>;
+  /** writeHintFrom() (segment-hint.ts). `records` is handed over: the caller must not use it after. */
+  writeHintFrom(dir: string, segment: HintedSegment, header: SegmentFilesHeader, records: SegmentNewest): Promise<boolean>;
+  /** Whether the worker is up (and a task costs it no start-up). */
+  readonly running: boolean;
   /** prepareSegmentFile() (segment-file.ts). */
   prepareSegmentFile(path: string, header: Uint8Array, size: number): Promise<void>;
   /** sortByKey() (key-order.ts). The arrays are handed over: the caller must not use them after. */
   sortByKey(arena: Uint8Array<ArrayBuffer>, offsets: Uint32Array<ArrayBuffer>): Promise<Uint32Array>;
-  /** removeFiles() (file-io.ts) of files that exist: a 64 MiB segment's unlink took up to ~20 ms here, and writes wait behind this thread. */
+  /** removeFiles() (file-io.ts) of files that exist: a 64 MiB segment's unlink took up to ~20 ms here, and writes wait behind this thread (on the real file system it runs in libuv's thread pool). */
   removeFiles(paths: string[]): Promise<void>;
   /** readSegmentParts() (recovery-scan.ts): a sealed segment recovery reads whole, read and sorted beside the segments this thread reads. */
   readSegment(path: string): Promise<SegmentReadParts>;
@@ -52,7 +59,9 @@ export function backgroundFiles(io: FileIO): BackgroundFiles {
   if (io === nodeFileIO || io === inlineSyncFileIO) return sharedWorker();
   return {
     detached: false,
+    running: false,
     writeHint: (dir, segment) => writeHint(io, dir, segment),
+    writeHintFrom: (dir, segment, header, records) => writeHintFrom(io, dir, segment, header, records),
     prepareSegmentFile: (path, header, size) => prepareSegmentFile(io, path, header, size),
     sortByKey: (arena, offsets) => Promise.resolve(sortByKey(arena, offsets)),
     removeFiles: (paths) => removeFiles(io, paths),
@@ -102,6 +111,16 @@ class WorkerFiles implements BackgroundFiles {
     return this.#run({ kind: 'hint', dir, segment: { path, stem, baseOffset, nextOffset, compacted } }).then((r) => r === true);
   }
 
+  writeHintFrom(dir: string, segment: HintedSegment, header: SegmentFilesHeader, records: SegmentNewest): Promise<boolean> {
+    const { path, stem, baseOffset, nextOffset, compacted } = segment;
+    const parts = records.parts();
+    return this.#run({ kind: 'hint-from', dir, segment: { path, stem, baseOffset, nextOffset, compacted }, header, parts }, SegmentNewest.buffers(parts)).then((r) => r === true);
+  }
+
+  get running(): boolean {
+    return this.#ready;
+  }
+
   async prepareSegmentFile(path: string, header: Uint8Array, size: number): Promise<void> {
     await this.#run({ kind: 'prepare', path, header, size });
   }
@@ -112,8 +131,10 @@ class WorkerFiles implements BackgroundFiles {
     return order;
   }
 
+  /** In libuv's thread pool, not the worker: an unlink needs no JavaScript, and a worker not yet running takes ~100 ms to start. */
   async removeFiles(paths: string[]): Promise<void> {
-    await this.#run({ kind: 'remove', paths });
+    await Promise.all(paths.map((p) => unlink(p)));
+    for (const folder of new Set(paths.map((p) => dirname(p)))) await nodeFileIO.syncDir(folder);
   }
 
   async readSegment(path: string): Promise<SegmentReadParts> {

@@ -2,19 +2,18 @@
 // system: run by the worker thread, or on this thread when no worker can
 // be started.
 
-import { nodeFileIO, removeFiles } from '../io/file-io.js';
-import type { HintedSegment } from './segment-hint.js';
+import { nodeFileIO } from '../io/file-io.js';
+import { type HintedSegment, writeHint, writeHintFrom } from './segment-hint.js';
 import { sortByKey } from './key-order.js';
 import { prepareSegmentFile } from './segment-file.js';
-import { writeHint } from './segment-hint.js';
 import { readSegmentParts, type SegmentReadParts } from './recovery-scan.js';
-import { SegmentNewest } from './segment-newest.js';
+import { type SegmentFilesHeader, SegmentNewest, type SegmentNewestParts } from './segment-newest.js';
 
 export type BackgroundTask =
   | { kind: 'hint'; dir: string; segment: HintedSegment }
+  | { kind: 'hint-from'; dir: string; segment: HintedSegment; header: SegmentFilesHeader; parts: SegmentNewestParts }
   | { kind: 'prepare'; path: string; header: Uint8Array; size: number }
   | { kind: 'sort'; arena: Uint8Array; offsets: Uint32Array }
-  | { kind: 'remove'; paths: string[] }
   | { kind: 'read-segment'; path: string };
 
 export type BackgroundResult = boolean | Uint32Array | SegmentReadParts | undefined;
@@ -30,13 +29,12 @@ export async function perform(task: BackgroundTask): Promise<BackgroundResult> {
   switch (task.kind) {
     case 'hint':
       return writeHint(nodeFileIO, task.dir, task.segment);
+    case 'hint-from':
+      return writeHintFrom(nodeFileIO, task.dir, task.segment, task.header, SegmentNewest.fromParts(task.parts));
     case 'sort':
       return sortByKey(task.arena, task.offsets);
     case 'prepare':
       await prepareSegmentFile(nodeFileIO, task.path, task.header, task.size);
-      return undefined;
-    case 'remove':
-      await removeFiles(nodeFileIO, task.paths);
       return undefined;
     case 'read-segment':
       return readSegmentParts(nodeFileIO, task.path);

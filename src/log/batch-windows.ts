@@ -47,6 +47,11 @@ export class BatchWindows {
     return step;
   }
 
+  /** The window's bytes and where file position `position` lies in them, after at() or frameAt() there: valid until the next call. */
+  bytesAt(position: number): { bytes: Buffer; at: number } {
+    return { bytes: this.#bytes, at: position - this.#start };
+  }
+
   /** Whether the window holds the whole batch at `position` (or all there is of it: a damaged length is judged by the reader). */
   #holds(position: number): boolean {
     const rel = position - this.#start;

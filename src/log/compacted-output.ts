@@ -1,31 +1,26 @@
 // Writes a run of sealed, compacted segments: the log cleaner's output, and
 // the base segments a store restored from a snapshot starts with. Records
-// keep their original offsets (a compacted batch has gaps); consecutive
-// records that came from batches with the same timestamp share one batch, so
-// timestamps survive compaction exactly while small batches coalesce.
+// keep their original offsets (a compacted batch has gaps). The caller
+// encodes the batches (kept-batches.ts for the cleaner, snapshot-batches.ts
+// for restore): consecutive records that came from batches with the same
+// timestamp share one batch, so timestamps survive compaction exactly
+// while small batches coalesce.
 //
 // Crash story: outputs are written under names no live file has (the
 // cleaner's run number is in the name) and are not listed in the manifest
 // until the caller switches it. Each output is fsynced, then its hint is
-// written atomically, then the directory is fsynced; a crash anywhere before
-// the switch leaves unlisted files, which open removes.
+// written atomically (restore) or the output read back and its hint left
+// to the caller (the cleaner writes it after the switch), then the
+// directory is fsynced; a crash anywhere before the switch leaves unlisted
+// files, which open removes.
 
-import { batchSize, encodeSegmentHeader, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
+import { encodeSegmentHeader } from '../formats/log-segment-writer.js';
 import { LogkvError } from '../errors.js';
-import { MAX_RECORDS_PER_BATCH, Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
+import { SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
+import { checkBatches } from './checked-batches.js';
 import type { HintedSegment } from './segment-hint.js';
 import { segmentFilePaths, segmentPath, segmentStem } from './segment-names.js';
-
-export interface KeptRecord {
-  op: Op;
-  key: Uint8Array;
-  value: Uint8Array;
-  offset: number;
-  expireAtMs: number | undefined;
-  /** Timestamp of the batch the record came from. */
-  timestampMs: number;
-}
 
 export interface OutputSegment {
   stem: string;
@@ -37,6 +32,8 @@ export interface OutputSegment {
   nextOffset: number;
   /** Timestamp of its last batch. */
   lastTimestampMs: number;
+  /** Where its last batch starts (0: none yet), which its index names. */
+  lastBatchAt: number;
 }
 
 export interface OutputOptions {
@@ -51,34 +48,31 @@ export interface OutputOptions {
   /**
    * Offsets no output may straddle (those of kept snapshots): a segment
    * then lies wholly below or above each, so if one below is lost, a
-   * snapshot can stand in for it (start-from-snapshot.ts).
+   * snapshot can stand in for it (start-from-snapshot.ts). A batch given to
+   * addBatch() must not straddle one either.
    */
   boundaries?: readonly number[];
   /**
-   * Writes a sealed output's hint from the file just written (the log's
-   * background: a worker thread on real files, segment-log.ts). Read back
-   * rather than built from what was written, so the hint is made the way
-   * every other hint is and the output's bytes are checked once on disk.
+   * Writes the hint of output number `index`, sealed and fsynced (`output`
+   * says where its last batch is); false when the output does not read
+   * back as written, which stops the run. In the background where the
+   * caller chooses (segment-log.ts: a worker thread on real files). When
+   * not given, each output is read back as it is sealed (its batches' CRCs
+   * and lengths, checked-batches.ts) and the caller writes the hints.
    */
-  writeHint(segment: HintedSegment): Promise<boolean>;
+  writeHint?(segment: HintedSegment, index: number, output: OutputSegment): Promise<boolean>;
   /** Base offset of the first output, when below its first record's offset (default: that offset). */
   startAt?: number | undefined;
 }
-
-/** Where a record went: output index and byte position, told as each batch is written. */
-export type PlacementListener = (output: number, position: number, size: number, record: KeptRecord) => void;
 
 /** Coalesced batches stay below this, so one batch never holds much of a segment. */
 export const BATCH_TARGET = 1024 * 1024;
 
 export class CompactedOutput {
   readonly #o: OutputOptions;
-  readonly #onPlaced: PlacementListener;
   readonly outputs: OutputSegment[] = [];
   #handle: FileHandle | undefined;
   #current: OutputSegment | undefined;
-  #pending: KeptRecord[] = [];
-  #pendingBytes = 0;
   readonly #boundaries: number[];
   #nextBoundary = 0;
   /** Base offset for the next output, when a boundary says where it starts. */
@@ -90,58 +84,48 @@ export class CompactedOutput {
    */
   readonly #hints: Array<Promise<void>> = [];
 
-  constructor(options: OutputOptions, onPlaced: PlacementListener) {
+  constructor(options: OutputOptions) {
     this.#o = options;
-    this.#onPlaced = onPlaced;
     this.#boundaries = [...(options.boundaries ?? [])].sort((a, b) => a - b);
     this.#startAt = options.startAt;
   }
 
-  /**
-   * Adds the next record; offsets must increase. Returns a promise only when
-   * the record made it write (a batch out, an output sealed): the caller
-   * awaits that, and a million records that only join the pending batch cost
-   * no promise each.
-   */
-  add(r: KeptRecord): Promise<void> | undefined {
-    if (this.#atBoundary(r) || this.#batchFull(r)) return this.#writeThenAdd(r);
-    this.#join(r);
-    return undefined;
+  /** The boundaries (sorted), for an encoder that must not let a batch straddle one. */
+  get boundaries(): readonly number[] {
+    return this.#boundaries;
   }
 
-  async #writeThenAdd(r: KeptRecord): Promise<void> {
-    while (this.#atBoundary(r)) {
-      await this.#flushBatch();
+  /**
+   * Writes a batch already encoded (log-segment-writer.ts, writeBatchHeader
+   * to sealBatch) holding offsets baseOffset..lastOffset, above every one
+   * added before and within one stretch between boundaries; resolves with
+   * the output it went to and its position there. The buffer is kept as it
+   * is: the caller must not reuse it (a FileIO may hold it).
+   */
+  async addBatch(bytes: Buffer, baseOffset: number, lastOffset: number, timestampMs: number): Promise<{ index: number; position: number }> {
+    while (this.#nextBoundary < this.#boundaries.length && baseOffset >= this.#boundaries[this.#nextBoundary]!) {
       this.#startAt = this.#boundaries[this.#nextBoundary++]!;
       await this.#sealCurrent(this.#startAt);
     }
-    if (this.#batchFull(r)) await this.#flushBatch();
-    this.#join(r);
-  }
-
-  /** Whether `r` is at or past the next boundary: the outputs split there. */
-  #atBoundary(r: KeptRecord): boolean {
-    return this.#nextBoundary < this.#boundaries.length && r.offset >= this.#boundaries[this.#nextBoundary]!;
-  }
-
-  /** Whether the pending batch must go out before `r` joins it (another timestamp, or the batch is full). */
-  #batchFull(r: KeptRecord): boolean {
-    const last = this.#pending.at(-1);
-    return last !== undefined && (last.timestampMs !== r.timestampMs || this.#pendingBytes >= BATCH_TARGET || this.#pending.length >= MAX_RECORDS_PER_BATCH);
-  }
-
-  #join(r: KeptRecord): void {
-    this.#pending.push(r);
-    this.#pendingBytes += r.key.length + r.value.length + 24;
+    if (this.#nextBoundary < this.#boundaries.length && lastOffset >= this.#boundaries[this.#nextBoundary]!) {
+      throw new Error(`CompactedOutput.addBatch: a batch of offsets ${baseOffset}..${lastOffset} straddles the boundary ${this.#boundaries[this.#nextBoundary]}`);
+    }
+    const out = await this.#outputFor(baseOffset, bytes.length);
+    const position = out.tail;
+    this.#handle!.write(bytes, position);
+    out.lastBatchAt = position;
+    out.tail += bytes.length;
+    out.nextOffset = lastOffset + 1;
+    out.lastTimestampMs = timestampMs;
+    return { index: this.outputs.length - 1, position };
   }
 
   /**
-   * Writes what is pending and seals the last output; `nextOffset` is the
-   * offset the run stands for up to (the replaced segments' next offset).
-   * Then fsyncs the directory, so every output's name is durable.
+   * Seals the last output; `nextOffset` is the offset the run stands for up
+   * to (the replaced segments' next offset). Then fsyncs the directory, so
+   * every output's name is durable.
    */
   async finish(nextOffset: number): Promise<OutputSegment[]> {
-    await this.#flushBatch();
     await this.#sealCurrent(nextOffset);
     await Promise.all(this.#hints);
     await this.#o.io.syncDir(this.#o.dir);
@@ -158,43 +142,6 @@ export class CompactedOutput {
     }
   }
 
-  async #flushBatch(): Promise<void> {
-    const records = this.#pending;
-    if (records.length === 0) return;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    const baseOffset = records[0]!.offset;
-    const batch = {
-      baseOffset,
-      timestampMs: records[0]!.timestampMs,
-      compacted: true,
-      records: records.map((r): LogRecord => ({ op: r.op, offsetDelta: r.offset - baseOffset, key: r.key, value: r.value, expireAtMs: r.expireAtMs })),
-    };
-    const size = batchSize(batch);
-    const out = await this.#outputFor(baseOffset, size);
-    const buf = Buffer.allocUnsafe(size);
-    const at = out.tail;
-    const index = this.outputs.length - 1;
-    let i = 0;
-    writeBatch(buf, 0, batch, (position, recordSize) => {
-      this.#onPlaced(index, at + position, recordSize, records[i++]!);
-    });
-    this.#append(out, buf, records.at(-1)!.offset, batch.timestampMs);
-  }
-
-  /**
-   * Adds a batch already encoded (log-segment-writer.ts, writeBatchHeader
-   * to sealBatch) holding offsets baseOffset..lastOffset, above every one
-   * added before: for restore, which lays out its records straight from a
-   * snapshot's entries (a KeptRecord, a LogRecord and a batch object per
-   * key were most of its time). The placement listener is not told of its
-   * records; not for outputs with boundaries, nor with records pending.
-   */
-  async addBatch(bytes: Buffer, baseOffset: number, lastOffset: number, timestampMs: number): Promise<void> {
-    if (this.#pending.length > 0 || this.#boundaries.length > 0) throw new Error('CompactedOutput.addBatch: records are pending, or the output has boundaries');
-    this.#append(await this.#outputFor(baseOffset, bytes.length), bytes, lastOffset, timestampMs);
-  }
-
   /** The output a batch of `size` bytes starting at `baseOffset` goes to: the current one unless it would pass the segment size. */
   async #outputFor(baseOffset: number, size: number): Promise<OutputSegment> {
     let out = this.#current;
@@ -208,20 +155,13 @@ export class CompactedOutput {
     return out;
   }
 
-  #append(out: OutputSegment, bytes: Buffer, lastOffset: number, timestampMs: number): void {
-    this.#handle!.write(bytes, out.tail);
-    out.tail += bytes.length;
-    out.nextOffset = lastOffset + 1;
-    out.lastTimestampMs = timestampMs;
-  }
-
   #start(baseOffset: number): OutputSegment {
     const stem = segmentStem(baseOffset, this.#o.generation);
     const path = segmentPath(this.#o.dir, stem);
     // Generations only grow, so the name is new; 'create' fails rather than overwrite if it is not.
     const handle = this.#o.io.open(path, 'create');
     handle.write(encodeSegmentHeader({ baseOffset, valueEncoding: this.#o.valueEncoding, createdMs: this.#o.now() }), 0);
-    const out: OutputSegment = { stem, baseOffset, path, tail: SEGMENT_HEADER_SIZE, nextOffset: baseOffset, lastTimestampMs: 0 };
+    const out: OutputSegment = { stem, baseOffset, path, tail: SEGMENT_HEADER_SIZE, nextOffset: baseOffset, lastTimestampMs: 0, lastBatchAt: 0 };
     this.outputs.push(out);
     this.#current = out;
     this.#handle = handle;
@@ -235,19 +175,25 @@ export class CompactedOutput {
     this.#current = undefined;
     this.#handle = undefined;
     out.nextOffset = Math.max(out.nextOffset, nextOffset);
+    let readsBack = true;
     try {
       await handle.sync();
+      if (this.#o.writeHint === undefined) readsBack = handle.size() === out.tail && checkBatches(handle, out.tail, out.baseOffset) !== undefined;
     } finally {
       handle.close();
     }
     const { path, stem, baseOffset } = out;
-    const hint = this.#o.writeHint({ path, stem, baseOffset, nextOffset: out.nextOffset, compacted: true }).then((readBack) => {
-      if (!readBack) {
-        throw new LogkvError('CORRUPT', `${path}: the cleaner's output does not read back as written; compaction stopped, nothing changed`, { file: path, reason: 'output-read-back' });
-      }
+    if (!readsBack) throw readBackError(path);
+    if (this.#o.writeHint === undefined) return;
+    const hint = this.#o.writeHint({ path, stem, baseOffset, nextOffset: out.nextOffset, compacted: true }, this.outputs.indexOf(out), out).then((readBack) => {
+      if (!readBack) throw readBackError(path);
     });
     // Awaited by finish() or abandon(); until then a failure must not count as unhandled.
     hint.catch(() => undefined);
     this.#hints.push(hint);
   }
+}
+
+function readBackError(path: string): LogkvError {
+  return new LogkvError('CORRUPT', `${path}: the cleaner's output does not read back as written; compaction stopped, nothing changed`, { file: path, reason: 'output-read-back' });
 }

@@ -97,6 +97,12 @@ export interface DeferredLoadOptions {
   onRebuild(kind: 'hint' | 'index', file: string): void;
   /** Damage in the newest segment before its last batch, found by the check open left for later. */
   onDamage(error: LogkvError): void;
+  /**
+   * That check made by the log (SegmentLog.checkBatches: a window at a time,
+   * and kept for its cleaner); false when it fails, and the check here then
+   * says where and what.
+   */
+  checkBatches?(segment: number, length: number, minOffset: number): boolean;
 }
 
 /** Entries loaded per step: a few ms of work (a 1M-key hint loads in ~100 steps). */
@@ -308,6 +314,7 @@ export class DeferredLoad {
    */
   #checkBatches(s: DeferredSegment): void {
     const length = s.index.header.coveredLength;
+    if (this.#o.checkBatches?.(s.id, length, s.index.header.segmentBaseOffset) === true) return;
     const bytes = this.#o.io.readFile(s.path).subarray(0, length);
     if (bytes.length === length && lastBatchOf(bytes, s.index.header.segmentBaseOffset) !== undefined) return;
     // Rare: the full scan says where and what.

@@ -155,12 +155,17 @@ export class KeySpace {
    * points at the original (a write since then wins); returns whether it did.
    */
   relocate(key: Uint8Array, from: { segment: number; position: number }, segment: number, position: number): boolean {
+    return this.relocateAt(key, 0, key.length, from.segment, from.position, segment, position);
+  }
+
+  /** relocate() of the key bytes[keyAt, keyAt + keyLength), from `fromSegment` at `fromPosition`: the cleaner's moves, no view per key. */
+  relocateAt(bytes: Uint8Array, keyAt: number, keyLength: number, fromSegment: number, fromPosition: number, segment: number, position: number): boolean {
     const d = this.directory;
-    const id = d.lookup(key);
-    if (id < 0 || d.segmentOf(id) !== from.segment || d.positionOf(id) !== from.position) return false;
+    const id = d.lookupAt(bytes, keyAt, keyLength);
+    if (id < 0 || d.segmentOf(id) !== fromSegment || d.positionOf(id) !== fromPosition) return false;
     const size = d.sizeOf(id);
     const expires = d.expireAtOf(id) !== undefined;
-    this.usage.remove(from.segment, size, expires);
+    this.usage.remove(fromSegment, size, expires);
     d.relocate(id, segment, position);
     this.usage.add(segment, size, expires);
     return true;

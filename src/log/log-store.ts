@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { LogkvError } from '../errors.js';
 import { batchSize } from '../formats/log-segment-writer.js';
-import { MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE } from '../formats/limits.js';
+import { EXPIRY_SIZE, MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE } from '../formats/limits.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
 import { DURABILITIES } from '../io/durability.js';
 import type { LockFile } from '../io/lock-file.js';
@@ -19,6 +19,7 @@ import { segmentSizeOption } from './segment-file.js';
 import { storePath } from './store-path.js';
 import type { LogOpenReport, RecoveryMode } from './recovery.js';
 import { type AppendedBatch, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
+import { BatchEncoding, type EncodedBatch, encodeOne, keyByteLength } from './encoded-batch.js';
 import { Manifest, type ManifestView } from './manifest.js';
 import { type LogHooks, type OpenedStore, openStore } from './opening.js';
 import { capture, freeze, type Frozen, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
@@ -438,28 +439,53 @@ export class LogStore<V = unknown> {
 
   // ---- writes ------------------------------------------------------------
 
+  // Plain writes are encoded here, at the call (encoded-batch.ts): checked, then copied into the batch's bytes.
+
   async put(key: Key, value: V, options: WriteOptions = {}): Promise<void> {
-    await this.#appendPlain([this.#putRecord(key, value, options)]);
+    this.#checkWritable();
+    const keyLength = keyByteLength(key);
+    const encoded = this.#codec.encode(value);
+    const expireAtMs = this.#expiry(options);
+    await this.#appendEncoded(encodeOne(Op.Put, key, keyLength, this.#checkValueSize(encoded), expireAtMs));
   }
 
   async delete(key: Key): Promise<void> {
-    await this.#appendPlain([this.#deleteRecord(key)]);
+    this.#checkWritable();
+    await this.#appendEncoded(encodeOne(Op.Delete, key, keyByteLength(key), undefined, undefined));
   }
 
   /** Applies every operation or none, after a crash too: one log batch. */
   async batch(operations: ReadonlyArray<BatchOperation<V>>): Promise<void> {
     if (!Array.isArray(operations)) throw new LogkvError('INVALID_ARGUMENT', 'batch takes an array of operations');
-    const records = operations.map((op) => {
-      if (op?.type === 'put') return this.#putRecord(op.key, op.value, op);
-      if (op?.type === 'del') return this.#deleteRecord(op.key);
-      throw new LogkvError('INVALID_ARGUMENT', `unknown batch operation type ${String((op as { type?: unknown })?.type)}`);
-    });
-    if (records.length === 0) return;
-    // The format's bounds on a batch, checked here so the write loop never meets them.
-    if (records.length > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} operations`);
-    const bytes = batchSize({ records });
-    if (bytes > MAX_BATCH_LENGTH) throw new LogkvError('TOO_LARGE', `a batch of ${bytes} bytes is over ${MAX_BATCH_LENGTH}`);
-    await this.#appendPlain(records);
+    const n = operations.length;
+    if (n === 0) return;
+    // The format's bounds on a batch (here and in finish()), checked so the write loop never meets them.
+    if (n > MAX_RECORDS_PER_BATCH) throw new LogkvError('TOO_LARGE', `a batch holds at most ${MAX_RECORDS_PER_BATCH} operations`);
+    const batch = new BatchEncoding(n);
+    for (let i = 0; i < n; i++) {
+      const op = operations[i];
+      const type = op?.type;
+      if (type === 'put') {
+        this.#checkWritable();
+        const keyLength = keyByteLength(op!.key);
+        const o = op as { type: 'put'; key: Key; value: V } & WriteOptions;
+        const value = this.#codec.encode(o.value);
+        const expireAtMs = o.ttlMs === undefined && o.expireAt === undefined ? undefined : this.#expiry(o);
+        batch.add(Op.Put, o.key, keyLength, this.#checkValueSize(value), expireAtMs);
+      } else if (type === 'del') {
+        this.#checkWritable();
+        batch.add(Op.Delete, op!.key, keyByteLength(op!.key), undefined, undefined);
+      } else {
+        throw new LogkvError('INVALID_ARGUMENT', `unknown batch operation type ${String(type)}`);
+      }
+    }
+    await this.#appendEncoded(batch.finish());
+  }
+
+  /** `bytes`, a value's, when within maxValueSize. */
+  #checkValueSize(bytes: Uint8Array): Uint8Array {
+    if (bytes.length > this.#maxValueSize) throw new LogkvError('TOO_LARGE', `value of ${bytes.length} bytes is over the maximum of ${this.#maxValueSize}`);
+    return bytes;
   }
 
   /**
@@ -766,8 +792,6 @@ export class LogStore<V = unknown> {
    */
   async compact(): Promise<CompactionResult> {
     this.#checkMaintainable();
-    // The run's outputs get their hints in the worker: started now, it is up by the time the first is sealed.
-    backgroundFiles(this.#io).warm();
     return this.#exclusive(async () => {
       // Seal the active segment, in the write queue, so the run covers every write so far.
       await this.#log.append({ prepare: () => undefined, apply: () => undefined, roll: true });
@@ -946,10 +970,10 @@ export class LogStore<V = unknown> {
 
   // ---- internals ---------------------------------------------------------
 
-  /** Queues records decided now (no reads in the queue): they may share one write() with their neighbours. */
-  #appendPlain(records: RecordToAppend[]): Promise<void> {
+  /** Queues a batch encoded now (no reads in the queue): it may share one write() with its neighbours. */
+  #appendEncoded(batch: EncodedBatch): Promise<void> {
     this.#checkWritable();
-    return this.#log.append({ prepare: () => records, apply: (b) => this.#applyBatch(b), plain: true });
+    return this.#log.append({ prepare: () => batch, apply: (b) => this.#applyBatch(b), plain: true });
   }
 
   #append(prepare: () => RecordToAppend[] | undefined): Promise<void> {
@@ -960,9 +984,29 @@ export class LogStore<V = unknown> {
   /** Points the key directory at the records just written. */
   #applyBatch(b: AppendedBatch | undefined): void {
     if (!b) return;
-    for (const { record, position, size, offset } of b.records) {
+    if (b.encoded !== undefined) return this.#applyEncoded(b, b.encoded);
+    for (const { record, position, size, offset } of b.records ?? []) {
       if (record.op === Op.Delete) this.#space.applyTombstone(record.key, b.segment.id);
       else this.#space.set(record.key, b.segment.id, position, size, offset, record.expireAtMs);
+    }
+  }
+
+  /** #applyBatch() of a batch encoded at the call: each key read from where it lies in the batch's bytes, no view made (but for a delete). */
+  #applyEncoded(b: AppendedBatch, e: EncodedBatch): void {
+    const { bytes, starts, count } = e;
+    const segment = b.segment.id;
+    const space = this.#space;
+    for (let i = 0; i < count; i++) {
+      const start = starts[i]!;
+      const expires = bytes[start + 5] === 1;
+      const keyAt = start + RECORD_FIXED_SIZE + (expires ? EXPIRY_SIZE : 0);
+      const keyLength = bytes[start + 10]! | (bytes[start + 11]! << 8);
+      if (bytes[start + 4] === Op.Delete) {
+        space.applyTombstone(bytes.subarray(keyAt, keyAt + keyLength), segment);
+      } else {
+        const expireAtMs = expires ? bytes.readUInt32LE(start + RECORD_FIXED_SIZE + 4) * 0x100000000 + bytes.readUInt32LE(start + RECORD_FIXED_SIZE) : undefined;
+        space.setAt(bytes, keyAt, keyLength, segment, b.position + start, starts[i + 1]! - start, b.baseOffset + i, expireAtMs);
+      }
     }
   }
 

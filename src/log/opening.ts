@@ -247,6 +247,7 @@ function deferredLoad(io: FileIO, plan: LogRecoveryPlan, space: KeySpace, log: S
     io,
     readRecord: (segment, position, size) => log.readRecordView(log.segment(segment), position, size),
     onDamage: (error) => hooks.onBackgroundError(error),
+    checkBatches: (id, length, minOffset) => log.checkBatches(id, length, minOffset),
     onRebuild: (kind, file) => {
       log.discardAside(file);
       report.clean = false;

@@ -61,22 +61,19 @@ export async function writeBaseSegments(
   options: { segmentSize: number; generation: number; now: () => number; startAt?: number },
 ): Promise<OutputSegment[]> {
   const background = backgroundFiles(io);
-  const output = new CompactedOutput(
-    {
-      io,
-      dir,
-      valueEncoding: table.header.valueEncoding,
-      segmentSize: options.segmentSize,
-      generation: options.generation,
-      now: options.now,
-      startAt: options.startAt,
-      writeHint: (segment) => background.writeHint(dir, segment),
-    },
-    () => undefined,
-  );
+  const output = new CompactedOutput({
+    io,
+    dir,
+    valueEncoding: table.header.valueEncoding,
+    segmentSize: options.segmentSize,
+    generation: options.generation,
+    now: options.now,
+    startAt: options.startAt,
+    writeHint: (segment) => background.writeHint(dir, segment),
+  });
   try {
     const timestampMs = table.header.createdMs;
-    await encodeEntryBatches(table, offsetOrderOf(table.offset), timestampMs, (bytes, baseOffset, lastOffset) => output.addBatch(bytes, baseOffset, lastOffset, timestampMs));
+    await encodeEntryBatches(table, offsetOrderOf(table.offset), timestampMs, async (bytes, baseOffset, lastOffset) => void (await output.addBatch(bytes, baseOffset, lastOffset, timestampMs)));
     return await output.finish(table.header.nextOffset);
   } catch (e) {
     await output.abandon();

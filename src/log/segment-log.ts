@@ -10,7 +10,10 @@
 //   roll with no spare ready (compact() right after open) makes the file
 //   with its header alone, and its zero fill waits for the next group of
 //   writes, as a reopened segment's does: the file is a valid segment at
-//   every step, its end the end of the log.
+//   every step, its end the end of the log. With durability 'none' or
+//   'interval' there is no spare and no zero fill: each new segment is made
+//   that way and grows as it is written (preallocation only makes the
+//   fdatasync of single writes cheaper).
 // - Writers queue requests; one loop takes every request waiting, encodes
 //   them into one buffer, writes it with one write() and, in 'sync' mode,
 //   makes it durable with one fdatasync for all of them (group commit). A
@@ -43,9 +46,11 @@
 import { LogkvError, writeFailure } from '../errors.js';
 import { batchSize, encodeSegmentHeader, type LogBatch, type LogRecord, writeBatch } from '../formats/log-segment-writer.js';
 import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
-import type { FileHandle, FileIO } from '../io/file-io.js';
+import { type FileHandle, type FileIO, nodeFileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
+import { checkBatches, type CheckedBatches } from './checked-batches.js';
+import { EncodedBatch } from './encoded-batch.js';
 import { RecordReads } from './record-reads.js';
 import { extendWithZeros, prepareSegmentFile, trim } from './segment-file.js';
 import { writeHint } from './segment-hint.js';
@@ -72,6 +77,8 @@ export interface Segment {
   sealed: boolean;
   /** Its read-only map, once a read made it (record-reads.ts); null when it cannot be mapped. */
   mapping?: Mapping | null;
+  /** Its batches up to some length, checked by their CRCs since open (checkBatches()): the cleaner does not read them again to check them. */
+  checked?: CheckedBatches;
 }
 
 /** A record as the engine asks for it; offsets are given by the log. */
@@ -94,7 +101,12 @@ export interface AppendedBatch {
   segment: Segment;
   baseOffset: number;
   timestampMs: number;
-  records: Array<{ record: RecordToAppend; position: number; size: number; offset: number }>;
+  /** Where the batch starts in the segment. */
+  position: number;
+  /** For records given as RecordToAppend. */
+  records?: Array<{ record: RecordToAppend; position: number; size: number; offset: number }>;
+  /** For a batch given encoded: record i is at position + starts[i], at offset baseOffset + i. */
+  encoded?: EncodedBatch;
 }
 
 /**
@@ -104,7 +116,7 @@ export interface AppendedBatch {
  * so the next request's prepare sees them.
  */
 export interface AppendRequest<T> {
-  prepare(): RecordToAppend[] | undefined;
+  prepare(): RecordToAppend[] | EncodedBatch | undefined;
   apply(batch: AppendedBatch | undefined): T;
   /**
    * True when prepare reads nothing of the store (a plain put, delete or
@@ -160,6 +172,10 @@ interface Waiting {
 
 /** Encoded batches waiting for their write() are written out past this. */
 const PENDING_LIMIT = 4 * 1024 * 1024;
+/** Bytes written without an fdatasync after which a write-behind one is started (durability 'none' and 'interval'). */
+const WRITE_BEHIND = 8 * 1024 * 1024;
+/** Pending batches this large on average are written one write() each rather than copied into one buffer. */
+const LARGE_PARTS = 64 * 1024;
 
 export class SegmentLog {
   readonly #o: SegmentLogOptions;
@@ -175,21 +191,25 @@ export class SegmentLog {
   #failed: unknown;
   #dirty = false;
   /** Batches encoded for the active segment but not yet written: one write() for a run of plain requests. */
-  #pending: { segment: Segment; position: number; parts: Buffer[]; bytes: number } | undefined;
+  #pending: Pending | undefined;
   /** Applies of plain requests, run once their bytes are written. */
   #deferred: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #reads: RecordReads;
   /** The zero fill the active segment still needs before its next write (fillActiveTo). */
   #fillTo: number | undefined;
+  /** Bytes written to the active segment since its last fdatasync (write-behind, below). */
+  #unsynced = 0;
+  /** A write-behind fdatasync in flight. */
+  #writeBehind: Promise<void> | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
   lastTimestampMs: number;
   readonly #background: BackgroundFiles;
   /** The next segment's file, being prepared under a temporary name. */
-  #spare: { path: string; ready: Promise<void> } | undefined;
-  /** Hints of sealed segments still being written. */
+  #spare: Spare | undefined;
+  /** Hints of sealed segments still being written, and other work beside() runs. */
   readonly #sealing = new Set<Promise<void>>();
   /**
    * The active segment's hint and index as open found them, moved to
@@ -221,6 +241,18 @@ export class SegmentLog {
 
   get active(): Segment {
     return this.#active;
+  }
+
+  /**
+   * Whether new segments get their zero fill (a spare prepared in the
+   * background, or a fill before the first write): only where writes are
+   * made durable one by one, where an fdatasync over space the file already
+   * has is cheaper (DESIGN.md). With 'none' and 'interval' a new segment
+   * grows as it is written: a bulk load wrote a spare's 64 MiB of zeros
+   * beside its own bytes, and its roll waited ~60 ms for it.
+   */
+  get #preallocates(): boolean {
+    return this.#o.durability === 'sync';
   }
 
   /** The segment a key directory entry points into. */
@@ -273,7 +305,7 @@ export class SegmentLog {
   static async createSegment(o: SegmentLogOptions, id: number, baseOffset: number, size = o.segmentSize): Promise<Segment> {
     const tmp = `${segmentPath(o.dir, segmentStem(baseOffset))}.tmp`;
     await prepareSegmentFile(o.io, tmp, SegmentLog.#header(o, baseOffset), size);
-    return SegmentLog.#activate(o, tmp, id, baseOffset);
+    return SegmentLog.#activate(o, tmp, id, baseOffset, true);
   }
 
   static #header(o: SegmentLogOptions, baseOffset: number): Buffer {
@@ -282,18 +314,22 @@ export class SegmentLog {
 
   /**
    * Turns a prepared file into segment `baseOffset`: its header written for
-   * that offset and fsynced, then renamed into place and the directory
-   * fsynced, before anything lists it.
+   * that offset and fsynced (unless `headerWritten`: made for that offset
+   * and fsynced already, which saved an fdatasync of the roll in compact()),
+   * then renamed into place and the directory fsynced, before anything
+   * lists it.
    */
-  static async #activate(o: SegmentLogOptions, tmp: string, id: number, baseOffset: number): Promise<Segment> {
+  static async #activate(o: SegmentLogOptions, tmp: string, id: number, baseOffset: number, headerWritten = false): Promise<Segment> {
     const stem = segmentStem(baseOffset);
     const path = segmentPath(o.dir, stem);
-    const building = o.io.open(tmp, 'update');
-    try {
-      building.write(SegmentLog.#header(o, baseOffset), 0);
-      await building.sync();
-    } finally {
-      building.close();
+    if (!headerWritten) {
+      const building = o.io.open(tmp, 'update');
+      try {
+        building.write(SegmentLog.#header(o, baseOffset), 0);
+        await building.sync();
+      } finally {
+        building.close();
+      }
     }
     o.io.rename(tmp, path);
     await o.io.syncDir(o.dir);
@@ -331,6 +367,21 @@ export class SegmentLog {
   /** The value of the record at `position`, CRC-checked, in a Buffer of its own: the get path (record-reads.ts). */
   readValue(segment: Segment, position: number, size: number): Buffer {
     return this.#reads.readValue(segment, position, size);
+  }
+
+  /**
+   * Checks the batches of segment `id` in [0, length) by their CRCs
+   * (checked-batches.ts), for the load of a segment open deferred, and
+   * keeps what it learnt for the cleaner; false when the check fails (the
+   * caller makes its own, which reports the damage) or the segment is gone.
+   */
+  checkBatches(id: number, length: number, minOffset: number): boolean {
+    const segment = this.#byId.get(id);
+    if (segment === undefined || length > segment.tail) return false;
+    const checked = checkBatches(segment.handle, length, minOffset);
+    if (checked === undefined) return false;
+    segment.checked = checked;
+    return true;
   }
 
   /** Unmaps and closes `segment`'s file. */
@@ -381,7 +432,7 @@ export class SegmentLog {
     return true;
   }
 
-  /** Waits until every sealed segment's hint written in the background is on disk (or failed). */
+  /** Waits until every sealed segment's hint written in the background is on disk (or failed), and all other work beside() runs is done. */
   async sealed(): Promise<void> {
     while (this.#sealing.size > 0) await Promise.all(this.#sealing);
   }
@@ -407,6 +458,7 @@ export class SegmentLog {
     try {
       await this.#running;
       await this.sealed();
+      await this.#writeBehind;
       await this.#dropSpare();
       if (this.#failed === undefined) {
         await this.#syncActive();
@@ -431,14 +483,13 @@ export class SegmentLog {
       const results = new Array<unknown>(group.length);
       const settled = new Array<boolean>(group.length).fill(false);
       try {
-        if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
           const plain = w.request.plain === true;
           // A prepare that reads the store must see every earlier write applied.
           if (!plain) this.#writePending();
           if (w.request.roll && this.#active.tail > SEGMENT_HEADER_SIZE) await this.#roll();
-          let records: RecordToAppend[] | undefined;
+          let records: RecordToAppend[] | EncodedBatch | undefined;
           try {
             records = w.request.prepare();
           } catch (e) {
@@ -447,7 +498,9 @@ export class SegmentLog {
             settled[i] = true;
             continue;
           }
-          const appended = records && records.length > 0 ? await this.#encode(records, w.request.timestampMs) : undefined;
+          let appended: AppendedBatch | undefined;
+          if (records instanceof EncodedBatch) appended = await this.#place(records, w.request.timestampMs);
+          else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
           if (plain) {
             this.#deferred.push(() => (results[i] = w.request.apply(appended)));
           } else {
@@ -489,14 +542,8 @@ export class SegmentLog {
     // A copy of records the leader's cleaner thinned has gaps: the format marks such a batch.
     if (lastDelta !== records.length - 1) batch.compacted = true;
     const size = batchSize(batch);
-    // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
-    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
-    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) {
-      this.#writePending();
-      await this.#roll();
-    }
-    const segment = this.#active;
-    const pending = (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+    const pending = await this.#pendingFor(size);
+    const segment = pending.segment;
     const position = pending.position + pending.bytes;
     const buf = Buffer.allocUnsafe(size);
     const placed: AppendedBatch['records'] = [];
@@ -510,7 +557,43 @@ export class SegmentLog {
     this.lastTimestampMs = timestampMs;
     this.#dirty = true;
     if (pending.bytes >= PENDING_LIMIT) this.#writePending();
-    return { segment, baseOffset: batch.baseOffset, timestampMs, records: placed };
+    return { segment, baseOffset: batch.baseOffset, timestampMs, position, records: placed };
+  }
+
+  /** The pending write a batch of `size` bytes joins: of the active segment, rolled first when the batch does not fit. */
+  async #pendingFor(size: number): Promise<Pending> {
+    // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
+    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
+    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) {
+      this.#writePending();
+      await this.#roll();
+    }
+    // The zero fill goes in before the segment's first write since open or a roll, not before a group that writes nothing (compact()'s roll right after open extended the segment only to trim it again).
+    if (this.#fillTo !== undefined) await this.#fillActive(this.#fillTo);
+    const segment = this.#active;
+    return (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+  }
+
+  /**
+   * Places a batch encoded at the call (encoded-batch.ts) after those
+   * already pending: its offsets from the log's next one, its header and
+   * CRC written now; its bytes reach the file at the next #writePending(),
+   * as they are (no copy into a batch buffer of the log's).
+   */
+  async #place(batch: EncodedBatch, timestampMs = this.#o.now()): Promise<AppendedBatch> {
+    const size = batch.bytes.length;
+    const pending = await this.#pendingFor(size);
+    const segment = pending.segment;
+    const position = pending.position + pending.bytes;
+    const baseOffset = segment.nextOffset;
+    batch.seal(baseOffset, timestampMs);
+    pending.parts.push(batch.bytes);
+    pending.bytes += size;
+    segment.nextOffset = baseOffset + batch.count;
+    this.lastTimestampMs = timestampMs;
+    this.#dirty = true;
+    if (pending.bytes >= PENDING_LIMIT) this.#writePending();
+    return { segment, baseOffset, timestampMs, position, encoded: batch };
   }
 
   /** Writes the pending batches with one write(), then runs the applies that waited for them. */
@@ -519,24 +602,55 @@ export class SegmentLog {
     if (p) {
       this.#pending = undefined;
       const segment = p.segment;
-      segment.handle.write(p.parts.length === 1 ? p.parts[0]! : Buffer.concat(p.parts, p.bytes), p.position);
+      if (p.parts.length === 1 || p.bytes >= LARGE_PARTS * p.parts.length) {
+        // Large batches (bulk puts, ~1.3 MB each) go out one write() each: a copy of them all into one buffer cost more than the calls.
+        let at = p.position;
+        for (const part of p.parts) {
+          segment.handle.write(part, at);
+          at += part.length;
+        }
+      } else {
+        segment.handle.write(Buffer.concat(p.parts, p.bytes), p.position);
+      }
       segment.tail = p.position + p.bytes;
       segment.fileSize = Math.max(segment.fileSize, segment.tail);
+      this.#unsynced += p.bytes;
+      if (this.#unsynced >= WRITE_BEHIND && this.#o.durability !== 'sync' && this.#o.io === nodeFileIO && this.#writeBehind === undefined) this.#startWriteBehind(segment);
       if (segment.fileSize - segment.tail > 0 && segment.fileSize - segment.tail < 4) {
         this.#reads.release(segment);
         segment.handle.truncate(segment.tail);
         segment.fileSize = segment.tail;
       }
-      if (this.#spare === undefined && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
+      if (this.#spare === undefined && this.#preallocates && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
     }
     const deferred = this.#deferred;
     this.#deferred = [];
     for (const apply of deferred) apply();
   }
 
+  /**
+   * Durability 'none' or 'interval': an fdatasync of what is written so
+   * far, started in libuv's thread pool and not waited for, so the disk
+   * writes a bulk load's bytes while it goes on, and the roll's and the
+   * final flush's syncs find little left to write (measured: ~20 ms and
+   * ~35 ms of a 1M-put load spent in them). It promises nothing: a failure
+   * fails the log as any failed fsync does (fsyncgate).
+   */
+  #startWriteBehind(segment: Segment): void {
+    this.#unsynced = 0;
+    const done: Promise<void> = segment.handle
+      .sync()
+      .catch((e: unknown) => void (this.#failed ??= e))
+      .finally(() => {
+        if (this.#writeBehind === done) this.#writeBehind = undefined;
+      });
+    this.#writeBehind = done;
+  }
+
   async #syncActive(): Promise<void> {
     if (!this.#dirty || this.#failed !== undefined) return;
     this.#dirty = false;
+    this.#unsynced = 0;
     this.syncCount++;
     try {
       await this.#active.handle.sync();
@@ -565,6 +679,8 @@ export class SegmentLog {
   async #roll(): Promise<void> {
     const old = this.#active;
     this.#o.beforeSeal?.(old);
+    // A write-behind sync of this segment still in flight ends first: once sealed, a cleaner run may close its file.
+    await this.#writeBehind;
     await this.#syncActive();
     this.#reads.release(old);
     await trim(old);
@@ -608,12 +724,12 @@ export class SegmentLog {
     this.#spare = undefined;
     if (spare && (await this.#spareReady(spare))) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     const next = await SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
-    this.#fillTo = this.#o.segmentSize;
+    if (this.#preallocates) this.#fillTo = this.#o.segmentSize;
     return next;
   }
 
   /** Whether the spare was prepared; if preparing it failed (no space, say), it is reported and removed, and the roll makes the file itself, which tells whether the log can go on. */
-  async #spareReady(spare: { path: string; ready: Promise<void> }): Promise<boolean> {
+  async #spareReady(spare: Spare): Promise<boolean> {
     try {
       await spare.ready;
       return true;
@@ -622,6 +738,22 @@ export class SegmentLog {
       if (this.#o.io.exists(spare.path)) this.#o.io.unlink(spare.path);
       return false;
     }
+  }
+
+  /**
+   * Runs `work` on sealed segments' files (a cleaner output's hint and
+   * index, the removal of the files a run replaced) outside the write
+   * queue; close and the cleaner wait for it (sealed()). Resolves when it
+   * is started, or, on a file system that is not detached (the tests'
+   * crashing one), when it is done. Its error is reported
+   * (onBackgroundError); each caller's crash story covers work not done.
+   */
+  async beside(work: () => Promise<void>): Promise<void> {
+    const done: Promise<void> = work()
+      .catch((e: unknown) => this.#o.onBackgroundError?.(e))
+      .finally(() => this.#sealing.delete(done));
+    this.#sealing.add(done);
+    if (!this.#background.detached) await done;
   }
 
   /** Writes the hint and index of sealed segment `id` again (they were found damaged), outside the write queue; nothing when the cleaner has replaced it since. */
@@ -643,6 +775,20 @@ export class SegmentLog {
     this.#sealing.add(done);
     return done;
   }
+}
+
+/** The next segment's file, being prepared under a temporary name. */
+interface Spare {
+  path: string;
+  ready: Promise<void>;
+}
+
+/** Batches encoded for a segment, to be written from `position` on. */
+interface Pending {
+  segment: Segment;
+  position: number;
+  parts: Buffer[];
+  bytes: number;
 }
 
 /** A hint and index moved to temporary names, and the segment length they cover. */

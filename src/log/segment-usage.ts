@@ -17,6 +17,24 @@ export class SegmentUsage {
     if (expires) this.#live[at + 2]! += 1;
   }
 
+  /**
+   * `records` live records of `bytes` bytes in all, `expiring` of them with
+   * an expiry, moved from segment `from` to `to` (the cleaner's moves,
+   * counted a run of them at a time).
+   */
+  move(from: number, to: number, bytes: number, records: number, expiring: number): void {
+    const f = SLOTS * from;
+    const t = SLOTS * to;
+    if (t + SLOTS > this.#live.length) this.#grow(to);
+    const live = this.#live;
+    live[f]! -= bytes;
+    live[f + 1]! -= records;
+    live[f + 2]! -= expiring;
+    live[t]! += bytes;
+    live[t + 1]! += records;
+    live[t + 2]! += expiring;
+  }
+
   /** `count` tombstones were written to (or found in) `segment`. */
   addTombstones(segment: number, count: number): void {
     const at = SLOTS * segment;
