@@ -83,10 +83,14 @@ export function planFiles(io: FileIO, dir: string, manifest: ManifestView): File
   // An unlisted segment of the appender's past every listed one that holds a batch was
   // listed once: the manifest lost frames (a damaged tail that reads as slack). Deleting
   // by its list would delete data; take the directory as it is instead.
+  // A list of no segment at all is never a finished store's (its creation lists the first segment
+  // before any write): with a segment on disk that holds a batch, of any generation, frames were
+  // lost (a damaged first frame reads as a torn tail), and the list would delete the only copy.
   const newest = segments.at(-1)?.baseOffset ?? -1;
   const listedLost = names.some((name) => {
     const n = parseSegmentFileName(name);
-    return n !== undefined && n.generation === 0 && n.baseOffset > newest && isStoreFile(io, dir, name) && holdsBatch(io, join(dir, name));
+    const unlisted = segments.length === 0 || (n?.generation === 0 && n.baseOffset > newest);
+    return n !== undefined && unlisted && isStoreFile(io, dir, name) && holdsBatch(io, join(dir, name));
   });
   if (listedLost) return fromDisk(true);
   // A listed segment that is not there: the list may be older than the

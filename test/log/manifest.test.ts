@@ -195,3 +195,24 @@ t.test("a manifest whose newer journal file is zeroed after a switch is not trus
   t.same(ls(io).filter((n) => !n.startsWith('MANIFEST') && n !== 'LOCK'), files, 'every file where it was');
   await r.close();
 });
+
+t.test('a damaged first manifest frame never lets open delete the segments that hold the data', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', segmentSize: 4096 });
+  for (let i = 0; i < 30; i++) await s.put(`k${i % 5}`, 'v'.repeat(40));
+  await s.compact();
+  await s.close();
+  const segmentsBefore = ls(io).filter((n) => n.endsWith('.log'));
+  t.ok(segmentsBefore.some((n) => /-\d+\.log$/.test(n)), `a cleaner output among ${segmentsBefore.join(', ')}`);
+  // Byte 36: inside the first frame, which then reads as a torn tail: a list of no segment at all.
+  const manifest = io.files().get('/db/MANIFEST.jrna')!;
+  const damaged = Buffer.from(manifest);
+  damaged[36]! ^= 1;
+  io.setFile('/db/MANIFEST.jrna', damaged);
+  const r = await LogStore.open<string>('/db', { io });
+  t.same(r.openReport.removedFiles, [], 'no segment removed as a leftover');
+  t.equal(r.openReport.created, false);
+  t.equal(r.openReport.manifestRebuilt, true, 'the manifest is rebuilt from the segments on disk');
+  for (let i = 0; i < 5; i++) t.equal(r.get(`k${i}`), 'v'.repeat(40));
+  await r.close();
+});
