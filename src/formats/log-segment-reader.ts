@@ -578,8 +578,12 @@ function readBatchHeader(b: Uint8Array, at: number, end: number, filePos: number
   return { baseOffset, lastOffsetDelta, timestampMs, compacted: attributes === 1, recordCount: count };
 }
 
-/** Calls `visit` for each record of a batch checkBatchBody accepted. */
-function visitRecords(b: Uint8Array, at: number, h: BatchBody, visit: RecordVisitor, base = 0): void {
+/**
+ * Calls `visit` for each record of a batch checkBatchBody accepted (or one
+ * the caller knows is sound: the log cleaner's own output), whose body
+ * starts at b[at]; positions are given as `base` + the index into `b`.
+ */
+export function visitRecords(b: Uint8Array, at: number, h: Pick<BatchBody, 'baseOffset' | 'recordCount'>, visit: RecordVisitor, base = 0): void {
   let p = at + BATCH_HEADER_SIZE;
   for (let i = 0; i < h.recordCount; i++) {
     const start = p;

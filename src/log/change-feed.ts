@@ -124,16 +124,9 @@ class LogCursor {
    */
   next(records: boolean, readAhead: number): CursorBatch | undefined {
     for (;;) {
-      if (this.#wanted >= this.#source.committed()) return undefined;
-      let place = this.#place;
-      if (!place || !this.#source.isLive(place.segment.id)) place = this.#locate();
+      const place = this.#ready();
       if (!place) return undefined;
-      this.#place = place;
       const { segment } = place;
-      if (place.position >= segment.tail) {
-        if (this.#moveOn(place)) continue;
-        return undefined;
-      }
       const { bytes, at } = this.#batchBytes(segment, place.position, readAhead);
       const reader = new BatchReader(bytes);
       const step = records ? reader.at(at, place.minOffset) : reader.frameAt(at, place.minOffset);
@@ -174,17 +167,10 @@ class LogCursor {
    */
   run(maxBytes: number, maxRecords: number): CursorRun | undefined {
     segments: for (;;) {
-      const committed = this.#source.committed();
-      if (this.#wanted >= committed) return undefined;
-      let place = this.#place;
-      if (!place || !this.#source.isLive(place.segment.id)) place = this.#locate();
+      const place = this.#ready();
       if (!place) return undefined;
-      this.#place = place;
+      const committed = this.#source.committed();
       const { segment } = place;
-      if (place.position >= segment.tail) {
-        if (this.#moveOn(place)) continue;
-        return undefined;
-      }
       const { bytes, at: start } = this.#batchBytes(segment, place.position, maxBytes);
       const from = this.#wanted;
       let at = start;
@@ -226,6 +212,19 @@ class LogCursor {
       }
       // Nothing: the batch at the place is not acknowledged yet.
       return batches > 0 ? this.#ran(bytes, start, at, from, firstOffset, firstTimestampMs, lastTimestampMs, records, batches) : undefined;
+    }
+  }
+
+  /** The place of the next batch wanted, in a live segment and before its written end; undefined when there is none yet. */
+  #ready(): Place | undefined {
+    for (;;) {
+      if (this.#wanted >= this.#source.committed()) return undefined;
+      let place = this.#place;
+      if (!place || !this.#source.isLive(place.segment.id)) place = this.#locate();
+      if (!place) return undefined;
+      this.#place = place;
+      if (place.position < place.segment.tail) return place;
+      if (!this.#moveOn(place)) return undefined;
     }
   }
 

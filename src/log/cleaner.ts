@@ -40,7 +40,7 @@ import { LogkvError } from '../errors.js';
 import { forEachHintEntry } from '../formats/hint-reader.js';
 import { BATCH_FRAME_SIZE, BATCH_HEADER_SIZE, EXPIRY_SIZE, Op, RECORD_FIXED_SIZE, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import type { Damage } from '../formats/damage.js';
-import { type BatchFrame, readRecordAt, recordCrcMatches } from '../formats/log-segment-reader.js';
+import { type BatchFrame, readRecordAt, recordCrcMatches, visitRecords } from '../formats/log-segment-reader.js';
 import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
 import { BatchWindows } from './batch-windows.js';
@@ -469,25 +469,11 @@ const WHOLE_BATCH_RECORDS = 128;
  */
 function placed(run: GroupRun, index: number, position: number, bytes: Buffer, baseOffset: number, count: number): void {
   const records = run.records === undefined ? undefined : (run.records[index] ??= new SegmentNewest());
-  let p = BATCH_FRAME_SIZE + BATCH_HEADER_SIZE;
-  for (let i = 0; i < count; i++) {
-    const start = p;
-    const op = bytes[p + 4]!;
-    const offset = baseOffset + u32(bytes, p + 6);
-    const keyLength = bytes[p + 10]! | (bytes[p + 11]! << 8);
-    const valueLength = u32(bytes, p + 12);
-    p += RECORD_FIXED_SIZE;
-    let expireAtMs: number | undefined;
-    if (bytes[start + 5] === 1) {
-      expireAtMs = u32(bytes, p + 4) * 0x100000000 + u32(bytes, p);
-      p += EXPIRY_SIZE;
-    }
-    const keyAt = p;
-    p += keyLength + valueLength;
-    if (op === Op.Put) run.moves.moved(index, position + start);
+  visitRecords(bytes, BATCH_FRAME_SIZE, { baseOffset, recordCount: count }, (op, b, keyAt, keyLength, at, size, offset, expireAtMs) => {
+    if (op === Op.Put) run.moves.moved(index, at);
     else run.tombstones[index] = (run.tombstones[index] ?? 0) + 1;
-    records?.add(op, bytes, keyAt, keyLength, position + start, p - start, offset, expireAtMs);
-  }
+    records?.add(op, b, keyAt, keyLength, at, size, offset, expireAtMs);
+  }, position);
 }
 
 /** Up to this share of garbage most batches hold a live record: no candidates are looked for, every batch is read. */
