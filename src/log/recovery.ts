@@ -426,6 +426,17 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
         h.close();
       }
       report.bytesCut += p.cut.bytes.length;
+    } else if (!p.fromHint && p === plans.at(-1)) {
+      // The newest segment was scanned: it was not closed cleanly, and the
+      // records just read may be in the page cache only (a write whose fsync
+      // never came, durability 'none'). Gets are about to return them, so
+      // a later power loss must not take them back.
+      const h = io.open(p.state.path, 'update');
+      try {
+        await h.sync();
+      } finally {
+        h.close();
+      }
     }
     if (p.dropHint) {
       for (const file of derivedPaths(dir, p.state.stem)) if (io.exists(file)) io.unlink(file);

@@ -59,6 +59,26 @@ t.test("'none': nothing is synced until flush or close; 'sync': every put is", a
   await crashed.close();
 });
 
+t.test("'none': what an open after a kill serves, a power loss after it keeps", async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8', durability: 'none' });
+  await s.put('a', '1');
+  // The process is killed: the next process sees the same files, page cache and all.
+  // (A file system object of its own: the lock table of this process is kept per file system.)
+  const nextProcess = new Proxy(io, {
+    get: (target, p) => {
+      const v: unknown = Reflect.get(target, p);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const reopened = await LogStore.open<string>('/db', { io: nextProcess, valueEncoding: 'utf8', durability: 'none' });
+  t.equal(reopened.get('a'), '1', 'the reopen serves the unsynced put');
+  const afterPowerLoss = await LogStore.open<string>('/db', { io: io.crash(), valueEncoding: 'utf8' });
+  t.equal(afterPowerLoss.get('a'), '1', 'a value a get returned is not taken back by a power loss');
+  await afterPowerLoss.close();
+  await reopened.close();
+});
+
 // A child process that opens the store from the built package and reports it.
 function holder(dir: string) {
   const entry = resolve('dist/src/index.js');
