@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import type { JournalValue } from '../../src/formats/index.js';
 import { JournalStore, type Durability } from '../../src/journal/journal-store.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
+import { cleanCut } from '../support/damage.js';
+import { checkProperty, commandsArb } from '../support/property.js';
 import { hex, journalValue } from '../formats/arbitraries.js';
 
 interface Model {
@@ -172,14 +174,20 @@ class CorruptCommand implements fc.AsyncCommand<Model, Real> {
     r.log.push(this.toString());
     await r.store.close();
     const path = `${BASE}.${this.file === 0 ? 'jrna' : 'jrnb'}`;
-    const bytes = r.io.readFile(path);
+    const original = r.io.readFile(path);
+    const bytes = Buffer.from(original);
     const at = this.damage.at % bytes.length;
     if (this.damage.kind === 'flip') bytes[at]! ^= 1 << this.damage.bit;
     if (this.damage.kind === 'zero') bytes.fill(0, at, Math.min(bytes.length, at + this.damage.length));
-    r.io.setFile(path, this.damage.kind === 'truncate' ? bytes.subarray(0, at) : bytes);
+    const damaged = this.damage.kind === 'truncate' ? bytes.subarray(0, at) : bytes;
+    r.io.setFile(path, damaged);
     const report = await open(r, m);
     const state = canon(r.store.entries());
-    if (report.dataLoss === 'none') check(state === canon(m.state), r, `no loss reported but the state differs: ${state}`);
+    // Zeros from a frame boundary to the end of the file read as frames never
+    // written, as a crash leaves them: nothing can tell the two apart, so the
+    // state is one the history passed through (the log's own clean cut).
+    if (report.dataLoss === 'none' && cleanCut(path, original, damaged)) check(m.history.includes(state), r, `a clean cut kept a state the history never passed through: ${state}`);
+    else if (report.dataLoss === 'none') check(state === canon(m.state), r, `no loss reported but the state differs: ${state}`);
     else if (report.dataLoss === 'total') check(r.store.isEmpty(), r, 'total loss but not empty');
     else check(m.history.includes(state), r, `partial loss kept a state the history never passed through: ${state}`);
     resume(m, r);
@@ -209,19 +217,16 @@ const commands = [
 
 for (const durability of ['sync', 'none'] as const) {
   t.test(`model-based: durability ${durability}`, async (t) => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (cmds) => {
-        const io = new MemoryFileIO();
-        io.mkdir('/db');
-        const model: Model = { state: new Map(), history: [], durability };
-        const real = { io, log: [] } as unknown as Real;
-        await open(real, model);
-        resume(model, real);
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        await real.store.close();
-      }),
-      { numRuns: Number(process.env.MODEL_RUNS ?? 300) },
-    );
-    t.pass(`${process.env.MODEL_RUNS ?? 300} random command sequences`);
+    const property = fc.asyncProperty(commandsArb(commands, 40), async (cmds) => {
+      const io = new MemoryFileIO();
+      io.mkdir('/db');
+      const model: Model = { state: new Map(), history: [], durability };
+      const real = { io, log: [] } as unknown as Real;
+      await open(real, model);
+      resume(model, real);
+      await fc.asyncModelRun(() => ({ model, real }), cmds);
+      await real.store.close();
+    });
+    await checkProperty(t, `JournalStore model (${durability})`, property, { runs: 300, file: 'test/journal/journal-model.test.ts' }, 0.5);
   });
 }
