@@ -5,7 +5,16 @@
 // connectTimeoutMs (UNAVAILABLE), never a hang.
 
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AuthorizationError,
+  connect,
+  credsAuthenticator,
+  InvalidArgumentError,
+  InvalidSubjectError,
+  type NatsConnection,
+  PermissionViolationError,
+  UserAuthenticationExpiredError,
+} from '@nats-io/transport-node';
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { LogkvError } from '../errors.js';
 
@@ -123,14 +132,15 @@ export function streamMissing(e: unknown): boolean {
   return e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound;
 }
 
-/** Runs `step` until it succeeds, retrying what isFinal() does not give up on, for at most `ms`; then UNAVAILABLE. */
+/** Runs `step` until it succeeds, retrying what finalError() does not give up on, for at most `ms`; then UNAVAILABLE. */
 export async function retrying<T>(what: string, ms: number, step: () => Promise<T>, onRetry?: (e: unknown) => void): Promise<T> {
   const deadline = Date.now() + ms;
   for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
     try {
       return await step();
     } catch (e) {
-      if (isFinal(e)) throw e;
+      const final = finalError(e);
+      if (final) throw final;
       if (Date.now() + wait >= deadline) throw new LogkvError('UNAVAILABLE', `${what}: no answer within ${ms} ms (${e instanceof Error ? e.message : String(e)})`, { cause: e });
       onRetry?.(e);
       await delay(wait);
@@ -138,9 +148,33 @@ export async function retrying<T>(what: string, ms: number, step: () => Promise<
   }
 }
 
-/** Errors the mirror and follower give up on: everything logkv itself refuses. Any other (a timeout, a node gone) is retried. */
-export function isFinal(e: unknown): boolean {
-  return e instanceof LogkvError;
+/** JetStream's API error code for a message over the stream's (or the server's) size limit. */
+const MESSAGE_TOO_LARGE = 10054;
+
+/**
+ * The error the mirror and follower give up with, or undefined for one
+ * they retry. They retry what time can cure: a timeout, a node gone, a
+ * cluster electing a leader, a publish that met a newer stream (it
+ * resumes). They give up on what a retry meets again: everything logkv
+ * itself refuses, and a refusal of this client's own request (its
+ * credentials or permissions, an option or name the client rejects, a
+ * message over the stream's limit), which would otherwise be retried for
+ * ever while caughtUp() waits.
+ */
+export function finalError(e: unknown): LogkvError | undefined {
+  if (e instanceof LogkvError) return e;
+  const what = e instanceof Error ? e.message : String(e);
+  if (e instanceof AuthorizationError || e instanceof PermissionViolationError || e instanceof UserAuthenticationExpiredError) {
+    return new LogkvError('PERMISSION_DENIED', `NATS refused this client: ${what}`, { cause: e });
+  }
+  if (e instanceof JetStreamApiError && e.code === MESSAGE_TOO_LARGE) {
+    return new LogkvError('TOO_LARGE', `JetStream refused a message as too large (${what}): give the mirror a maxMessageBytes under the stream's max_msg_size`, { cause: e });
+  }
+  // The client's own argument checks, and a JavaScript error (a bug, or an option of the wrong type) that would only happen again.
+  if (e instanceof InvalidArgumentError || e instanceof InvalidSubjectError || e instanceof TypeError || e instanceof RangeError) {
+    return new LogkvError('INVALID_ARGUMENT', what, { cause: e });
+  }
+  return undefined;
 }
 
 export function delay(ms: number): Promise<void> {

@@ -28,7 +28,7 @@ import { LogStore, type LogStoreOptions, type ReplicatedBatch } from '../log/log
 import { nodeFileIO } from '../io/file-io.js';
 import { inspectStoreDir } from '../log/store-dir.js';
 import { storePath } from '../log/store-path.js';
-import { type Connection, type ConnectionOptions, delay, isFinal, type Lag, lastMessage, openConnection, retrying, streamMissing } from './connection.js';
+import { type Connection, type ConnectionOptions, delay, finalError, type Lag, lastMessage, openConnection, retrying, streamMissing } from './connection.js';
 import { planStart, restoreSnapshotObject, type StartFrom } from './follower-start.js';
 import { decodeMessage, HEADER, type ReplicatedMessageBatch } from './message.js';
 
@@ -236,10 +236,11 @@ class StoreFollower<V> implements Follower<V> {
         await this.#consume();
         backoff = 100;
       } catch (e) {
-        if (isFinal(e)) {
+        const final = finalError(e);
+        if (final) {
           // The batches before the bad message are good: they are made durable before the error is told.
           await Promise.allSettled(this.#applying);
-          return this.#fail(e as LogkvError);
+          return this.#fail(final);
         }
         this.#o.onRetry?.(e);
         await delay(backoff);

@@ -44,7 +44,7 @@ import { headers } from '@nats-io/transport-node';
 import { LogkvError } from '../errors.js';
 import type { BatchFeed, LogStore } from '../log/log-store.js';
 import type { StoredMsg } from '@nats-io/jetstream';
-import { type Connection, type ConnectionOptions, delay, ensureStream, isFinal, type Lag, lastMessage, openConnection, retrying } from './connection.js';
+import { type Connection, type ConnectionOptions, delay, ensureStream, finalError, type Lag, lastMessage, openConnection, retrying } from './connection.js';
 import { decodeMessage, encodeMessages, type OutgoingMessage } from './message.js';
 import { listSnapshots, openBucket, pruneSnapshots, type SnapshotObject, uploadSnapshot } from './snapshot-objects.js';
 import type { ObjectStore } from '@nats-io/obj';
@@ -322,7 +322,8 @@ class StoreMirror implements Mirror {
         }
         backoff = 100;
       } catch (e) {
-        if (isFinal(e)) return this.#fail(e as LogkvError);
+        const final = finalError(e);
+        if (final) return this.#fail(final);
         this.#o.onRetry?.(e);
         await delay(backoff);
         backoff = Math.min(backoff * 2, 2000);

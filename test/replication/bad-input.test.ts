@@ -3,12 +3,15 @@
 // (a batch failing its CRC, the second of several too; headers that
 // disagree with the payload; a payload that is not whole batches; a
 // message of the older one-write format; the parts of a leader batch that
-// disagree), a stream that skips a write, a server that is not there.
+// disagree), a stream that skips a write, a server that is not there, a
+// stream that refuses the mirror's messages as too large.
 // Each is a typed LogkvError with a stable code, and nothing of the bad
 // message is applied: not even its batches before the damaged one.
 
 import path from 'node:path';
 import t from 'tap';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { LogStore } from '../../src/log/log-store.js';
 import { follow, mirror } from '../../src/replication/index.js';
 import { encodeMessages } from '../../src/replication/message.js';
@@ -162,4 +165,29 @@ t.test('a server that is not there: UNAVAILABLE within the connect timeout, not 
   await t.rejects(follow(path.join(work, 'follower-nowhere'), { servers: 'nats://127.0.0.1:1', stream: 'S', connectTimeoutMs: 1000 }), { code: 'UNAVAILABLE' });
   t.ok(Date.now() - started < 10_000, `both refused in ${Date.now() - started} ms`);
   await leader.close();
+});
+
+t.test("a stream whose max_msg_size is under the mirror's messages: TOO_LARGE, not a retry loop", async (t) => {
+  const stream = 'SMALL';
+  const nc = await connect({ servers: nats.cluster.servers });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: stream, subjects: [`logkv.${stream}`], num_replicas: 1, max_msg_size: 256 });
+  } finally {
+    await nc.close();
+  }
+  const leader = await LogStore.open(path.join(work, 'leader-small'));
+  const retries: unknown[] = [];
+  const m = await mirror(leader, { servers: nats.cluster.servers, stream, onRetry: (e) => retries.push(e) });
+  try {
+    await leader.put('big', Buffer.alloc(1000, 1));
+    const started = Date.now();
+    await t.rejects(m.caughtUp(), { code: 'TOO_LARGE' });
+    t.equal(m.error?.code, 'TOO_LARGE', 'the mirror stopped with the error');
+    t.ok(Date.now() - started < 10_000, `given up in ${Date.now() - started} ms`);
+    t.same(retries, [], 'no retry');
+  } finally {
+    await m.close();
+    await leader.close();
+  }
 });
