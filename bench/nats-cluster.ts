@@ -57,7 +57,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts a cluster of `size` nodes. A port freePort() found free may be
+ * taken by another process before nats-server binds it (the tests run two
+ * files at once): then the whole cluster starts again on other ports.
+ */
 export async function startCluster(size = 3): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(size);
+    } catch (e) {
+      if (attempt >= 5 || !(e instanceof Error && /address already in use/i.test(e.message))) throw e;
+    }
+  }
+}
+
+async function startClusterOnce(size: number): Promise<NatsCluster> {
   const root = mkdtempSync(join(tmpdir(), 'logkv-nats-'));
   const nodes: Node[] = [];
   for (let i = 0; i < size; i++) nodes.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), dir: join(root, `n${i}`), process: undefined, log: '' });
