@@ -159,6 +159,10 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   try {
     for (const group of groups) {
       const records = !background.detached || !background.running ? [] : undefined;
+      // A kept snapshot's offset below the group's first offset is below every output of it: no output can
+      // straddle it, and taken as a boundary it would start the group's first output there, under the outputs
+      // of the groups before (with the first group's output from the same offset: the same name, EEXIST).
+      const groupStart = Math.max(group.segments[0]!.baseOffset, group.skipBelow[0]!);
       const output = new CompactedOutput({
         io: ctx.io,
         dir: ctx.dir,
@@ -166,7 +170,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
         segmentSize: ctx.segmentSize,
         generation: ctx.run,
         now: ctx.now,
-        boundaries: ctx.snapshotOffsets,
+        boundaries: ctx.snapshotOffsets.filter((b) => b >= groupStart),
       });
       const run: GroupRun = { output, batches: new KeptBatches(output, (index, position, bytes, baseOffset, count) => placed(run, index, position, bytes, baseOffset, count)), moves: new Moves(), tombstones: [], records, written: [] };
       runs.push(run);

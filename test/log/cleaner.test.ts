@@ -335,6 +335,38 @@ t.test('a run rewrites only the segments that hold garbage: one dirty segment of
   await again.close();
 });
 
+t.test('a kept snapshot below a run of two dirty groups: each group\'s output starts at its own offsets', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io });
+  const model: Model = new Map();
+  // Its offset, 0, is a boundary of every run from now on, and lies below both groups.
+  await s.snapshot();
+  for (let i = 0; segmentsOn(io).length < 7; i++) {
+    const k = `key-${String(i).padStart(5, '0')}`;
+    await s.put(k, `v${i}`.padEnd(100, '.'));
+    model.set(k, `v${i}`.padEnd(100, '.'));
+  }
+  const sealed = segmentsOn(io).sort().slice(0, 6);
+  // The first and fourth segments made dirty, the two between them left clean: two groups in one run.
+  for (const dirty of [sealed[0]!, sealed[3]!]) {
+    for (const k of keysIn(io, dirty).slice(0, 20)) {
+      await s.put(k, 'again'.padEnd(100, '+'));
+      model.set(k, 'again'.padEnd(100, '+'));
+    }
+  }
+  const r = await s.compact();
+  t.equal(r.segmentsBefore, 2, 'the two dirty segments rewritten');
+  const outputs = segmentsOn(io).filter((n) => /-1\.log$/.test(n)).sort();
+  t.equal(outputs.length, 2, `one output per group: ${outputs.join(' ')}`);
+  t.ok(outputs[1]! > sealed[2]!, 'the second group\'s output starts above the segments before it');
+  same(t, s, model, 'after the run');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8' });
+  t.equal(again.openReport.clean, true, 'a clean reopen');
+  same(t, again, model, 'after a reopen');
+  await again.close();
+});
+
 t.test('a tombstone stays while an older segment the run did not rewrite may hold its key', async (t) => {
   const io = new MemoryFileIO();
   const s = await LogStore.open<string>('/db', { ...base, io, autoCompact: true, cleanerDirtyRatio: 0.5 });
