@@ -130,3 +130,16 @@ export function writeFailure(cause: unknown, message: string, details: Omit<Erro
   const full = isNoSpace(cause);
   return new LogkvError(full ? 'NO_SPACE' : 'IO', full ? `${message} (no space left on the device: free some, then reopen)` : message, { ...details, cause });
 }
+
+/**
+ * A failure of work the store does on its files in the background (a
+ * sealed segment's hint, the next segment's preparation, a cleaner run), as
+ * onBackgroundError reports it: a file system error as a LogkvError (its
+ * errno's code where a user can act on it, else IO); a LogkvError, or an
+ * error that is no file system's, as it is.
+ */
+export function backgroundFailure(e: unknown, dir: string): unknown {
+  if (e instanceof LogkvError || !(e instanceof Error) || typeof (e as NodeJS.ErrnoException).code !== 'string') return e;
+  const typed = fileSystemError(e, `do background work on the store in ${dir}`);
+  return typed instanceof LogkvError ? typed : writeFailure(e, `background work on the store in ${dir} failed: ${e.message}`);
+}

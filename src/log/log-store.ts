@@ -8,7 +8,7 @@
 // of just that record.
 
 import { join } from 'node:path';
-import { LogkvError } from '../errors.js';
+import { backgroundFailure, LogkvError } from '../errors.js';
 import { batchSize } from '../formats/log-segment-writer.js';
 import { EXPIRY_SIZE, MAX_BATCH_LENGTH, MAX_KEY_LENGTH, MAX_RECORDS_PER_BATCH, MAX_VALUE_LENGTH, Op, RECORD_FIXED_SIZE } from '../formats/limits.js';
 import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
@@ -901,7 +901,8 @@ export class LogStore<V = unknown> {
     this.#afterRoll();
   }
 
-  #backgroundError(e: unknown): void {
+  #backgroundError(error: unknown): void {
+    const e = backgroundFailure(error, this.dir);
     if (this.#o.onBackgroundError) this.#o.onBackgroundError(e);
     else process.emitWarning(`logkv: background work on ${this.dir} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
