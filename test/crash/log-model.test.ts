@@ -11,7 +11,7 @@ import t from 'tap';
 import { LogkvError } from '../../src/errors.js';
 import { type Durability, LogStore } from '../../src/log/log-store.js';
 import { restore } from '../../src/log/restore.js';
-import { type Clock, differs, LogModel, matchPrefix, onlyWrittenValues, recoveredState } from '../support/log-model.js';
+import { type Clock, differs, isDamageError, LogModel, matchPrefix, onlyWrittenValues, recoveredState } from '../support/log-model.js';
 import { isIoFailure, Mismatch, perform, runOps, type WriteOp } from '../support/log-driver.js';
 import { MemoryFileIO, seededRandom, type TearMode } from '../support/memory-file-io.js';
 import { checkProperty, commandsArb } from '../support/property.js';
@@ -19,10 +19,6 @@ import { applyDamage, cleanCut, damageArb, type FileDamage } from '../support/da
 
 const DIR = '/db';
 
-/** Item 4: a refusal to open names the damage: its code, file and byte. */
-export function isDamageError(e: unknown): e is LogkvError {
-  return e instanceof LogkvError && ['CORRUPT', 'TRUNCATED', 'BAD_MAGIC', 'UNSUPPORTED_VERSION'].includes(e.code) && e.file !== undefined && e.offset !== undefined;
-}
 const SEGMENT_SIZE = 4096;
 
 interface Real {
@@ -453,7 +449,7 @@ for (const durability of ['sync', 'none'] as const) {
       await open(real, model, new MemoryFileIO());
       await fc.asyncModelRun(() => ({ model: { model }, real }), cmds);
       if (!real.dead) await real.store.close().catch(() => undefined);
-      const background = (real.backgroundErrors ?? []).filter((e) => !(e instanceof LogkvError && e.code === 'IO') && !(real.damaged && isDamageError(e)));
+      const background = (real.backgroundErrors ?? []).filter((e) => !isIoFailure(e) && !(real.damaged && isDamageError(e)));
       if (background.length > 0) throw new Mismatch(`the cleaner failed in the background: ${background.map(String).join('; ')}\nsteps:\n${real.log.join('\n')}`);
     });
     await checkProperty(t, `LogStore model (${durability})`, property, { runs: durability === 'sync' ? 120 : 60, file: 'test/crash/log-model.test.ts' }, 0.5);
