@@ -139,7 +139,10 @@ export function writeFailure(cause: unknown, message: string, details: Omit<Erro
  * error that is no file system's, as it is.
  */
 export function backgroundFailure(e: unknown, dir: string): unknown {
-  if (e instanceof LogkvError || !(e instanceof Error) || typeof (e as NodeJS.ErrnoException).code !== 'string') return e;
-  const typed = fileSystemError(e, `do background work on the store in ${dir}`);
-  return typed instanceof LogkvError ? typed : writeFailure(e, `background work on the store in ${dir} failed: ${e.message}`);
+  if (e instanceof LogkvError || !(e instanceof Error)) return e;
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (typeof errno !== 'string') return e;
+  const message = `background work on the store in ${dir} failed: ${e.message}`;
+  const known = ERRNO[errno];
+  return known ? new LogkvError(known[0], message, { file: (e as NodeJS.ErrnoException).path, cause: e }) : writeFailure(e, message);
 }
