@@ -59,7 +59,7 @@ export interface LogStoreOptions {
   tombstoneRetentionMs?: number;
   /** Snapshots kept; snapshot() drops the oldest beyond this. Default 2. */
   keepSnapshots?: number;
-  /** Errors of background work (the cleaner, a sealed segment's hint). Default: a process warning. */
+  /** Errors of background work (the cleaner, a sealed segment's hint); a file system's failure comes as a LogkvError (NO_SPACE, IO, ...). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
   /**
    * Run each fdatasync on the JavaScript thread instead of libuv's thread
