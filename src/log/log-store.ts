@@ -262,8 +262,12 @@ export class LogStore<V = unknown> {
         enumerable: true,
         get: () => {
           if (keys === undefined && !this.#closed) {
-            this.#space.complete();
-            keys = this.#keys.size;
+            try {
+              this.#space.complete();
+              keys = this.#keys.size;
+            } catch {
+              // Damage the load met: reported by the load itself (whenLoaded, onBackgroundError), never by reading a report.
+            }
           }
           return keys ?? this.#keys.size;
         },
