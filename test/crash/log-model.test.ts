@@ -33,6 +33,8 @@ interface Real {
   backgroundErrors?: unknown[];
   /** A file was damaged earlier (the cleaner may meet it and refuse). */
   damaged?: boolean;
+  /** Every file damaged so far: damage can go unseen (a hint stands in for its segment) until a later open meets it. */
+  damagedFiles?: Set<string>;
   /** Snapshots restored so far (each into a directory of its own). */
   restores?: number;
   log: string[];
@@ -379,6 +381,7 @@ class CorruptCmd extends LiveCmd {
     const damaged = applyDamage(before, this.damage);
     r.io.setFile(file, damaged);
     r.damaged = true;
+    (r.damagedFiles ??= new Set()).add(file);
     r.log.push(`  damaged ${file} (${before.length} bytes)`);
     let recovery: 'strict' | 'salvage' = 'strict';
     try {
@@ -401,7 +404,7 @@ class CorruptCmd extends LiveCmd {
     if (bad) fail(r, `after damage to ${file}: ${bad}`);
     // Damage in a segment open deferred (deferred-load.ts) is reported by the load after open, naming file and offset.
     await r.store.whenLoaded().catch(() => undefined);
-    const foundAfterOpen = (r.backgroundErrors ?? []).some((e) => isDamageError(e) && e.file === file);
+    const foundAfterOpen = (r.backgroundErrors ?? []).some((e) => isDamageError(e) && r.damagedFiles!.has(e.file!));
     const lossReported = rep.damage.length > 0 || recovery === 'salvage' || foundAfterOpen;
     for (const d of rep.damage) if (!d.file || d.offset === undefined) fail(r, `damage reported without file and offset: ${JSON.stringify(d)}`);
     const segments = files.filter((f) => f.endsWith('.log')).sort();
