@@ -29,6 +29,7 @@
 // (needsRewrite) and the open report counts it.
 
 import { LogkvError } from '../errors.js';
+import { damageError } from '../formats/damage.js';
 import { type CheckedHint, checkHint, FIRST_HINT_ENTRY, visitHintEntries } from '../formats/hint-reader.js';
 import { lastBatchOf, readRecordAt, scanSegment } from '../formats/log-segment-reader.js';
 import { HINT_ENTRY_FIXED_SIZE, HINT_HEADER_SIZE, HINT_TRAILER_SIZE, Op } from '../formats/limits.js';
@@ -38,7 +39,7 @@ import { compareKeys } from './ordered-index.js';
 import type { IndexedSegment } from './segment-index.js';
 import { ScannedIndex } from './scanned-index.js';
 import { IndexDamage } from './segment-index.js';
-import { newestRecords } from './segment-hint.js';
+import { scanNewest } from './segment-hint.js';
 
 export interface DeferredSegment {
   /** The segment's id in the log. */
@@ -273,11 +274,23 @@ export class DeferredLoad {
 
   /**
    * Loads `s` from its own records (its hint failed): the newest record of
-   * each key, as the hint would give them. Damage in the segment is left to
-   * the reads that meet it (each record's CRC).
+   * each key, as the hint would give them. Damage the scan stops at (its
+   * header, a batch) is reported, as an open that scanned it would report
+   * it: the records after it are not loaded, and the hint that could have
+   * named them failed its check.
    */
   #loadByScan(s: DeferredSegment): void {
-    const newest = newestRecords(this.#o.io.readFile(s.path).subarray(0, s.index.header.coveredLength), s.path);
+    let found: ReturnType<typeof scanNewest>;
+    try {
+      found = scanNewest(this.#o.io.readFile(s.path).subarray(0, s.index.header.coveredLength), s.path);
+    } catch (e) {
+      if (!(e instanceof LogkvError)) throw e;
+      this.#o.onDamage(afterOpen(e, s.path));
+      return;
+    }
+    const { newest, scan } = found;
+    const d = scan.damage[0];
+    if (d) this.#o.onDamage(afterOpen(damageError(d, s.path), s.path));
     // In id order, not hash order: no reservation needed.
     let tombstones = 0;
     newest.forEachKey((id, keys, keyAt, keyLength) => {
@@ -362,4 +375,9 @@ export class DeferredLoad {
     // The newest segment's files are removed once it is loaded: nothing to rewrite.
     if (!s.newest && !this.needsRewrite.includes(s.id)) this.needsRewrite.push(s.id);
   }
+}
+
+/** `e`, damage in `file` that the load after open met, as it reports it: what to run about it said. */
+function afterOpen(e: LogkvError, file: string): LogkvError {
+  return new LogkvError(e.code, `${e.message} (found after open, its hint damaged too); run kvtool verify and kvtool repair`, { file: e.file ?? file, offset: e.offset ?? 0, reason: e.reason, cause: e });
 }

@@ -52,7 +52,8 @@ export interface NewestRecordsOptions {
   recordCrcs?: boolean;
 }
 
-function scanNewest(segment: Uint8Array | ByteSource, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
+/** newestRecords() and the scan it made: where it ended, and the damage it stopped at. */
+export function scanNewest(segment: Uint8Array | ByteSource, file: string, options: NewestRecordsOptions = {}): { newest: KeyDirectory; scan: SegmentScan } {
   const newest = new KeyDirectory(Math.max(1024, options.capacity ?? 0));
   const scan = scanSegment(segment, {
     file,
