@@ -168,8 +168,14 @@ export interface SegmentLogOptions {
 
 interface Waiting {
   request: AppendRequest<unknown>;
+  /** A plain write's batch, encoded at the call (appendEncoded): its request's prepare is not called. */
+  batch: EncodedBatch | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** What apply returned, once it ran. */
+  result: unknown;
+  /** Rejected by its own prepare: not resolved with the group. */
+  refused: boolean;
 }
 
 /** Encoded batches waiting for their write() are written out past this. */
@@ -194,8 +200,9 @@ export class SegmentLog {
   #dirty = false;
   /** Batches encoded for the active segment but not yet written: one write() for a run of plain requests. */
   #pending: Pending | undefined;
-  /** Applies of plain requests, run once their bytes are written. */
-  #deferred: Array<() => void> = [];
+  /** Plain requests whose apply waits for their bytes to be written, and where each batch went (#deferredAt, same index). */
+  #deferred: Waiting[] = [];
+  #deferredAt: Array<AppendedBatch | undefined> = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #reads: RecordReads;
   /** The zero fill the active segment still needs before its next write (fillActiveTo). */
@@ -341,9 +348,23 @@ export class SegmentLog {
 
   /** Queues a write; resolves with `apply`'s result once durable (per the durability mode). */
   append<T>(request: AppendRequest<T>): Promise<T> {
+    return this.#enqueue(request, undefined);
+  }
+
+  /**
+   * Queues a plain write whose batch was encoded at the call; `request` is
+   * plain, its prepare never called, and may be shared by every such write
+   * of a store: a put then costs the log one queue entry and its promise
+   * (the collector's work per put is what the latency tail is made of).
+   */
+  appendEncoded(request: AppendRequest<void>, batch: EncodedBatch): Promise<void> {
+    return this.#enqueue(request, batch);
+  }
+
+  #enqueue<T>(request: AppendRequest<T>, batch: EncodedBatch | undefined): Promise<T> {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ request, batch, resolve: resolve as (v: unknown) => void, reject, result: undefined, refused: false });
       // #draining, not #running, says whether the loop will still see this request: #running is
       // cleared a microtask after the loop ends, and a caller awaiting append() directly runs in
       // that window. flush() and close() wait on the newest run.
@@ -482,8 +503,6 @@ export class SegmentLog {
         for (const w of group) w.reject(failedError(this.#failed));
         continue;
       }
-      const results = new Array<unknown>(group.length);
-      const settled = new Array<boolean>(group.length).fill(false);
       try {
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
@@ -491,23 +510,29 @@ export class SegmentLog {
           // A prepare that reads the store must see every earlier write applied.
           if (!plain) this.#writePending();
           if (w.request.roll && this.#active.tail > SEGMENT_HEADER_SIZE) await this.#roll();
-          let records: RecordToAppend[] | EncodedBatch | undefined;
-          try {
-            records = w.request.prepare();
-          } catch (e) {
-            // Bad input found while preparing: this request fails, nothing is written for it.
-            w.reject(e);
-            settled[i] = true;
-            continue;
+          let records: RecordToAppend[] | EncodedBatch | undefined = w.batch;
+          if (records === undefined) {
+            try {
+              records = w.request.prepare();
+            } catch (e) {
+              // Bad input found while preparing: this request fails, nothing is written for it.
+              w.reject(e);
+              w.refused = true;
+              continue;
+            }
           }
           let appended: AppendedBatch | undefined;
-          if (records instanceof EncodedBatch) appended = await this.#place(records, w.request.timestampMs);
-          else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
+          if (records instanceof EncodedBatch) {
+            // No await (and no promise) unless the batch needs a roll or a zero fill first.
+            const size = records.bytes.length;
+            appended = this.#place(this.#pendingNow(size) ?? (await this.#pendingFor(size)), records, w.request.timestampMs);
+          } else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
           if (plain) {
-            this.#deferred.push(() => (results[i] = w.request.apply(appended)));
+            this.#deferred.push(w);
+            this.#deferredAt.push(appended);
           } else {
             this.#writePending();
-            results[i] = w.request.apply(appended);
+            w.result = w.request.apply(appended);
           }
         }
         // The group's fdatasync starts before the applies that waited for its
@@ -527,10 +552,11 @@ export class SegmentLog {
         this.#failed ??= e;
         this.#pending = undefined;
         this.#deferred = [];
-        for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.reject(failedError(e));
+        this.#deferredAt = [];
+        for (const w of group) if (!w.refused) w.reject(failedError(e));
         continue;
       }
-      for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.resolve(results[i]);
+      for (const w of group) if (!w.refused) w.resolve(w.result);
     }
     // The loop catches every error, so this runs right after its last look at the queue.
     this.#draining = false;
@@ -572,6 +598,15 @@ export class SegmentLog {
     return { segment, baseOffset: batch.baseOffset, timestampMs, position, records: placed };
   }
 
+  /** #pendingFor() when it needs no roll and no zero fill (the common case, no promise made), else undefined. */
+  #pendingNow(size: number): Pending | undefined {
+    if (this.#fillTo !== undefined) return undefined;
+    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
+    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) return undefined;
+    const segment = this.#active;
+    return (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+  }
+
   /** The pending write a batch of `size` bytes joins: of the active segment, rolled first when the batch does not fit. */
   async #pendingFor(size: number): Promise<Pending> {
     // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
@@ -588,13 +623,13 @@ export class SegmentLog {
 
   /**
    * Places a batch encoded at the call (encoded-batch.ts) after those
-   * already pending: its offsets from the log's next one, its header and
-   * CRC written now; its bytes reach the file at the next #writePending(),
-   * as they are (no copy into a batch buffer of the log's).
+   * already `pending` (#pendingFor(its size)): its offsets from the log's
+   * next one, its header and CRC written now; its bytes reach the file at
+   * the next #writePending(), as they are (no copy into a batch buffer of
+   * the log's).
    */
-  async #place(batch: EncodedBatch, timestampMs = this.#o.now()): Promise<AppendedBatch> {
+  #place(pending: Pending, batch: EncodedBatch, timestampMs = this.#o.now()): AppendedBatch {
     const size = batch.bytes.length;
-    const pending = await this.#pendingFor(size);
     const segment = pending.segment;
     const position = pending.position + pending.bytes;
     const baseOffset = segment.nextOffset;
@@ -641,8 +676,14 @@ export class SegmentLog {
   /** Runs the applies of plain requests whose bytes are written. */
   #applyDeferred(): void {
     const deferred = this.#deferred;
+    const at = this.#deferredAt;
+    if (deferred.length === 0) return;
     this.#deferred = [];
-    for (const apply of deferred) apply();
+    this.#deferredAt = [];
+    for (let i = 0; i < deferred.length; i++) {
+      const w = deferred[i]!;
+      w.result = w.request.apply(at[i]);
+    }
   }
 
   /**
