@@ -161,7 +161,11 @@ export interface SegmentLogOptions {
    * The active segment (reopened, trimmed at its last batch) gets its zero
    * fill up to this size before the first write: not at open, which a
    * process that only reads never needs to pay for (segment-file.ts,
-   * extendWithZeros).
+   * extendWithZeros). Only where the log's background work is not
+   * detached (the tests' file systems): on the real one the reopened
+   * segment grows as it is written, as a segment begun without a spare does
+   * (#nextSegment), since that fill was a segment's worth of zeros written
+   * on the write queue before the first write after every open.
    */
   fillActiveTo?: number;
 }
@@ -235,7 +239,7 @@ export class SegmentLog {
     this.segments = segments;
     for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
-    this.#fillTo = options.fillActiveTo;
+    this.#fillTo = this.#background.detached ? undefined : options.fillActiveTo;
     this.#nextId = Math.max(...segments.map((s) => s.id)) + 1;
     this.lastTimestampMs = lastTimestampMs;
     if (options.durability === 'interval') {
