@@ -745,10 +745,22 @@ export class SegmentLog {
     await this.#writeBehind;
     await this.#syncActive();
     this.#reads.release(old);
-    await trim(old);
-    old.sealed = true;
-    const next = await this.#nextSegment(old.nextOffset);
+    // The old segment's trim (a truncate and its fsync) and the next segment's
+    // activation (header fsync, rename, directory fsync) touch different
+    // files and both end before the manifest lists the next segment: their
+    // fsyncs run side by side, one fsync less on the write queue per roll. A
+    // crash between them leaves what a crash in either serial order leaves.
+    const trimmed = trim(old);
+    let next: Segment;
     try {
+      next = await this.#nextSegment(old.nextOffset);
+    } catch (e) {
+      await trimmed.catch(() => undefined);
+      throw e;
+    }
+    try {
+      await trimmed;
+      old.sealed = true;
       await this.#o.onSegmentCreated?.(next, this.lastTimestampMs);
     } catch (e) {
       next.handle.close();
