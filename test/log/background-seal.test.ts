@@ -189,3 +189,34 @@ t.test('rolls forced while spares are being filled (compact() after every few pu
   t.equal(r.count(), expected.size);
   await r.close();
 });
+
+t.test('small durable writes get a spare; large durable batches get none: the next segment grows as written', async (t) => {
+  const dir = scratch(t);
+  const segmentSize = 2 * 1024 * 1024;
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize, autoCompact: false });
+  // Puts of 1 KB, each durable: the first segment's spare is prepared past its half (which also starts the worker).
+  let i = 0;
+  const spare = '00000000000000000000.log.tmp';
+  while (!readdirSync(dir).includes(spare) && logs(readdirSync(dir)).length < 2) await s.put(`small${i++}`, 's'.repeat(1000));
+  await waitFor('the spare file', () => readdirSync(dir).includes(spare) || logs(readdirSync(dir)).length > 1);
+  t.ok(readdirSync(dir).includes(spare) || logs(readdirSync(dir)).length > 1, `small writes: a spare is prepared (${i} puts of 1 KB)`);
+  while (logs(readdirSync(dir)).length < 2) await s.put(`small${i++}`, 's'.repeat(1000));
+  // Batches of ~300 KB, each durable when it resolves: past the 256 KiB a sync under which a spare pays.
+  const big = (n: number) => s.batch(Array.from({ length: 100 }, (_, k) => ({ type: 'put' as const, key: `big${n}-${k}`, value: 'b'.repeat(3000) })));
+  let n = 0;
+  while (logs(readdirSync(dir)).length < 3) {
+    await big(n++);
+    // The worker is running: a spare asked for would be there well within this pause.
+    if (logs(readdirSync(dir)).length < 3) await new Promise((r) => setTimeout(r, 300));
+    t.notOk(readdirSync(dir).some((f) => f.endsWith('.tmp')), `no spare prepared after batch ${n}`);
+  }
+  const third = logs(readdirSync(dir)).at(-1)!;
+  const size = statSync(join(dir, third)).size;
+  t.ok(size < segmentSize / 2, `the segment after the roll holds its batch alone (${size} bytes), no zero fill to the segment size`);
+  await s.close();
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.equal(r.openReport.clean, true);
+  t.equal(r.get(`big${n - 1}-99`), 'b'.repeat(3000));
+  t.equal(r.get(`small${i - 1}`), 's'.repeat(1000));
+  await r.close();
+});
