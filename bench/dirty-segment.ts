@@ -9,10 +9,13 @@
 // segment rather than a full one.
 //
 // compact() first seals the active segment, and that roll costs I/O of its
-// own: the next segment's zero fill (a segment's size, written) and the
-// sealed segment's hint (read back). So the same is measured once more with
-// nothing dirty (the same number of new keys written first): the roll alone.
-// The cleaner's share is the first figure less the second.
+// own: the sealed segment's hint (the segment read back by the worker; the
+// store runs with durability 'none', so no next segment is zero-filled).
+// So the same is measured once more with nothing dirty (the same number of
+// new keys written first): the roll alone. The cleaner's share is the
+// first figure less the second. Each figure is read once the process is
+// quiet again: the outputs' hints and the inputs' removal, which compact()
+// leaves beside the writes, count as the run's.
 
 import * as fs from 'node:fs';
 import { LogStore } from '../src/log/log-store.js';
