@@ -208,7 +208,7 @@ t.test('small durable writes get a spare; large durable batches get none: the ne
     await big(n++);
     // The worker is running: a spare asked for would be there well within this pause.
     if (logs(readdirSync(dir)).length < 3) await new Promise((r) => setTimeout(r, 300));
-    t.notOk(readdirSync(dir).some((f) => f.endsWith('.tmp')), `no spare prepared after batch ${n}`);
+    t.notOk(readdirSync(dir).some((f) => f.endsWith('.log.tmp')), `no spare prepared after batch ${n}`);
   }
   const third = logs(readdirSync(dir)).at(-1)!;
   const size = statSync(join(dir, third)).size;
