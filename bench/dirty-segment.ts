@@ -9,10 +9,13 @@
 // segment rather than a full one.
 //
 // compact() first seals the active segment, and that roll costs I/O of its
-// own: the next segment's zero fill (a segment's size, written) and the
-// sealed segment's hint (read back). So the same is measured once more with
-// nothing dirty (the same number of new keys written first): the roll alone.
-// The cleaner's share is the first figure less the second.
+// own: the sealed segment's hint (the segment read back by the worker; the
+// store runs with durability 'none', so no next segment is zero-filled).
+// So the same is measured once more with nothing dirty (the same number of
+// new keys written first): the roll alone. The cleaner's share is the
+// first figure less the second. Each figure is read once the process is
+// quiet again: the outputs' hints and the inputs' removal, which compact()
+// leaves beside the writes, count as the run's.
 
 import * as fs from 'node:fs';
 import { LogStore } from '../src/log/log-store.js';
@@ -83,7 +86,12 @@ export async function dirtySegment(engine: EngineName, dir: string, sizes: Sizes
   };
 }
 
-/** One compact(), once background work is done: its time, its result, and the bytes the process read and wrote meanwhile. */
+/**
+ * One compact(), once background work is done: its time, its result, and
+ * the bytes the process read and wrote meanwhile, including the work the
+ * run left beside the writes (its outputs' hints, the inputs' removal),
+ * which compact() does not wait for.
+ */
 async function measured(store: LogStore<Uint8Array>) {
   await store.flush();
   await quiet();
@@ -91,6 +99,7 @@ async function measured(store: LogStore<Uint8Array>) {
   const started = performance.now();
   const result = await store.compact();
   const ms = performance.now() - started;
+  await quiet();
   const after = processIo();
   return { ms, result, readBytes: after.rchar - before.rchar, writtenBytes: after.wchar - before.wchar };
 }
@@ -107,16 +116,17 @@ function processIo(): { rchar: number; wchar: number } {
 }
 
 /**
- * Waits until background work (a sealed segment's hint, read back in a
- * worker) stops reading: its bytes are not the compaction's. Each look
- * reads /proc/self/io itself, a few hundred bytes.
+ * Waits until background work (a sealed segment's hint, made in a worker)
+ * stops reading and writing: before a compact(), its bytes are not the
+ * compaction's; after it, they are. Each look reads /proc/self/io itself,
+ * a few hundred bytes.
  */
 async function quiet(): Promise<void> {
-  let last = processIo().rchar;
+  let last = processIo();
   for (let still = 0; still < 3; ) {
     await new Promise((r) => setTimeout(r, 100));
-    const now = processIo().rchar;
-    still = now - last < 4096 ? still + 1 : 0;
+    const now = processIo();
+    still = now.rchar - last.rchar < 4096 && now.wchar - last.wchar < 4096 ? still + 1 : 0;
     last = now;
   }
 }

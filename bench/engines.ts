@@ -12,11 +12,11 @@ import { BATCH, chunks, identity } from './batches.js';
 
 export type EngineName = 'logkv' | 'lmdb' | 'classic-level' | 'better-sqlite3';
 
-/** What a workload opens the store for: a bulk load may use a faster durability than single puts. */
+/** What a workload opens the store for: a bulk load may pick the engine's bulk mode, but each of its batches is durable when it resolves (issue 17). */
 export type Purpose = 'load' | 'durable' | 'read';
 
 export interface Store {
-  /** Puts keys [from, from + count) with value version `version`, in the engine's best bulk mode, durable at the end. */
+  /** Puts keys [from, from + count) with value version `version`, in the engine's best bulk mode, BATCH at a time, each batch durable before the next. */
   load(from: number, count: number, version?: number, keyOf?: (i: number) => number): Promise<void>;
   /** Reads up to `count` entries (key and value) in key order from the first key >= `from`; returns how many. */
   scan(from: Uint8Array, count: number): Promise<number>;
@@ -45,7 +45,7 @@ const logkv: Engine = {
   name: 'logkv',
   version: packageVersion('logkv'),
   modes: {
-    bulk: `batch() of ${BATCH} puts per log batch, durability 'none', one flush() (fdatasync) at the end`,
+    bulk: `batch() of ${BATCH} puts per log batch, durability 'sync': each batch resolves after its own fdatasync (libuv's pool), awaited before the next`,
     durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default thread-pool fdatasync has a row of its own)",
     concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
     get: `get(): key directory lookup, the record copied out of its memory-mapped segment by logkv's addon and its CRC checked there (${mmapAvailable().available ? 'addon loaded' : `addon not loaded, so a readSync instead: ${mmapAvailable().reason}`}), the value copied out`,
@@ -54,12 +54,12 @@ const logkv: Engine = {
     compact: 'store.compact() (the log cleaner)',
   },
   async open(dir, purpose) {
-    const db = await LogStore.open<Uint8Array>(dir, { durability: purpose === 'load' ? 'none' : 'sync', syncOnMainThread: purpose === 'durable' });
+    // Every purpose is durable: a bulk load's batches too, each on disk when it resolves, as lmdb's synced transactions are.
+    const db = await LogStore.open<Uint8Array>(dir, { durability: 'sync', syncOnMainThread: purpose === 'durable' });
     const compact = (db as unknown as { compact?: () => Promise<unknown> }).compact;
     return {
       async load(from, count, version = 0, keyOf = identity) {
         for (const chunk of chunks(from, count, version, keyOf)) await db.batch(chunk.map(([key, value]) => ({ type: 'put' as const, key, value })));
-        await db.flush();
       },
       get: (key) => db.get(key),
       async scan(from, count) {

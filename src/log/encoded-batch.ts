@@ -19,10 +19,10 @@ export class EncodedBatch {
   /** The batch whole: its frame and header are written by seal(); records from FIRST_RECORD on. */
   readonly bytes: Buffer;
   readonly count: number;
-  /** Where record i starts in bytes; starts[count] is bytes.length. */
-  readonly starts: Uint32Array;
+  /** Where record i starts in bytes; starts[count] is bytes.length. Undefined for one record (put(), delete()): it spans FIRST_RECORD to the end, and a typed array a put cost ~200 B of heap. */
+  readonly starts: Uint32Array | undefined;
 
-  constructor(bytes: Buffer, count: number, starts: Uint32Array) {
+  constructor(bytes: Buffer, count: number, starts: Uint32Array | undefined) {
     this.bytes = bytes;
     this.count = count;
     this.starts = starts;
@@ -145,10 +145,7 @@ export function encodeOne(op: Op, key: KeyInput, keyLength: number, value: Uint8
   }
   writeKeyValue(buf, pos, key, keyLength, value);
   sealRecord(buf, FIRST_RECORD, end);
-  const starts = new Uint32Array(2);
-  starts[0] = FIRST_RECORD;
-  starts[1] = end;
-  return new EncodedBatch(buf, 1, starts);
+  return new EncodedBatch(buf, 1, undefined);
 }
 
 function writeKeyValue(buf: Buffer, pos: number, key: KeyInput, keyLength: number, value: Uint8Array | undefined): number {

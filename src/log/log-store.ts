@@ -18,8 +18,8 @@ import { KeySpace, prefixEnd } from './key-space.js';
 import { segmentSizeOption } from './segment-file.js';
 import { storePath } from './store-path.js';
 import type { LogOpenReport, RecoveryMode } from './recovery.js';
-import { type AppendedBatch, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
-import { BatchEncoding, type EncodedBatch, encodeOne, keyByteLength } from './encoded-batch.js';
+import { type AppendedBatch, type AppendRequest, type Durability, type RecordToAppend, SegmentLog } from './segment-log.js';
+import { BatchEncoding, type EncodedBatch, encodeOne, FIRST_RECORD, keyByteLength } from './encoded-batch.js';
 import { Manifest, type ManifestView } from './manifest.js';
 import { type LogHooks, type OpenedStore, openStore } from './opening.js';
 import { capture, freeze, type Frozen, listSnapshot, snapshotDir, type SnapshotInfo, writeSnapshot } from './snapshots.js';
@@ -444,18 +444,28 @@ export class LogStore<V = unknown> {
   // ---- writes ------------------------------------------------------------
 
   // Plain writes are encoded here, at the call (encoded-batch.ts): checked, then copied into the batch's bytes.
+  // put() and delete() are not async functions: a bad argument still rejects (never throws), but a
+  // put makes one promise, the log's, not three (the collector's work per put is the latency tail).
 
-  async put(key: Key, value: V, options: WriteOptions = {}): Promise<void> {
-    this.#checkWritable();
-    const keyLength = keyByteLength(key);
-    const encoded = this.#codec.encode(value);
-    const expireAtMs = this.#expiry(options);
-    await this.#appendEncoded(encodeOne(Op.Put, key, keyLength, this.#checkValueSize(encoded), expireAtMs));
+  put(key: Key, value: V, options?: WriteOptions): Promise<void> {
+    try {
+      this.#checkWritable();
+      const keyLength = keyByteLength(key);
+      const encoded = this.#codec.encode(value);
+      const expireAtMs = options === undefined ? undefined : this.#expiry(options);
+      return this.#appendEncoded(encodeOne(Op.Put, key, keyLength, this.#checkValueSize(encoded), expireAtMs));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  async delete(key: Key): Promise<void> {
-    this.#checkWritable();
-    await this.#appendEncoded(encodeOne(Op.Delete, key, keyByteLength(key), undefined, undefined));
+  delete(key: Key): Promise<void> {
+    try {
+      this.#checkWritable();
+      return this.#appendEncoded(encodeOne(Op.Delete, key, keyByteLength(key), undefined, undefined));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Applies every operation or none, after a crash too: one log batch. */
@@ -978,8 +988,11 @@ export class LogStore<V = unknown> {
   /** Queues a batch encoded now (no reads in the queue): it may share one write() with its neighbours. */
   #appendEncoded(batch: EncodedBatch): Promise<void> {
     this.#checkWritable();
-    return this.#log.append({ prepare: () => batch, apply: (b) => this.#applyBatch(b), plain: true });
+    return this.#log.appendEncoded(this.#plainWrite, batch);
   }
+
+  /** The request of every plain write (appendEncoded: its batch comes with it, prepare is never called). */
+  readonly #plainWrite: AppendRequest<void> = { prepare: () => undefined, apply: (b) => this.#applyBatch(b), plain: true };
 
   #append(prepare: () => RecordToAppend[] | undefined): Promise<void> {
     this.#checkWritable();
@@ -1002,7 +1015,8 @@ export class LogStore<V = unknown> {
     const segment = b.segment.id;
     const space = this.#space;
     for (let i = 0; i < count; i++) {
-      const start = starts[i]!;
+      const start = starts === undefined ? FIRST_RECORD : starts[i]!;
+      const end = starts === undefined ? bytes.length : starts[i + 1]!;
       const expires = bytes[start + 5] === 1;
       const keyAt = start + RECORD_FIXED_SIZE + (expires ? EXPIRY_SIZE : 0);
       const keyLength = bytes[start + 10]! | (bytes[start + 11]! << 8);
@@ -1010,7 +1024,7 @@ export class LogStore<V = unknown> {
         space.applyTombstone(bytes.subarray(keyAt, keyAt + keyLength), segment);
       } else {
         const expireAtMs = expires ? bytes.readUInt32LE(start + RECORD_FIXED_SIZE + 4) * 0x100000000 + bytes.readUInt32LE(start + RECORD_FIXED_SIZE) : undefined;
-        space.setAt(bytes, keyAt, keyLength, segment, b.position + start, starts[i + 1]! - start, b.baseOffset + i, expireAtMs);
+        space.setAt(bytes, keyAt, keyLength, segment, b.position + start, end - start, b.baseOffset + i, expireAtMs);
       }
     }
   }

@@ -6,11 +6,14 @@
 //   name made durable (directory fsync) before the manifest lists it and
 //   any batch goes into it; recovery reads the zero fill as the end of the
 //   log. The next segment's file (the spare) is prepared in the background
-//   once the active one is half full, so a roll does not write 64 MiB. A
+//   once the active one is half full, so a roll does not write 64 MiB
+//   (only while its writes are synced a few KB at a time: #smallWrites). A
 //   roll with no spare ready (compact() right after open) makes the file
-//   with its header alone, and its zero fill waits for the next group of
-//   writes, as a reopened segment's does: the file is a valid segment at
-//   every step, its end the end of the log. With durability 'none' or
+//   with its header alone, which then grows as it is written (no zero fill
+//   on the write queue; with a file system that is not detached, the
+//   tests', the fill waits for the next group of writes, as a reopened
+//   segment's does): the file is a valid segment at every step, its end the
+//   end of the log. With durability 'none' or
 //   'interval' there is no spare and no zero fill: each new segment is made
 //   that way and grows as it is written (preallocation only makes the
 //   fdatasync of single writes cheaper).
@@ -159,17 +162,29 @@ export interface SegmentLogOptions {
    * The active segment (reopened, trimmed at its last batch) gets its zero
    * fill up to this size before the first write: not at open, which a
    * process that only reads never needs to pay for (segment-file.ts,
-   * extendWithZeros).
+   * extendWithZeros). Only where the log's background work is not
+   * detached (the tests' file systems): on the real one the reopened
+   * segment grows as it is written, as a segment begun without a spare does
+   * (#nextSegment), since that fill was a segment's worth of zeros written
+   * on the write queue before the first write after every open.
    */
   fillActiveTo?: number;
 }
 
 interface Waiting {
   request: AppendRequest<unknown>;
+  /** A plain write's batch, encoded at the call (appendEncoded): its request's prepare is not called. */
+  batch: EncodedBatch | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** What apply returned, once it ran. */
+  result: unknown;
+  /** Rejected by its own prepare: not resolved with the group. */
+  refused: boolean;
 }
 
+/** A spare is prepared only while the active segment's writes average less than this per fdatasync (#smallWrites). */
+const SPARE_BYTES_PER_SYNC = 256 * 1024;
 /** Encoded batches waiting for their write() are written out past this. */
 const PENDING_LIMIT = 4 * 1024 * 1024;
 /** Bytes written without an fdatasync after which a write-behind one is started (durability 'none' and 'interval'). */
@@ -192,14 +207,18 @@ export class SegmentLog {
   #dirty = false;
   /** Batches encoded for the active segment but not yet written: one write() for a run of plain requests. */
   #pending: Pending | undefined;
-  /** Applies of plain requests, run once their bytes are written. */
-  #deferred: Array<() => void> = [];
+  /** Plain requests whose apply waits for their bytes to be written, and where each batch went (#deferredAt, same index). */
+  #deferred: Waiting[] = [];
+  #deferredAt: Array<AppendedBatch | undefined> = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #reads: RecordReads;
   /** The zero fill the active segment still needs before its next write (fillActiveTo). */
   #fillTo: number | undefined;
   /** Bytes written to the active segment since its last fdatasync (write-behind, below). */
   #unsynced = 0;
+  /** Bytes written to, and fdatasyncs of, the active segment since it became active: whether its writes are small (#smallWrites). */
+  #activeBytes = 0;
+  #activeSyncs = 0;
   /** A write-behind fdatasync in flight. */
   #writeBehind: Promise<void> | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
@@ -226,7 +245,7 @@ export class SegmentLog {
     this.segments = segments;
     for (const s of segments) this.#byId.set(s.id, s);
     this.#active = segments.at(-1)!;
-    this.#fillTo = options.fillActiveTo;
+    this.#fillTo = this.#background.detached ? undefined : options.fillActiveTo;
     this.#nextId = Math.max(...segments.map((s) => s.id)) + 1;
     this.lastTimestampMs = lastTimestampMs;
     if (options.durability === 'interval') {
@@ -339,9 +358,23 @@ export class SegmentLog {
 
   /** Queues a write; resolves with `apply`'s result once durable (per the durability mode). */
   append<T>(request: AppendRequest<T>): Promise<T> {
+    return this.#enqueue(request, undefined);
+  }
+
+  /**
+   * Queues a plain write whose batch was encoded at the call; `request` is
+   * plain, its prepare never called, and may be shared by every such write
+   * of a store: a put then costs the log one queue entry and its promise
+   * (the collector's work per put is what the latency tail is made of).
+   */
+  appendEncoded(request: AppendRequest<void>, batch: EncodedBatch): Promise<void> {
+    return this.#enqueue(request, batch);
+  }
+
+  #enqueue<T>(request: AppendRequest<T>, batch: EncodedBatch | undefined): Promise<T> {
     if (this.#failed !== undefined) return Promise.reject(failedError(this.#failed));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ request, batch, resolve: resolve as (v: unknown) => void, reject, result: undefined, refused: false });
       // #draining, not #running, says whether the loop will still see this request: #running is
       // cleared a microtask after the loop ends, and a caller awaiting append() directly runs in
       // that window. flush() and close() wait on the newest run.
@@ -480,8 +513,6 @@ export class SegmentLog {
         for (const w of group) w.reject(failedError(this.#failed));
         continue;
       }
-      const results = new Array<unknown>(group.length);
-      const settled = new Array<boolean>(group.length).fill(false);
       try {
         for (let i = 0; i < group.length; i++) {
           const w = group[i]!;
@@ -489,36 +520,53 @@ export class SegmentLog {
           // A prepare that reads the store must see every earlier write applied.
           if (!plain) this.#writePending();
           if (w.request.roll && this.#active.tail > SEGMENT_HEADER_SIZE) await this.#roll();
-          let records: RecordToAppend[] | EncodedBatch | undefined;
-          try {
-            records = w.request.prepare();
-          } catch (e) {
-            // Bad input found while preparing: this request fails, nothing is written for it.
-            w.reject(e);
-            settled[i] = true;
-            continue;
+          let records: RecordToAppend[] | EncodedBatch | undefined = w.batch;
+          if (records === undefined) {
+            try {
+              records = w.request.prepare();
+            } catch (e) {
+              // Bad input found while preparing: this request fails, nothing is written for it.
+              w.reject(e);
+              w.refused = true;
+              continue;
+            }
           }
           let appended: AppendedBatch | undefined;
-          if (records instanceof EncodedBatch) appended = await this.#place(records, w.request.timestampMs);
-          else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
+          if (records instanceof EncodedBatch) {
+            // No await (and no promise) unless the batch needs a roll or a zero fill first.
+            const size = records.bytes.length;
+            appended = this.#place(this.#pendingNow(size) ?? (await this.#pendingFor(size)), records, w.request.timestampMs);
+          } else if (records && records.length > 0) appended = await this.#encode(records, w.request.timestampMs);
           if (plain) {
-            this.#deferred.push(() => (results[i] = w.request.apply(appended)));
+            this.#deferred.push(w);
+            this.#deferredAt.push(appended);
           } else {
             this.#writePending();
-            results[i] = w.request.apply(appended);
+            w.result = w.request.apply(appended);
           }
         }
-        this.#writePending();
-        if (this.#o.durability === 'sync') await this.#syncActive();
+        // The group's fdatasync starts before the applies that waited for its
+        // bytes, so the key directory inserts (~0.3 us a record, 3-4 ms for a
+        // 10k-put batch) run while libuv's pool syncs: a durable bulk load's
+        // batch costs the longer of the two, not their sum. Nothing resolves
+        // before the sync, so no caller sees a write acknowledged early.
+        this.#writePending(false);
+        const syncing = this.#o.durability === 'sync' ? this.#syncActive() : undefined;
+        try {
+          this.#applyDeferred();
+        } finally {
+          await syncing;
+        }
         this.#o.onCommit?.(this.#active.nextOffset);
       } catch (e) {
         this.#failed ??= e;
         this.#pending = undefined;
         this.#deferred = [];
-        for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.reject(failedError(e));
+        this.#deferredAt = [];
+        for (const w of group) if (!w.refused) w.reject(failedError(e));
         continue;
       }
-      for (let i = 0; i < group.length; i++) if (!settled[i]) group[i]!.resolve(results[i]);
+      for (const w of group) if (!w.refused) w.resolve(w.result);
     }
     // The loop catches every error, so this runs right after its last look at the queue.
     this.#draining = false;
@@ -560,6 +608,15 @@ export class SegmentLog {
     return { segment, baseOffset: batch.baseOffset, timestampMs, position, records: placed };
   }
 
+  /** #pendingFor() when it needs no roll and no zero fill (the common case, no promise made), else undefined. */
+  #pendingNow(size: number): Pending | undefined {
+    if (this.#fillTo !== undefined) return undefined;
+    const end = this.#pending ? this.#pending.position + this.#pending.bytes : this.#active.tail;
+    if (end > SEGMENT_HEADER_SIZE && end + size + 4 > this.#o.segmentSize) return undefined;
+    const segment = this.#active;
+    return (this.#pending ??= { segment, position: segment.tail, parts: [], bytes: 0 });
+  }
+
   /** The pending write a batch of `size` bytes joins: of the active segment, rolled first when the batch does not fit. */
   async #pendingFor(size: number): Promise<Pending> {
     // Keep the zero fill at 0 or >= 4 bytes after the batch (formats/log_segment.ksy).
@@ -576,13 +633,13 @@ export class SegmentLog {
 
   /**
    * Places a batch encoded at the call (encoded-batch.ts) after those
-   * already pending: its offsets from the log's next one, its header and
-   * CRC written now; its bytes reach the file at the next #writePending(),
-   * as they are (no copy into a batch buffer of the log's).
+   * already `pending` (#pendingFor(its size)): its offsets from the log's
+   * next one, its header and CRC written now; its bytes reach the file at
+   * the next #writePending(), as they are (no copy into a batch buffer of
+   * the log's).
    */
-  async #place(batch: EncodedBatch, timestampMs = this.#o.now()): Promise<AppendedBatch> {
+  #place(pending: Pending, batch: EncodedBatch, timestampMs = this.#o.now()): AppendedBatch {
     const size = batch.bytes.length;
-    const pending = await this.#pendingFor(size);
     const segment = pending.segment;
     const position = pending.position + pending.bytes;
     const baseOffset = segment.nextOffset;
@@ -596,8 +653,8 @@ export class SegmentLog {
     return { segment, baseOffset, timestampMs, position, encoded: batch };
   }
 
-  /** Writes the pending batches with one write(), then runs the applies that waited for them. */
-  #writePending(): void {
+  /** Writes the pending batches with one write(), then (unless told not to) runs the applies that waited for them. */
+  #writePending(applyNow = true): void {
     const p = this.#pending;
     if (p) {
       this.#pending = undefined;
@@ -621,11 +678,23 @@ export class SegmentLog {
         segment.handle.truncate(segment.tail);
         segment.fileSize = segment.tail;
       }
-      if (this.#spare === undefined && this.#preallocates && this.#background.detached && segment.tail > this.#o.segmentSize / 2) this.#prepareSpare();
+      this.#activeBytes += p.bytes;
+      if (this.#spare === undefined && this.#preallocates && this.#background.detached && segment.tail > this.#o.segmentSize / 2 && this.#smallWrites()) this.#prepareSpare();
     }
+    if (applyNow) this.#applyDeferred();
+  }
+
+  /** Runs the applies of plain requests whose bytes are written. */
+  #applyDeferred(): void {
     const deferred = this.#deferred;
+    const at = this.#deferredAt;
+    if (deferred.length === 0) return;
     this.#deferred = [];
-    for (const apply of deferred) apply();
+    this.#deferredAt = [];
+    for (let i = 0; i < deferred.length; i++) {
+      const w = deferred[i]!;
+      w.result = w.request.apply(at[i]);
+    }
   }
 
   /**
@@ -652,6 +721,7 @@ export class SegmentLog {
     this.#dirty = false;
     this.#unsynced = 0;
     this.syncCount++;
+    this.#activeSyncs++;
     try {
       await this.#active.handle.sync();
     } catch (e) {
@@ -683,10 +753,22 @@ export class SegmentLog {
     await this.#writeBehind;
     await this.#syncActive();
     this.#reads.release(old);
-    await trim(old);
-    old.sealed = true;
-    const next = await this.#nextSegment(old.nextOffset);
+    // The old segment's trim (a truncate and its fsync) and the next segment's
+    // activation (header fsync, rename, directory fsync) touch different
+    // files and both end before the manifest lists the next segment: their
+    // fsyncs run side by side, one fsync less on the write queue per roll. A
+    // crash between them leaves what a crash in either serial order leaves.
+    const trimmed = trim(old);
+    let next: Segment;
     try {
+      next = await this.#nextSegment(old.nextOffset);
+    } catch (e) {
+      await trimmed.catch(() => undefined);
+      throw e;
+    }
+    try {
+      await trimmed;
+      old.sealed = true;
       await this.#o.onSegmentCreated?.(next, this.lastTimestampMs);
     } catch (e) {
       next.handle.close();
@@ -695,6 +777,8 @@ export class SegmentLog {
     this.segments.push(next);
     this.#byId.set(next.id, next);
     this.#active = next;
+    this.#activeBytes = 0;
+    this.#activeSyncs = 0;
     if (!(await this.#restoreAside(old))) {
       const sealing = this.#sealInBackground(old);
       if (!this.#background.detached) await sealing;
@@ -702,29 +786,56 @@ export class SegmentLog {
     this.#o.onRoll?.();
   }
 
+  /**
+   * Whether the active segment's writes are made durable a few KB at a
+   * time, where a spare's zero fill pays: an fdatasync over written space
+   * is cheaper than one that also commits a new length (DESIGN.md: 0.08
+   * against 0.11 ms for a 128 B write). Where each fdatasync covers a large
+   * batch (a durable bulk load: ~1.3 MB a 10k-put batch) that saving is
+   * lost in the data's own write, and the zero fill only doubles what the
+   * disk is given (64 MiB of zeros for each 64 MiB of data): the next
+   * segment then grows as it is written.
+   */
+  #smallWrites(): boolean {
+    return this.#activeBytes < SPARE_BYTES_PER_SYNC * Math.max(1, this.#activeSyncs);
+  }
+
   /** Starts preparing the next segment's file (named after the active one's: unique while it is active). */
   #prepareSpare(): void {
     const path = `${this.#active.path}.tmp`;
     const header = SegmentLog.#header(this.#o, this.#active.baseOffset);
-    const ready = this.#background.prepareSegmentFile(path, header, this.#o.segmentSize);
-    // Awaited by the roll, which falls back to making the file itself.
-    ready.catch(() => undefined);
-    this.#spare = { path, ready };
+    const spare: Spare = { path, ready: this.#background.prepareSegmentFile(path, header, this.#o.segmentSize), settled: false };
+    // Taken by a roll once settled; a roll that comes before (compact()) makes the file itself.
+    void spare.ready.then(
+      () => (spare.settled = true),
+      () => (spare.settled = true),
+    );
+    this.#spare = spare;
   }
 
   /**
    * The segment that follows at `baseOffset`: the spare when it was
-   * prepared, else a file made now, its header alone. Its zero fill then
-   * waits for the next group of writes (#fillTo), as a reopened segment's
-   * does: a roll that comes before any spare (compact() right after open)
-   * writes no segment's worth of zeros first.
+   * prepared, else a file made now, its header alone, which grows as it is
+   * written (below): a roll that comes before any spare (compact() soon
+   * after open or after a roll) writes no segment's worth of zeros.
    */
   async #nextSegment(baseOffset: number): Promise<Segment> {
     const spare = this.#spare;
+    // A spare still being filled is not waited for on the write queue: it is kept for the roll after this one (its temporary name is the sealed segment's, unique still).
+    if (spare && !spare.settled && this.#background.detached) {
+      return SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
+    }
     this.#spare = undefined;
     if (spare && (await this.#spareReady(spare))) return SegmentLog.#activate(this.#o, spare.path, this.#nextId++, baseOffset);
     const next = await SegmentLog.createSegment(this.#o, this.#nextId++, baseOffset, 0);
-    if (this.#preallocates) this.#fillTo = this.#o.segmentSize;
+    // Detached (the real file system): no zero fill on the write queue. The
+    // segment grows as it is written, as with durability 'none' (each sync
+    // then also commits the new length: ~0.03 ms more a group), and the
+    // spare for the roll after it is prepared in the background as usual.
+    // Filling it here cost the group after compact()'s roll ~50-80 ms (the
+    // 'with compact()' row's max). Not detached, the roll waits for its
+    // work anyway and the fill keeps the crash suites' segments preallocated.
+    if (this.#preallocates && !this.#background.detached) this.#fillTo = this.#o.segmentSize;
     return next;
   }
 
@@ -781,6 +892,8 @@ export class SegmentLog {
 interface Spare {
   path: string;
   ready: Promise<void>;
+  /** Set once `ready` has resolved or rejected. */
+  settled: boolean;
 }
 
 /** Batches encoded for a segment, to be written from `position` on. */

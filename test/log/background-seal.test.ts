@@ -5,7 +5,7 @@
 // values, a hint for every sealed segment after close, no temporary file
 // left behind, and a reopen that scans no segment.
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -133,4 +133,90 @@ t.test('where no worker thread can start, the slow work runs on the main thread:
   const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
   t.equal(s.get('k499'), `v2999${'x'.repeat(40)}`);
   await s.close();
+});
+
+t.test('a roll with no spare ready (compact() early in a segment) writes no zero fill: the next segment grows as written', async (t) => {
+  const dir = scratch(t);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
+  // A quarter of the first segment: short of the half at which its spare is prepared.
+  for (let i = 0; i < 16; i++) await s.put(`a${i}`, `${i}:${'x'.repeat(1000)}`);
+  t.notOk(readdirSync(dir).some((n) => n.endsWith('.tmp')), 'no spare yet');
+  await s.compact();
+  const active = logs(readdirSync(dir)).at(-1)!;
+  t.not(active, '00000000000000000000.log', 'compact() rolled');
+  const headerOnly = statSync(join(dir, active)).size;
+  t.ok(headerOnly < 4096, `the new active segment holds its header alone (${headerOnly} bytes), no zero fill`);
+  await s.put('b', 'y'.repeat(100));
+  const after = statSync(join(dir, active)).size;
+  t.ok(after > headerOnly && after < 4096, `a put appends to it (${after} bytes): the file was not filled to the segment size on the write queue`);
+  // It still rolls at the segment size, and its spare then comes as usual.
+  let i = 0;
+  while (logs(readdirSync(dir)).length < 3) await s.put(`c${i++}`, 'z'.repeat(1000));
+  await s.close();
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.equal(r.openReport.clean, true);
+  t.same(r.openReport.removedFiles, [], 'nothing temporary left');
+  t.equal(r.get('b'), 'y'.repeat(100));
+  for (let k = 0; k < 16; k++) t.equal(r.get(`a${k}`), `${k}:${'x'.repeat(1000)}`);
+  t.equal(r.get(`c${i - 1}`), 'z'.repeat(1000));
+  await r.close();
+});
+
+t.test('rolls forced while spares are being filled (compact() after every few puts): the values, and no temporary file, after close and reopen', async (t) => {
+  const dir = scratch(t);
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
+  const expected = new Map<string, string>();
+  // Each round fills the active segment past half (its spare starts filling) and compacts at once:
+  // the roll takes the spare if it is ready, or keeps it for a later roll.
+  for (let round = 0; round < 12; round++) {
+    const writes: Array<Promise<void>> = [];
+    for (let i = 0; i < 36; i++) {
+      const key = `k${(round * 36 + i) % 200}`;
+      const value = `${round}:${i}:${'v'.repeat(1000)}`;
+      expected.set(key, value);
+      writes.push(s.put(key, value));
+    }
+    writes.push(s.compact().then(() => undefined));
+    await Promise.all(writes);
+  }
+  for (const [k, v] of expected) if (s.get(k) !== v) t.fail(`${k}: ${s.get(k)} instead of ${v}`);
+  await s.close();
+  t.same(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'close leaves no spare');
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.equal(r.openReport.clean, true);
+  t.same(r.openReport.removedFiles, [], 'nothing for open to remove');
+  for (const [k, v] of expected) if (r.get(k) !== v) t.fail(`${k} after reopen: ${r.get(k)} instead of ${v}`);
+  t.equal(r.count(), expected.size);
+  await r.close();
+});
+
+t.test('small durable writes get a spare; large durable batches get none: the next segment grows as written', async (t) => {
+  const dir = scratch(t);
+  const segmentSize = 2 * 1024 * 1024;
+  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize, autoCompact: false });
+  // Puts of 1 KB, each durable: the first segment's spare is prepared past its half (which also starts the worker).
+  let i = 0;
+  const spare = '00000000000000000000.log.tmp';
+  while (!readdirSync(dir).includes(spare) && logs(readdirSync(dir)).length < 2) await s.put(`small${i++}`, 's'.repeat(1000));
+  await waitFor('the spare file', () => readdirSync(dir).includes(spare) || logs(readdirSync(dir)).length > 1);
+  t.ok(readdirSync(dir).includes(spare) || logs(readdirSync(dir)).length > 1, `small writes: a spare is prepared (${i} puts of 1 KB)`);
+  while (logs(readdirSync(dir)).length < 2) await s.put(`small${i++}`, 's'.repeat(1000));
+  // Batches of ~300 KB, each durable when it resolves: past the 256 KiB a sync under which a spare pays.
+  const big = (n: number) => s.batch(Array.from({ length: 100 }, (_, k) => ({ type: 'put' as const, key: `big${n}-${k}`, value: 'b'.repeat(3000) })));
+  let n = 0;
+  while (logs(readdirSync(dir)).length < 3) {
+    await big(n++);
+    // The worker is running: a spare asked for would be there well within this pause.
+    if (logs(readdirSync(dir)).length < 3) await new Promise((r) => setTimeout(r, 300));
+    t.notOk(readdirSync(dir).some((f) => f.endsWith('.log.tmp')), `no spare prepared after batch ${n}`);
+  }
+  const third = logs(readdirSync(dir)).at(-1)!;
+  const size = statSync(join(dir, third)).size;
+  t.ok(size < segmentSize / 2, `the segment after the roll holds its batch alone (${size} bytes), no zero fill to the segment size`);
+  await s.close();
+  const r = await LogStore.open<string>(dir, { valueEncoding: 'utf8' });
+  t.equal(r.openReport.clean, true);
+  t.equal(r.get(`big${n - 1}-99`), 'b'.repeat(3000));
+  t.equal(r.get(`small${i - 1}`), 's'.repeat(1000));
+  await r.close();
 });

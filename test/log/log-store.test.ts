@@ -277,7 +277,7 @@ t.test('bad input gets its code and leaves the files byte-identical; a closed st
   await t.rejects(LogStore.open(join(dir, 'other'), { durability: 'maybe' as never }), code('INVALID_ARGUMENT'));
 });
 
-t.test('a clean close trims the zero fill; the first write after open preallocates again', async (t) => {
+t.test('a clean close trims the zero fill; the first write after open appends, with no zero fill on the write queue', async (t) => {
   const dir = tempDir(t);
   const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: 1 << 20 });
   const seg = join(dir, '00000000000000000000.log');
@@ -290,7 +290,9 @@ t.test('a clean close trims the zero fill; the first write after open preallocat
   t.equal(readFileSync(seg).length, trimmed, 'open writes nothing to the segment');
   t.equal(r.get('a'), '1');
   await r.put('b', '2');
-  t.equal(readFileSync(seg).length, 1 << 20, 'the first write filled it');
+  const grown = readFileSync(seg).length;
+  // Real files: the log's background work is detached, so the reopened segment grows as written (segment-log.ts, fillActiveTo).
+  t.ok(grown > trimmed && grown < 200, `the first write appended to it (${grown} bytes), no segment's worth of zeros first`);
   t.equal(r.get('a'), '1');
   t.equal(r.get('b'), '2');
   await r.close();
