@@ -97,9 +97,13 @@ function parser(argv: readonly string[], select: (name: string, globals: Globals
             default: 'preview' as const,
             describe: 'show values whole, their first 64 bytes, or not at all',
           })
-          .check((a) => nonNegative(a['from-offset'], '--from-offset')),
+          .option('jobs', { type: 'number', default: availableParallelism(), describe: 'files dumped at once, each in a worker thread (default: the cores); 1: no worker' })
+          .check((a) => {
+            if (!Number.isSafeInteger(a.jobs) || a.jobs < 1) throw new Error('--jobs must be a whole number of at least 1');
+            return nonNegative(a['from-offset'], '--from-offset');
+          }),
       (a) =>
-        select('dump', a, (ctx) => runDump({ path: a.path, json: a.json, fromOffset: a['from-offset'], key: a.key, values: a.values }, ctx)),
+        select('dump', a, (ctx) => runDump({ path: a.path, json: a.json, fromOffset: a['from-offset'], key: a.key, values: a.values, jobs: a.jobs }, ctx)),
     )
     .command(
       'verify <path>',
