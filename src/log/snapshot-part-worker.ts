@@ -7,7 +7,7 @@
 // at its end, so the captured places stay valid.
 
 import * as fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { LogkvError } from '../errors.js';
 import { recordCrcMatches } from '../formats/log-segment-reader.js';
 import { SnapshotChunks } from '../formats/snapshot-writer.js';
@@ -16,28 +16,37 @@ import { encodePart, type PartReply, type PartWork } from './snapshot-parts.js';
 
 const RUN_BYTES = 4 * 1024 * 1024;
 
-const work = workerData as PartWork;
-const paths = new Map(work.paths);
-const files = new Map<number, { fd: number; size: number; mapping: Mapping | undefined }>();
+let work: PartWork;
+let paths = new Map<number, { path: string; end: number }>();
+const files = new Map<number, { fd: number; mapping: Mapping | undefined; path: string }>();
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-function fileOf(segment: number): { fd: number; size: number; mapping: Mapping | undefined; path: string } {
-  const path = paths.get(segment);
-  if (path === undefined) throw new Error(`no path for segment ${segment}`);
+/** Segment `segment`'s file, open, and mapped up to its last captured record's end (never past the file's end). */
+function fileOf(segment: number): { fd: number; mapping: Mapping | undefined; path: string } {
+  const known = paths.get(segment);
+  if (known === undefined) throw new Error(`no path for segment ${segment}`);
   let f = files.get(segment);
   if (!f) {
-    const fd = fs.openSync(path, 'r');
-    const size = fs.fstatSync(fd).size;
+    const fd = fs.openSync(known.path, 'r');
     let mapping: Mapping | undefined;
     try {
-      mapping = mapFile(fd, size);
+      mapping = mapFile(fd, Math.min(known.end, fs.fstatSync(fd).size));
     } catch {
+      // Out of address space or map count, say: read with pread.
       mapping = undefined;
     }
-    f = { fd, size, mapping };
+    f = { fd, mapping, path: known.path };
     files.set(segment, f);
   }
-  return { ...f, path };
+  return f;
+}
+
+function closeFiles(): void {
+  for (const f of files.values()) {
+    f.mapping?.unmap();
+    fs.closeSync(f.fd);
+  }
+  files.clear();
 }
 
 function read(segment: number, position: number, size: number): { bytes: Uint8Array; path: string } {
@@ -56,7 +65,13 @@ function read(segment: number, position: number, size: number): { bytes: Uint8Ar
   return { bytes: buf, path: f.path };
 }
 
-parentPort!.on('message', ({ part, from, to }: { part: number; from: number; to: number }) => {
+parentPort!.on('message', (m: { work: PartWork } | { part: number; from: number; to: number }) => {
+  if ('work' in m) {
+    work = m.work;
+    paths = new Map(work.paths);
+    return;
+  }
+  const { part, from, to } = m;
   let run = Buffer.allocUnsafe(RUN_BYTES);
   let used = 0;
   const send = (): void => {
@@ -75,7 +90,8 @@ parentPort!.on('message', ({ part, from, to }: { part: number; from: number; to:
     b.copy(run, used);
     used += b.length;
   });
-  encodePart(work, from, to, read, chunks).then(
+  // The files are closed and unmapped after each part: nothing stays mapped once the snapshot is written.
+  encodePart(work, from, to, read, chunks).finally(closeFiles).then(
     () => {
       send();
       parentPort!.postMessage({ part, done: true, firstKey: chunks.firstKey, lastKey: chunks.lastKey } satisfies PartReply);

@@ -20,15 +20,16 @@ import { loaderFlags } from '../io/worker-flags.js';
 import type { Capture } from './snapshots.js';
 import type { TimeSlices } from './time-slices.js';
 
-/** Bytes of entries per part, about. Tests make it small. */
+/** Bytes of entries per part, about, and threads (this one included) on the real file system: the cores. Tests set them. */
 export const SNAPSHOT_PARTS = { bytes: 16 * 1024 * 1024, threads: availableParallelism() };
 
 /** The record at `position` of segment `segment` (`size` bytes), its CRC checked: a view valid until the next read. */
 export type RecordRead = (segment: number, position: number, size: number) => { bytes: Uint8Array; path: string };
 
-/** What a part worker is started with. */
+/** What a part worker is sent first: where to read and the captured entries. */
 export interface PartWork {
-  paths: Array<[number, string]>;
+  /** Each segment id's file and the end of the last record read from it. */
+  paths: Array<[number, { path: string; end: number }]>;
   segment: Uint32Array;
   position: Uint32Array;
   size: Uint32Array;
@@ -86,15 +87,46 @@ export async function encodePart(w: Omit<PartWork, 'paths'>, from: number, to: n
 }
 
 /**
- * The chunks of capture `c` handed to `put` in file order, encoded by up to
- * `threads` threads (`paths`: each segment id's file, for the workers).
- * `read` is this thread's record reader.
+ * `count` part workers, started now (capture() starts them as it begins,
+ * so that their start, ~100-150 ms here, passes while the keys are walked
+ * and sorted). Unreferenced: idle, they keep no process alive; writeParts()
+ * ends them, and so does a timer if none does.
  */
-export async function writeParts(c: Capture, paths: Map<number, string>, read: RecordRead, slices: TimeSlices, put: (bytes: Uint8Array) => void, threads = SNAPSHOT_PARTS.threads): Promise<void> {
+export function startPartWorkers(count: number): Worker[] {
+  const url = new URL('./snapshot-part-worker.js', import.meta.url);
+  const workers: Worker[] = [];
+  for (let k = 0; k < count; k++) {
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { execArgv: loaderFlags() });
+    } catch {
+      break;
+    }
+    worker.unref();
+    // An error before any part is given (a module that fails to load) surfaces in writeParts, which listens from then on.
+    worker.on('error', () => undefined);
+    const timer = setTimeout(() => void worker.terminate(), UNUSED_WORKER_MS);
+    timer.unref();
+    worker.once('exit', () => clearTimeout(timer));
+    workers.push(worker);
+  }
+  return workers;
+}
+
+/** Part workers no snapshot took are ended after this long. */
+const UNUSED_WORKER_MS = 60_000;
+
+/**
+ * The chunks of capture `c` handed to `put` in file order, encoded by this
+ * thread and `started` workers (startPartWorkers(); every one is ended
+ * here). `paths`: each segment id's file, for the workers; `read` is this
+ * thread's record reader.
+ */
+export async function writeParts(c: Capture, paths: Map<number, { path: string; end: number }>, read: RecordRead, slices: TimeSlices, put: (bytes: Uint8Array) => void, started: readonly Worker[]): Promise<void> {
   const starts = partStarts(c.size, c.count, SNAPSHOT_PARTS.bytes);
   const parts = starts.length;
   const ends = [...starts.slice(1), c.count];
-  const workerCount = Math.max(0, Math.min(threads, parts) - 1);
+  const workerCount = Math.min(started.length, parts - 1);
   const T = workerCount + 1;
   const pending = new Map<number, { bytes: Uint8Array[]; done?: { firstKey: Uint8Array | undefined; lastKey: Uint8Array | undefined }; error?: LogkvError }>();
   let wake: (() => void) | undefined;
@@ -102,10 +134,12 @@ export async function writeParts(c: Capture, paths: Map<number, string>, read: R
   const failed = (e: unknown): LogkvError => (e instanceof LogkvError ? e : new LogkvError('IO', `snapshot part worker failed: ${e instanceof Error ? e.message : String(e)}`));
   let workerFailure: LogkvError | undefined;
   if (workerCount > 0) {
-    const url = new URL('./snapshot-part-worker.js', import.meta.url);
     const work: PartWork = { paths: [...paths], segment: c.segment, position: c.position, size: c.size, offset: c.offset };
     for (let k = 0; k < workerCount; k++) {
-      const worker = new Worker(url, { execArgv: loaderFlags(), workerData: work });
+      const worker = started[k]!;
+      // Referenced while it works: this thread waits on its answers.
+      worker.ref();
+      worker.postMessage({ work });
       workers.push(worker);
       worker.on('message', (m: PartReply) => {
         const p = pending.get(m.part) ?? { bytes: [] };
@@ -167,6 +201,6 @@ export async function writeParts(c: Capture, paths: Map<number, string>, read: R
       if (next < parts) workers[owner - 1]!.postMessage({ part: next, from: starts[next]!, to: ends[next]! });
     }
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(started.map((w) => w.terminate()));
   }
 }

@@ -21,7 +21,8 @@ import { LogkvError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { encodeSnapshotHeader, END_CHUNK } from '../formats/snapshot-writer.js';
 import type { ValueEncoding } from '../formats/limits.js';
-import { type FileIO, inlineSyncFileIO, nodeFileIO } from '../io/file-io.js';
+import type { Worker } from 'node:worker_threads';
+import type { FileIO } from '../io/file-io.js';
 import type { KeySpace } from './key-space.js';
 import type { Manifest, SnapshotRecord } from './manifest.js';
 import type { SegmentLog } from './segment-log.js';
@@ -29,7 +30,7 @@ import type { BackgroundFiles } from './background-files.js';
 import type { FrozenDirectory } from './key-directory.js';
 import { TimeSlices } from './time-slices.js';
 import { readSnapshotTable, type SnapshotTable } from './snapshot-table.js';
-import { type RecordRead, SNAPSHOT_PARTS, writeParts } from './snapshot-parts.js';
+import { type RecordRead, SNAPSHOT_PARTS, startPartWorkers, writeParts } from './snapshot-parts.js';
 
 export const SNAPSHOT_DIR = 'snapshots';
 
@@ -52,6 +53,8 @@ export interface Capture {
   position: Uint32Array;
   size: Uint32Array;
   offset: Float64Array;
+  /** Part workers started for writing it (snapshot-parts.ts), on the real file system. */
+  workers?: Worker[];
 }
 
 export function snapshotFileName(nextOffset: number): string {
@@ -83,6 +86,17 @@ export function freeze(space: KeySpace, log: SegmentLog, now: number): Frozen {
 
 /** The places of every live, unexpired key of a frozen directory, in key order (the sort runs in the background worker on real files). */
 export async function capture(frozen: Frozen, background: BackgroundFiles): Promise<Capture> {
+  // The workers that will encode parts of the file start now: they are ready once the keys are sorted.
+  const workers = background.detached ? startPartWorkers(SNAPSHOT_PARTS.threads - 1) : [];
+  try {
+    return await captureOf(frozen, background, workers);
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+}
+
+async function captureOf(frozen: Frozen, background: BackgroundFiles, workers: Worker[]): Promise<Capture> {
   const d = frozen.entries;
   // Everything of each entry is read before the sort: the sort is handed the entries' bytes (their keys).
   const found = { segment: new Uint32Array(d.count), position: new Uint32Array(d.count), size: new Uint32Array(d.count), offset: new Float64Array(d.count) };
@@ -109,6 +123,7 @@ export async function capture(frozen: Frozen, background: BackgroundFiles): Prom
     position: new Uint32Array(n),
     size: new Uint32Array(n),
     offset: new Float64Array(n),
+    workers,
   };
   for (let i = 0; i < n; i++) {
     if ((i & 4095) === 4095 && slices.due()) await slices.next();
@@ -157,9 +172,16 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
       return { bytes: log.readRecordView(segment, position, size), path: segment.path };
     };
     // Parts of the chunks in worker threads, which read the segment files themselves: only on the real file system.
-    const paths = new Map<number, string>();
-    for (let i = 0; i < c.count; i++) if (!paths.has(c.segment[i]!)) paths.set(c.segment[i]!, log.segment(c.segment[i]!).path);
-    await writeParts(c, paths, read, new TimeSlices(), put, io === nodeFileIO || io === inlineSyncFileIO ? SNAPSHOT_PARTS.threads : 1);
+    // Each segment's file, and the end of its last captured record: a worker maps no more than that (a roll may trim the file meanwhile).
+    const paths = new Map<number, { path: string; end: number }>();
+    for (let i = 0; i < c.count; i++) {
+      const id = c.segment[i]!;
+      const end = c.position[i]! + c.size[i]!;
+      const known = paths.get(id);
+      if (known === undefined) paths.set(id, { path: log.segment(id).path, end });
+      else if (end > known.end) known.end = end;
+    }
+    await writeParts(c, paths, read, new TimeSlices(), put, c.workers ?? []);
     put(END_CHUNK);
     pending.push(hash.digest());
     pendingBytes += 32;
