@@ -65,7 +65,14 @@ function read(segment: number, position: number, size: number): { bytes: Uint8Ar
   return { bytes: buf, path: f.path };
 }
 
-parentPort!.on('message', (m: { work: PartWork } | { part: number; from: number; to: number }) => {
+parentPort!.on('message', (m: { work: PartWork } | { close: true } | { part: number; from: number; to: number }) => {
+  if ('close' in m) {
+    // The parts sent before this are done (messages are handled in order): unmapped and closed now, not when the
+    // worker is ended (a map of a file unlinked meanwhile would hold its disk space).
+    closeFiles();
+    parentPort!.postMessage({ closed: true });
+    return;
+  }
   if ('work' in m) {
     work = m.work;
     paths = new Map(work.paths);
@@ -90,8 +97,8 @@ parentPort!.on('message', (m: { work: PartWork } | { part: number; from: number;
     b.copy(run, used);
     used += b.length;
   });
-  // The files are closed and unmapped after each part: nothing stays mapped once the snapshot is written.
-  encodePart(work, from, to, read, chunks).finally(closeFiles).then(
+  // The maps stay for the next part: mapped anew, every page would be faulted in again (each part reads all over the segments).
+  encodePart(work, from, to, read, chunks).then(
     () => {
       send();
       parentPort!.postMessage({ part, done: true, firstKey: chunks.firstKey, lastKey: chunks.lastKey } satisfies PartReply);

@@ -141,7 +141,8 @@ export async function writeParts(c: Capture, paths: Map<number, { path: string; 
       worker.ref();
       worker.postMessage({ work });
       workers.push(worker);
-      worker.on('message', (m: PartReply) => {
+      worker.on('message', (m: PartReply | { closed: true }) => {
+        if ('closed' in m) return;
         const p = pending.get(m.part) ?? { bytes: [] };
         pending.set(m.part, p);
         if ('bytes' in m) p.bytes.push(m.bytes);
@@ -201,6 +202,27 @@ export async function writeParts(c: Capture, paths: Map<number, { path: string; 
       if (next < parts) workers[owner - 1]!.postMessage({ part: next, from: starts[next]!, to: ends[next]! });
     }
   } finally {
+    // Each worker unmaps and closes its files first (after the parts it holds, if this thread failed first).
+    await Promise.all(workers.map((w) => closed(w)));
     await Promise.all(started.map((w) => w.terminate()));
   }
+}
+
+/** How long a worker is given to close its files before it is ended anyway. */
+const CLOSE_WAIT_MS = 5_000;
+
+/** Asks `worker` to unmap and close its files; resolves once it has, or has exited, or after CLOSE_WAIT_MS. */
+function closed(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, CLOSE_WAIT_MS);
+    worker.on('message', (m: { closed?: true }) => {
+      if (m.closed) done();
+    });
+    worker.once('exit', done);
+    worker.postMessage({ close: true });
+  });
 }
