@@ -42,36 +42,91 @@ export class SnapshotWriter {
   readonly #sink: (bytes: Buffer) => void;
   readonly #hash: Hash = createHash('sha256');
   readonly #expected: number;
-  /** The chunk being filled: entries are encoded straight into it (no buffer per entry, no concatenation). */
-  #chunk: Buffer = Buffer.allocUnsafe(2 * SNAPSHOT_CHUNK_TARGET);
-  #chunkBytes = 0;
-  #chunkEntries = 0;
-  #written = 0;
-  /** The last key added: bytes [#lastKeyAt, +#lastKeyLength) of this buffer. */
-  #lastKey: Uint8Array | undefined;
-  #lastKeyAt = 0;
-  #lastKeyLength = 0;
+  readonly #chunks: SnapshotChunks;
   #finished = false;
 
   /** `sink` receives the file's bytes in order. */
   constructor(header: SnapshotHeader, sink: (bytes: Buffer) => void) {
     this.#sink = sink;
     this.#expected = header.entryCount;
-    const buf = Buffer.alloc(SNAPSHOT_HEADER_SIZE);
-    buf.write(SNAPSHOT_MAGIC, 0, 'latin1');
-    buf.writeUInt16LE(FORMAT_VERSION, 4);
-    buf.writeUInt8(header.valueEncoding, 6);
-    buf.writeUInt8(0, 7);
-    writeU64(buf, 8, header.nextOffset, 'nextOffset');
-    writeU64(buf, 16, header.createdMs, 'createdMs');
-    writeU64(buf, 24, header.entryCount, 'entryCount');
-    buf.writeUInt32LE(crc32c(buf.subarray(0, 32)), 32);
-    this.#emit(buf);
+    this.#emit(encodeSnapshotHeader(header));
+    this.#chunks = new SnapshotChunks((b) => this.#emit(b));
   }
 
   /** Adds the next entry; keys must come in strictly ascending byte order. */
   add(e: SnapshotEntry): void {
     this.#checkOpen();
+    this.#chunks.add(e);
+  }
+
+  /** SnapshotChunks.addRecord(). */
+  addRecord(record: Uint8Array, at: number, size: number, offset: number): boolean {
+    this.#checkOpen();
+    return this.#chunks.addRecord(record, at, size, offset);
+  }
+
+  #checkOpen(): void {
+    if (this.#finished) throw new LogkvError('INVALID_ARGUMENT', 'snapshot already finished');
+  }
+
+  /** Writes the end chunk and the SHA-256 trailer. */
+  finish(): void {
+    if (this.#finished) return;
+    if (this.#chunks.entries !== this.#expected) {
+      throw new LogkvError('INVALID_ARGUMENT', `snapshot header promised ${this.#expected} entries, got ${this.#chunks.entries}`);
+    }
+    this.#chunks.flush();
+    this.#emit(END_CHUNK);
+    this.#finished = true;
+    this.#sink(this.#hash.digest());
+  }
+
+  #emit(bytes: Buffer): void {
+    this.#hash.update(bytes);
+    this.#sink(bytes);
+  }
+}
+
+/**
+ * The chunks of a snapshot's entries, each handed to `sink` as its frame
+ * then its body: what lies between a snapshot's header and its end chunk.
+ * A run of entries that starts where a chunk of the whole file starts
+ * gives that file's chunks, so parts of a snapshot can be encoded apart
+ * (snapshot-parts.ts) and joined.
+ */
+export class SnapshotChunks {
+  readonly #sink: (bytes: Buffer) => void;
+  /** The chunk being filled: entries are encoded straight into it (no buffer per entry, no concatenation). */
+  #chunk: Buffer = Buffer.allocUnsafe(2 * SNAPSHOT_CHUNK_TARGET);
+  #chunkBytes = 0;
+  #chunkEntries = 0;
+  #written = 0;
+  /** The first key added (a copy) and the last: bytes [#lastKeyAt, +#lastKeyLength) of #lastKey. */
+  #firstKey: Uint8Array | undefined;
+  #lastKey: Uint8Array | undefined;
+  #lastKeyAt = 0;
+  #lastKeyLength = 0;
+
+  constructor(sink: (bytes: Buffer) => void) {
+    this.#sink = sink;
+  }
+
+  /** Entries added. */
+  get entries(): number {
+    return this.#written;
+  }
+
+  /** Copies of the first and the last key added (undefined: none). */
+  get firstKey(): Uint8Array | undefined {
+    return this.#firstKey;
+  }
+
+  get lastKey(): Uint8Array | undefined {
+    return this.#lastKey && this.#lastKey.slice(this.#lastKeyAt, this.#lastKeyAt + this.#lastKeyLength);
+  }
+
+  /** Adds the next entry; keys must come in strictly ascending byte order. */
+  add(e: SnapshotEntry): void {
     if (e.key.length > MAX_KEY_LENGTH) throw new LogkvError('TOO_LARGE', `key of ${e.key.length} bytes is over ${MAX_KEY_LENGTH}`);
     if (e.value.length > MAX_VALUE_LENGTH) throw new LogkvError('TOO_LARGE', `value of ${e.value.length} bytes is over ${MAX_VALUE_LENGTH}`);
     const hasExpiry = e.expireAtMs !== undefined;
@@ -98,7 +153,6 @@ export class SnapshotWriter {
    * record filling `size` exactly.
    */
   addRecord(record: Uint8Array, at: number, size: number, offset: number): boolean {
-    this.#checkOpen();
     if (size < RECORD_FIXED_SIZE || at + size > record.length) return false;
     const flags = record[at + 5]!;
     if (record[at + 4] !== Op.Put || flags > 1) return false;
@@ -114,10 +168,6 @@ export class SnapshotWriter {
     this.#chunk.set(record.subarray(at + RECORD_FIXED_SIZE, at + size), pos);
     this.#commit(entryAt, pos + flags * EXPIRY_SIZE, keyLength, SNAPSHOT_ENTRY_FIXED_SIZE + tail);
     return true;
-  }
-
-  #checkOpen(): void {
-    if (this.#finished) throw new LogkvError('INVALID_ARGUMENT', 'snapshot already finished');
   }
 
   /** Where an entry of `size` bytes goes in the chunk, growing it if need be. */
@@ -146,6 +196,7 @@ export class SnapshotWriter {
     if (this.#lastKey !== undefined && compareKeyBytes(this.#lastKey, this.#lastKeyAt, this.#lastKeyLength, buf, keyAt, keyLength) >= 0) {
       throw new LogkvError('INVALID_ARGUMENT', 'snapshot keys must be strictly ascending');
     }
+    if (this.#written === 0) this.#firstKey = buf.slice(keyAt, keyAt + keyLength);
     // The chunk's own copy: the caller may reuse the bytes it passed (a chunk buffer is never written again once left).
     this.#lastKey = buf;
     this.#lastKeyAt = keyAt;
@@ -153,35 +204,19 @@ export class SnapshotWriter {
     this.#chunkBytes = at + size;
     this.#chunkEntries++;
     this.#written++;
-    if (this.#chunkBytes >= SNAPSHOT_CHUNK_TARGET) this.#flushChunk();
+    if (this.#chunkBytes >= SNAPSHOT_CHUNK_TARGET) this.flush();
   }
 
-  /** Writes the end chunk and the SHA-256 trailer. */
-  finish(): void {
-    if (this.#finished) return;
-    if (this.#written !== this.#expected) {
-      throw new LogkvError('INVALID_ARGUMENT', `snapshot header promised ${this.#expected} entries, got ${this.#written}`);
-    }
-    this.#flushChunk();
-    this.#emit(chunkFrame(0, 0, 0));
-    this.#finished = true;
-    this.#sink(this.#hash.digest());
-  }
-
-  #flushChunk(): void {
+  /** Closes the chunk being filled, if it holds an entry. */
+  flush(): void {
     if (this.#chunkEntries === 0) return;
     const body = this.#chunk.subarray(0, this.#chunkBytes);
-    this.#emit(chunkFrame(this.#chunkEntries, body.length, crc32c(body)));
-    this.#emit(body);
+    this.#sink(chunkFrame(this.#chunkEntries, body.length, crc32c(body)));
+    this.#sink(body);
     // The sink may keep what it was given: the next chunk gets a buffer of its own.
     this.#chunk = Buffer.allocUnsafe(2 * SNAPSHOT_CHUNK_TARGET);
     this.#chunkBytes = 0;
     this.#chunkEntries = 0;
-  }
-
-  #emit(bytes: Buffer): void {
-    this.#hash.update(bytes);
-    this.#sink(bytes);
   }
 }
 
@@ -194,6 +229,23 @@ export function compareKeyBytes(a: Uint8Array, aAt: number, aLength: number, b: 
   }
   return aLength - bLength;
 }
+
+/** The 36-byte header of a snapshot file. */
+export function encodeSnapshotHeader(header: SnapshotHeader): Buffer {
+  const buf = Buffer.alloc(SNAPSHOT_HEADER_SIZE);
+  buf.write(SNAPSHOT_MAGIC, 0, 'latin1');
+  buf.writeUInt16LE(FORMAT_VERSION, 4);
+  buf.writeUInt8(header.valueEncoding, 6);
+  buf.writeUInt8(0, 7);
+  writeU64(buf, 8, header.nextOffset, 'nextOffset');
+  writeU64(buf, 16, header.createdMs, 'createdMs');
+  writeU64(buf, 24, header.entryCount, 'entryCount');
+  buf.writeUInt32LE(crc32c(buf.subarray(0, 32)), 32);
+  return buf;
+}
+
+/** The chunk that ends the chunk list: no entries, no bytes. */
+export const END_CHUNK: Readonly<Buffer> = chunkFrame(0, 0, 0);
 
 function chunkFrame(count: number, length: number, crc: number): Buffer {
   const f = Buffer.alloc(CHUNK_FRAME_SIZE);

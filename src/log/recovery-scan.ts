@@ -1,11 +1,15 @@
 // A segment recovery has to read whole (no usable hint and index), with
 // the newest record of each key noted as it goes (segment-newest.ts). A
-// sealed one can be read in the background worker while this thread reads
-// another: what comes back is plain data and the tables' buffers,
+// sealed one can be read in the background worker, or in a scan worker of
+// its own where the machine has more than two cores, while this thread
+// reads another: what comes back is plain data and the tables' buffers,
 // transferred, not copied.
 
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { type RecordVisitor, type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import type { FileIO } from '../io/file-io.js';
+import { loaderFlags } from '../io/worker-flags.js';
 import { SegmentNewest, type SegmentNewestParts } from './segment-newest.js';
 
 export interface SegmentRead {
@@ -50,3 +54,61 @@ export function readSegmentParts(io: FileIO, path: string): SegmentReadParts {
 export function fromParts(p: SegmentReadParts): SegmentRead {
   return { scan: p.scan, records: SegmentNewest.fromParts(p.parts), length: p.length };
 }
+
+/**
+ * Threads a hint-less open reads its sealed segments in: this one, the
+ * background worker, and a scan worker (recovery-scan-worker.ts) for each
+ * core beyond those two. The cores by default; tests set it.
+ */
+export const RECOVERY_THREADS = { count: availableParallelism() };
+
+/** Segments read by scan workers since the process started: what tests see of them (a failed read falls back to this thread, silently). */
+export const SCAN_WORKER_READS = { count: 0 };
+
+/** Reads `paths` in `workers` scan workers at once, each path in one of them; each promise rejects if its read fails. */
+export function readInScanWorkers(paths: readonly string[], workers: number): Array<Promise<SegmentReadParts>> {
+  const replies = paths.map(() => {
+    let resolve!: (r: SegmentReadParts) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<SegmentReadParts>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // A read nobody awaits any more (the plan stopped early) must not count as unhandled.
+    promise.catch(() => undefined);
+    return { promise, resolve, reject };
+  });
+  const url = new URL('./recovery-scan-worker.js', import.meta.url);
+  const count = Math.min(workers, paths.length);
+  for (let w = 0; w < count; w++) {
+    // Round robin: segments are about the same size.
+    const mine = paths.map((_, i) => i).filter((i) => i % count === w);
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { execArgv: loaderFlags(), workerData: { paths: mine.map((i) => paths[i]!) } });
+    } catch (e) {
+      for (const i of mine) replies[i]!.reject(e);
+      continue;
+    }
+    let answered = 0;
+    worker.on('message', (m: ScanReply) => {
+      const r = replies[mine[m.index]!]!;
+      if ('error' in m) r.reject(new Error(m.error));
+      else {
+        SCAN_WORKER_READS.count++;
+        r.resolve(m.read);
+      }
+      // Done: its last answer is in. Nothing else holds it.
+      if (++answered === mine.length) void worker.terminate();
+    });
+    const fail = (e: unknown): void => {
+      for (const i of mine) replies[i]!.reject(e);
+    };
+    worker.on('error', fail);
+    worker.on('exit', () => fail(new Error('scan worker exited')));
+  }
+  return replies.map((r) => r.promise);
+}
+
+/** What a scan worker answers for its path number `index`. */
+export type ScanReply = { index: number; read: SegmentReadParts } | { index: number; error: string };

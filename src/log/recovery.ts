@@ -39,7 +39,7 @@ import { withFileSource } from '../io/file-source.js';
 import { ScannedIndex } from './scanned-index.js';
 import { SegmentNewest } from './segment-newest.js';
 import type { BackgroundFiles } from './background-files.js';
-import { fromParts, readRecords, scanForRecovery, type SegmentRead } from './recovery-scan.js';
+import { fromParts, RECOVERY_THREADS, readInScanWorkers, readRecords, scanForRecovery, type SegmentRead } from './recovery-scan.js';
 import { matchingHint, writeHint } from './segment-hint.js';
 import { derivedPaths, hintPath, indexPath, type SegmentName, segmentPath } from './segment-names.js';
 import type { SnapshotStart } from './start-from-snapshot.js';
@@ -279,9 +279,10 @@ function lookAtFiles(io: FileIO, dir: string, names: readonly SegmentName[]): Fi
 
 /**
  * Reads ahead the segments the plan will have to scan, so that the
- * background worker reads some while this thread reads the others: the
- * oldest half of the sealed ones go to the worker, the rest and the newest
- * are read here, all before the plan walks the log in order. It stops
+ * background worker (and a scan worker per core beyond two) reads some
+ * while this thread reads the others: of N threads, the oldest (N-1)/N of
+ * the sealed ones go to the workers, the rest and the newest are read
+ * here, all before the plan walks the log in order. It stops
  * where deferring will (a segment neither deferrable nor scannable), since
  * the plan reads everything after that itself. What the plan does not use
  * (damage ended deferring, or a read failed: the plan then reads the
@@ -302,13 +303,20 @@ function prescan(io: FileIO, dir: string, names: readonly SegmentName[], looks: 
     wanted.push(i);
   }
   const sealed = wanted.filter((i) => i < names.length - 1);
-  const toWorker = background?.detached ? sealed.slice(0, Math.floor(wanted.length / 2)) : [];
+  // This thread reads its share (the newest among them); the oldest sealed ones are dealt out to the background
+  // worker and, on a machine with more than two cores, to a scan worker for each core beyond two (recovery-scan.ts).
+  const threads = background?.detached ? Math.max(2, RECOVERY_THREADS.count) : 1;
+  const away = sealed.slice(0, Math.floor((wanted.length * (threads - 1)) / threads));
+  const toWorker = away.filter((_, k) => k % (threads - 1) === 0);
+  const toScanners = away.filter((_, k) => k % (threads - 1) !== 0);
   for (const i of toWorker) {
     out.set(
       i,
       background!.readSegment(segmentPath(dir, names[i]!.stem)).then(fromParts, () => undefined),
     );
   }
+  const scanned = readInScanWorkers(toScanners.map((i) => segmentPath(dir, names[i]!.stem)), threads - 2);
+  for (const [k, i] of toScanners.entries()) out.set(i, scanned[k]!.then(fromParts, () => undefined));
   for (const i of wanted) {
     if (out.has(i)) continue;
     let read: SegmentRead | undefined;
