@@ -179,7 +179,7 @@ const SPECS: Spec[] = [
     id: 'dirty-one-io', label: 'compact() with 1 dirty segment of 20: bytes the cleaner read + wrote, per byte of that segment', phase: 'dirtySegment', field: 'cleanerIoRatio', unit: 'ratio', better: 'lower', only: ['logkv'],
     target: { text: '<= 2x', met: (v) => (num(v.logkv) === undefined ? undefined : num(v.logkv)! <= 2) },
     note:
-      "the process's read and write system calls (/proc/self/io rchar + wchar, worker threads included: the output read back for its hint) during that compact(), less those of a compact() with nothing dirty (the roll it starts with: the next segment's zero fill, the sealed segment's hint); half the dirty segment's keys were written again; bytes in results.json",
+      "the process's read and write system calls (/proc/self/io rchar + wchar, worker threads included, counted once the hint writing and file removal it leaves beside the writes are done) during that compact(), less those of a compact() with nothing dirty (the roll it starts with: the next segment's zero fill, the sealed segment's hint); half the dirty segment's keys were written again; bytes in results.json",
   },
   { id: 'dirty-one-io-all', label: 'the same, all of compact() (its roll included)', phase: 'dirtySegment', field: 'dirtyIoRatio', unit: 'ratio', better: 'lower', only: ['logkv'] },
   { id: 'dirty-one-time', label: 'compact() with 1 dirty segment of 20: time', phase: 'dirtySegment', field: 'dirtyCompactMs', unit: 'ms', better: 'lower', only: ['logkv'] },
