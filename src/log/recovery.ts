@@ -426,21 +426,15 @@ export async function carryOutLogRecovery(io: FileIO, dir: string, plan: LogReco
       const aside = join(lostDir, `${p.state.stem}.log.at-${p.cut.from}`);
       await replaceFile(io, aside, p.cut.bytes);
       report.keptAside.push(aside);
-      const h = io.open(p.state.path, 'update');
-      try {
-        h.truncate(p.cut.from);
-        await h.sync();
-      } finally {
-        h.close();
-      }
       report.bytesCut += p.cut.bytes.length;
-    } else if (!p.fromHint && p === plans.at(-1)) {
-      // The newest segment was scanned: it was not closed cleanly, and the
-      // records just read may be in the page cache only (a write whose fsync
-      // never came, durability 'none'). Gets are about to return them, so
-      // a later power loss must not take them back.
+    }
+    // A cut tail, and a newest segment that was scanned (not closed cleanly, so the records just read
+    // may be in the page cache only: a write whose fsync never came, durability 'none'), are made
+    // durable before gets return what the segment holds, so a later power loss cannot take it back.
+    if (p.cut || (!p.fromHint && p === plans.at(-1))) {
       const h = io.open(p.state.path, 'update');
       try {
+        if (p.cut) h.truncate(p.cut.from);
         await h.sync();
       } finally {
         h.close();
