@@ -13,6 +13,7 @@ import { LogkvError } from '../../src/errors.js';
 import { nodeFileIO } from '../../src/io/file-io.js';
 import { ownerAlive, parseLockLine } from '../../src/io/lock-file.js';
 import { planRecovery, readJournalFile } from '../../src/journal/journal-recovery.js';
+import { lowerBound } from '../../src/log/hash-order.js';
 import { newestEntry, newestRecords } from '../../src/log/segment-hint.js';
 import { parseSegmentFileName, type SegmentName } from '../../src/log/segment-names.js';
 import { LOCK_FILE } from '../../src/log/store-dir.js';
@@ -106,16 +107,7 @@ export function checkHintAgainstSegment(
   // by rank among its ids: ids are entry addresses, not 0..size-1.
   const ids = expected.liveIds();
   const matched = new Uint8Array(ids.length);
-  const rank = (id: number): number => {
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const rank = (id: number): number => lowerBound(ids, id);
   const entryProblems: Problem[] = [];
   let at = HINT_HEADER_SIZE;
   forEachEntry(hint, (tombstone, bytes, keyAt, keyLength, offset, position, size, expireAtMs) => {

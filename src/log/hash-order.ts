@@ -35,3 +35,15 @@ export function orderByHash(hashes: Uint32Array, n: number): { rows: Uint32Array
   }
   return { rows, sorted: keys };
 }
+
+/** The first index of the ascending `sorted` whose value is not below `value` (sorted.length when none is). */
+export function lowerBound(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -11,6 +11,7 @@
 import type { HintEntryVisitor } from '../formats/hint-reader.js';
 import type { IndexHeaderInfo } from '../formats/segment-index-reader.js';
 import type { SegmentNewest } from './segment-newest.js';
+import { lowerBound } from './hash-order.js';
 
 export class ScannedIndex {
   readonly path: string;
@@ -37,15 +38,8 @@ export class ScannedIndex {
   /** As IndexedSegment.find: each record of hash `hash` until `visit` returns true; whether one did. */
   find(hash: number, visit: (position: number, size: number, offset: number) => boolean): boolean {
     const hashes = this.#hashes;
-    let lo = 0;
-    let hi = hashes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (hashes[mid]! < hash) lo = mid + 1;
-      else hi = mid;
-    }
     let hit = false;
-    for (let j = lo; j < hashes.length && hashes[j] === hash && !hit; j++) {
+    for (let j = lowerBound(hashes, hash); j < hashes.length && hashes[j] === hash && !hit; j++) {
       this.#records!.entry(this.#chosen[j]!, (_tombstone, _keys, _keyAt, _keyLength, offset, position, size) => {
         hit = visit(position, size, offset);
       });
