@@ -6,48 +6,18 @@
 // the hints went, the hints back after close, and damage in a segment the
 // worker read still refused (strict) or skipped (salvage).
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import { LogkvError } from '../../src/errors.js';
-import { readSegment } from '../../src/formats/index.js';
+import t from 'tap';
 import { LogStore } from '../../src/log/log-store.js';
+import { damagedBatchRefusedThenSkipped, hintlessStore, scratchDir, segmentLogs } from '../support/hintless-store.js';
 
 const SEGMENT = 64 * 1024;
 
-function scratch(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'logkv-hintless-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A store of several segments (keys overwritten and deleted across them), closed, then every hint and index removed. */
-async function hintless(dir: string): Promise<Map<string, string>> {
-  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
-  const model = new Map<string, string>();
-  for (let i = 0; i < 3000; i++) {
-    const key = `key-${i % 700}`;
-    if (i % 17 === 0) {
-      await s.delete(key);
-      model.delete(key);
-    } else {
-      const value = `value-${i}-${'x'.repeat(i % 40)}`;
-      await s.put(key, value, i % 101 === 0 ? { expireAt: 4_000_000_000_000 } : undefined);
-      model.set(key, value);
-    }
-  }
-  await s.close();
-  for (const n of readdirSync(dir)) if (n.endsWith('.hint') || n.endsWith('.index')) unlinkSync(join(dir, n));
-  return model;
-}
-
-const logs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
-
 t.test('every segment deferred from a read of its own, the answers unchanged, the hints back', async (t) => {
-  const dir = scratch(t);
-  const model = await hintless(dir);
-  const segments = logs(dir);
+  const dir = scratchDir(t, 'logkv-hintless-');
+  const model = await hintlessStore(dir, { segmentSize: SEGMENT, writes: 3000, keys: 700, expiryEvery: 101 });
+  const segments = segmentLogs(dir);
   t.ok(segments.length >= 4, `${segments.length} segments`);
   const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, autoCompact: false });
   t.equal(s.openReport.segmentsDeferred, segments.length);
@@ -69,23 +39,10 @@ t.test('every segment deferred from a read of its own, the answers unchanged, th
 });
 
 t.test('a flipped byte in the oldest segment (read by the worker): strict refuses and changes nothing, salvage skips the batch', async (t) => {
-  const dir = scratch(t);
-  await hintless(dir);
-  const oldest = join(dir, logs(dir)[0]!);
-  const bytes = readFileSync(oldest);
-  const batch = readSegment(bytes).batches[2]!;
-  bytes[batch.position + Math.floor(batch.size / 2)]! ^= 0x20;
-  writeFileSync(oldest, bytes);
-  const before = readdirSync(dir).sort();
-  const refused = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  t.ok(refused instanceof LogkvError && refused.code === 'CORRUPT', 'strict: CORRUPT');
-  t.match((refused as LogkvError).message, `${oldest} is damaged at byte ${batch.position}`);
-  t.same(readdirSync(dir).sort(), before, 'nothing written');
-  const s = await LogStore.open<string>(dir, { valueEncoding: 'utf8', segmentSize: SEGMENT, recovery: 'salvage' });
-  t.match(s.openReport.damage, [{ file: oldest, offset: batch.position, action: 'skipped' }]);
+  const dir = scratchDir(t, 'logkv-hintless-');
+  await hintlessStore(dir, { segmentSize: SEGMENT, writes: 3000, keys: 700, expiryEvery: 101 });
+  const oldest = join(dir, segmentLogs(dir)[0]!);
+  const s = await damagedBatchRefusedThenSkipped(t, dir, oldest, SEGMENT);
   t.equal(s.openReport.segmentsDeferred, 0, 'a damaged oldest segment: nothing deferred');
   await s.close();
 });
