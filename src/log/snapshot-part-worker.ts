@@ -6,36 +6,30 @@
 // a snapshot is written (maintenance is exclusive) and the log only grows
 // at its end, so the captured places stay valid.
 
-import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { LogkvError } from '../errors.js';
-import { recordCrcMatches } from '../formats/log-segment-reader.js';
 import { SnapshotChunks } from '../formats/snapshot-writer.js';
-import { type Mapping, mapFile } from '../io/mapped-file.js';
+import { nodeFileIO } from '../io/file-io.js';
+import { RecordReads, type ReadableSegment } from './record-reads.js';
 import { encodePart, type PartReply, type PartWork } from './snapshot-parts.js';
 
 const RUN_BYTES = 4 * 1024 * 1024;
 
 let work: PartWork;
 let paths = new Map<number, { path: string; end: number }>();
-const files = new Map<number, { fd: number; mapping: Mapping | undefined; path: string }>();
-let scratch = Buffer.allocUnsafe(64 * 1024);
+/** Records are read as a get reads them (record-reads.ts): from the map, else with pread, each CRC-checked. */
+const reads = new RecordReads({ mapSegments: true });
+const files = new Map<number, ReadableSegment>();
 
-/** Segment `segment`'s file, open, and mapped up to its last captured record's end (never past the file's end). */
-function fileOf(segment: number): { fd: number; mapping: Mapping | undefined; path: string } {
+/** Segment `segment`'s file, open; as a sealed segment, mapped up to its last captured record's end (never past the file's end). */
+function fileOf(segment: number): ReadableSegment {
   const known = paths.get(segment);
   if (known === undefined) throw new Error(`no path for segment ${segment}`);
   let f = files.get(segment);
   if (!f) {
-    const fd = fs.openSync(known.path, 'r');
-    let mapping: Mapping | undefined;
-    try {
-      mapping = mapFile(fd, Math.min(known.end, fs.fstatSync(fd).size));
-    } catch {
-      // Out of address space or map count, say: read with pread.
-      mapping = undefined;
-    }
-    f = { fd, mapping, path: known.path };
+    const handle = nodeFileIO.open(known.path, 'read');
+    const fileSize = handle.size();
+    f = { path: known.path, handle, sealed: true, tail: Math.min(known.end, fileSize), fileSize };
     files.set(segment, f);
   }
   return f;
@@ -43,26 +37,15 @@ function fileOf(segment: number): { fd: number; mapping: Mapping | undefined; pa
 
 function closeFiles(): void {
   for (const f of files.values()) {
-    f.mapping?.unmap();
-    fs.closeSync(f.fd);
+    reads.release(f);
+    f.handle.close();
   }
   files.clear();
 }
 
 function read(segment: number, position: number, size: number): { bytes: Uint8Array; path: string } {
   const f = fileOf(segment);
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
-  const buf = scratch.subarray(0, size);
-  let matches: boolean;
-  if (f.mapping && position + size <= f.mapping.length) matches = f.mapping.readRecord(position, buf);
-  else {
-    if (fs.readSync(f.fd, buf, 0, size, position) !== size) throw new LogkvError('CORRUPT', `${f.path}: short read at ${position}`, { file: f.path, offset: position, reason: 'truncated' });
-    matches = recordCrcMatches(buf, 0, size);
-  }
-  if (!matches) {
-    throw new LogkvError('CORRUPT', `${f.path}: record at byte ${position} fails its CRC-32C; run kvtool verify and kvtool repair`, { file: f.path, offset: position, reason: 'record-crc' });
-  }
-  return { bytes: buf, path: f.path };
+  return { bytes: reads.readRecordView(f, position, size), path: f.path };
 }
 
 parentPort!.on('message', (m: { work: PartWork } | { close: true } | { part: number; from: number; to: number }) => {
