@@ -207,7 +207,6 @@ t.test('automatic compaction runs, reclaims the arena and reports every move', a
   t.not(quiet.lookup(key(99)), -1);
 });
 
-/** Counter keys whose hashes agree on the low `bits` bits (so they share a home bucket in any table up to 2^bits). */
 /** Keys whose hashes share their top `bits` bits: one home bucket in any table of up to 2^bits buckets. */
 function sameBucketKeys(count: number, bits: number): Uint8Array[] {
   const byBucket = new Map<number, number[]>();
@@ -220,6 +219,50 @@ function sameBucketKeys(count: number, bits: number): Uint8Array[] {
     if (list.length === count) return list.map((j) => counterKey(j));
   }
 }
+
+/** Keys whose hashes start with `bits` one bits: their home is the last bucket of any table of up to 2^bits, so their probe run wraps to the start. */
+function lastBucketKeys(count: number, bits: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const probe = new Uint8Array(16);
+  const top = 2 ** bits - 1;
+  for (let i = 0; out.length < count; i++) if (hashKey(counterKey(i, probe)) >>> (32 - bits) === top) out.push(counterKey(i));
+  return out;
+}
+
+t.test('growth: every key stays findable while the old table drains into the new, across updates and deletes', async (t) => {
+  // Long probe runs (one home bucket), runs that wrap past the table's end, and plain keys.
+  const pool = [...sameBucketKeys(30, 10), ...lastBucketKeys(30, 8), ...Array.from({ length: 240 }, (_, i) => counterKey(0x5000000 + i))];
+  type Step = [number, 'set' | 'delete' | 'lookup'];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(0, 8, 100),
+      fc.array(fc.tuple(fc.nat(pool.length - 1), fc.constantFrom<Step[1]>('set', 'set', 'set', 'delete', 'lookup')), { minLength: 300, maxLength: 1500, size: 'max' }),
+      (cap, steps) => {
+        const d = new KeyDirectory(cap);
+        const model = new Map<number, number>();
+        const valueOf = (k: number): number | undefined => {
+          const id = d.lookup(pool[k]!);
+          return id === -1 ? undefined : d.segmentOf(id);
+        };
+        steps.forEach(([k, op], n) => {
+          if (op === 'set') {
+            d.set(pool[k]!, n, k, 1, n, undefined);
+            model.set(k, n);
+          } else if (op === 'delete') {
+            assert.equal(d.delete(pool[k]!), model.delete(k), `delete of key ${k} at step ${n}`);
+          }
+          assert.equal(valueOf(k), model.get(k), `key ${k} after step ${n}`);
+          if (n % 10 === 0 || n === steps.length - 1) {
+            assert.equal(d.size, model.size);
+            for (let i = 0; i < pool.length; i++) assert.equal(valueOf(i), model.get(i), `key ${i} after step ${n}`);
+          }
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+  t.pass('no key lost or duplicated while tables drain');
+});
 
 /**
  * Pairs of distinct keys with equal 32-bit hashes (birthday search). Keys that
