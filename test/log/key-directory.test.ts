@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import t from 'tap';
 import fc from 'fast-check';
 import { LogkvError } from '../../src/errors.js';
-import { hashKey, KeyDirectory } from '../../src/log/key-directory.js';
+import { type FrozenDirectory, hashKey, KeyDirectory } from '../../src/log/key-directory.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
@@ -290,6 +290,53 @@ function fullCollisions(pairs: number): Array<[Uint8Array, Uint8Array]> {
   }
   return out;
 }
+
+t.test('freeze: the frozen view keeps its moment through every later change', async (t) => {
+  type Change = [number, 'update' | 'insert' | 'delete' | 'relocate' | 'expiry' | 'compact'];
+  // Past one 1 MiB chunk of entries, so that views span several.
+  const N = 40_000;
+  const keys = Array.from({ length: 2 * N }, (_, i) => counterKey(0x6000000 + i));
+  /** Everything the view shows: each live entry's key and place, in the view's order. */
+  const viewOf = async (f: FrozenDirectory): Promise<string[]> => {
+    const arena = await f.arena(() => undefined);
+    const out: string[] = [];
+    for (let id = f.next(-1); id >= 0; id = f.next(id)) {
+      const at = f.keyOffsetOf(id);
+      const key = hex(arena.subarray(at, at + (arena[at - 2]! | (arena[at - 1]! << 8))));
+      out.push(`${key} ${f.segmentOf(id)} ${f.positionOf(id)} ${f.sizeOf(id)} ${f.offsetOf(id)} ${f.expireAtOf(id)}`);
+    }
+    return out;
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 30_000, max: N })),
+      fc.boolean(),
+      fc.array(fc.tuple(fc.nat(2 * N - 1), fc.constantFrom<Change[1]>('update', 'insert', 'delete', 'relocate', 'expiry', 'compact')), { minLength: 1, maxLength: 400 }),
+      async (n, withExpiry, changes) => {
+        const d = new KeyDirectory(8, { autoCompactMinDeadBytes: 0 });
+        for (let i = 0; i < n; i++) d.set(keys[i]!, 1, i, 10 + i, i, withExpiry && i % 3 === 0 ? 1e12 + i : undefined);
+        for (let i = 0; i < n; i += 7) d.delete(keys[i]!);
+        const frozen = d.freeze();
+        const before = await viewOf(frozen);
+        assert.equal(before.length, frozen.count);
+        for (const [k, change] of changes) {
+          const key = keys[k]!;
+          if (change === 'update') d.set(key, 2, k, 99, 5000 + k, undefined);
+          else if (change === 'insert') d.set(keys[(k % N) + N]!, 3, k, 77, 9000 + k, undefined);
+          else if (change === 'delete') d.delete(key);
+          else if (change === 'relocate') {
+            const id = d.lookup(key);
+            if (id >= 0) d.relocate(id, 4, k + 1);
+          } else if (change === 'expiry') d.set(key, 5, k, 55, 7000 + k, 2e12);
+          else d.compact();
+        }
+        assert.deepStrictEqual(await viewOf(frozen), before, 'the frozen view is unchanged');
+      },
+    ),
+    { numRuns: 25 },
+  );
+  t.pass('frozen views hold');
+});
 
 t.test('collisions: deletes from the middle of long chains keep every other key findable', async (t) => {
   const chain = sameBucketKeys(40, 12);
