@@ -113,6 +113,9 @@ export function startPartWorkers(count: number): Worker[] {
   return workers;
 }
 
+/** The most of a worker's run that this thread hashes and writes without yielding. */
+const PUT_BYTES = 1024 * 1024;
+
 /** Part workers no snapshot took are ended after this long. */
 const UNUSED_WORKER_MS = 60_000;
 
@@ -180,10 +183,14 @@ export async function writeParts(c: Capture, paths: Map<number, { path: string; 
         const got = pending.get(p);
         if (got?.error) throw got.error;
         if (got) {
-          // A run is ~4 MiB (~3 ms to hash and write here): writes queued meanwhile get a turn between runs.
+          // A run is ~4 MiB (~3 ms to hash and write here, more on a busy machine): it is put a MiB at a
+          // time, so writes queued meanwhile get a turn within it.
           while (got.bytes.length > 0) {
-            put(got.bytes.shift()!);
-            if (slices.due()) await slices.next();
+            const run = got.bytes.shift()!;
+            for (let at = 0; at < run.length; at += PUT_BYTES) {
+              put(run.subarray(at, at + PUT_BYTES));
+              if (slices.due()) await slices.next();
+            }
           }
           if (got.done) {
             joins(got.done.firstKey);
