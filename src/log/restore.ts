@@ -14,7 +14,10 @@ import { fileSystemError, LogkvError } from '../errors.js';
 import { type FileIO, nodeFileIO, replaceFile } from '../io/file-io.js';
 import { handleSource } from '../io/file-source.js';
 import { acquireLock } from '../io/lock-file.js';
+import { BATCH_FRAME_SIZE } from '../formats/limits.js';
+import { visitRecords } from '../formats/log-segment-reader.js';
 import { CompactedOutput, type OutputSegment } from './compacted-output.js';
+import { SegmentNewest } from './segment-newest.js';
 import { Manifest } from './manifest.js';
 import { SegmentLog } from './segment-log.js';
 import { backgroundFiles } from './background-files.js';
@@ -61,6 +64,9 @@ export async function writeBaseSegments(
   options: { segmentSize: number; generation: number; now: () => number; startAt?: number },
 ): Promise<OutputSegment[]> {
   const background = backgroundFiles(io);
+  // Each output's records, noted as its batches are written: its hint is made from them (after a check of its
+  // batches' CRCs) rather than from the file read back and scanned, which a 1M-key restore waited ~2.4 s for.
+  const records: SegmentNewest[] = [];
   const output = new CompactedOutput({
     io,
     dir,
@@ -69,11 +75,20 @@ export async function writeBaseSegments(
     generation: options.generation,
     now: options.now,
     startAt: options.startAt,
-    writeHint: (segment) => background.writeHint(dir, segment),
+    writeHint: (segment, index, out) => {
+      const header = { segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, lastBatchPosition: out.lastBatchAt };
+      const noted = records[index] ?? new SegmentNewest(0);
+      records[index] = new SegmentNewest(0);
+      return background.writeHintFrom(dir, segment, header, noted);
+    },
   });
   try {
     const timestampMs = table.header.createdMs;
-    await encodeEntryBatches(table, offsetOrderOf(table.offset), timestampMs, async (bytes, baseOffset, lastOffset) => void (await output.addBatch(bytes, baseOffset, lastOffset, timestampMs)));
+    await encodeEntryBatches(table, offsetOrderOf(table.offset), timestampMs, async (bytes, baseOffset, lastOffset, count) => {
+      const { index, position } = await output.addBatch(bytes, baseOffset, lastOffset, timestampMs);
+      const noted = (records[index] ??= new SegmentNewest());
+      visitRecords(bytes, BATCH_FRAME_SIZE, { baseOffset, recordCount: count }, noted.add, position);
+    });
     return await output.finish(table.header.nextOffset);
   } catch (e) {
     await output.abandon();

@@ -20,8 +20,8 @@ import { sealBatch, sealRecord, writeBatchHeader, writeRecordHead } from '../for
 import { BATCH_TARGET } from './compacted-output.js';
 import type { SnapshotTable } from './snapshot-table.js';
 
-/** Told each batch encoded: `bytes` holds it whole, records at offsets baseOffset..lastOffset. The buffer is the caller's to keep. */
-export type BatchSink = (bytes: Buffer, baseOffset: number, lastOffset: number) => Promise<void>;
+/** Told each batch encoded: `bytes` holds it whole, `count` records at offsets baseOffset..lastOffset. The buffer is the caller's to keep. */
+export type BatchSink = (bytes: Buffer, baseOffset: number, lastOffset: number, count: number) => Promise<void>;
 
 /** Output gathered per pass over the snapshot. */
 const GROUP_BYTES = 64 * 1024 * 1024;
@@ -154,14 +154,15 @@ class BatchEncoder {
     this.#count++;
   }
 
-  /** The batch, sealed, and its offsets; the encoder starts a new one in a buffer of its own (a FileIO may keep what it was given). */
-  take(): [Buffer, number, number] {
+  /** The batch, sealed, its offsets and its record count; the encoder starts a new one in a buffer of its own (a FileIO may keep what it was given). */
+  take(): [Buffer, number, number, number] {
     const buf = this.#buf;
     writeBatchHeader(buf, 0, { baseOffset: this.#baseOffset, lastDelta: this.#lastOffset - this.#baseOffset, timestampMs: this.#timestampMs, compacted: true, count: this.#count });
     sealBatch(buf, 0, this.#pos);
     this.#buf = Buffer.allocUnsafe(buf.length);
+    const count = this.#count;
     this.#count = 0;
     this.#pendingBytes = 0;
-    return [buf.subarray(0, this.#pos), this.#baseOffset, this.#lastOffset];
+    return [buf.subarray(0, this.#pos), this.#baseOffset, this.#lastOffset, count];
   }
 }

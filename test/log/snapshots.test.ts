@@ -5,7 +5,8 @@
 import t, { type Test } from 'tap';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
 import { restore } from '../../src/log/restore.js';
-import { readSnapshot } from '../../src/formats/index.js';
+import { readHintHeader, readSnapshot } from '../../src/formats/index.js';
+import { writeHint } from '../../src/log/segment-hint.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
 
 type Model = Map<string, string>;
@@ -109,6 +110,23 @@ t.test('only the newest keepSnapshots are kept, on disk and in the manifest', as
   await r.close();
 });
 
+/** The hints and indexes restore made from the records it noted are byte for byte those a read of each segment back makes. */
+async function sameHintsAsReadBack(t: Test, io: MemoryFileIO, dir: string, baseSegments: number): Promise<void> {
+  const hints = io.readdir(dir).filter((f) => f.endsWith('.hint'));
+  t.equal(hints.length, baseSegments, 'every base segment has its hint');
+  const scratch = `${dir}-reread`;
+  io.mkdir(scratch);
+  for (const hint of hints) {
+    const stem = hint.slice(0, -'.hint'.length);
+    const header = readHintHeader(io.readFile(`${dir}/${hint}`));
+    const segment = { path: `${dir}/${stem}.log`, stem, baseOffset: header.segmentBaseOffset, nextOffset: header.segmentNextOffset, compacted: true };
+    t.equal(await writeHint(io, scratch, segment), true, `${stem} reads back`);
+    for (const kind of ['hint', 'index']) {
+      t.ok(io.readFile(`${scratch}/${stem}.${kind}`).equals(io.readFile(`${dir}/${stem}.${kind}`)), `${stem}.${kind} is the one the segment read back gives`);
+    }
+  }
+}
+
 t.test('restore builds an equal store that goes on at the snapshot offset', async (t) => {
   const io = new MemoryFileIO();
   const { s, model } = await filled(io, 900, { segmentSize: 4096 });
@@ -121,6 +139,7 @@ t.test('restore builds an equal store that goes on at the snapshot offset', asyn
   t.equal(report.entries, model.size);
   t.equal(report.nextOffset, info.nextOffset);
   t.notOk(io.exists('/copy/RESTORING'), 'the marker is gone');
+  await sameHintsAsReadBack(t, io, '/copy', report.segments - 1);
   const r = await LogStore.open<string>('/copy', { io, autoCompact: false });
   t.equal(r.openReport.clean, true);
   t.equal(r.valueEncoding, 'utf8', 'the value encoding comes with the snapshot');
@@ -133,6 +152,26 @@ t.test('restore builds an equal store that goes on at the snapshot offset', asyn
   t.equal(reopened.get('new'), 'write');
   t.equal(reopened.get('ttl'), 'later');
   await reopened.close();
+});
+
+t.test('restore into several base segments: the hint of each holds its own records', async (t) => {
+  const io = new MemoryFileIO();
+  const s = await LogStore.open<string>('/db', { ...base, io, segmentSize: 1024 * 1024 });
+  const model: Model = new Map();
+  // ~5 MB of values: batches of ~1 MiB, so several outputs of 2 MiB.
+  for (let i = 0; i < 5000; i++) {
+    const v = `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26)));
+    await s.put(`k${(i * 7919) % 5000}`, v);
+    model.set(`k${(i * 7919) % 5000}`, v);
+  }
+  const info = await s.snapshot();
+  await s.close();
+  const report = await restore(info.path, '/copy', { io, segmentSize: 2 * 1024 * 1024 });
+  t.ok(report.segments - 1 >= 3, `${report.segments - 1} base segments`);
+  await sameHintsAsReadBack(t, io, '/copy', report.segments - 1);
+  const r = await LogStore.open<string>('/copy', { io, autoCompact: false });
+  same(t, r, model, 'the restored store holds the snapshot state');
+  await r.close();
 });
 
 t.test('restore refuses a damaged snapshot and a directory in use, writing nothing', async (t) => {
