@@ -164,10 +164,13 @@ export async function restore(snapshotPath: string, dirOrName: string, options: 
 
     const base = await writeBaseSegments(io, dir, contents, { segmentSize, generation: 1, now });
     const valueEncoding = contents.header.valueEncoding;
+    // Its header alone, as a clean close leaves an active segment: the store's first writes grow it. A zero
+    // fill to the segment size was 64 MiB more written and synced than the restore's data needs.
     const active = await SegmentLog.createSegment(
       { io, dir, valueEncoding, segmentSize, durability: 'sync', syncIntervalMs: 0, now },
       0,
       contents.header.nextOffset,
+      0,
     );
     active.handle.close();
     const folder = snapshotDir(dir);
