@@ -98,17 +98,24 @@ export function checkSegmentIndex(input: Uint8Array | ByteSource, file?: string)
   if (crc32cIn(source, INDEX_HEADER_SIZE, end) !== u32(trailer, 4)) {
     throw damageError({ code: 'CORRUPT', reason: 'slots-crc', offset: INDEX_HEADER_SIZE, length: end - INDEX_HEADER_SIZE, message: 'index slots CRC-32C mismatch' }, file);
   }
+  // Slot by slot in one loop over the window, no object per slot: a 1M-slot index was ~200 ms of kvtool dump and verify through slotAt() and a visitor.
   let previousHash = -1;
   let previousPosition = -1;
-  forEachSlot(source, header.slotCount, (k, slot) => {
+  const w = new SourceWindow(source);
+  for (let k = 0; k < header.slotCount; k++) {
     const at = slotOffset(k);
-    if (slot === undefined) throw damageError({ code: 'CORRUPT', reason: 'slot-crc', offset: at, length: INDEX_SLOT_SIZE, message: `slot ${k} fails its CRC-32C or bounds` }, file);
-    if (slot.hash < previousHash || (slot.hash === previousHash && slot.position <= previousPosition)) {
+    if (at + INDEX_SLOT_SIZE > w.end) w.cover(at, INDEX_SLOT_SIZE);
+    const b = w.bytes;
+    const i = at - w.base;
+    if (!slotIsSound(b, i)) throw damageError({ code: 'CORRUPT', reason: 'slot-crc', offset: at, length: INDEX_SLOT_SIZE, message: `slot ${k} fails its CRC-32C or bounds` }, file);
+    const hash = u32(b, i);
+    const position = u32(b, i + 4);
+    if (hash < previousHash || (hash === previousHash && position <= previousPosition)) {
       throw damageError({ code: 'CORRUPT', reason: 'slot-order', offset: at, length: INDEX_SLOT_SIZE, message: `slot ${k} is out of (hash, position) order` }, file);
     }
-    previousHash = slot.hash;
-    previousPosition = slot.position;
-  });
+    previousHash = hash;
+    previousPosition = position;
+  }
   return header;
 }
 
@@ -131,7 +138,7 @@ export function forEachCheckedSlot(input: Uint8Array | ByteSource, header: Index
   const w = new SourceWindow(source);
   for (let k = 0; k < header.slotCount; k++) {
     const at = slotOffset(k);
-    w.cover(at, INDEX_SLOT_SIZE);
+    if (at + INDEX_SLOT_SIZE > w.end) w.cover(at, INDEX_SLOT_SIZE);
     const b = w.bytes;
     const i = at - w.base;
     visit(u32(b, i), u32(b, i + 4), u32(b, i + 8), u32(b, i + 16) * 0x100000000 + u32(b, i + 12), k);
