@@ -4,7 +4,7 @@
 // losing the whole file, and so each batch's CRC is checked before any of its
 // records is believed.
 
-import { crc32c, crc32cRange } from '../checksum/crc32c.js';
+import { crc32c, crc32cRange, crc32cRangeViewed } from '../checksum/crc32c.js';
 import { type ByteSource, bytesSource, crc32cIn, firstNonZeroIn, SourceWindow } from './byte-source.js';
 import { type Damage, firstNonZero, readFileHeader } from './damage.js';
 import { LogSegment } from './kaitai.js';
@@ -501,6 +501,9 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
+/** From this many records a batch's record CRCs are computed through one DataView of its buffer (making one costs ~65 ns). */
+const VIEW_FROM_RECORDS = 4;
+
 const fieldRange = (batchAt: number, what: string): BodyProblem => ({ reason: 'field-range', message: `batch at ${batchAt}: field out of range (${what})` });
 
 /**
@@ -521,6 +524,8 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
   const { baseOffset, lastOffsetDelta, recordCount: count } = header;
   let p = at + BATCH_HEADER_SIZE;
   let prev = baseOffset - 1;
+  // One view of the buffer for the records' CRCs: a batch of many records checks them 16 bytes a step (crc32cRangeViewed).
+  const view = recordCrcs && count >= VIEW_FROM_RECORDS ? new DataView(b.buffer, b.byteOffset, b.byteLength) : undefined;
   for (let i = 0; i < count; i++) {
     const start = p;
     if (end - p < RECORD_FIXED_SIZE) return { reason: 'batch-layout', message: `record ${i} of the batch at ${filePos} runs past the batch` };
@@ -540,7 +545,7 @@ function checkBatchBody(b: Uint8Array, pos: number, at: number, end: number, min
     }
     if (end - p < keyLength + valueLength) return { reason: 'batch-layout', message: `record ${i} of the batch at ${filePos} runs past the batch` };
     p += keyLength + valueLength;
-    if (recordCrcs && !recordCrcMatches(b, start, p)) {
+    if (recordCrcs && (view === undefined ? !recordCrcMatches(b, start, p) : crc32cRangeViewed(view, b, start + RECORD_CRC_SIZE, p) !== u32(b, start))) {
       return { reason: 'record-crc', message: `record at ${base + start}: CRC-32C mismatch inside a batch whose CRC matched` };
     }
     if (offset <= prev) return { reason: 'offset-order', message: `record offset ${offset} does not increase` };
