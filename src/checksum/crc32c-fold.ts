@@ -65,10 +65,14 @@ function xPow8n(n: number): number {
 const MAX_TABLES = 64;
 const tables = new Map<number, Int32Array>();
 
-/** The four 256-entry tables of shift(·, n), or undefined when too many lengths have tables already. */
-export function shiftTable(n: number): Int32Array | undefined {
+/**
+ * The four 256-entry tables of shift(·, n), or undefined when too many
+ * lengths have tables already (`always`: made and kept anyway, for a
+ * length a format fixes).
+ */
+export function shiftTable(n: number, always = false): Int32Array | undefined {
   const kept = tables.get(n);
-  if (kept !== undefined || tables.size >= MAX_TABLES) return kept;
+  if (kept !== undefined || (tables.size >= MAX_TABLES && !always)) return kept;
   const x = xPow8n(n);
   const images = new Int32Array(32);
   for (let bit = 0; bit < 32; bit++) images[bit] = multiplyModP(x, (1 << bit) >>> 0);
@@ -121,4 +125,26 @@ export function registerOf(crc: number): number {
 /** The CRC-32C a register gives. */
 export function crcOfRegister(s: number): number {
   return ~s >>> 0;
+}
+
+/**
+ * The CRC-32C of `count` blocks, each `length` bytes followed by their
+ * own CRC-32C (little-endian), run together, when every block's CRC is
+ * right (a segment index's slots: formats/segment_index.ksy). A block whose CRC is right leaves the
+ * register at a value that depends on the register before it only (the
+ * bytes and their CRC cancel: from register s, the data gives
+ * shift(s ^ ~0) ^ ~crc, and the CRC's 4 bytes then turn it into
+ * step4(shift(s ^ ~0) ^ ~0)), so this is a constant of (count, length);
+ * a CRC over the real blocks that differs from it has a wrong block CRC
+ * in it (one always shows, as for foldRecord()).
+ */
+export function crcOfSelfCheckedBlocks(count: number, length: number): number {
+  const shift = shiftTable(length, true)!;
+  let s = -1;
+  for (let k = 0; k < count; k++) {
+    const z = ~s;
+    const a = ~(shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]!);
+    s = STEP[768 + (a & 0xff)]! ^ STEP[512 + ((a >>> 8) & 0xff)]! ^ STEP[256 + ((a >>> 16) & 0xff)]! ^ STEP[a >>> 24]!;
+  }
+  return crcOfRegister(s);
 }

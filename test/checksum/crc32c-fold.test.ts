@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { crc32cJs } from '../../src/checksum/crc32c-js.js';
-import { crcOfRegister, foldRecord, registerOf, shiftTable } from '../../src/checksum/crc32c-fold.js';
+import { crcOfRegister, crcOfSelfCheckedBlocks, foldRecord, registerOf, shiftTable } from '../../src/checksum/crc32c-fold.js';
 
 /** A record as the log stores it: the CRC-32C of the bytes after it, little-endian, then those bytes. */
 function record(bytes: Uint8Array, flip: number): Buffer {
@@ -60,4 +60,20 @@ t.test('tables are kept for the first 64 lengths met, and no more', async (t) =>
   for (let n = 200_000; n < 200_200 && shiftTable(n) !== undefined; n++) made++;
   t.ok(made > 0 && made <= 64, `${made} more tables`);
   t.equal(shiftTable(12), shiftTable(12), 'a kept table is the same table');
+});
+
+t.test('blocks followed by their own CRC: the CRC of them all is a constant of their count when every block CRC is right', async (t) => {
+  const block = (data: Uint8Array, flip: number) => {
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32LE((crc32cJs(data) ^ flip) >>> 0);
+    return Buffer.concat([data, crc]);
+  };
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 20, maxLength: 20 }), { minLength: 0, maxLength: 40 }), fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (datas, which, flip) => {
+      const blocks = datas.map((d, k) => block(d, datas.length > 0 && k === which % datas.length ? flip : 0));
+      const all = crc32cJs(Buffer.concat(blocks));
+      return (all === crcOfSelfCheckedBlocks(datas.length, 20)) === (flip === 0 || datas.length === 0);
+    }),
+    { numRuns: 500 },
+  );
 });
