@@ -9,10 +9,11 @@ export interface Output {
   /**
    * Whole lines of UTF-8 text as bytes, each ending in a newline: a
    * command that writes millions of lines makes one buffer of them, not a
-   * string each (kvtool dump --json). The caller does not touch `data`
-   * afterwards.
+   * string each (kvtool dump --json). true: the Output is done with
+   * `data` (written, or copied), and the caller may fill it again;
+   * otherwise the caller does not touch `data` afterwards.
    */
-  text(data: Uint8Array): void;
+  text(data: Uint8Array): boolean | void;
   /** A message for stderr (I/O trouble, usage). */
   error(text: string): void;
   flush(): void;
@@ -47,7 +48,10 @@ export function stdoutOutput(beforeError: () => void = () => {}): Output {
     text(data) {
       // Written as it is: pushed, a chunk of a MiB would be copied once more by Buffer.concat.
       flush();
-      if (!closed) process.stdout.write(data);
+      if (closed) return true;
+      process.stdout.write(data);
+      // A file, or a pipe on Linux, is written before write() returns; a stream that queued the bytes still holds them.
+      return process.stdout.writableLength === 0;
     },
     error(text) {
       flush();
@@ -71,6 +75,7 @@ export function memoryOutput(): Output & { lines: string[]; errors: string[]; ra
     bytes: (b) => void raw.push(Buffer.from(b)),
     text: (b) => {
       for (const line of Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8').split('\n').slice(0, -1)) lines.push(line);
+      return true;
     },
     error: (t) => void errors.push(t),
     flush: () => {},

@@ -138,8 +138,11 @@ function checkGroup(segmentRef: FileRef, hintRef: FileRef | undefined, indexRef:
     const report = segment.kept;
     if (report !== undefined && segment.read !== undefined) {
       const found = (segment.check as { companions: Array<{ path: string; problems: Problem[] }> }).companions;
-      if (hintRef !== undefined) found.push({ path: hintRef.path, problems: hintProblems(hint!, segment.read.source, report, match?.matches() ?? false) });
-      if (indexRef !== undefined) found.push({ path: indexRef.path, problems: indexProblems(index!, hint, segment.read.source, report, checkedHint && hintBytes ? new SortedHint(hintBytes, checkedHint) : undefined) });
+      const matches = match?.matches() ?? false;
+      if (hintRef !== undefined) found.push({ path: hintRef.path, problems: hintProblems(hint!, segment.read.source, report, matches) });
+      // A hint that is its segment's records: the index is compared with those records in the order the match sorted them; else with the hint sorted on its own.
+      const sorted = matches ? match : checkedHint && hintBytes ? new SortedHint(hintBytes, checkedHint) : undefined;
+      if (indexRef !== undefined) found.push({ path: indexRef.path, problems: indexProblems(index!, hint, segment.read.source, report, sorted) });
     }
     return { segment: segment.check, ...(hint ? { hint: hint.check } : {}), ...(index ? { index: index.check } : {}) };
   } catch (e) {
@@ -158,7 +161,7 @@ function hintProblems(hint: Held<CheckedHint | { error: unknown }>, segment: Byt
 }
 
 /** compareIndex() of an index and a hint read whole. */
-function indexProblems(index: Held<IndexHeaderInfo>, hint: Held<CheckedHint | { error: unknown }> | undefined, segment: ByteSource, report: FileReport, sorted: SortedHint | undefined): Problem[] {
+function indexProblems(index: Held<IndexHeaderInfo>, hint: Held<CheckedHint | { error: unknown }> | undefined, segment: ByteSource, report: FileReport, sorted: Pick<SortedHint, 'slotsMatch'> | undefined): Problem[] {
   // Not an index, unreadable, or failing its own checks: its own check says so.
   if (index.kept === undefined || index.read === undefined) return [];
   // A hint that cannot be read: as compareIndex(), whose read of it failed.

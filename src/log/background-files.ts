@@ -151,11 +151,17 @@ class WorkerFiles implements BackgroundFiles {
     if (this.#broken) return perform(task);
     return new Promise((resolve, reject) => {
       const q: Queued = { task, transfer, resolve, reject };
-      if (this.#ready) this.#post(q);
-      else {
-        this.#queued.push(q);
-        this.#start();
+      if (this.#ready) {
+        this.#post(q);
+        return;
       }
+      this.#start();
+      if (this.#broken) perform(task).then(resolve, reject);
+      // Posted before the worker is ready (its messages wait for it): it starts on the task as soon as it runs, not when
+      // this thread next turns its event loop. A hint-less open reads its own segments meanwhile, synchronously, and
+      // the worker's segment waited ~150-250 ms for that (profiled). Nothing moved with it, so it can still run here.
+      else if (transfer.length === 0) this.#post(q);
+      else this.#queued.push(q);
     });
   }
 
@@ -233,7 +239,9 @@ class WorkerFiles implements BackgroundFiles {
     this.#broken = true;
     this.#worker = undefined;
     process.emitWarning(`logkv: no background worker thread (${e instanceof Error ? e.message : String(e)}); segment rolls and snapshots do their slow work on the main thread`);
-    const queued = this.#queued;
+    // Tasks posted before it was ready moved nothing (#run): they run here too.
+    const queued = [...this.#posted.values(), ...this.#queued];
+    this.#posted.clear();
     this.#queued = [];
     for (const q of queued) perform(q.task).then(q.resolve, q.reject);
   }

@@ -15,5 +15,5 @@ for (const [index, path] of paths.entries()) {
   } catch (e) {
     reply = { index, error: e instanceof Error ? e.message : String(e) };
   }
-  parentPort!.postMessage(reply, 'read' in reply ? SegmentNewest.buffers(reply.read.parts) : []);
+  parentPort!.postMessage(reply, 'read' in reply ? [...SegmentNewest.buffers(reply.read.parts), reply.read.chosen.rows.buffer, reply.read.chosen.hashes.buffer] : []);
 }

@@ -572,12 +572,12 @@ function planScanned(io: FileIO, dir: string, name: SegmentName, id: number, new
   const { stem, baseOffset } = name;
   const path = segmentPath(dir, stem);
   // A read ahead kept the newest segment's bytes, which a cut needs (prescan).
-  const { scan: found, records, length, bytes } = prescanned ?? readRecords(io.readFile(path), path);
+  const { scan: found, records, chosen, length, bytes } = prescanned ?? readRecords(io.readFile(path), path);
   const read = judgeScan(io, dir, name, newest, found, length, bytes);
   if (read.firstDamage && !read.tornTail) return undefined;
   const { scan, state } = read;
   const lastBatchAt = scan.lastBatchAt ?? 0;
-  const scanned = new ScannedIndex(path, records, { segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: state.tail, lastBatchPosition: lastBatchAt });
+  const scanned = new ScannedIndex(path, records, { segmentBaseOffset: baseOffset, segmentNextOffset: scan.nextOffset, coveredLength: state.tail, lastBatchPosition: lastBatchAt }, chosen);
   return {
     plan: {
       state,

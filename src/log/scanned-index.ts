@@ -10,6 +10,7 @@
 
 import type { HintEntryVisitor } from '../formats/hint-reader.js';
 import type { IndexHeaderInfo } from '../formats/segment-index-reader.js';
+import { type ChosenRecords, chooseNewest } from './recovery-scan.js';
 import type { SegmentNewest } from './segment-newest.js';
 import { lowerBound } from './hash-order.js';
 
@@ -24,15 +25,16 @@ export class ScannedIndex {
   readonly #chosen: Uint32Array;
   readonly #hashes: Uint32Array;
 
-  /** `path`: the segment file (for messages). */
-  constructor(path: string, records: SegmentNewest, header: Omit<IndexHeaderInfo, 'slotCount'>) {
+  /** `path`: the segment file (for messages); `chosen`: chooseNewest() of `records`, when the reading thread worked it out. */
+  constructor(path: string, records: SegmentNewest, header: Omit<IndexHeaderInfo, 'slotCount'>, chosen?: ChosenRecords) {
     this.path = path;
     this.#records = records;
-    const { rows: chosen, hashes } = records.newest();
-    this.#chosen = chosen;
-    this.#hashes = hashes;
-    ({ tombstones: this.tombstones, keyBytes: this.keyBytes } = records.tally(chosen));
-    this.header = { ...header, slotCount: chosen.length };
+    const newest = chosen ?? chooseNewest(records);
+    this.#chosen = newest.rows;
+    this.#hashes = newest.hashes;
+    this.tombstones = newest.tombstones;
+    this.keyBytes = newest.keyBytes;
+    this.header = { ...header, slotCount: newest.rows.length };
   }
 
   /** As IndexedSegment.find: each record of hash `hash` until `visit` returns true; whether one did. */

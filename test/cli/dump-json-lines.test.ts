@@ -129,3 +129,34 @@ t.test('a dump of a store is the same with the fast lines as without them', asyn
     }
   }
 });
+
+t.test('a chunk is filled again only when the Output says it is done with it', async (t) => {
+  const lineOf = (i: number) => renderJson({ type: 'index-slot', file: '/f.index', slot: i, hash: hashText(i), offset: i, position: i, size: 40 });
+  const write = (j: JsonLines) => {
+    for (let i = 0; i < 30000; i++) j.indexSlot('/f.index', i, i, i, i, 40);
+    j.flush();
+  };
+  // An Output that keeps the chunks it is given (as the dump's own thread does while a worker's file is written first).
+  const kept: Uint8Array[] = [];
+  write(new JsonLines({ ...memoryOutput(), text: (data) => void kept.push(data) }));
+  t.ok(kept.length >= 3, `${kept.length} chunks`);
+  t.equal(new Set(kept.map((c) => c.buffer)).size, kept.length, 'each chunk in a buffer of its own');
+  const lines = kept.flatMap((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8').split('\n').slice(0, -1));
+  t.equal(lines.length, 30000);
+  t.ok(lines.every((l, i) => l === lineOf(i)), 'every kept chunk still holds its own lines');
+  // An Output that is done with each chunk when text() returns (stdout to a file): one buffer throughout.
+  const seen = new Set<ArrayBufferLike>();
+  const done: string[] = [];
+  write(
+    new JsonLines({
+      ...memoryOutput(),
+      text: (data) => {
+        seen.add(data.buffer);
+        done.push(...Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8').split('\n').slice(0, -1));
+        return true;
+      },
+    }),
+  );
+  t.equal(seen.size, 1, 'one buffer, filled again');
+  t.ok(done.length === 30000 && done.every((l, i) => l === lineOf(i)), 'the same lines');
+});

@@ -1,5 +1,6 @@
 // kvtool verify's fast comparisons (hint-record-match.ts: a hint against
-// its segment; sorted-hint.ts: an index against its hint) may only say
+// its segment, and an index against the records that hint names;
+// sorted-hint.ts: an index against its hint) may only say
 // "no problem" when the exact comparisons (checkHintAgainstSegment,
 // checkIndexAgainstHint) find none: any entry or slot that differs in any
 // field, a missing, extra or repeated one, an entry for an older record
@@ -177,9 +178,14 @@ t.test('the fast index comparison says "no problem" exactly when the exact one f
       const index = encodeSegmentIndex({ ...header, lastBatchPosition: 28 }, slots);
       const exact = checkIndexAgainstHint(bytesSource(index), { hint }, 100, segment.length);
       const fast = new SortedHint(hintBytes, hint).slotsMatch(index, INDEX_HEADER_SIZE, slots.length, INDEX_SLOT_SIZE);
+      // The hint is right here, so the match of the hint with the records says so, and the index is compared with the records as that match sorted them.
+      const match = new HintRecordMatch(hintBytes, hint);
+      const before = match.slotsMatch(index, INDEX_HEADER_SIZE, slots.length, INDEX_SLOT_SIZE);
+      scanSegment(segment, { resync: true, onRecord: match.onRecord });
+      const fromRecords = match.matches() && match.slotsMatch(index, INDEX_HEADER_SIZE, slots.length, INDEX_SLOT_SIZE);
       if (exact.length === 0) clean++;
       else wrong++;
-      return fast === (exact.length === 0);
+      return !before && fast === (exact.length === 0) && fromRecords === (exact.length === 0);
     }),
     { numRuns: 600 },
   );
