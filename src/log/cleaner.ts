@@ -56,7 +56,7 @@ import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
 import { matchingHint, writeHintFrom } from './segment-hint.js';
 import { SegmentNewest } from './segment-newest.js';
-import { orderByHash } from './hash-order.js';
+import { byPosition } from './cleaner-order.js';
 import { hintPath, segmentFilePaths } from './segment-names.js';
 import type { Segment, SegmentLog } from './segment-log.js';
 
@@ -220,8 +220,9 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   ctx.log.retire(inputs);
   for (const s of inputs) ctx.space.usage.drop(s.id);
   // The outputs' hints and indexes, beside the writes once the run is in effect: a crash before one is written
-  // leaves an output without it, which open reads whole instead (as after a roll). Made on this thread, an
-  // output's hint starts a turn later, so it is not part of the run's own time (nor of its moves' time slices).
+  // leaves an output without it, which open reads whole instead (as after a roll). Each starts a turn later
+  // (noting its records, and on this thread making its files, is not the run's own work), and then is made
+  // here or by the worker.
   for (const r of runs) {
     for (const [index, out] of r.written.entries()) {
       const header = { segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, lastBatchPosition: out.lastBatchAt };
@@ -229,7 +230,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
       const noted = r.noted[index];
       const here = !background.detached || (!background.running && out.tail <= HINT_ON_THIS_THREAD);
       await ctx.log.beside(async () => {
-        if (here && background.detached) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (background.detached) await new Promise<void>((resolve) => setImmediate(resolve));
         const records = noted?.take() ?? new SegmentNewest(0);
         const written = await (here ? writeHintFrom(ctx.io, ctx.dir, segment, header, records) : background.writeHintFrom(ctx.dir, segment, header, records));
         if (!written) throw new LogkvError('CORRUPT', `${out.path}: a cleaner output does not read back as written: its hint was not written (open reads it whole)`, { file: out.path, reason: 'output-read-back' });
@@ -533,13 +534,7 @@ function directoryCandidates(ctx: CleanerContext, groups: readonly CleanerGroup[
   }
   for (const { id: segment } of wanted) {
     const { ids } = lists[segment]!;
-    const positions = new Uint32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) positions[i] = d.positionOf(ids[i]!);
-    // A radix sort (positions are u32): a comparator sort of a million took ~100 ms.
-    const { rows, sorted } = orderByHash(positions, positions.length);
-    const byPosition = new Uint32Array(rows.length);
-    for (let i = 0; i < rows.length; i++) byPosition[i] = ids[rows[i]!]!;
-    found.set(segment, { positions: sorted, ids: byPosition, hintBytes: 0 });
+    found.set(segment, { ...byPosition(d, ids), hintBytes: 0 });
   }
   return found;
 }
