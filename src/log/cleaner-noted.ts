@@ -11,10 +11,16 @@
 
 import { visitRecords } from '../formats/log-segment-reader.js';
 import { BATCH_FRAME_SIZE } from '../formats/limits.js';
+import { BATCH_TARGET } from './compacted-output.js';
 import { SegmentNewest } from './segment-newest.js';
 
-/** Batch bytes an output holds as copies before it notes them as they come. */
-const NOTE_LATER_BYTES = 4 * 1024 * 1024;
+/**
+ * Batch bytes an output holds as copies before it notes them as they come:
+ * two of the cleaner's batches. The copies are noted in one piece when
+ * that is passed, on the thread the writes wait for, so this is about
+ * twice what noting one placed batch already held it (a few ms).
+ */
+const NOTE_LATER_BYTES = 2 * BATCH_TARGET;
 
 interface PlacedBatch {
   position: number;

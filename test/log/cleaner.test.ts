@@ -4,7 +4,8 @@
 
 import t, { type Test } from 'tap';
 import { LogStore, type LogStoreOptions } from '../../src/log/log-store.js';
-import { readSegment } from '../../src/formats/index.js';
+import { readHint, readSegment } from '../../src/formats/index.js';
+import { hintEntries } from '../../src/log/segment-hint.js';
 import { MemoryFileIO } from '../support/memory-file-io.js';
 
 type Model = Map<string, string>;
@@ -274,6 +275,34 @@ t.test('compact() right after a reopen does not check the whole newest segment f
   t.same(errors, [], 'nothing read was damaged: nothing to report');
   same(t, again, model, 'after the run');
   await again.close();
+});
+
+t.test('outputs small and large get the hint a read of the output gives (records noted from copies, or as placed past two batches)', async (t) => {
+  for (const keys of [300, 40_000]) {
+    const io = new MemoryFileIO();
+    const s = await LogStore.open<string>('/db', { ...base, io, segmentSize: 16 * 1024 * 1024 });
+    // Every key twice, then a run: the output holds the second copies (40k keys: ~5 MB, past the copies held).
+    for (let round = 0; round < 2; round++) {
+      for (let from = 0; from < keys; from += 1000) {
+        await s.batch(Array.from({ length: Math.min(1000, keys - from) }, (_, k) => ({ type: 'put' as const, key: `key-${from + k}`, value: `${round}`.padEnd(100, '.') })));
+      }
+    }
+    await s.compact();
+    await s.close();
+    const outputs = segmentsOn(io).filter((n) => n.includes('-'));
+    t.ok(outputs.length >= 1, `${keys} keys: ${outputs.join(' ')}`);
+    for (const name of outputs) {
+      const stem = name.replace(/\.log$/, '');
+      const hint = readHint(io.readFile(`/db/${stem}.hint`));
+      const byKey = (a: { key: Uint8Array }, b: { key: Uint8Array }) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+      const want = hintEntries(Buffer.from(io.readFile(`/db/${name}`)), name).sort(byKey);
+      t.same([...hint.entries].sort(byKey), want, `${keys} keys: ${name}'s hint names each record a read of it finds`);
+    }
+    const again = await LogStore.open<string>('/db', { io });
+    t.equal(again.openReport.hintsRebuilt, 0, 'and open trusts it');
+    t.equal(again.get('key-0'), '1'.padEnd(100, '.'));
+    await again.close();
+  }
 });
 
 t.test('a dropped batch whose length breaks the chain of batches stops the run and changes nothing', async (t) => {
