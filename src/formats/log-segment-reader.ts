@@ -201,6 +201,24 @@ export function batchHeaderAt(bytes: Uint8Array, position: number, minOffset: nu
 }
 
 /**
+ * The header of the batch at `position` of `bytes` (at least its first
+ * BATCH_FRAME_SIZE + BATCH_HEADER_SIZE bytes), its fields checked as far
+ * as they can be alone (length in range and inside the file, offsets not below `minOffset`, the other fields in range), its
+ * CRC not computed: for the log cleaner, which drops a batch holding no
+ * record it keeps without reading it (cleaner-frames.ts). `room`: the
+ * file's bytes from the batch's start to its end. Undefined when a field
+ * fails: the caller reads the batch whole, which says what is wrong.
+ */
+export function uncheckedFrameAt(bytes: Uint8Array, position: number, room: number, minOffset: number): (BatchFrame & { recordCount: number }) | undefined {
+  if (bytes.length - position < BATCH_FRAME_SIZE + BATCH_HEADER_SIZE) return undefined;
+  const length = u32(bytes, position);
+  if (length < MIN_BATCH_LENGTH || length > MAX_BATCH_LENGTH || length + 4 > room) return undefined;
+  const h = readBatchHeader(bytes, position + BATCH_FRAME_SIZE, position + 4 + length, position, minOffset);
+  if ('reason' in h) return undefined;
+  return { position, size: length + 4, crc: u32(bytes, position + 4), baseOffset: h.baseOffset, lastOffsetDelta: h.lastOffsetDelta, timestampMs: h.timestampMs, compacted: h.compacted, recordCount: h.recordCount };
+}
+
+/**
  * Reads every batch of a segment: its bytes in memory, or a source read a
  * window at a time (kvtool: the window holds the batch being read, never
  * the file). Throws LogkvError only when the header is unusable; damage

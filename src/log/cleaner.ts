@@ -24,12 +24,13 @@
 //    crash leaves unlisted files, removed on open;
 // 2. the manifest switches from the old segments to the outputs in one
 //    journal frame: the atomic step;
-// 3. the outputs' hints and indexes are written beside the writes (each
-//    atomically); a crash before one is written leaves an output without
-//    it, which open reads whole, as a sealed segment after a roll;
-// 4. in memory: the segment list swaps at once, then key directory entries
+// 3. in memory: the segment list swaps at once, then key directory entries
 //    move to the outputs in slices (writes go on in between; the old files
 //    stay open and readable until every entry has moved);
+// 4. the outputs' hints and indexes are written beside the writes (each
+//    atomically), after the run has returned; a crash before one is
+//    written leaves an output without it, which open reads whole, as a
+//    sealed segment after a roll (close and the next run wait for them);
 // 5. the old files are deleted, beside the writes (close and the next run
 //    wait for it); a crash before that leaves unlisted files, removed on
 //    open.
@@ -44,6 +45,8 @@ import { type BatchFrame, readRecordAt, recordCrcMatches, visitRecords } from '.
 import type { FileIO } from '../io/file-io.js';
 import { backgroundFiles } from './background-files.js';
 import { BatchWindows } from './batch-windows.js';
+import { CleanerFrames } from './cleaner-frames.js';
+import { NotedRecords } from './cleaner-noted.js';
 import { batchHolding } from './checked-batches.js';
 import { TimeSlices } from './time-slices.js';
 import { type CleanerGroup, chooseGroups, garbageShare, liveEstimate } from './cleaner-choice.js';
@@ -53,7 +56,7 @@ import type { KeySpace } from './key-space.js';
 import type { Manifest } from './manifest.js';
 import { matchingHint, writeHintFrom } from './segment-hint.js';
 import { SegmentNewest } from './segment-newest.js';
-import { orderByHash } from './hash-order.js';
+import { byPosition } from './cleaner-order.js';
 import { hintPath, segmentFilePaths } from './segment-names.js';
 import type { Segment, SegmentLog } from './segment-log.js';
 
@@ -116,7 +119,7 @@ interface GroupRun {
    * is not running, else handed to the worker): no output is read back
    * for its hint, only once for its check (compacted-output.ts).
    */
-  records: SegmentNewest[];
+  noted: NotedRecords[];
   written: OutputSegment[];
 }
 
@@ -157,10 +160,9 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   const abandon = () => Promise.all(runs.map((r) => r.output.abandon()));
   try {
     for (const group of groups) {
-      // Always noted as written (visitRecords walks every kept batch for the moves anyway): a worker
-      // given them makes the hint without reading the output back, which was a third of a dirty
-      // segment's cleaning I/O (issue 17: at most 2x the segment's bytes; bench/dirty-segment.ts measured 2.41x, 1.73x after).
-      const records: SegmentNewest[] = [];
+      // Each output's records are noted as written (cleaner-noted.ts): its hint is made from them without
+      // reading the output back, which was a third of a dirty segment's cleaning I/O (issue 17: at most
+      // 2x the segment's bytes; bench/dirty-segment.ts measured 2.41x, 1.73x after).
       // A kept snapshot's offset below the group's first offset is below every output of it: no output can
       // straddle it, and taken as a boundary it would start the group's first output there, under the outputs
       // of the groups before (with the first group's output from the same offset: the same name, EEXIST).
@@ -174,7 +176,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
         now: ctx.now,
         boundaries: ctx.snapshotOffsets.filter((b) => b >= groupStart),
       });
-      const run: GroupRun = { output, batches: new KeptBatches(output, (index, position, bytes, baseOffset, count) => placed(run, index, position, bytes, baseOffset, count)), moves: new Moves(), tombstones: [], records, written: [] };
+      const run: GroupRun = { output, batches: new KeptBatches(output, (index, position, bytes, baseOffset, count) => placed(run, index, position, bytes, baseOffset, count)), moves: new Moves(), tombstones: [], noted: [], written: [] };
       runs.push(run);
       for (const [i, segment] of group.segments.entries()) {
         result.bytesBefore += segment.tail;
@@ -211,25 +213,30 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
     }),
   );
   ctx.log.replaceSealed(inputs, added.flat());
-  // The outputs' hints and indexes, beside what follows: a crash before one is written leaves an output without it, which open reads whole instead (as after a roll).
-  for (const r of runs) {
-    for (const [index, out] of r.written.entries()) {
-      const header = { segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, lastBatchPosition: out.lastBatchAt };
-      const segment = { path: out.path, stem: out.stem, baseOffset: out.baseOffset, nextOffset: out.nextOffset, compacted: true };
-      const noted = r.records[index] ?? new SegmentNewest(0);
-      const here = !background.detached || (!background.running && out.tail <= HINT_ON_THIS_THREAD);
-      await ctx.log.beside(async () => {
-        const written = await (here ? writeHintFrom(ctx.io, ctx.dir, segment, header, noted) : background.writeHintFrom(ctx.dir, segment, header, noted));
-        if (!written) throw new LogkvError('CORRUPT', `${out.path}: a cleaner output does not read back as written: its hint was not written (open reads it whole)`, { file: out.path, reason: 'output-read-back' });
-      });
-    }
-  }
   for (const [i, r] of runs.entries()) {
     for (const [out, s] of added[i]!.entries()) ctx.space.usage.addTombstones(s.id, r.tombstones[out] ?? 0);
     await r.moves.apply(ctx.space, added[i]!, (segment, position, size) => keyOfRecord(ctx, segment, position, size));
   }
   ctx.log.retire(inputs);
   for (const s of inputs) ctx.space.usage.drop(s.id);
+  // The outputs' hints and indexes, beside the writes once the run is in effect: a crash before one is written
+  // leaves an output without it, which open reads whole instead (as after a roll). Each starts a turn later
+  // (noting its records, and on this thread making its files, is not the run's own work), and then is made
+  // here or by the worker.
+  for (const r of runs) {
+    for (const [index, out] of r.written.entries()) {
+      const header = { segmentBaseOffset: out.baseOffset, segmentNextOffset: out.nextOffset, coveredLength: out.tail, lastBatchPosition: out.lastBatchAt };
+      const segment = { path: out.path, stem: out.stem, baseOffset: out.baseOffset, nextOffset: out.nextOffset, compacted: true };
+      const noted = r.noted[index];
+      const here = !background.detached || (!background.running && out.tail <= HINT_ON_THIS_THREAD);
+      await ctx.log.beside(async () => {
+        if (background.detached) await new Promise<void>((resolve) => setImmediate(resolve));
+        const records = noted?.take() ?? new SegmentNewest(0);
+        const written = await (here ? writeHintFrom(ctx.io, ctx.dir, segment, header, records) : background.writeHintFrom(ctx.dir, segment, header, records));
+        if (!written) throw new LogkvError('CORRUPT', `${out.path}: a cleaner output does not read back as written: its hint was not written (open reads it whole)`, { file: out.path, reason: 'output-read-back' });
+      });
+    }
+  }
 
   // Beside the queue and this run's result: unlinking a 64 MiB segment took ~15 ms here, and once the switch is
   // durable the files are no longer the store's (a crash before they go leaves files open removes). Close and the
@@ -263,19 +270,21 @@ interface SegmentCopy {
  * `startsLog`: every older segment is rewritten by this run too, so a
  * tombstone (or an expired newest put) no longer hides anything and may go.
  *
- * Every batch is checked (CRC, layout): damage stops the run, whatever the
- * batch holds. When the segment's hint says where the records worth keeping
- * are (keptCandidates), a batch without one is dropped after that check,
- * without its records being read: in a mostly dead segment that is nearly
- * every batch. Batches the log checked by their CRCs since open
- * (Segment.checked: the load of a segment open deferred does it, which
- * compact() right after open makes happen at its roll) are not read again
- * for that check: of those, only the batches holding a candidate are read,
- * found by their positions, so the run reads what it keeps.
+ * Every batch holding a record the run keeps is read whole and checked
+ * (CRC, layout) before anything is copied out of it: damage there stops
+ * the run. When the key directory or the segment's hint says where the
+ * records worth keeping are (keptCandidates), a batch without one is
+ * dropped unread: of it only its header is read, for where it ends and its
+ * offsets (cleaner-frames.ts), so in a mostly dead segment the run reads
+ * about what it keeps, and damage confined to dropped records goes with
+ * them. Where the log knows the batches' places already (Segment.checked:
+ * a check made since open), not even their headers are read. A segment
+ * with no candidates (most of it live) is read and checked whole.
  */
 async function copyLive(job: SegmentCopy): Promise<void> {
   const { ctx, segment, skipBelow, result } = job;
   const reader = new BatchWindows(segment.handle, segment.tail);
+  const frames = new CleanerFrames(segment.handle, segment.tail);
   const candidates = keptCandidates(ctx, segment, skipBelow, job.fromDirectory);
   const copy = recordCopier(job, candidates);
   const slices = new TimeSlices();
@@ -317,13 +326,15 @@ async function copyLive(job: SegmentCopy): Promise<void> {
         b = await copyBatch(position);
         if (!b) break;
       } else {
-        b = checked(segment, reader.frameAt(position, minOffset));
-        if (!b) break;
-        const end = position + b.size;
-        if (next < candidates.positions.length && candidates.positions[next]! < end) {
-          await copyBatch(position);
-          while (next < candidates.positions.length && candidates.positions[next]! < end) next++;
+        // Only its header, unless it holds a candidate: then it is read whole and checked (cleaner-frames.ts).
+        const head = frames.at(position, minOffset);
+        const end = head === undefined ? segment.tail : position + head.size;
+        if (head === undefined || (next < candidates.positions.length && candidates.positions[next]! < end)) {
+          b = await copyBatch(position);
+          if (!b) break;
+          while (next < candidates.positions.length && candidates.positions[next]! < position + b.size) next++;
         } else {
+          b = head;
           result.recordsDropped += b.recordCount;
         }
       }
@@ -332,7 +343,7 @@ async function copyLive(job: SegmentCopy): Promise<void> {
       if (slices.due()) await slices.next();
     }
   } finally {
-    result.bytesRead += reader.bytesRead + (candidates?.hintBytes ?? 0);
+    result.bytesRead += reader.bytesRead + frames.bytesRead + (candidates?.hintBytes ?? 0);
   }
 }
 
@@ -472,11 +483,10 @@ const WHOLE_BATCH_RECORDS = 128;
  * is noted for the output's hint.
  */
 function placed(run: GroupRun, index: number, position: number, bytes: Buffer, baseOffset: number, count: number): void {
-  const records = (run.records[index] ??= new SegmentNewest());
-  visitRecords(bytes, BATCH_FRAME_SIZE, { baseOffset, recordCount: count }, (op, b, keyAt, keyLength, at, size, offset, expireAtMs) => {
+  (run.noted[index] ??= new NotedRecords()).add(position, bytes, baseOffset, count);
+  visitRecords(bytes, BATCH_FRAME_SIZE, { baseOffset, recordCount: count }, (op, _b, _keyAt, _keyLength, at) => {
     if (op === Op.Put) run.moves.moved(index, at);
     else run.tombstones[index] = (run.tombstones[index] ?? 0) + 1;
-    records.add(op, b, keyAt, keyLength, at, size, offset, expireAtMs);
   }, position);
 }
 
@@ -524,13 +534,7 @@ function directoryCandidates(ctx: CleanerContext, groups: readonly CleanerGroup[
   }
   for (const { id: segment } of wanted) {
     const { ids } = lists[segment]!;
-    const positions = new Uint32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) positions[i] = d.positionOf(ids[i]!);
-    // A radix sort (positions are u32): a comparator sort of a million took ~100 ms.
-    const { rows, sorted } = orderByHash(positions, positions.length);
-    const byPosition = new Uint32Array(rows.length);
-    for (let i = 0; i < rows.length; i++) byPosition[i] = ids[rows[i]!]!;
-    found.set(segment, { positions: sorted, ids: byPosition, hintBytes: 0 });
+    found.set(segment, { ...byPosition(d, ids), hintBytes: 0 });
   }
   return found;
 }

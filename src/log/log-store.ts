@@ -225,6 +225,15 @@ export class LogStore<V = unknown> {
    * loading, maintenance running): the end of either gives it again.
    */
   #cueHeld = false;
+  /**
+   * Checks the load of the keys took to run later, by segment id: the
+   * batches of the newest segment open deferred (deferred-load.ts,
+   * checkLater). #loadInBackground runs them once every key is in and no
+   * maintenance task is under way; one whose segment a cleaner run has
+   * replaced by then is dropped: that run read and checked every batch it
+   * kept a record of, and the rest went with the file.
+   */
+  readonly #owedChecks = new Map<number, () => void>();
   /** Settles when the keys open deferred are all in memory (#loadInBackground). */
   readonly #loaded: Promise<void>;
   /** One past the newest acknowledged offset, for the change feed. */
@@ -301,6 +310,10 @@ export class LogStore<V = unknown> {
       },
       onBackgroundError: (error) => {
         if (opened) opened.#backgroundError(error);
+      },
+      checkLater: (segment, check) => {
+        if (opened) opened.#owedChecks.set(segment, check);
+        else check();
       },
     };
     const parts = await openStore(dir, { ...o, valueEncoding: options.valueEncoding }, io, hooks);
@@ -945,7 +958,7 @@ export class LogStore<V = unknown> {
    */
   #loadInBackground(): Promise<void> {
     if (!this.#space.loading) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    const loaded = new Promise<void>((resolve, reject) => {
       const step = () => {
         try {
           if (this.#closed) return resolve();
@@ -959,6 +972,27 @@ export class LogStore<V = unknown> {
       };
       setImmediate(step);
     });
+    return loaded.then(() => this.#runOwedChecks());
+  }
+
+  /** The checks the load left for later (#owedChecks), once no maintenance task runs: of the segments still in the log. */
+  async #runOwedChecks(): Promise<void> {
+    while (this.#owedChecks.size > 0 && !this.#closed) {
+      const busy = this.#maintenance;
+      await busy.catch(() => undefined);
+      // A task queued meanwhile runs first: it may replace the segments too.
+      if (this.#maintenance !== busy) continue;
+      for (const [id, check] of this.#owedChecks) {
+        this.#owedChecks.delete(id);
+        if (!this.#log.isLive(id)) continue;
+        try {
+          check();
+        } catch (e) {
+          this.#backgroundError(e);
+          throw e;
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,8 @@ export interface LogHooks {
   onRoll(): void;
   onCommit(nextOffset: number): void;
   onBackgroundError(error: unknown): void;
+  /** The newest deferred segment's batch check, to run later (DeferredLoadOptions.checkLater); without it the load makes it at once. */
+  checkLater?(segment: number, check: () => void): void;
 }
 
 export interface OpenedStore {
@@ -248,6 +250,7 @@ function deferredLoad(io: FileIO, plan: LogRecoveryPlan, space: KeySpace, log: S
     readRecord: (segment, position, size) => log.readRecordView(log.segment(segment), position, size),
     onDamage: (error) => hooks.onBackgroundError(error),
     checkBatches: (id, length, minOffset) => log.checkBatches(id, length, minOffset),
+    ...(hooks.checkLater ? { checkLater: hooks.checkLater } : {}),
     onRebuild: (kind, file) => {
       log.discardAside(file);
       report.clean = false;

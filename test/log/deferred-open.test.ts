@@ -293,6 +293,26 @@ t.test('damage in a batch of the newest segment before its last one is reported 
   await t.rejects(LogStore.open<string>(DIR, { io: mem, loadKeys: 'before-open' }), { code: 'CORRUPT', file: newest });
 });
 
+t.test('the newest segment\'s check, left for later by a load that ran at once, still reports its damage before whenLoaded', async (t) => {
+  const mem = new MemoryFileIO();
+  await filled(mem);
+  const newest = `${DIR}/${mem.readdir(DIR).filter((n) => n.endsWith('.log')).sort().at(-1)!}`;
+  const seg = Buffer.from(mem.readFile(newest));
+  const victim = readSegment(seg).batches[0]!;
+  seg[victim.position + victim.size - 1]! ^= 0x01;
+  mem.setFile(newest, seg);
+  const errors: unknown[] = [];
+  const s = await LogStore.open<string>(DIR, { io: mem, now: ticking(), onBackgroundError: (e) => errors.push(e) });
+  // Needs every key: the load runs to its end now, its check of the newest segment taken for later.
+  s.dirtyRatio();
+  t.equal(s.loading, false, 'every key loaded');
+  await s.whenLoaded();
+  t.equal(errors.length, 1, 'the check ran and reported the damage');
+  const error = errors[0];
+  t.ok(error instanceof LogkvError && error.code === 'CORRUPT' && error.file === newest, `CORRUPT naming ${newest}: ${String(error)}`);
+  await s.close();
+});
+
 t.test('a damaged tombstone behind an index slot reads as the loaded store reads it: absent, before the load as after', async (t) => {
   const mem = new MemoryFileIO();
   const s = await LogStore.open<string>(DIR, { io: mem, ...base, now: ticking() });

@@ -45,47 +45,61 @@ t.test('compact() right after open writes nothing into the segment it seals (no 
   await again.close();
 });
 
-/** A store whose newest segment is mostly dead: `rounds` batches each overwriting the same `keys` keys, closed cleanly. */
-async function overwritten(io: MemoryFileIO, rounds: number, keys: number): Promise<void> {
-  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+/** A store whose newest segment is mostly dead: `rounds` batches each overwriting the same `keys` keys (values of `valueBytes`), closed cleanly. */
+async function overwritten(io: MemoryFileIO, rounds: number, keys: number, valueBytes = 40, segmentSize = base.segmentSize): Promise<void> {
+  const s = await LogStore.open<string>(DIR, { io, ...base, segmentSize, now: ticking() });
   for (let r = 0; r < rounds; r++) {
-    await s.batch(Array.from({ length: keys }, (_, k) => ({ type: 'put' as const, key: `k${k}`, value: `r${r}`.padEnd(40, '.') })));
+    await s.batch(Array.from({ length: keys }, (_, k) => ({ type: 'put' as const, key: `k${k}`, value: `r${r}`.padEnd(valueBytes, '.') })));
   }
   await s.close();
 }
 
-t.test('compact() right after open reads, of a mostly dead segment the open deferred, only the batches it keeps from', async (t) => {
+t.test('compact() right after open reads, of a mostly dead segment the open deferred, the batches it keeps from and the others\' headers', async (t) => {
   const io = new MemoryFileIO();
-  await overwritten(io, 40, 20);
+  // Batches of 20 puts of 4 KiB (~80 KiB each): a dropped one costs the read of a page at its header, not its bytes.
+  await overwritten(io, 40, 20, 4096, 8 * 1024 * 1024);
   const newest = segments(io).at(-1)!;
   const size = io.readFile(newest).length;
-  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking() });
+  const s = await LogStore.open<string>(DIR, { io, ...base, segmentSize: 8 * 1024 * 1024, now: ticking() });
   const result = await s.compact();
-  // The load's check of the deferred segment (a window at a time) told the cleaner where every batch is.
   t.ok(result.bytesRead < size / 4, `read ${result.bytesRead} of the segment's ${size} bytes`);
   t.equal(result.recordsKept, 20);
-  for (let k = 0; k < 20; k++) t.equal(s.get(`k${k}`), 'r39'.padEnd(40, '.'));
+  for (let k = 0; k < 20; k++) t.equal(s.get(`k${k}`), 'r39'.padEnd(4096, '.'));
   await s.close();
-  const again = await LogStore.open<string>(DIR, { io, ...base, loadKeys: 'before-open' });
+  const again = await LogStore.open<string>(DIR, { io, ...base, segmentSize: 8 * 1024 * 1024, loadKeys: 'before-open' });
   t.equal(again.openReport.clean, true);
-  for (let k = 0; k < 20; k++) t.equal(again.get(`k${k}`), 'r39'.padEnd(40, '.'));
+  for (let k = 0; k < 20; k++) t.equal(again.get(`k${k}`), 'r39'.padEnd(4096, '.'));
   await again.close();
 });
 
-t.test('a dead batch of the deferred newest segment damaged after open: compact() refuses, nothing changes', async (t) => {
-  const io = new MemoryFileIO();
-  await overwritten(io, 40, 20);
-  const newest = segments(io).at(-1)!;
-  const errors: unknown[] = [];
-  const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking(), onBackgroundError: (e) => errors.push(e) });
-  const bytes = io.readFile(newest);
-  bytes[200]! ^= 0x40;
-  io.setFile(newest, bytes);
-  await t.rejects(s.compact(), { code: 'CORRUPT', file: newest });
-  t.ok(errors.some((e) => (e as { code?: string }).code === 'CORRUPT'), 'the load reported the damage too');
-  t.same(io.readdir(DIR).filter((n) => n.includes('-')), [], 'no output is left behind');
-  t.equal(s.get('k7'), 'r39'.padEnd(40, '.'), 'and the store goes on');
-  await s.close();
+t.test('the deferred newest segment damaged after open: compact() refuses over a batch it keeps from, and drops a dead one with the segment', async (t) => {
+  for (const where of ['kept', 'dead'] as const) {
+    const io = new MemoryFileIO();
+    await overwritten(io, 40, 20);
+    const newest = segments(io).at(-1)!;
+    const batches = readSegment(io.readFile(newest)).batches;
+    // The last batch holds every key's newest value; the first, values overwritten since.
+    const victim = where === 'kept' ? batches.at(-1)! : batches[0]!;
+    const errors: unknown[] = [];
+    const s = await LogStore.open<string>(DIR, { io, ...base, now: ticking(), onBackgroundError: (e) => errors.push(e) });
+    const bytes = io.readFile(newest);
+    bytes[victim.position + victim.size - 1]! ^= 0x40;
+    io.setFile(newest, bytes);
+    if (where === 'kept') {
+      await t.rejects(s.compact(), { code: 'CORRUPT', file: newest }, 'kept: the run refuses, naming the file');
+      t.same(io.readdir(DIR).filter((n) => n.includes('-')), [], 'kept: no output is left behind');
+      // The byte changed is the last of the batch's last record.
+      t.throws(() => s.get(Buffer.from(victim.records.at(-1)!.key).toString()), { code: 'CORRUPT' }, 'kept: the damaged value is never returned');
+    } else {
+      const r = await s.compact();
+      t.equal(r.recordsKept, 20, 'dead: the run keeps every live record');
+      t.notOk(io.exists(newest), 'dead: the damaged segment is replaced');
+      await s.whenLoaded();
+      t.same(errors, [], 'dead: nothing read was damaged, so nothing is reported');
+      for (let k = 0; k < 20; k++) t.equal(s.get(`k${k}`), 'r39'.padEnd(40, '.'));
+    }
+    await s.close();
+  }
 });
 
 t.test('the cleaner copies kept records as they are, their batch based at its first record', async (t) => {
