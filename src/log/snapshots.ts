@@ -53,6 +53,8 @@ export interface Capture {
   position: Uint32Array;
   size: Uint32Array;
   offset: Float64Array;
+  /** Each segment id the entries lie in, and the end of its last captured record (a worker maps no more than that). */
+  ends: Map<number, number>;
   /** Part workers started for writing it (snapshot-parts.ts), on the real file system. */
   workers?: Worker[];
 }
@@ -125,18 +127,34 @@ async function captureOf(frozen: Frozen, background: BackgroundFiles, workers: W
     position: new Uint32Array(new SharedArrayBuffer(4 * n)),
     size: new Uint32Array(new SharedArrayBuffer(4 * n)),
     offset: new Float64Array(new SharedArrayBuffer(8 * n)),
+    ends: new Map(),
     workers,
   };
+  // Segment ends gathered here, in slices, rather than in a loop of their own at the start of the write, where
+  // one pass over 550k entries held writes for ~5 ms.
+  let segment = -1;
+  let end = 0;
   for (let i = 0; i < n; i++) {
     if ((i & 4095) === 4095 && slices.due()) await slices.next();
     const k = order[i]!;
-    c.segment[i] = found.segment[k]!;
+    const s = found.segment[k]!;
+    c.segment[i] = s;
     c.position[i] = found.position[k]!;
     c.size[i] = found.size[k]!;
     c.offset[i] = found.offset[k]!;
+    if (s !== segment) {
+      if (segment >= 0) c.ends.set(segment, Math.max(c.ends.get(segment) ?? 0, end));
+      segment = s;
+      end = 0;
+    }
+    end = Math.max(end, c.position[i]! + c.size[i]!);
   }
+  if (segment >= 0) c.ends.set(segment, Math.max(c.ends.get(segment) ?? 0, end));
   return c;
 }
+
+/** Bytes a snapshot file is written ahead of its last sync before the next one starts. */
+const SYNC_EVERY = 4 * 1024 * 1024;
 
 /** Streams a capture into snapshots/<next offset>.snap, atomically. */
 export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c: Capture, valueEncoding: ValueEncoding): Promise<SnapshotInfo> {
@@ -150,16 +168,35 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
   if (io.exists(tmp)) io.unlink(tmp);
   const handle = io.open(tmp, 'create');
   let bytes = 0;
+  let syncing: Promise<void> | undefined;
   try {
     const hash = createHash('sha256');
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
+    // The file is synced as it grows, one sync at a time beside the writing: a single fdatasync of the whole
+    // file at the end put tens of MB in the disk's queue at once, and the log's own fdatasyncs waited behind
+    // them (17-19 ms in the roll-latency run with snapshot() mid-run).
+    let synced = 0;
+    let syncFailure: unknown;
     const flush = () => {
       if (pendingBytes === 0) return;
       handle.write(Buffer.concat(pending, pendingBytes), bytes);
       bytes += pendingBytes;
       pending = [];
       pendingBytes = 0;
+      if (syncing === undefined && bytes - synced >= SYNC_EVERY) {
+        const upTo = bytes;
+        syncing = handle.sync().then(
+          () => {
+            synced = upTo;
+            syncing = undefined;
+          },
+          (e: unknown) => {
+            syncFailure ??= e;
+            syncing = undefined;
+          },
+        );
+      }
     };
     const put = (b: Uint8Array): void => {
       hash.update(b);
@@ -176,20 +213,17 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
     // Parts of the chunks in worker threads, which read the segment files themselves: only on the real file system.
     // Each segment's file, and the end of its last captured record: a worker maps no more than that (a roll may trim the file meanwhile).
     const paths = new Map<number, { path: string; end: number }>();
-    for (let i = 0; i < c.count; i++) {
-      const id = c.segment[i]!;
-      const end = c.position[i]! + c.size[i]!;
-      const known = paths.get(id);
-      if (known === undefined) paths.set(id, { path: log.segment(id).path, end });
-      else if (end > known.end) known.end = end;
-    }
+    for (const [id, end] of c.ends) paths.set(id, { path: log.segment(id).path, end });
     await writeParts(c, paths, read, new TimeSlices(), put, c.workers ?? []);
     put(END_CHUNK);
     pending.push(hash.digest());
     pendingBytes += 32;
     flush();
+    await syncing;
+    if (syncFailure !== undefined) throw syncFailure;
     await handle.sync();
   } finally {
+    await syncing;
     handle.close();
   }
   io.rename(tmp, path);
