@@ -33,8 +33,11 @@
 //   reading it, removes it and extends the segment with zero fill again: a
 //   write after that, and a crash, leave no hint (or, if the removal was not
 //   durable yet, one whose length no longer matches), so that open rescans.
-//   recovery.ts also checks every batch CRC of that segment, and its last
-//   batch whole, before using the hint. writeHint refuses a segment that
+//   Every batch CRC of that segment, and its last batch whole, are checked
+//   too: before the hint is used when open loads the segment, or once its
+//   keys are in when the load is deferred (deferred-load.ts, checkLater:
+//   the store runs the check when no cleaner run is going, and a run that
+//   replaces the segment reads what it keeps whole). writeHint refuses a segment that
 //   does not read back whole (segment-hint.ts). A writable open that defers
 //   the segment's load moves its hint and index to temporary names instead
 //   of removing them (opening.ts); when the segment is sealed or closed with
