@@ -17,6 +17,16 @@ function same(t: Test, s: LogStore<string>, model: Model, what: string): void {
   for (const [k, v] of model) if (s.get(k) !== v) t.fail(`${what}: get(${k})`);
 }
 
+/** The model after a run, then after a close and a reopen, which must be clean. */
+async function sameAfterRunAndReopen(t: Test, io: MemoryFileIO, s: LogStore<string>, model: Model, options: LogStoreOptions = {}): Promise<void> {
+  same(t, s, model, 'after the run');
+  await s.close();
+  const again = await LogStore.open<string>('/db', { io, ...options });
+  t.equal(again.openReport.clean, true, 'a clean reopen');
+  same(t, again, model, 'after a reopen');
+  await again.close();
+}
+
 function segmentsOn(io: MemoryFileIO): string[] {
   return io.readdir('/db').filter((n) => n.endsWith('.log'));
 }
@@ -226,12 +236,7 @@ t.test('damage confined to records the run drops goes with them', async (t) => {
   const r = await s.compact();
   t.ok(r.recordsDropped >= 599, `${r.recordsDropped} dropped`);
   t.notOk(io.exists(first), 'the damaged segment is replaced');
-  same(t, s, model, 'after the run');
-  await s.close();
-  const again = await LogStore.open<string>('/db', { io });
-  t.equal(again.openReport.clean, true);
-  same(t, again, model, 'after a reopen');
-  await again.close();
+  await sameAfterRunAndReopen(t, io, s, model);
 });
 
 t.test('a mostly dead segment of large batches: the run reads the batch it keeps and the headers of the others', async (t) => {
@@ -247,11 +252,7 @@ t.test('a mostly dead segment of large batches: the run reads the batch it keeps
   const r = await s.compact();
   t.equal(r.recordsKept, 1000);
   t.ok(r.bytesRead < 0.1 * r.bytesBefore, `read ${r.bytesRead} of ${r.bytesBefore} bytes`);
-  same(t, s, model, 'after the run');
-  await s.close();
-  const again = await LogStore.open<string>('/db', { io });
-  same(t, again, model, 'after a reopen');
-  await again.close();
+  await sameAfterRunAndReopen(t, io, s, model);
 });
 
 t.test('compact() right after a reopen does not check the whole newest segment first: damage in what it drops goes with it', async (t) => {
@@ -452,12 +453,7 @@ t.test('a run rewrites only the segments that hold garbage: one dirty segment of
   for (const [name, bytes] of before) {
     if (name !== dirty) t.ok(io.exists(`/db/${name}`) && Buffer.compare(bytes, io.readFile(`/db/${name}`)) === 0, `${name} is untouched`);
   }
-  same(t, s, model, 'after the run');
-  await s.close();
-  const again = await LogStore.open<string>('/db', { io });
-  t.equal(again.openReport.clean, true);
-  same(t, again, model, 'after a reopen');
-  await again.close();
+  await sameAfterRunAndReopen(t, io, s, model);
 });
 
 t.test('a kept snapshot below a run of two dirty groups: each group\'s output starts at its own offsets', async (t) => {
@@ -484,12 +480,7 @@ t.test('a kept snapshot below a run of two dirty groups: each group\'s output st
   const outputs = segmentsOn(io).filter((n) => /-1\.log$/.test(n)).sort();
   t.equal(outputs.length, 2, `one output per group: ${outputs.join(' ')}`);
   t.ok(outputs[1]! > sealed[2]!, 'the second group\'s output starts above the segments before it');
-  same(t, s, model, 'after the run');
-  await s.close();
-  const again = await LogStore.open<string>('/db', { io, valueEncoding: 'utf8' });
-  t.equal(again.openReport.clean, true, 'a clean reopen');
-  same(t, again, model, 'after a reopen');
-  await again.close();
+  await sameAfterRunAndReopen(t, io, s, model, { valueEncoding: 'utf8' });
 });
 
 t.test('a tombstone stays while an older segment the run did not rewrite may hold its key', async (t) => {
