@@ -28,7 +28,8 @@
 // for the lengths met first (records of one size are the common case; a
 // batch with a length not kept is checked record by record).
 
-const POLY = 0x82f63b78;
+// One byte step's slicing-by-4 tables are crc32c-js.ts's first four.
+import { POLY, T } from './crc32c-js.js';
 
 /** a·b modulo the CRC-32C polynomial, both reflected (bit 31 is x^0): zlib's multmodp. */
 function multiplyModP(a: number, b: number): number {
@@ -87,23 +88,6 @@ export function shiftTable(n: number, always = false): Int32Array | undefined {
   return t;
 }
 
-/** The slicing-by-4 tables of one byte step (the same as crc32c-js.ts's first four). */
-const STEP = (() => {
-  const t = new Int32Array(4 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = t[n]!;
-    for (let k = 1; k < 4; k++) {
-      c = t[c & 0xff]! ^ (c >>> 8);
-      t[k * 256 + n] = c;
-    }
-  }
-  return t;
-})();
 
 /**
  * The register after a record whose stored CRC is `crc` (u32) and whose
@@ -112,7 +96,7 @@ const STEP = (() => {
  */
 export function foldRecord(s: number, crc: number, shift: Int32Array): number {
   const a = s ^ crc;
-  const s1 = STEP[768 + (a & 0xff)]! ^ STEP[512 + ((a >>> 8) & 0xff)]! ^ STEP[256 + ((a >>> 16) & 0xff)]! ^ STEP[a >>> 24]!;
+  const s1 = T[768 + (a & 0xff)]! ^ T[512 + ((a >>> 8) & 0xff)]! ^ T[256 + ((a >>> 16) & 0xff)]! ^ T[a >>> 24]!;
   const z = ~s1;
   return shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]! ^ ~crc;
 }
@@ -144,7 +128,7 @@ export function crcOfSelfCheckedBlocks(count: number, length: number): number {
   for (let k = 0; k < count; k++) {
     const z = ~s;
     const a = ~(shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]!);
-    s = STEP[768 + (a & 0xff)]! ^ STEP[512 + ((a >>> 8) & 0xff)]! ^ STEP[256 + ((a >>> 16) & 0xff)]! ^ STEP[a >>> 24]!;
+    s = T[768 + (a & 0xff)]! ^ T[512 + ((a >>> 8) & 0xff)]! ^ T[256 + ((a >>> 16) & 0xff)]! ^ T[a >>> 24]!;
   }
   return crcOfRegister(s);
 }

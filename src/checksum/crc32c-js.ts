@@ -9,7 +9,7 @@
 // for slicing-by-8 with byte loads (issue 17: a bulk load computes a
 // million of these).
 
-const POLY = 0x82f63b78;
+export const POLY = 0x82f63b78;
 
 function makeTables(): Int32Array {
   const t = new Int32Array(16 * 256);
@@ -28,7 +28,8 @@ function makeTables(): Int32Array {
   return t;
 }
 
-const T = makeTables();
+/** Sixteen tables of 256: table k advances the register over a byte followed by k zero bytes (crc32c-fold.ts uses the first four). */
+export const T = makeTables();
 
 /** Buffers up to this size keep their view for the next call (a get's record buffer, 4 KiB): a kept view holds its buffer alive. */
 const KEEP_VIEW_MAX = 64 * 1024;
