@@ -132,24 +132,17 @@ async function captureOf(frozen: Frozen, background: BackgroundFiles, workers: W
   };
   // Segment ends gathered here, in slices, rather than in a loop of their own at the start of the write, where
   // one pass over 550k entries held writes for ~5 ms.
-  let segment = -1;
-  let end = 0;
   for (let i = 0; i < n; i++) {
     if ((i & 4095) === 4095 && slices.due()) await slices.next();
     const k = order[i]!;
-    const s = found.segment[k]!;
-    c.segment[i] = s;
+    const segment = found.segment[k]!;
+    const end = found.position[k]! + found.size[k]!;
+    c.segment[i] = segment;
     c.position[i] = found.position[k]!;
     c.size[i] = found.size[k]!;
     c.offset[i] = found.offset[k]!;
-    if (s !== segment) {
-      if (segment >= 0) c.ends.set(segment, Math.max(c.ends.get(segment) ?? 0, end));
-      segment = s;
-      end = 0;
-    }
-    end = Math.max(end, c.position[i]! + c.size[i]!);
+    if (end > (c.ends.get(segment) ?? 0)) c.ends.set(segment, end);
   }
-  if (segment >= 0) c.ends.set(segment, Math.max(c.ends.get(segment) ?? 0, end));
   return c;
 }
 
