@@ -5,7 +5,7 @@
 STAMP := node_modules/.install-stamp
 TSC := node_modules/.bin/tsc
 TAP := node_modules/.bin/tap
-MMAP_ADDON := native/build/Release/logkv_mmap.node
+NATIVE_ADDONS := native/build/Release/logkv_mmap.node native/build/Release/logkv_sync.node
 
 .PHONY: all install formats build test demo fixtures clean bench kvtool fuzz python-deps nats-deps
 
@@ -27,13 +27,14 @@ formats: $(STAMP)
 # scripts/build.mjs: TypeScript into dist/ and the generated parsers copied
 # beside it, skipped when dist/ is newer than every source (npm's prepare,
 # which npm ci runs, has usually just done it).
-build: $(STAMP) $(MMAP_ADDON)
+build: $(STAMP) $(NATIVE_ADDONS)
 	node scripts/build.mjs --if-changed
 
-# The optional mmap addon (native/mmap.c), which npm ci builds as the
-# package's install script; rebuilt here when its source changes. Without a
-# compiler it is skipped with one line and gets use pread.
-$(MMAP_ADDON): native/mmap.c native/binding.gyp native/build.mjs
+# The optional addons (native/mmap.c, native/sync-thread.c), which npm ci
+# builds as the package's install script; rebuilt here when a source
+# changes. Without a compiler they are skipped with one line: gets use
+# pread, group commit's fdatasyncs libuv's thread pool.
+$(NATIVE_ADDONS) &: native/mmap.c native/sync-thread.c native/binding.gyp native/build.mjs
 	node native/build.mjs
 
 # Regenerate the golden files in fixtures/ (deterministic).

@@ -1,6 +1,7 @@
-// Builds the optional mmap addon (mmap.c) with npm's own node-gyp: npm runs
+// Builds the optional addons (mmap.c, sync-thread.c) with npm's own node-gyp: npm runs
 // this as the package's install script. A machine without a compiler gets
-// one line saying so and an install that succeeds: gets then use pread.
+// one line saying so and an install that succeeds: gets then use pread,
+// group commit libuv's thread pool.
 // LOGKV_BUILD_NATIVE=0 skips the build.
 
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ function nodeGyp() {
 }
 
 function skip(reason) {
-  console.warn(`logkv: the optional mmap addon was not built (${reason}); gets read sealed segments with pread instead`);
+  console.warn(`logkv: the optional addons were not built (${reason}); gets read sealed segments with pread, and group commit syncs in libuv's thread pool instead`);
   process.exit(0);
 }
 

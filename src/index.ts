@@ -15,6 +15,7 @@ export type { DataLoss, RecoveryEvent } from './journal/journal-recovery.js';
 export type { JournalValue } from './formats/journal-value.js';
 export { type FileIO, type FileHandle, type OpenMode, nodeFileIO } from './io/file-io.js';
 export { mmapAvailable, type Mapping } from './io/mapped-file.js';
+export { syncThreadAvailable, type SyncThread } from './io/sync-thread.js';
 export {
   open,
   LogStore,

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { ByteSource } from '../formats/byte-source.js';
 import { mapFile, type Mapping } from './mapped-file.js';
+import type { SyncThread } from './sync-thread.js';
 
 export interface FileHandle {
   readonly path: string;
@@ -22,6 +23,11 @@ export interface FileHandle {
   write(data: Uint8Array, position: number): void;
   /** fdatasync: resolves once everything written so far is durable. */
   sync(): Promise<void>;
+  /**
+   * sync() run on `thread` (sync-thread.ts) instead of libuv's pool; absent
+   * where files have no descriptor (the tests' memory file system).
+   */
+  syncOn?(thread: SyncThread): Promise<void>;
   size(): number;
   truncate(length: number): void;
   close(): void;
@@ -98,6 +104,10 @@ class NodeFileHandle implements FileHandle {
       }
     }
     return new Promise((resolve, reject) => fs.fdatasync(this.#fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  syncOn(thread: SyncThread): Promise<void> {
+    return thread.fdatasync(this.#fd);
   }
 
   size(): number {

@@ -14,7 +14,7 @@
 // mapped file kills the process with SIGBUS; an unlinked file keeps its
 // disk space until unmapped.
 
-import { createRequire } from 'node:module';
+import { loadAddon } from './native-addon.js';
 
 interface MmapAddon {
   map(fd: number, length: number): object;
@@ -34,25 +34,7 @@ export interface Mapping {
   unmap(): void;
 }
 
-// dist/src/io/ when built, src/io/ under the tests' transpile-only run.
-const ADDON_PATHS = ['../../../native/build/Release/logkv_mmap.node', '../../native/build/Release/logkv_mmap.node'];
-
-function loadAddon(): { addon: MmapAddon | undefined; reason: string } {
-  if (process.env.LOGKV_MMAP === '0') return { addon: undefined, reason: 'LOGKV_MMAP=0' };
-  const require = createRequire(import.meta.url);
-  let lastError = 'not built (no compiler at install, or LOGKV_BUILD_NATIVE=0)';
-  for (const path of ADDON_PATHS) {
-    try {
-      return { addon: require(path) as MmapAddon, reason: 'loaded' };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND') lastError = e instanceof Error ? e.message : String(e);
-    }
-  }
-  return { addon: undefined, reason: lastError };
-}
-
-const loaded = loadAddon();
+const loaded = loadAddon<MmapAddon>('logkv_mmap', 'LOGKV_MMAP');
 
 /** Whether reads can come from mapped pages here, and if not, why. */
 export function mmapAvailable(): { available: boolean; reason: string } {

@@ -62,10 +62,11 @@ export interface LogStoreOptions {
   /** Errors of background work (the cleaner, a sealed segment's hint); a file system's failure comes as a LogkvError (NO_SPACE, IO, ...). Default: a process warning. */
   onBackgroundError?: (error: unknown) => void;
   /**
-   * Run each fdatasync on the JavaScript thread instead of libuv's thread
-   * pool: about 0.05 ms less per durable write on a fast disk, but the event
-   * loop stops for every sync (on a disk whose sync takes milliseconds, keep
-   * the default). Group commit is unchanged. Default false; not with `io`.
+   * Run each fdatasync on the JavaScript thread: the event loop stops for
+   * every sync (on a disk whose sync takes milliseconds, keep the default).
+   * By default the syncs writers wait for run on a thread of the store's own
+   * (syncThreadAvailable(); libuv's thread pool without the addon). Group
+   * commit is unchanged. Default false; not with `io`.
    */
   syncOnMainThread?: boolean;
   /**
@@ -1221,6 +1222,8 @@ function checkOptions(options: LogStoreOptions) {
     mmap,
     loadKeys,
     syncOnMainThread,
+    // The real file system's syncs writers wait for go to the store's own thread where the addon is loaded (sync-thread.ts).
+    syncThread: !syncOnMainThread && options.io === undefined,
     keepSnapshots,
     segmentSize,
     maxValueSize,

@@ -46,6 +46,8 @@ export interface OpenSettings {
   readOnly: boolean;
   createIfMissing: boolean;
   mmap: boolean;
+  /** Group commit's fdatasyncs on a thread of the log's own (SegmentLogOptions.syncThread). */
+  syncThread: boolean;
   /** 'background': open defers what it can (recovery.ts) and the keys load after it; 'before-open': all before it resolves. */
   loadKeys: 'background' | 'before-open';
   now: () => number;
@@ -179,6 +181,7 @@ async function openExisting(
       mapSegments: s.mmap && !s.readOnly,
       // The newest segment's zero fill waits for the first write (segment-log.ts).
       fillActiveTo: s.readOnly ? undefined : s.segmentSize,
+      syncThread: s.syncThread && !s.readOnly,
       onSegmentCreated: (segment, lastTimestampMs) => writable!.addSegment(segment, lastTimestampMs),
       onRoll: () => hooks.onRoll(),
       onCommit: (nextOffset) => hooks.onCommit(nextOffset),

@@ -54,6 +54,7 @@ import { batchSize, encodeSegmentHeader, type LogBatch, type LogRecord, writeBat
 import { type Op, SEGMENT_HEADER_SIZE, type ValueEncoding } from '../formats/limits.js';
 import { type FileHandle, type FileIO, nodeFileIO } from '../io/file-io.js';
 import type { Mapping } from '../io/mapped-file.js';
+import { openSyncThread, type SyncThread } from '../io/sync-thread.js';
 import { backgroundFiles, type BackgroundFiles } from './background-files.js';
 import { checkBatches, type CheckedBatches } from './checked-batches.js';
 import { EncodedBatch } from './encoded-batch.js';
@@ -172,6 +173,12 @@ export interface SegmentLogOptions {
    * on the write queue before the first write after every open.
    */
   fillActiveTo?: number;
+  /**
+   * Run the active segment's fdatasyncs, the ones writers wait for, on a
+   * thread of the log's own (sync-thread.ts) where the addon is loaded and
+   * the file system has descriptors; libuv's pool otherwise. Default false.
+   */
+  syncThread?: boolean;
 }
 
 interface Waiting {
@@ -226,6 +233,8 @@ export class SegmentLog {
   #writeBehind: Promise<void> | undefined;
   /** fdatasync calls made for appends, to show group commit at work. */
   syncCount = 0;
+  /** Where those run (options.syncThread), made at the first; closed with the log. */
+  #syncThread: SyncThread | undefined;
   /** Timestamp of the newest batch in the log (snapshot headers record it). */
   lastTimestampMs: number;
   readonly #background: BackgroundFiles;
@@ -505,6 +514,7 @@ export class SegmentLog {
       }
     } finally {
       for (const s of this.segments) this.#closeSegment(s);
+      this.#syncThread?.close();
     }
   }
 
@@ -726,7 +736,9 @@ export class SegmentLog {
     this.syncCount++;
     this.#activeSyncs++;
     try {
-      await this.#active.handle.sync();
+      const handle = this.#active.handle;
+      if (this.#o.syncThread === true && handle.syncOn) this.#syncThread ??= openSyncThread();
+      await (this.#syncThread && handle.syncOn ? handle.syncOn(this.#syncThread) : handle.sync());
     } catch (e) {
       // The pages it covered may be marked clean and never written: a retry would succeed and lie.
       this.#failed ??= e;
