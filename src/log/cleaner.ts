@@ -215,7 +215,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   ctx.log.replaceSealed(inputs, added.flat());
   for (const [i, r] of runs.entries()) {
     for (const [out, s] of added[i]!.entries()) ctx.space.usage.addTombstones(s.id, r.tombstones[out] ?? 0);
-    await r.moves.apply(ctx.space, added[i]!, (segment, position, size) => keyOfRecord(ctx, segment, position, size));
+    await r.moves.apply(ctx.space, added[i]!, (segment, position, size) => keyOfRecord(ctx, segment, position, size), () => ctx.log.writesWaiting);
   }
   ctx.log.retire(inputs);
   for (const s of inputs) ctx.space.usage.drop(s.id);
@@ -287,7 +287,7 @@ async function copyLive(job: SegmentCopy): Promise<void> {
   const frames = new CleanerFrames(segment.handle, segment.tail);
   const candidates = keptCandidates(ctx, segment, skipBelow, job.fromDirectory);
   const copy = recordCopier(job, candidates);
-  const slices = new TimeSlices();
+  const slices = new TimeSlices(() => ctx.log.writesWaiting);
   let next = 0;
   let position = SEGMENT_HEADER_SIZE;
   let minOffset = segment.baseOffset;
@@ -635,11 +635,12 @@ class Moves {
   /**
    * Applies the moves. `keyOf` reads the key of a record of an input
    * segment (CRC-checked), for an entry whose id no longer points at it.
+   * `writesWaiting`: the log's, for the slices (time-slices.ts).
    */
-  async apply(space: KeySpace, outputs: readonly Segment[], keyOf: (segment: number, position: number, size: number) => Uint8Array): Promise<void> {
+  async apply(space: KeySpace, outputs: readonly Segment[], keyOf: (segment: number, position: number, size: number) => Uint8Array, writesWaiting: () => boolean): Promise<void> {
     const w = this.#words;
     const d = space.directory;
-    const slices = new TimeSlices();
+    const slices = new TimeSlices(writesWaiting);
     // The segments' accounts move a run of entries at a time (one input into one output), settled before each pause.
     let runFrom = -1;
     let runTo = -1;

@@ -266,6 +266,11 @@ export class SegmentLog {
     }
   }
 
+  /** Whether writes are queued or in flight: work beside them then steps aside between its slices (time-slices.ts). */
+  get writesWaiting(): boolean {
+    return this.#queue.length > 0 || this.#running !== undefined;
+  }
+
   get nextOffset(): number {
     return this.#active.nextOffset;
   }

@@ -86,26 +86,30 @@ export function freeze(space: KeySpace, log: SegmentLog, now: number): Frozen {
   return { nextOffset: log.nextOffset, createdMs: log.lastTimestampMs, now, entries: space.directory.freeze() };
 }
 
-/** The places of every live, unexpired key of a frozen directory, in key order (the sort runs in the background worker on real files). */
-export async function capture(frozen: Frozen, background: BackgroundFiles): Promise<Capture> {
+/**
+ * The places of every live, unexpired key of a frozen directory, in key
+ * order (the sort runs in the background worker on real files).
+ * `writesWaiting`: the log's, for the slices (time-slices.ts).
+ */
+export async function capture(frozen: Frozen, background: BackgroundFiles, writesWaiting: () => boolean): Promise<Capture> {
   // The workers that will encode parts of the file start now: they are ready once the keys are sorted.
   const workers = background.detached ? startPartWorkers(SNAPSHOT_PARTS.threads - 1) : [];
   try {
-    return await captureOf(frozen, background, workers);
+    return await captureOf(frozen, background, workers, writesWaiting);
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));
     throw e;
   }
 }
 
-async function captureOf(frozen: Frozen, background: BackgroundFiles, workers: Worker[]): Promise<Capture> {
+async function captureOf(frozen: Frozen, background: BackgroundFiles, workers: Worker[], writesWaiting: () => boolean): Promise<Capture> {
   const d = frozen.entries;
   // Everything of each entry is read before the sort: the sort is handed the entries' bytes (their keys).
   const found = { segment: new Uint32Array(d.count), position: new Uint32Array(d.count), size: new Uint32Array(d.count), offset: new Float64Array(d.count) };
   const keyOffsets = new Uint32Array(d.count);
   let n = 0;
   // In time slices, like every loop here over all the keys: writes go on meanwhile.
-  const slices = new TimeSlices();
+  const slices = new TimeSlices(writesWaiting);
   for (let id = d.next(-1), k = 0; id >= 0; id = d.next(id), k++) {
     if ((k & 1023) === 1023 && slices.due()) await slices.next();
     const expireAt = d.expireAtOf(id);
@@ -207,7 +211,7 @@ export async function writeSnapshot(io: FileIO, dir: string, log: SegmentLog, c:
     // Each segment's file, and the end of its last captured record: a worker maps no more than that (a roll may trim the file meanwhile).
     const paths = new Map<number, { path: string; end: number }>();
     for (const [id, end] of c.ends) paths.set(id, { path: log.segment(id).path, end });
-    await writeParts(c, paths, read, new TimeSlices(), put, c.workers ?? []);
+    await writeParts(c, paths, read, new TimeSlices(() => log.writesWaiting), put, c.workers ?? []);
     put(END_CHUNK);
     pending.push(hash.digest());
     pendingBytes += 32;

@@ -36,3 +36,26 @@ for (const durability of ['sync', 'none'] as const) {
     await log.close();
   });
 }
+
+t.test('writesWaiting: true from an append until its group is done, false on an idle log', async (t) => {
+  const io = new MemoryFileIO();
+  io.mkdir('/db');
+  const o: SegmentLogOptions = { io, dir: '/db', valueEncoding: ValueEncoding.Binary, segmentSize: 64 * 1024, durability: 'sync', syncIntervalMs: 100, now: () => 1 };
+  const log = new SegmentLog(o, [await SegmentLog.createSegment(o, 0, 0)], 0);
+  t.notOk(log.writesWaiting, 'idle');
+  const seen: boolean[] = [];
+  const done = log.append({
+    prepare: () => {
+      seen.push(log.writesWaiting);
+      return [{ op: Op.Put, key: Buffer.from('k'), value: Buffer.from('v') }];
+    },
+    apply: () => undefined,
+  });
+  t.ok(log.writesWaiting, 'queued');
+  await done;
+  t.same(seen, [true], 'in flight while it is written');
+  // The run's marker clears after the group resolves, in a later microtask.
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(log.writesWaiting, 'idle again');
+  await log.close();
+});
