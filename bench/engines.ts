@@ -46,7 +46,7 @@ const logkv: Engine = {
   version: packageVersion('logkv'),
   modes: {
     bulk: `batch() of ${BATCH} puts per log batch, durability 'sync': each batch resolves after its own fdatasync (libuv's pool), awaited before the next`,
-    durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default thread-pool fdatasync has a row of its own)",
+    durable: "put() awaited one at a time, durability 'sync', syncOnMainThread (one fdatasyncSync over preallocated space per put; the default, fdatasync on the store's sync thread, has a row of its own)",
     concurrent: "100 put() calls in flight, durability 'sync', syncOnMainThread: group commit shares fdatasyncs",
     get: `get(): key directory lookup, the record copied out of its memory-mapped segment by logkv's addon and its CRC checked there (${mmapAvailable().available ? 'addon loaded' : `addon not loaded, so a readSync instead: ${mmapAvailable().reason}`}), the value copied out`,
     reopen: "LogStore.open(): headers of every segment, hint and index (a clean close writes the active segment's), the newest segment's last batch; get() searches the segment indexes while the keys load in the background",

@@ -36,7 +36,7 @@ const LAG_RATE = 5000;
 const STREAM = 'bench';
 const REPLICAS = 3;
 
-/** The store options every store here is opened with: durable puts, fdatasync in the thread pool (LogStore's default, which leaves the event loop to the mirror during each sync). */
+/** The store options every store here is opened with: durable puts, fdatasync off the JS thread (LogStore's default, the store's sync thread, which leaves the event loop to the mirror during each sync). */
 const DURABLE = { durability: 'sync' } as const;
 
 /** Runs `f` with a fresh 3-node cluster, stopped after it; { skipped } when nats-server is missing. */

@@ -69,7 +69,7 @@ const SPECS: Spec[] = [
   { id: 'durable-put-p50', label: 'single durable put, median latency', phase: 'durable', field: 'durablePutP50Ms', unit: 'ms', better: 'lower' },
   { id: 'durable-put-p99', label: 'single durable put, p99 latency', phase: 'durable', field: 'durablePutP99Ms', unit: 'ms', better: 'lower' },
   {
-    id: 'durable-put-pool', label: 'single durable put, logkv default (fdatasync in the thread pool)', phase: 'durable', field: 'durablePutPoolPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
+    id: 'durable-put-pool', label: 'single durable put, logkv default (fdatasync on its sync thread)', phase: 'durable', field: 'durablePutPoolPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
     note: 'LogStore without syncOnMainThread: the event loop runs during each sync',
   },
   {
@@ -242,7 +242,7 @@ const SPECS: Spec[] = [
   { id: 'rss-per-key-4x', label: 'RSS per key after loading 4M keys', phase: 'load4x', field: 'rssPerKey', unit: 'B/key', better: 'lower' },
   {
     id: 'repl-put-plain', label: 'replication: reference: durable puts, 64 in flight, no mirror', phase: 'replication', field: 'plainPutPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
-    note: "LogStore's default durable mode (fdatasync in the thread pool), a store beside the mirrored one, in rounds taking turns with it; the best round",
+    note: "LogStore's default durable mode (fdatasync on the store's sync thread), a store beside the mirrored one, in rounds taking turns with it; the best round",
   },
   {
     id: 'repl-put-mirrored', label: 'replication: durable puts, 64 in flight, mirrored into an R3 stream', phase: 'replication', field: 'mirroredPutPerSec', unit: 'ops/s', better: 'higher', only: ['logkv'],
