@@ -104,8 +104,10 @@ static void* thread_main(void* arg) {
     if (t->head == NULL) t->tail = NULL;
     pthread_mutex_unlock(&t->lock);
     r->err = fdatasync(r->fd) == 0 ? 0 : errno;
-    // The queue is unbounded, so a blocking call never waits.
-    napi_call_threadsafe_function(t->done, r, napi_tsfn_blocking);
+    // The queue is unbounded, so a blocking call never waits. Refused only
+    // while the environment is torn down (a worker thread ending), when no
+    // promise can be settled any more.
+    if (napi_call_threadsafe_function(t->done, r, napi_tsfn_blocking) != napi_ok) free(r);
     pthread_mutex_lock(&t->lock);
   }
   pthread_mutex_unlock(&t->lock);
