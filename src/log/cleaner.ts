@@ -156,6 +156,8 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
   // Started now, the worker is up by the time a large output is sealed; a run whose outputs are all small never needs it.
   if (inputs.some((s) => liveEstimate(s, ctx.space.usage) > HINT_ON_THIS_THREAD)) background.warm();
   const runs: GroupRun[] = [];
+  // Every directory id this run notes is taken from here on: while the directory is not renumbered, Moves.apply trusts them.
+  const idsTakenAt = ctx.space.directory.renumberings;
   const fromDirectory = directoryCandidates(ctx, groups);
   const abandon = () => Promise.all(runs.map((r) => r.output.abandon()));
   try {
@@ -176,7 +178,7 @@ export async function compactSealed(ctx: CleanerContext): Promise<CompactionResu
         now: ctx.now,
         boundaries: ctx.snapshotOffsets.filter((b) => b >= groupStart),
       });
-      const run: GroupRun = { output, batches: new KeptBatches(output, (index, position, bytes, baseOffset, count) => placed(run, index, position, bytes, baseOffset, count)), moves: new Moves(), tombstones: [], noted: [], written: [] };
+      const run: GroupRun = { output, batches: new KeptBatches(output, (index, position, bytes, baseOffset, count) => placed(run, index, position, bytes, baseOffset, count)), moves: new Moves(idsTakenAt), tombstones: [], noted: [], written: [] };
       runs.push(run);
       for (const [i, segment] of group.segments.entries()) {
         result.bytesBefore += segment.tail;
@@ -600,11 +602,17 @@ function u32(bytes: Uint8Array, at: number): number {
  * segment stays open until the moves are done.
  */
 class Moves {
+  /** KeyDirectory.renumberings when the run began taking ids. */
+  readonly #idsTakenAt: number;
   /** Per entry: directory id when noted, from segment, from position, record size, output index (-1: expired), to position. */
   #words = new Float64Array(WORDS * 1024);
   #count = 0;
   /** Entries whose destination is known (placements arrive in the order the kept puts were noted). */
   #placed = 0;
+
+  constructor(idsTakenAt: number) {
+    this.#idsTakenAt = idsTakenAt;
+  }
 
   /** The put at `position` of `segment` (`size` bytes), directory entry `id`, is kept (`expired` false: moved() will say where to) or dropped as expired. */
   note(id: number, segment: number, position: number, size: number, expired: boolean): void {
@@ -659,7 +667,7 @@ class Moves {
       const out = w[e + 4]!;
       if (out === -1) {
         space.deleteIfAt(keyOf(fromSegment, fromPosition, w[e + 3]!), { segment: fromSegment, position: fromPosition });
-      } else if (d.has(id) && d.segmentOf(id) === fromSegment && d.positionOf(id) === fromPosition) {
+      } else if (d.stillLive(id, this.#idsTakenAt) && d.segmentOf(id) === fromSegment && d.positionOf(id) === fromPosition) {
         // A record holds one key: an entry pointing at it is that key's.
         const to = outputs[out]!.id;
         if (fromSegment !== runFrom || to !== runTo) {

@@ -370,6 +370,8 @@ export class KeyDirectory {
   readonly #minBuckets: number;
   readonly #firstChunkWords: number;
   readonly #autoCompactMin: number;
+  /** See renumberings. */
+  #renumberings = 0;
 
   /** `#buckets` buckets of 2 words: where inserts go. */
   #table: Uint32Array<ArrayBuffer>;
@@ -618,6 +620,26 @@ export class KeyDirectory {
     return new FrozenDirectory(ch.words.slice(0, last + 1), ch.tops.slice(0, last + 1), this.#header, this.#live);
   }
 
+  /**
+   * How many times ids have changed (#repack: a compaction of the entries,
+   * the first expiry). An id taken when this was n names the same key's
+   * entry for as long as it stays n: entries are never moved or reused
+   * otherwise.
+   */
+  get renumberings(): number {
+    return this.#renumberings;
+  }
+
+  /**
+   * has(id) for an id taken when renumberings was `takenAt`: while no
+   * renumbering came since, whether its entry is still live is in the entry
+   * itself, with no lookup of its key (the cleaner asks this of every record
+   * it moves).
+   */
+  stillLive(id: number, takenAt: number): boolean {
+    return takenAt === this.#renumberings ? this.#isEntry(id) : this.has(id);
+  }
+
   /** True if `id` is a live entry id. */
   has(id: number): boolean {
     if (!this.#isEntry(id)) return false;
@@ -757,6 +779,7 @@ export class KeyDirectory {
 
   /** Copies the live entries, in order, into fresh chunks with `header` words before each key; the table follows. */
   #repack(onMove: ((oldId: number, newId: number) => void) | undefined, header: number): void {
+    this.#renumberings++;
     const old = this.#chunks;
     const oldHeader = this.#header;
     // The ids in the table are rewritten below: one table.

@@ -565,3 +565,28 @@ t.test('forEachKeyByHash visits every live key once, in ascending hash order', a
   );
   t.pass('hash order');
 });
+
+t.test('stillLive: an id answers from its entry until a renumbering, then as has() does', async (t) => {
+  const d = new KeyDirectory(4, { autoCompactMinDeadBytes: 0 });
+  const key = (i: number) => Buffer.from(`key-${i}-${'x'.repeat(i % 23)}`);
+  for (let i = 0; i < 2000; i++) d.set(key(i), 1, i * 100, 100, i, undefined);
+  const takenAt = d.renumberings;
+  const ids = Array.from({ length: 2000 }, (_, i) => d.lookup(key(i)));
+  // Deletes and updates in place renumber nothing: a deleted key's id is dead, the others still live.
+  for (let i = 0; i < 2000; i += 3) d.delete(key(i));
+  for (let i = 1; i < 2000; i += 3) d.set(key(i), 2, i * 100, 100, i + 5000, undefined);
+  t.equal(d.renumberings, takenAt, 'no renumbering yet');
+  for (let i = 0; i < 2000; i++) assert.equal(d.stillLive(ids[i]!, takenAt), i % 3 !== 0, `key ${i}`);
+  // The first expiry repacks every entry with room for one: every id moves.
+  d.set(Buffer.from('expiring'), 3, 0, 10, 9999, 1e15);
+  t.equal(d.renumberings, takenAt + 1, 'the first expiry renumbered the entries');
+  let lookAlikes = 0;
+  for (const old of ids) {
+    // After the renumbering an old id is judged in full: live only where it now names a live entry.
+    assert.equal(d.stillLive(old, takenAt), d.has(old), `old id ${old}`);
+    // The entry check alone (what an id taken after the renumbering gets) would take some of them for live entries.
+    if (!d.has(old) && d.stillLive(old, d.renumberings)) lookAlikes++;
+  }
+  t.ok(lookAlikes > 0, `stale ids that look like live entries: ${lookAlikes}; the renumbering count is what tells them apart`);
+  t.end();
+});
