@@ -257,26 +257,25 @@ static napi_value queue_sync(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-static napi_value close_thread(napi_env env, napi_callback_info info) {
+/** The sync thread a call's one argument names, or NULL with an error thrown (`usage`: the call's shape). */
+static sync_thread* only_thread_arg(napi_env env, napi_callback_info info, const char* usage) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
-    napi_throw_type_error(env, NULL, "close(handle)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  sync_thread* t = thread_of(env, argv[0]);
+  return thread_of(env, argv[0]);
+}
+
+static napi_value close_thread(napi_env env, napi_callback_info info) {
+  sync_thread* t = only_thread_arg(env, info, "close(handle)");
   if (t != NULL) stop_and_join(t);
   return NULL;
 }
 
 static napi_value slice_error(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
-    napi_throw_type_error(env, NULL, "sliceError(handle)");
-    return NULL;
-  }
-  sync_thread* t = thread_of(env, argv[0]);
+  sync_thread* t = only_thread_arg(env, info, "sliceError(handle)");
   if (t == NULL) return NULL;
   pthread_mutex_lock(&t->lock);
   int err = t->slice_error;
