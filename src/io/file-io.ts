@@ -4,10 +4,12 @@
 // hit the page cache and cost microseconds, and the read path cannot afford
 // libuv's thread pool (DESIGN: readSync 1 us vs filehandle.read 41 us).
 // Only the fdatasync, the one slow call, is asynchronous, so that writers
-// arriving during it can share the next one (group commit). inlineSyncFileIO
-// runs it on the calling thread instead: libuv's thread-pool hop costs about
-// 0.05 ms a sync on this machine (measured with bench/, a fifth of a
-// durable put), bought back by stopping the event loop for the sync.
+// arriving during it can share the next one (group commit): in libuv's
+// thread pool, or for the log's group commit on a thread of the store's own
+// (syncOn, sync-thread.ts). inlineSyncFileIO runs it on the calling thread
+// instead: the hop to another thread costs about 0.05 ms a sync on this
+// machine (measured with bench/, a fifth of a durable put), bought back by
+// stopping the event loop for the sync.
 
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
