@@ -88,6 +88,15 @@ export function shiftTable(n: number, always = false): Int32Array | undefined {
   return t;
 }
 
+/** The register after 4 bytes whose XOR with the register before is `a`: one slicing-by-4 step. */
+function step4(a: number): number {
+  return T[768 + (a & 0xff)]! ^ T[512 + ((a >>> 8) & 0xff)]! ^ T[256 + ((a >>> 16) & 0xff)]! ^ T[a >>> 24]!;
+}
+
+/** shift(z, n), with `shift` the tables shiftTable(n) made. */
+function shifted(z: number, shift: Int32Array): number {
+  return shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]!;
+}
 
 /**
  * The register after a record whose stored CRC is `crc` (u32) and whose
@@ -95,10 +104,7 @@ export function shiftTable(n: number, always = false): Int32Array | undefined {
  * `s`, assuming `crc` is right.
  */
 export function foldRecord(s: number, crc: number, shift: Int32Array): number {
-  const a = s ^ crc;
-  const s1 = T[768 + (a & 0xff)]! ^ T[512 + ((a >>> 8) & 0xff)]! ^ T[256 + ((a >>> 16) & 0xff)]! ^ T[a >>> 24]!;
-  const z = ~s1;
-  return shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]! ^ ~crc;
+  return shifted(~step4(s ^ crc), shift) ^ ~crc;
 }
 
 /** The register a CRC-32C of `crc` stands for (and back: the CRC of a register is ~register). */
@@ -126,9 +132,7 @@ export function crcOfSelfCheckedBlocks(count: number, length: number): number {
   const shift = shiftTable(length, true)!;
   let s = -1;
   for (let k = 0; k < count; k++) {
-    const z = ~s;
-    const a = ~(shift[z & 0xff]! ^ shift[256 + ((z >>> 8) & 0xff)]! ^ shift[512 + ((z >>> 16) & 0xff)]! ^ shift[768 + (z >>> 24)]!);
-    s = T[768 + (a & 0xff)]! ^ T[512 + ((a >>> 8) & 0xff)]! ^ T[256 + ((a >>> 16) & 0xff)]! ^ T[a >>> 24]!;
+    s = step4(~shifted(~s, shift));
   }
   return crcOfRegister(s);
 }
