@@ -14,7 +14,7 @@
 // mapped file kills the process with SIGBUS; an unlinked file keeps its
 // disk space until unmapped.
 
-import { loadAddon } from './native-addon.js';
+import { availability, loadAddon } from './native-addon.js';
 
 interface MmapAddon {
   map(fd: number, length: number): object;
@@ -38,7 +38,7 @@ const loaded = loadAddon<MmapAddon>('logkv_mmap', 'LOGKV_MMAP');
 
 /** Whether reads can come from mapped pages here, and if not, why. */
 export function mmapAvailable(): { available: boolean; reason: string } {
-  return { available: loaded.addon !== undefined, reason: loaded.reason };
+  return availability(loaded);
 }
 
 /** Maps the first `length` bytes of the open file `fd`; undefined when the addon is not loaded. */

@@ -29,3 +29,8 @@ export function loadAddon<T>(name: string, switchVar: string): LoadedAddon<T> {
   }
   return { addon: undefined, reason: lastError };
 }
+
+/** Whether the addon is in use here, and if not, why (mmapAvailable(), syncThreadAvailable()). */
+export function availability(loaded: LoadedAddon<unknown>): { available: boolean; reason: string } {
+  return { available: loaded.addon !== undefined, reason: loaded.reason };
+}

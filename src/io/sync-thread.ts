@@ -8,10 +8,11 @@
 // disk took under 0.3 ms. The store's own thread asks Linux for a short
 // time slice (0.1 ms; EEVDF, kernel 6.12+, no privilege needed): it is
 // picked sooner when it wakes, without a larger share of CPU. Measured in
-// the roll workload, alternating runs: put p99.9 6.0-7.8 ms in the pool,
-// 3.2-4.9 ms on the thread.
+// the bench's roll workload (bench/roll-latency.ts), alternating runs with
+// LOGKV_SYNC_THREAD=0: put p99.9 6.27 and 6.53 ms in the pool, 4.46 and
+// 4.58 ms on the thread.
 
-import { loadAddon } from './native-addon.js';
+import { availability, loadAddon } from './native-addon.js';
 
 interface SyncAddon {
   open(): object;
@@ -33,7 +34,7 @@ const loaded = loadAddon<SyncAddon>('logkv_sync', 'LOGKV_SYNC_THREAD');
 
 /** Whether group commit can sync on a thread of its own here, and if not, why. */
 export function syncThreadAvailable(): { available: boolean; reason: string } {
-  return { available: loaded.addon !== undefined, reason: loaded.reason };
+  return availability(loaded);
 }
 
 /** A new sync thread; undefined when the addon is not loaded. */

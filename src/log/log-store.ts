@@ -854,8 +854,7 @@ export class LogStore<V = unknown> {
       });
       // What the snapshot stands for must be in the log durably before the snapshot is listed.
       await this.#log.flush();
-      const log = this.#log;
-      const captured = await capture(frozen!, backgroundFiles(this.#io), () => log.writesWaiting);
+      const captured = await capture(frozen!, backgroundFiles(this.#io), () => this.#log.writesWaiting);
       const info = await writeSnapshot(this.#io, this.dir, this.#log, captured, ENCODINGS[this.valueEncoding]);
       await listSnapshot(this.#io, this.dir, this.#manifestForWrites, info, this.#o.keepSnapshots);
       return info;
