@@ -20,17 +20,23 @@ const STEP_ASIDE_MS = 2;
 
 export class TimeSlices {
   readonly #writesWaiting: (() => boolean) | undefined;
-  #started = performance.now();
+  readonly #now: () => number;
+  #started: number;
   #limit = SLICE_MS;
 
-  /** `writesWaiting`: whether the store's writes are queued or in flight (SegmentLog.writesWaiting). */
-  constructor(writesWaiting?: () => boolean) {
+  /**
+   * `writesWaiting`: whether the store's writes are queued or in flight (SegmentLog.writesWaiting).
+   * `now`: the clock in ms (tests give their own, so a preempted test process cannot end a slice early).
+   */
+  constructor(writesWaiting?: () => boolean, now: () => number = () => performance.now()) {
     this.#writesWaiting = writesWaiting;
+    this.#now = now;
+    this.#started = now();
   }
 
   /** True once this slice has run its time: then `await next()`. Cheap enough to ask per record. */
   due(): boolean {
-    return performance.now() - this.#started >= this.#limit;
+    return this.#now() - this.#started >= this.#limit;
   }
 
   /** Lets the event loop run (queued writes, their fsync callbacks), then starts a new slice. */
@@ -42,6 +48,6 @@ export class TimeSlices {
       await new Promise((resolve) => setImmediate(resolve));
       this.#limit = SLICE_MS;
     }
-    this.#started = performance.now();
+    this.#started = this.#now();
   }
 }

@@ -87,7 +87,7 @@ const fd = openSync(${JSON.stringify(join(tempDir(t), 'f'))}, 'w+');
 writeSync(fd, Buffer.alloc(10));
 await thread.fdatasync(fd);
 console.log('synced');`;
-  const child = spawnSync(process.execPath, ['--import=@tapjs/typescript/import', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  const child = spawnSync(process.execPath, ['--import=@tapjs/typescript/import', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   t.equal(child.signal, null, 'exited by itself, not killed at the timeout');
   t.equal(child.status, 0, child.stderr);
   t.match(child.stdout, /synced/);
