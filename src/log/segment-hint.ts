@@ -15,13 +15,16 @@ import type { HintEntry } from '../formats/hint-writer.js';
 import { type SegmentScan, scanSegment } from '../formats/log-segment-reader.js';
 import { Op } from '../formats/limits.js';
 import { LogkvError } from '../errors.js';
-import { type FileIO, replaceFile } from '../io/file-io.js';
+import { type FileIO, replaceFile, SYNC_PIECE_BYTES } from '../io/file-io.js';
 import { withFileSource } from '../io/file-source.js';
 import { SegmentIndexBuilder } from '../formats/segment-index-writer.js';
 import { hashKeyAt, KeyDirectory } from './key-directory.js';
 import { checkBatches } from './checked-batches.js';
 import { type SegmentFilesHeader, SegmentNewest } from './segment-newest.js';
 import { hintPath, indexPath } from './segment-names.js';
+
+/** Hints and indexes are written while the log takes writes (a roll's, a cleaner output's): a MiB between syncs. */
+const BESIDE_WRITES = { syncEvery: SYNC_PIECE_BYTES };
 
 /** What writeHint needs to know of a segment. */
 export interface HintedSegment {
@@ -113,8 +116,8 @@ export async function writeHintFrom(io: FileIO, dir: string, segment: HintedSegm
   }
   if (!readsBack) return false;
   const files = records.files(header);
-  await replaceFile(io, hintPath(dir, segment.stem), files.hint);
-  await replaceFile(io, indexPath(dir, segment.stem), files.index);
+  await replaceFile(io, hintPath(dir, segment.stem), files.hint, BESIDE_WRITES);
+  await replaceFile(io, indexPath(dir, segment.stem), files.index, BESIDE_WRITES);
   return true;
 }
 
@@ -130,8 +133,8 @@ export async function writeHintFrom(io: FileIO, dir: string, segment: HintedSegm
 export async function writeHint(io: FileIO, dir: string, segment: HintedSegment): Promise<boolean> {
   const files = segmentFiles(io, segment);
   if (!files) return false;
-  await replaceFile(io, hintPath(dir, segment.stem), files.hint);
-  await replaceFile(io, indexPath(dir, segment.stem), files.index);
+  await replaceFile(io, hintPath(dir, segment.stem), files.hint, BESIDE_WRITES);
+  await replaceFile(io, indexPath(dir, segment.stem), files.index, BESIDE_WRITES);
   return true;
 }
 
