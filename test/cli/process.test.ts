@@ -114,6 +114,8 @@ t.test('a store another process has open and writes to', async (t) => {
     if (++reads === READS_DURING_BURST) writer.child.stdin!.write('stop\n');
     await new Promise((r) => setTimeout(r, 10));
   }
+  // Also when a read failed and the loop ended early: the burst ends only when told.
+  writer.child.stdin!.write('stop\n');
   const last = await done;
   t.ok(seen > first, `the ${reads} reads during the burst saw it go on: from v${first} to v${seen} (v${last} at its end)`);
   const tail = await following;
