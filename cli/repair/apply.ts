@@ -82,7 +82,11 @@ function copyRange(src: FileHandle, { from, to }: Range, dst: FileHandle, at: nu
 
 /** Keeps bytes `range` of `file` as `target` (replaceFile's crash story). */
 function keepRange(file: string, range: Range, target: string): Promise<void> {
-  return readingFrom(file, (src) => replaceFileWith(io, target, (dst) => void copyRange(src, range, dst, 0, Buffer.allocUnsafe(FILE_WINDOW))));
+  return readingFrom(file, (src) =>
+    replaceFileWith(io, target, (dst) => {
+      copyRange(src, range, dst, 0, Buffer.allocUnsafe(FILE_WINDOW));
+    }),
+  );
 }
 
 /** A second name for `file` in lost/, or a copy where the file system will not link. */

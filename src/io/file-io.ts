@@ -193,7 +193,9 @@ export interface ReplaceOptions {
  * the next is written. A sealed 64 MiB segment's hint and index (~24 MB)
  * synced whole made nearly every put in those ~20 ms wait over 3 ms (384
  * of ~7,300 in the bench's roll workload); in 1 MiB pieces, 0-64 of ~10,800,
- * the write taking ~30 ms. 4 MiB pieces were worse than one sync.
+ * the write taking ~30 ms. 4 MiB pieces were worse than one sync. The
+ * spare segment's zero fill goes out in pieces of this size too
+ * (segment-file.ts).
  */
 export const SYNC_PIECE_BYTES = 1024 * 1024;
 

@@ -3,7 +3,7 @@
 // story each step belongs to.
 
 import { LogkvError } from '../errors.js';
-import type { FileHandle, FileIO } from '../io/file-io.js';
+import { type FileHandle, type FileIO, SYNC_PIECE_BYTES } from '../io/file-io.js';
 
 export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 /** The largest segment recovery can read whole (node's readFileSync limit, 2^31 - 1 bytes; Kafka's segment limit too). */
@@ -29,7 +29,8 @@ interface SizedSegment {
   fileSize: number;
 }
 
-const ZEROS = Buffer.alloc(1024 * 1024);
+/** A piece of zero fill: the spare is made durable one such piece at a time, as hints are (SYNC_PIECE_BYTES). */
+const ZEROS = Buffer.alloc(SYNC_PIECE_BYTES);
 
 /**
  * Makes `path` (a temporary name: it must not be listed anywhere yet) hold
